@@ -1,0 +1,56 @@
+// swift-tools-version: 6.1
+// jobstatusd: turns a noisy stream of job-status events on Kafka into a
+// compacted "latest status of every job" topic. Layout: ../DESIGN.md section 4.
+
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "jobstatusd",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "jobstatusd", targets: ["jobstatusd"]),
+        .library(name: "JobStatus", targets: ["JobStatus"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        // MARK: Model
+        .target(
+            name: "JobStatus",
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Executable
+        .executableTarget(
+            name: "jobstatusd",
+            dependencies: [
+                "JobStatus",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Tests
+        .testTarget(
+            name: "JobStatusTests",
+            dependencies: [
+                "JobStatus",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "jobstatusdTests",
+            dependencies: ["jobstatusd", "JobStatus"],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

@@ -1,0 +1,78 @@
+/// A job's status: one of qiskit's `JobStatus` names, or (when unknown
+/// statuses are passed through) any other name.
+///
+/// Input is matched case-insensitively after trimming whitespace and always
+/// written canonically in upper case. Known statuses have a lifecycle
+/// ``rank`` (DESIGN.md section 2) that deduplication uses to drop stale,
+/// out-of-order regressions; unknown ones have none.
+public struct Status: Hashable, Sendable, CustomStringConvertible {
+    /// The canonical (upper-case) name, as written to the output topic.
+    public let name: String
+    /// The lifecycle rank: INITIALIZING 0; QUEUED, VALIDATING 1; RUNNING 2;
+    /// DONE, CANCELLED, ERROR 3. `nil` for unknown statuses.
+    public let rank: Int?
+
+    private init(known name: String, rank: Int) {
+        self.name = name
+        self.rank = rank
+    }
+
+    private init(unknown name: String) {
+        self.name = name
+        self.rank = nil
+    }
+
+    public static let initializing = Status(known: "INITIALIZING", rank: 0)
+    public static let queued = Status(known: "QUEUED", rank: 1)
+    public static let validating = Status(known: "VALIDATING", rank: 1)
+    public static let running = Status(known: "RUNNING", rank: 2)
+    public static let cancelled = Status(known: "CANCELLED", rank: 3)
+    public static let done = Status(known: "DONE", rank: 3)
+    public static let error = Status(known: "ERROR", rank: 3)
+
+    /// qiskit's seven statuses, in lifecycle order.
+    public static let known: [Status] = [.initializing, .queued, .validating, .running, .cancelled, .done, .error]
+
+    /// Whether the status is final: DONE, CANCELLED or ERROR. Nothing replaces a terminal status.
+    public var isTerminal: Bool { rank == 3 }
+
+    /// Whether this is one of qiskit's seven statuses.
+    public var isKnown: Bool { rank != nil }
+
+    public var description: String { name }
+
+    /// The known status matching `text` (trimmed, any case), or `nil`.
+    public init?(_ text: String) {
+        let trimmed = Self.trimmed(text)
+        guard let status = Self.known.first(where: { Self.equalsIgnoringASCIICase($0.name, trimmed) }) else {
+            return nil
+        }
+        self = status
+    }
+
+    /// The status for `text`: known if it matches one, else an unknown status
+    /// named by `text` trimmed and upper-cased.
+    public init(passingUnknown text: String) {
+        if let status = Status(text) {
+            self = status
+        } else {
+            self.init(unknown: String(Self.trimmed(text)).uppercased())
+        }
+    }
+
+    private static func trimmed(_ text: String) -> Substring {
+        let isSpace: (Character) -> Bool = { $0.isWhitespace }
+        guard let first = text.firstIndex(where: { !isSpace($0) }),
+            let last = text.lastIndex(where: { !isSpace($0) })
+        else { return "" }
+        return text[first...last]
+    }
+
+    private static func equalsIgnoringASCIICase(_ upper: String, _ candidate: Substring) -> Bool {
+        guard upper.utf8.count == candidate.utf8.count else { return false }
+        return zip(upper.utf8, candidate.utf8).allSatisfy { expected, byte in
+            let folded = (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) ? byte - 0x20 : byte
+            return folded == expected
+        }
+    }
+}

@@ -1,0 +1,21 @@
+import ArgumentParser
+
+/// The `jobstatusd` command line: the daemon and its operator tools.
+struct JobStatusDaemon: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "jobstatusd",
+        abstract: "Turns a noisy stream of job-status events on Kafka into a compacted latest-status topic.",
+        discussion: """
+            Reads qiskit-style JobStatus events ({"job_id", "status", "status_msg", ...}) from Kafka, \
+            deduplicates them by job_id and republishes the RFC 8785 canonical form, keyed by job_id, \
+            to a compacted topic, exactly once.
+            """,
+        version: JobStatusDaemonVersion.current,
+        subcommands: [CanonicalizeCommand.self]
+    )
+}
+
+/// The version printed by `--version`.
+enum JobStatusDaemonVersion {
+    static let current = "0.1.0"
+}

@@ -1,0 +1,73 @@
+import Testing
+
+@testable import JobStatus
+
+@Suite("JobStatus fromDict / toDict")
+struct JobStatusTests {
+    @Test func fromDictKeepsEveryExtra() throws {
+        let dict: JSONObject = [
+            "job_id": "c2f5", "status": " running ", "status_msg": "job is actively running",
+            "backend": "ibm_brisbane", "queue_position": nil, "shots": 1024,
+            "nested": ["a": [1, 2.5, ["deep": true]]],
+        ]
+        let status = try JobStatus.fromDict(dict)
+        #expect(status.jobID == "c2f5")
+        #expect(status.status == .running)
+        #expect(status.statusMessage == "job is actively running")
+        #expect(status.extras.count == 4)
+        #expect(status.extras["queue_position"] == .null)
+        #expect(status.extras["nested"] == ["a": [1, 2.5, ["deep": true]]])
+        let back = status.toDict()
+        #expect(back["status"] == "RUNNING")
+        #expect(back.count == dict.count)
+    }
+
+    @Test func statusIsMatchedCaseInsensitivelyAfterTrimming() {
+        for text in ["done", "DONE", "Done", "  dOnE\t", "\nDONE "] {
+            #expect(Status(text) == .done, "\(text)")
+        }
+        #expect(Status("DONE!") == nil)
+        #expect(Status("") == nil)
+        #expect(Status("ｄｏｎｅ") == nil)
+    }
+
+    @Test func lifecycleRanks() {
+        #expect(Status.initializing.rank == 0)
+        #expect(Status.queued.rank == 1)
+        #expect(Status.validating.rank == 1)
+        #expect(Status.running.rank == 2)
+        for terminal in [Status.done, .cancelled, .error] {
+            #expect(terminal.rank == 3)
+            #expect(terminal.isTerminal)
+        }
+        #expect(!Status.running.isTerminal)
+        #expect(Status.known.map(\.name) == ["INITIALIZING", "QUEUED", "VALIDATING", "RUNNING", "CANCELLED", "DONE", "ERROR"])
+    }
+
+    @Test func canonicalBytesOfTheIssueExample() throws {
+        let line = #"{"status_msg":"m","job_id":"a","status":"running","z":1e21,"a":[0.000001,-0]}"#
+        let status = try JobStatus.decode(Array(line.utf8))
+        #expect(String(decoding: status.canonicalBytes(), as: UTF8.self)
+            == #"{"a":[0.000001,0],"job_id":"a","status":"RUNNING","status_msg":"m","z":1e+21}"#)
+    }
+
+    @Test func extrasThatSortBeforeAndAfterRequiredMembers() throws {
+        let status = JobStatus(jobID: "j", status: .queued, statusMessage: "q", extras: ["stat": 1, "status_z": 2, "A": 0])
+        #expect(String(decoding: status.canonicalBytes(), as: UTF8.self)
+            == #"{"A":0,"job_id":"j","stat":1,"status":"QUEUED","status_msg":"q","status_z":2}"#)
+    }
+
+    @Test func initializerDropsRequiredNamesFromExtras() {
+        let status = JobStatus(jobID: "j", status: .done, statusMessage: "m", extras: ["job_id": "other", "x": 1])
+        #expect(status.extras == ["x": 1])
+        #expect(status.toDict()["job_id"] == "j")
+    }
+
+    @Test func objectEqualityIgnoresMemberOrder() {
+        let a: JSONObject = ["x": 1, "y": [true, nil]]
+        let b: JSONObject = ["y": [true, nil], "x": 1]
+        #expect(a == b)
+        #expect(a.hashValue == b.hashValue)
+        #expect(a != ["x": 1])
+    }
+}
