@@ -384,14 +384,16 @@ struct JSONParser: ~Copyable {
     }
 
     private func nonFiniteLiteralError() -> InvalidEvent {
-        InvalidEvent(.unrepresentableNumber, "NaN and Infinity are not JSON numbers and RFC 8785 cannot carry them",
+        InvalidEvent(
+            .unrepresentableNumber, "NaN and Infinity are not JSON numbers and RFC 8785 cannot carry them",
             offset: index)
     }
 
     private func unsafeIntegerError(_ start: Int) -> InvalidEvent {
         let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         let shown = text.count > 40 ? String(text.prefix(40)) + "..." : text
-        return InvalidEvent(.unrepresentableNumber,
+        return InvalidEvent(
+            .unrepresentableNumber,
             "integer \(shown) is outside +/-(2^53 - 1) and would change in a double", offset: start)
     }
 }

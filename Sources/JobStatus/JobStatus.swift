@@ -56,7 +56,9 @@ extension JobStatus {
     /// - Throws: ``InvalidEvent`` with ``InvalidReason/missingMember``,
     ///   ``InvalidReason/memberNotString``, ``InvalidReason/emptyJobID``,
     ///   ``InvalidReason/jobIDTooLong`` or ``InvalidReason/unknownStatus``.
-    public static func fromDict(_ dict: JSONObject, options: DecodingOptions = .default) throws(InvalidEvent)
+    public static func fromDict(
+        _ dict: JSONObject, options: DecodingOptions = .default
+    ) throws(InvalidEvent)
         -> JobStatus
     {
         var jobID: String? = nil
@@ -124,7 +126,9 @@ extension JobStatus {
         }
     }
 
-    private static func status(from text: String, policy: DecodingOptions.UnknownStatusPolicy) throws(InvalidEvent)
+    private static func status(
+        from text: String, policy: DecodingOptions.UnknownStatusPolicy
+    ) throws(InvalidEvent)
         -> Status
     {
         if let status = Status(text) { return status }
@@ -144,7 +148,9 @@ extension JobStatus {
     ///
     /// - Throws: ``InvalidEvent`` for every reason in ``InvalidReason`` except
     ///   ``InvalidReason/keyMismatch`` (a Kafka-level check).
-    public static func decode(_ bytes: UnsafeRawBufferPointer, options: DecodingOptions = .default) throws(InvalidEvent)
+    public static func decode(
+        _ bytes: UnsafeRawBufferPointer, options: DecodingOptions = .default
+    ) throws(InvalidEvent)
         -> JobStatus
     {
         let limit = options.limits.maxRecordBytes
@@ -173,7 +179,9 @@ extension JobStatus {
 
 extension JSONValue {
     /// Parses one JSON value from UTF-8 bytes with the same strictness as event decoding.
-    public static func parse(_ bytes: [UInt8], maxDepth: Int = DecodingLimits.default.maxDepth) throws(InvalidEvent)
+    public static func parse(
+        _ bytes: [UInt8], maxDepth: Int = DecodingLimits.default.maxDepth
+    ) throws(InvalidEvent)
         -> JSONValue
     {
         let result: Result<JSONValue, InvalidEvent> = bytes.withUnsafeBytes { buffer in

@@ -40,7 +40,8 @@ enum UTF16Order {
         case 0xE0..<0xF0:
             scalar = UInt32(lead & 0x0F) << 12 | UInt32(bytes[start + 1] & 0x3F) << 6 | UInt32(bytes[start + 2] & 0x3F)
         default:
-            scalar = UInt32(lead & 0x07) << 18 | UInt32(bytes[start + 1] & 0x3F) << 12
+            scalar =
+                UInt32(lead & 0x07) << 18 | UInt32(bytes[start + 1] & 0x3F) << 12
                 | UInt32(bytes[start + 2] & 0x3F) << 6 | UInt32(bytes[start + 3] & 0x3F)
         }
         return scalar >= 0x10000 ? 0xD800 + ((scalar - 0x10000) >> 10) : scalar

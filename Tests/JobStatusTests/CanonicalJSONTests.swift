@@ -20,7 +20,8 @@ struct CanonicalJSONTests {
               "literals": [null, true, false]
             }
             """#
-        let expected = #"{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],"string":"€$\u000f\nA'B\"\\\\\"/"}"#
+        let expected =
+            #"{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],"string":"€$\u000f\nA'B\"\\\\\"/"}"#
         #expect(try canonical(input) == expected)
     }
 
@@ -37,7 +38,8 @@ struct CanonicalJSONTests {
               "\u00f6": "Latin Small Letter O With Diaeresis"
             }
             """#
-        let expected = "{\"\\r\":\"Carriage Return\",\"1\":\"One\",\"\u{80}\":\"Control\","
+        let expected =
+            "{\"\\r\":\"Carriage Return\",\"1\":\"One\",\"\u{80}\":\"Control\","
             + "\"ö\":\"Latin Small Letter O With Diaeresis\",\"€\":\"Euro Sign\","
             + "\"😀\":\"Emoji: Grinning Face\",\"\u{FB33}\":\"Hebrew Letter Dalet With Dagesh\"}"
         #expect(try canonical(input) == expected)
@@ -64,11 +66,13 @@ struct CanonicalJSONTests {
     }
 
     @Test func noWhitespace() throws {
-        #expect(try canonical(" { \"b\" : [ 1 , 2 ] ,\n\t\"a\" : { } , \"c\" : [ ] } ") == #"{"a":{},"b":[1,2],"c":[]}"#)
+        #expect(
+            try canonical(" { \"b\" : [ 1 , 2 ] ,\n\t\"a\" : { } , \"c\" : [ ] } ") == #"{"a":{},"b":[1,2],"c":[]}"#)
     }
 
     @Test func nestedObjectsAreSortedToo() throws {
-        #expect(try canonical(#"{"z":{"b":1,"a":[{"y":0,"x":0}]},"a":0}"#) == #"{"a":0,"z":{"a":[{"x":0,"y":0}],"b":1}}"#)
+        #expect(
+            try canonical(#"{"z":{"b":1,"a":[{"y":0,"x":0}]},"a":0}"#) == #"{"a":0,"z":{"a":[{"x":0,"y":0}],"b":1}}"#)
     }
 
     @Test func numbersAsEcmaScriptPrintsThem() throws {

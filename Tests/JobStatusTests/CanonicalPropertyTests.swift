@@ -43,7 +43,8 @@ struct CanonicalPropertyTests {
             let status = RandomJSON.jobStatus(&rng)
             let canonical = status.canonicalBytes()
             for _ in 0..<3 {
-                let text = RandomJSON.whitespace(&rng) + RandomJSON.render(.object(status.toDict()), &rng)
+                let text =
+                    RandomJSON.whitespace(&rng) + RandomJSON.render(.object(status.toDict()), &rng)
                     + RandomJSON.whitespace(&rng)
                 let decoded = try JobStatus.decode(Array(text.utf8))
                 #expect(decoded.canonicalBytes() == canonical, "\(text)")

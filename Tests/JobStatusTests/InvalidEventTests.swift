@@ -30,7 +30,10 @@ struct InvalidEventTests {
 
     static let cases: [Case] = [
         // not UTF-8
-        Case("lone continuation byte", bytes: Array(#"{"job_id":"a"#.utf8) + [0x80] + Array(#"","status":"DONE","status_msg":""}"#.utf8), .invalidUTF8),
+        Case(
+            "lone continuation byte",
+            bytes: Array(#"{"job_id":"a"#.utf8) + [0x80] + Array(#"","status":"DONE","status_msg":""}"#.utf8),
+            .invalidUTF8),
         Case("overlong slash", bytes: [0x7B, 0x22, 0xC0, 0xAF, 0x22, 0x3A, 0x31, 0x7D], .invalidUTF8),
         Case("encoded surrogate", bytes: [0x22, 0xED, 0xA0, 0x80, 0x22], .invalidUTF8),
         Case("above U+10FFFF", bytes: [0x22, 0xF4, 0x90, 0x80, 0x80, 0x22], .invalidUTF8),
@@ -64,11 +67,18 @@ struct InvalidEventTests {
         Case("number", "42", .notObject),
         Case("null", "null", .notObject),
         // duplicates
-        Case("duplicate required member", #"{"job_id":"a","job_id":"b","status":"DONE","status_msg":""}"#, .duplicateMember),
+        Case(
+            "duplicate required member", #"{"job_id":"a","job_id":"b","status":"DONE","status_msg":""}"#,
+            .duplicateMember),
         Case("duplicate extra", #"{"job_id":"a","status":"DONE","status_msg":"","x":1,"x":1}"#, .duplicateMember),
-        Case("duplicate after unescaping", #"{"job_id":"a","status":"DONE","status_msg":"","x":1,"\u0078":2}"#, .duplicateMember),
-        Case("duplicate in nested object", #"{"job_id":"a","status":"DONE","status_msg":"","n":{"k":1,"k":2}}"#, .duplicateMember),
-        Case("duplicate among many members",
+        Case(
+            "duplicate after unescaping", #"{"job_id":"a","status":"DONE","status_msg":"","x":1,"\u0078":2}"#,
+            .duplicateMember),
+        Case(
+            "duplicate in nested object", #"{"job_id":"a","status":"DONE","status_msg":"","n":{"k":1,"k":2}}"#,
+            .duplicateMember),
+        Case(
+            "duplicate among many members",
             "{" + (0..<40).map { "\"m\($0)\":\($0)" }.joined(separator: ",") + ",\"m7\":0}", .duplicateMember),
         // required members
         Case("missing job_id", #"{"status":"DONE","status_msg":""}"#, .missingMember),
@@ -79,10 +89,18 @@ struct InvalidEventTests {
         Case("status null", #"{"job_id":"a","status":null,"status_msg":""}"#, .memberNotString),
         Case("status_msg object", #"{"job_id":"a","status":"DONE","status_msg":{}}"#, .memberNotString),
         Case("empty job_id", #"{"job_id":"","status":"DONE","status_msg":""}"#, .emptyJobID),
-        Case("job_id too long", #"{"job_id":""# + String(repeating: "x", count: 257) + #"","status":"DONE","status_msg":""}"#, .jobIDTooLong),
-        Case("job_id too long in bytes", #"{"job_id":""# + String(repeating: "é", count: 129) + #"","status":"DONE","status_msg":""}"#, .jobIDTooLong),
+        Case(
+            "job_id too long",
+            #"{"job_id":""# + String(repeating: "x", count: 257) + #"","status":"DONE","status_msg":""}"#, .jobIDTooLong
+        ),
+        Case(
+            "job_id too long in bytes",
+            #"{"job_id":""# + String(repeating: "é", count: 129) + #"","status":"DONE","status_msg":""}"#, .jobIDTooLong
+        ),
         Case("unknown status", #"{"job_id":"a","status":"PAUSED","status_msg":""}"#, .unknownStatus),
-        Case("qiskit enum value, not name", #"{"job_id":"a","status":"job has successfully run","status_msg":""}"#, .unknownStatus),
+        Case(
+            "qiskit enum value, not name", #"{"job_id":"a","status":"job has successfully run","status_msg":""}"#,
+            .unknownStatus),
         // numbers
         Case("NaN", #"{"a":NaN}"#, .unrepresentableNumber),
         Case("Infinity", #"{"a":Infinity}"#, .unrepresentableNumber),
@@ -94,9 +112,16 @@ struct InvalidEventTests {
         Case("overflowing fraction", #"{"n":-1.8e308}"#, .unrepresentableNumber),
         // limits
         Case("too deep", String(repeating: "[", count: 65) + String(repeating: "]", count: 65), .tooDeep),
-        Case("too deep in member", #"{"job_id":"a","status":"DONE","status_msg":"","x":"# + String(repeating: "{\"a\":", count: 64) + "1" + String(repeating: "}", count: 65), .tooDeep),
-        Case("too large", #"{"job_id":"a","status":"DONE","status_msg":"","pad":""# + String(repeating: " ", count: 1_048_576) + #""}"#, .tooLarge),
-        Case("too large with a small limit", valid, .tooLarge,
+        Case(
+            "too deep in member",
+            #"{"job_id":"a","status":"DONE","status_msg":"","x":"# + String(repeating: "{\"a\":", count: 64) + "1"
+                + String(repeating: "}", count: 65), .tooDeep),
+        Case(
+            "too large",
+            #"{"job_id":"a","status":"DONE","status_msg":"","pad":""# + String(repeating: " ", count: 1_048_576)
+                + #""}"#, .tooLarge),
+        Case(
+            "too large with a small limit", valid, .tooLarge,
             options: DecodingOptions(limits: DecodingLimits(maxRecordBytes: 10))),
     ]
 
@@ -138,7 +163,9 @@ struct InvalidEventTests {
     }
 
     @Test func limitsAtTheBoundaryAreAccepted() throws {
-        let deep = #"{"job_id":"a","status":"DONE","status_msg":"","x":"# + String(repeating: "[", count: 63) + String(repeating: "]", count: 63) + "}"
+        let deep =
+            #"{"job_id":"a","status":"DONE","status_msg":"","x":"# + String(repeating: "[", count: 63)
+            + String(repeating: "]", count: 63) + "}"
         _ = try JobStatus.decode(Array(deep.utf8))
         let longID = #"{"job_id":""# + String(repeating: "x", count: 256) + #"","status":"DONE","status_msg":""}"#
         _ = try JobStatus.decode(Array(longID.utf8))

@@ -41,20 +41,26 @@ struct JobStatusTests {
             #expect(terminal.isTerminal)
         }
         #expect(!Status.running.isTerminal)
-        #expect(Status.known.map(\.name) == ["INITIALIZING", "QUEUED", "VALIDATING", "RUNNING", "CANCELLED", "DONE", "ERROR"])
+        #expect(
+            Status.known.map(\.name) == [
+                "INITIALIZING", "QUEUED", "VALIDATING", "RUNNING", "CANCELLED", "DONE", "ERROR",
+            ])
     }
 
     @Test func canonicalBytesOfTheIssueExample() throws {
         let line = #"{"status_msg":"m","job_id":"a","status":"running","z":1e21,"a":[0.000001,-0]}"#
         let status = try JobStatus.decode(Array(line.utf8))
-        #expect(String(decoding: status.canonicalBytes(), as: UTF8.self)
-            == #"{"a":[0.000001,0],"job_id":"a","status":"RUNNING","status_msg":"m","z":1e+21}"#)
+        #expect(
+            String(decoding: status.canonicalBytes(), as: UTF8.self)
+                == #"{"a":[0.000001,0],"job_id":"a","status":"RUNNING","status_msg":"m","z":1e+21}"#)
     }
 
     @Test func extrasThatSortBeforeAndAfterRequiredMembers() throws {
-        let status = JobStatus(jobID: "j", status: .queued, statusMessage: "q", extras: ["stat": 1, "status_z": 2, "A": 0])
-        #expect(String(decoding: status.canonicalBytes(), as: UTF8.self)
-            == #"{"A":0,"job_id":"j","stat":1,"status":"QUEUED","status_msg":"q","status_z":2}"#)
+        let status = JobStatus(
+            jobID: "j", status: .queued, statusMessage: "q", extras: ["stat": 1, "status_z": 2, "A": 0])
+        #expect(
+            String(decoding: status.canonicalBytes(), as: UTF8.self)
+                == #"{"A":0,"job_id":"j","stat":1,"status":"QUEUED","status_msg":"q","status_z":2}"#)
     }
 
     @Test func initializerDropsRequiredNamesFromExtras() {

@@ -19,7 +19,8 @@ struct CanonicalizeCommandTests {
                 if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
                 directory = directory.deletingLastPathComponent()
             }
-            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "jobstatusd next to \(CommandLine.arguments[0])"])
+            throw CocoaError(
+                .fileNoSuchFile, userInfo: [NSFilePathErrorKey: "jobstatusd next to \(CommandLine.arguments[0])"])
         }
     }
 
@@ -70,18 +71,20 @@ struct CanonicalizeCommandTests {
 
         let run = try Self.run(["canonicalize", "--input", file.path])
         #expect(run.status == 1)
-        #expect(run.stdout == """
-            {"job_id":"j1","shots":1024,"status":"QUEUED","status_msg":"waiting"}
-            {"detail":{"a":1,"b":2},"job_id":"j4","status":"ERROR","status_msg":"boom"}
+        #expect(
+            run.stdout == """
+                {"job_id":"j1","shots":1024,"status":"QUEUED","status_msg":"waiting"}
+                {"detail":{"a":1,"b":2},"job_id":"j4","status":"ERROR","status_msg":"boom"}
 
-            """)
-        #expect(run.stderr == """
-            line 3: missing_member: required member "status_msg" is missing
-            line 5: duplicate_member: duplicate member name "x" at byte 55
-            line 6: invalid_json: invalid literal, expected 'null' at byte 0
-            line 8: invalid_utf8: record is not valid UTF-8 at byte 0
+                """)
+        #expect(
+            run.stderr == """
+                line 3: missing_member: required member "status_msg" is missing
+                line 5: duplicate_member: duplicate member name "x" at byte 55
+                line 6: invalid_json: invalid literal, expected 'null' at byte 0
+                line 8: invalid_utf8: record is not valid UTF-8 at byte 0
 
-            """)
+                """)
     }
 
     @Test func unknownStatusFlag() throws {

@@ -35,9 +35,10 @@ struct CanonicalizeCommand: ParsableCommand {
     var maxJobIdBytes: Int = DecodingLimits.default.maxJobIDBytes
 
     func validate() throws {
-        for (flag, value) in [("--max-record-bytes", maxRecordBytes), ("--max-depth", maxDepth),
-            ("--max-job-id-bytes", maxJobIdBytes)] where value <= 0
-        {
+        for (flag, value) in [
+            ("--max-record-bytes", maxRecordBytes), ("--max-depth", maxDepth),
+            ("--max-job-id-bytes", maxJobIdBytes),
+        ] where value <= 0 {
             throw ValidationError("\(flag) must be a positive integer, got \(value)")
         }
     }

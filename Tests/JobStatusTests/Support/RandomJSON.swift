@@ -39,7 +39,9 @@ enum RandomJSON {
         switch Int.random(in: 0..<6, using: &rng) {
         case 0: return Double(Int.random(in: -1000...1000, using: &rng))
         case 1: return Double(Int64.random(in: -9_007_199_254_740_991...9_007_199_254_740_991, using: &rng))
-        case 2: return [0.0, -0.0, 1e21, 1e20, 1e-6, 1e-7, 0.1, 5e-324, 1.7976931348623157e308].randomElement(using: &rng) ?? 0
+        case 2:
+            return [0.0, -0.0, 1e21, 1e20, 1e-6, 1e-7, 0.1, .leastNonzeroMagnitude, .greatestFiniteMagnitude].randomElement(using: &rng)
+                ?? 0
         default:
             while true {
                 let value = Double(bitPattern: rng.next())
@@ -99,7 +101,10 @@ enum RandomJSON {
     }
 
     static func whitespace(_ rng: inout SplitMix64) -> String {
-        String((0..<Int.random(in: 0...2, using: &rng)).map { _ in [" ", "\t", "\n", "\r"].randomElement(using: &rng) ?? " " })
+        String(
+            (0..<Int.random(in: 0...2, using: &rng)).map { _ in
+                [" ", "\t", "\n", "\r"].randomElement(using: &rng) ?? " "
+            })
     }
 
     static func renderNumber(_ number: Double, _ rng: inout SplitMix64) -> String {
