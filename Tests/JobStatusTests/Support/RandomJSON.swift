@@ -40,7 +40,8 @@ enum RandomJSON {
         case 0: return Double(Int.random(in: -1000...1000, using: &rng))
         case 1: return Double(Int64.random(in: -9_007_199_254_740_991...9_007_199_254_740_991, using: &rng))
         case 2:
-            return [0.0, -0.0, 1e21, 1e20, 1e-6, 1e-7, 0.1, .leastNonzeroMagnitude, .greatestFiniteMagnitude].randomElement(using: &rng)
+            return [0.0, -0.0, 1e21, 1e20, 1e-6, 1e-7, 0.1, .leastNonzeroMagnitude, .greatestFiniteMagnitude]
+                .randomElement(using: &rng)
                 ?? 0
         default:
             while true {

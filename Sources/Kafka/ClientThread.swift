@@ -1,0 +1,206 @@
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
+/// The dedicated OS thread each Kafka client owns.
+///
+/// Why a thread: librdkafka's blocking calls (commit, transactions, admin,
+/// watermarks, close) take timeouts of seconds, and must never park a
+/// thread of Swift's cooperative pool. Async callers submit a job and await
+/// a continuation; the job runs here.
+///
+/// How it waits: never in a fixed sleep. When idle, the thread blocks in
+/// `poll(2)` on two pipes: a wake pipe written when a job is submitted, and
+/// an event pipe that librdkafka itself writes to when one of its queues goes
+/// from empty to non-empty (`rd_kafka_queue_io_event_enable`). It then serves
+/// librdkafka with zero-timeout calls (`rd_kafka_poll(rk, 0)`,
+/// `rd_kafka_consume_batch_queue(q, 0, ...)`), so records and delivery
+/// reports are picked up the moment they arrive.
+final class ClientThread: Sendable {
+    /// A unit of work; `topLevelOnly` jobs (close) never run inside a librdkafka callback.
+    struct Job: Sendable {
+        var body: @Sendable () -> Void
+        var topLevelOnly = false
+        /// What the job is about, for a callback waiting for a particular kind of job.
+        var payload: (any Sendable)? = nil
+    }
+
+    private struct State {
+        var jobs: [Job] = []
+        var stopping = false
+    }
+
+    private let state = Mutex(State())
+    private let wakePipe: Pipe
+    /// Where librdkafka writes its queue events; pass ``eventDescriptor`` to `rd_kafka_queue_io_event_enable`.
+    let eventPipe: Pipe
+    private let idleWork: Mutex<(@Sendable () -> Void)?> = Mutex(nil)
+    private let watchesEventsWhenIdle: Bool
+    private let finished = Mutex<Bool>(false)
+    private let name: String
+
+    /// A non-blocking pipe.
+    struct Pipe: Sendable {
+        let read: Int32
+        let write: Int32
+
+        init() {
+            var fds: [Int32] = [-1, -1]
+            let result = pipe(&fds)
+            precondition(result == 0, "pipe() failed with errno \(errno): out of file descriptors?")
+            for fd in fds {
+                _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+                _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+            }
+            read = fds[0]
+            write = fds[1]
+        }
+
+        func signal() {
+            var byte: UInt8 = 1
+            _ = Glibc.write(write, &byte, 1)
+        }
+
+        func drain() {
+            var buffer = [UInt8](repeating: 0, count: 256)
+            while Glibc.read(read, &buffer, buffer.count) > 0 {}
+        }
+
+        func close() {
+            _ = Glibc.close(read)
+            _ = Glibc.close(write)
+        }
+    }
+
+    /// Starts the thread.
+    /// - Parameters:
+    ///   - name: the thread's name (visible in `top -H`, at most 15 bytes are kept).
+    ///   - watchesEventsWhenIdle: whether librdkafka's event pipe wakes the idle loop (a producer's
+    ///     delivery reports) or only fetch jobs watch it (a consumer's records wait for demand).
+    init(name: String, watchesEventsWhenIdle: Bool) {
+        self.name = name
+        self.wakePipe = Pipe()
+        self.eventPipe = Pipe()
+        self.watchesEventsWhenIdle = watchesEventsWhenIdle
+        let thread = Thread { [self] in self.runLoop() }
+        thread.name = String(name.prefix(15))
+        thread.start()
+    }
+
+    /// The write end librdkafka signals on.
+    var eventDescriptor: Int32 { eventPipe.write }
+
+    /// Work to do whenever the thread wakes while idle (e.g. `rd_kafka_poll(rk, 0)`).
+    func setIdleWork(_ work: @escaping @Sendable () -> Void) {
+        idleWork.withLock { $0 = work }
+        wakePipe.signal()
+    }
+
+    // MARK: - Submitting
+
+    func submit(_ job: Job) {
+        state.withLock { $0.jobs.append(job) }
+        wakePipe.signal()
+    }
+
+    /// Runs `body` on the thread and returns its result.
+    func run<T: Sendable, E: Error>(
+        topLevelOnly: Bool = false, _ body: @escaping @Sendable () throws(E) -> T
+    )
+        async throws(E) -> T
+    {
+        let result: Result<T, E> = await withCheckedContinuation { continuation in
+            submit(
+                Job(
+                    body: {
+                        do throws(E) {
+                            continuation.resume(returning: .success(try body()))
+                        } catch {
+                            continuation.resume(returning: .failure(error))
+                        }
+                    }, topLevelOnly: topLevelOnly))
+        }
+        return try result.get()
+    }
+
+    /// Asks the thread to exit after the jobs already submitted.
+    func stop() {
+        state.withLock { $0.stopping = true }
+        wakePipe.signal()
+    }
+
+    /// Whether jobs are waiting (a long job such as a fetch yields to them).
+    var hasPendingJobs: Bool {
+        state.withLock { !$0.jobs.isEmpty }
+    }
+
+    /// Whether ``stop()`` was called.
+    var isStopping: Bool {
+        state.withLock { $0.stopping }
+    }
+
+    // MARK: - On the thread
+
+    private func runLoop() {
+        while true {
+            if let job = takeJob(where: { _ in true }) {
+                job.body()
+                continue
+            }
+            if isStopping { break }
+            let work = idleWork.withLock { $0 }
+            work?()
+            if hasPendingJobs || isStopping { continue }
+            wait(watchingEvents: watchesEventsWhenIdle, timeoutMilliseconds: -1)
+        }
+        finished.withLock { $0 = true }
+        wakePipe.close()
+        eventPipe.close()
+    }
+
+    /// Removes and returns the first job matching `predicate`.
+    func takeJob(where predicate: (Job) -> Bool) -> Job? {
+        state.withLock { state in
+            guard let index = state.jobs.firstIndex(where: predicate) else { return nil }
+            return state.jobs.remove(at: index)
+        }
+    }
+
+    /// Blocks in `poll(2)` until a job is submitted, librdkafka signals (if watched), or the timeout passes.
+    /// Drains what woke it. Must be called on the thread.
+    func wait(watchingEvents: Bool, timeoutMilliseconds: Int32) {
+        var fds = [pollfd(fd: wakePipe.read, events: Int16(POLLIN), revents: 0)]
+        if watchingEvents { fds.append(pollfd(fd: eventPipe.read, events: Int16(POLLIN), revents: 0)) }
+        _ = poll(&fds, nfds_t(fds.count), timeoutMilliseconds)
+        wakePipe.drain()
+    }
+
+    /// Empties the event pipe before serving librdkafka, so the next write means new work.
+    func drainEvents() {
+        eventPipe.drain()
+    }
+
+    /// Runs jobs until one matches `stopWhen` (returned, not run) or stopping; used inside
+    /// librdkafka callbacks that must wait for the caller. Jobs that must run at top level
+    /// are left queued and end the wait (returning `nil`).
+    func serve(until stopWhen: (Job) -> Bool) -> Job? {
+        while true {
+            if let job = takeJob(where: { _ in true }) {
+                if stopWhen(job) { return job }
+                if job.topLevelOnly {
+                    state.withLock { $0.jobs.insert(job, at: 0) }
+                    return nil
+                }
+                job.body()
+                continue
+            }
+            if isStopping { return nil }
+            wait(watchingEvents: false, timeoutMilliseconds: -1)
+        }
+    }
+}

@@ -1,0 +1,282 @@
+import CRdKafka
+import Logging
+
+/// The consumer's state that lives on its client thread: the fetch loop, the
+/// rebalance hand-off, and the record conversion.
+///
+/// Everything here runs on `ClientThread` (jobs and librdkafka callbacks it
+/// serves), so it needs no locks; `@unchecked Sendable` records that
+/// confinement, which the thread enforces.
+final class ConsumerEngine: @unchecked Sendable {
+    private let client: KafkaClient
+    private var queue: OpaquePointer?
+    private let buffer: UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>
+    private let capacity: Int
+    private var activeFetch: FetchRequest?
+    private var pending: [KafkaConsumerEvent] = []
+    private var topicNames: [OpaquePointer: String] = [:]
+    private var assigned: Set<TopicPartition> = []
+    private var revokedDuringFetch = false
+    private var closing = false
+
+    init(client: KafkaClient, capacity: Int) {
+        self.client = client
+        self.capacity = capacity
+        self.buffer = .allocate(capacity: capacity)
+        // Route the main queue (errors, statistics, rebalances) into the consumer queue,
+        // and have librdkafka write to our pipe when that queue gets work.
+        rd_kafka_poll_set_consumer(client.handle)
+        let queue = rd_kafka_queue_get_consumer(client.handle)
+        if let queue {
+            var payload: UInt8 = 1
+            rd_kafka_queue_io_event_enable(queue, client.thread.eventDescriptor, &payload, 1)
+        }
+        self.queue = queue
+    }
+
+    /// Frees what the engine owns; called when the consumer goes away.
+    func release() {
+        let queue = self.queue
+        self.queue = nil
+        if let queue {
+            rd_kafka_queue_io_event_enable(queue, -1, nil, 0)
+            rd_kafka_queue_destroy(queue)
+        }
+        buffer.deallocate()
+    }
+
+    /// Drops the consumer queue reference (before the handle is destroyed).
+    func releaseQueue() {
+        guard let queue else { return }
+        rd_kafka_queue_io_event_enable(queue, -1, nil, 0)
+        rd_kafka_queue_destroy(queue)
+        self.queue = nil
+    }
+
+    func beginClosing() {
+        closing = true
+        if let fetch = activeFetch {
+            fetch.complete(.messages([]))
+            activeFetch = nil
+        }
+    }
+
+    func setAssigned(_ partitions: [TopicPartition]) {
+        client.thread.submit(ClientThread.Job(body: { [self] in assigned = Set(partitions) }))
+    }
+
+    /// Forgets records of these partitions already handed out of librdkafka but not yet returned.
+    func discardBuffered(for partitions: Set<TopicPartition>) {
+        client.thread.submit(
+            ClientThread.Job(body: { [self] in
+                pending = pending.compactMap { event in
+                    guard case .messages(let messages) = event else { return event }
+                    let kept = messages.filter { !partitions.contains($0.topicPartition) }
+                    return kept.isEmpty ? nil : .messages(kept)
+                }
+            }))
+    }
+
+    // MARK: - Fetching (on the client thread)
+
+    func runFetch(_ request: FetchRequest) {
+        activeFetch = request
+        while let fetch = activeFetch {
+            if let event = nextPendingEvent() {
+                complete(with: event)
+                continue
+            }
+            if fetch.isCancelled || closing || client.thread.isStopping {
+                complete(with: .messages([]))
+                continue
+            }
+            guard let queue else {
+                complete(with: .error(.invalidArgument("the consumer is closed")))
+                continue
+            }
+            client.thread.drainEvents()
+            revokedDuringFetch = false
+            let count = rd_kafka_consume_batch_queue(queue, 0, buffer, min(fetch.maxMessages, capacity))
+            if count > 0 {
+                let messages = collect(count)
+                if !messages.isEmpty {
+                    if activeFetch != nil {
+                        complete(with: .messages(messages))
+                    } else {
+                        pending.append(.messages(messages))
+                    }
+                }
+                continue
+            }
+            if count < 0 {
+                complete(with: .error(KafkaError(rd_kafka_last_error(), context: "consume")))
+                continue
+            }
+            if activeFetch !== fetch { continue }  // a rebalance handed over to a newer request
+            let remaining = fetch.remainingMilliseconds
+            if remaining == 0 || client.thread.hasPendingJobs {
+                complete(with: .messages([]))
+                continue
+            }
+            client.thread.wait(watchingEvents: true, timeoutMilliseconds: remaining)
+        }
+    }
+
+    private func complete(with event: KafkaConsumerEvent) {
+        activeFetch?.complete(event)
+        activeFetch = nil
+    }
+
+    private func nextPendingEvent() -> KafkaConsumerEvent? {
+        for error in client.context.takePendingErrors() {
+            pending.append(.error(error))
+        }
+        if let fatal = client.context.fatal {
+            return .error(fatal)
+        }
+        return pending.isEmpty ? nil : pending.removeFirst()
+    }
+
+    /// Converts and destroys `count` messages; errors become pending events.
+    private func collect(_ count: Int) -> [KafkaMessage] {
+        var messages: [KafkaMessage] = []
+        messages.reserveCapacity(count)
+        for index in 0..<count {
+            guard let message = buffer[index] else { continue }
+            defer { rd_kafka_message_destroy(message) }
+            if message.pointee.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                pending.append(.error(consumerError(message)))
+                continue
+            }
+            let converted = makeMessage(message)
+            if revokedDuringFetch && !assigned.contains(converted.topicPartition) { continue }
+            messages.append(converted)
+        }
+        return messages
+    }
+
+    private func consumerError(_ message: UnsafeMutablePointer<rd_kafka_message_t>) -> KafkaError {
+        let topic = message.pointee.rkt.map { topicName($0) } ?? ""
+        var text = "consumer error on \(topic)[\(message.pointee.partition)]"
+        if let payload = message.pointee.payload, message.pointee.len > 0 {
+            let bytes = UnsafeRawBufferPointer(start: payload, count: message.pointee.len)
+            text += ": " + String(decoding: bytes, as: UTF8.self)
+        }
+        return KafkaError(message.pointee.err, context: text)
+    }
+
+    private func topicName(_ topic: OpaquePointer) -> String {
+        if let name = topicNames[topic] { return name }
+        let name = String(cString: rd_kafka_topic_name(topic))
+        topicNames[topic] = name
+        return name
+    }
+
+    private func makeMessage(_ message: UnsafeMutablePointer<rd_kafka_message_t>) -> KafkaMessage {
+        let raw = message.pointee
+        let topic = raw.rkt.map { topicName($0) } ?? ""
+        let value: [UInt8]? = raw.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: raw.len)) }
+        let key: [UInt8]? = raw.key.map { Array(UnsafeRawBufferPointer(start: $0, count: raw.key_len)) }
+        var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+        let timestamp = rd_kafka_message_timestamp(message, &timestampType)
+        return KafkaMessage(
+            topicPartition: TopicPartition(topic, raw.partition), offset: KafkaOffset(rawValue: raw.offset), key: key,
+            value: value, headers: headers(of: message),
+            timestampMilliseconds: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp)
+    }
+
+    private func headers(of message: UnsafeMutablePointer<rd_kafka_message_t>) -> [KafkaHeader] {
+        var headers: OpaquePointer? = nil
+        guard rd_kafka_message_headers(message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR, let headers else { return [] }
+        var result: [KafkaHeader] = []
+        var index = 0
+        var name: UnsafePointer<CChar>? = nil
+        var value: UnsafeRawPointer? = nil
+        var size = 0
+        while rd_kafka_header_get_all(headers, index, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
+            let bytes = value.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) }
+            result.append(KafkaHeader(name: name.map { String(cString: $0) } ?? "", value: bytes))
+            index += 1
+        }
+        return result
+    }
+
+    // MARK: - Rebalance (librdkafka callback, on the client thread)
+
+    /// Hands the rebalance to the waiting caller, serves its jobs until it polls again, then applies it.
+    func handleRebalance(code: rd_kafka_resp_err_t, partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?)
+    {
+        let cooperative = rebalanceIsCooperative
+        let kind: KafkaRebalance.Kind
+        switch code {
+        case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS: kind = .assign
+        case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS: kind = rd_kafka_assignment_lost(client.handle) != 0 ? .lost : .revoke
+        default:
+            client.context.logger.error(
+                "rebalance error", metadata: ["error": "\(KafkaError(code, context: "rebalance"))"])
+            kind = .lost
+        }
+        let event = KafkaRebalance(
+            kind: kind, partitions: PartitionList.offsets(partitions).map(\.topicPartition), isCooperative: cooperative)
+        client.context.logger.info("rebalance", metadata: ["rebalance": "\(event)"])
+        if let fetch = activeFetch, !closing {
+            fetch.complete(.rebalance(event))
+            activeFetch = nil
+            // The caller finishes its work for this change (commit, restore), then polls again.
+            let next = client.thread.serve { $0.payload is FetchRequest }
+            activeFetch = next?.payload as? FetchRequest
+        } else if !closing {
+            pending.append(.rebalance(event))
+        }
+        apply(code: code, kind: kind, partitions: partitions, cooperative: cooperative)
+    }
+
+    private var rebalanceIsCooperative: Bool {
+        guard let name = rd_kafka_rebalance_protocol(client.handle) else { return false }
+        return String(cString: name) == "COOPERATIVE"
+    }
+
+    private func apply(
+        code: rd_kafka_resp_err_t, kind: KafkaRebalance.Kind,
+        partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?, cooperative: Bool
+    ) {
+        let changed = Set(PartitionList.offsets(partitions).map(\.topicPartition))
+        var failure: KafkaError? = nil
+        if kind == .assign {
+            if cooperative {
+                if let error = rd_kafka_incremental_assign(client.handle, partitions) {
+                    failure = KafkaError(taking: error, context: "incremental assign")
+                }
+            } else {
+                let error = rd_kafka_assign(client.handle, partitions)
+                if error != RD_KAFKA_RESP_ERR_NO_ERROR { failure = KafkaError(error, context: "assign") }
+            }
+            assigned.formUnion(changed)
+        } else {
+            if cooperative && code == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS {
+                if let error = rd_kafka_incremental_unassign(client.handle, partitions) {
+                    failure = KafkaError(taking: error, context: "incremental unassign")
+                }
+                assigned.subtract(changed)
+            } else {
+                let error = rd_kafka_assign(client.handle, nil)
+                if error != RD_KAFKA_RESP_ERR_NO_ERROR { failure = KafkaError(error, context: "unassign") }
+                assigned.removeAll()
+            }
+            revokedDuringFetch = true
+            discardPending(notIn: assigned)
+        }
+        if let failure {
+            client.context.logger.error("cannot apply rebalance", metadata: ["error": "\(failure)"])
+            pending.append(.error(failure))
+        }
+    }
+
+    private func discardPending(notIn partitions: Set<TopicPartition>) {
+        pending = pending.compactMap { event in
+            guard case .messages(let messages) = event else { return event }
+            let kept = messages.filter { partitions.contains($0.topicPartition) }
+            return kept.isEmpty ? nil : .messages(kept)
+        }
+    }
+}

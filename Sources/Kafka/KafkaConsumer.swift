@@ -1,0 +1,242 @@
+import CRdKafka
+public import Logging
+
+/// A Kafka consumer: a consumer group member (``subscribe(topics:)``) or a
+/// reader of chosen partitions (``assign(_:)``), over the system librdkafka.
+///
+/// Records come in batches from ``poll(maxMessages:timeout:)``, copied out of
+/// librdkafka once (payload, key, headers). Every blocking librdkafka call
+/// runs on the consumer's own thread (see `ClientThread`), which waits in
+/// `poll(2)` on librdkafka's queue event fd, so async callers never block the
+/// cooperative pool and records are picked up as soon as they arrive.
+///
+/// Rebalances are returned as events *before* they are applied (see
+/// ``KafkaRebalance``). Call ``close()`` to leave the group before dropping
+/// the consumer.
+public final class KafkaConsumer: Sendable {
+    let client: KafkaClient
+    private let engine: ConsumerEngine
+
+    /// The most records one poll returns.
+    public let maxBatchSize: Int
+
+    /// Creates a consumer.
+    /// - Parameters:
+    ///   - configuration: librdkafka properties; `group.id` is needed for ``subscribe(topics:)``.
+    ///   - logger: receives librdkafka's log lines and client errors.
+    ///   - statisticsHandler: receives librdkafka's statistics JSON every `statistics.interval.ms`.
+    ///   - maxBatchSize: the most records one ``poll(maxMessages:timeout:)`` returns.
+    /// - Throws: ``KafkaError`` naming a property librdkafka rejected.
+    public init(
+        configuration: KafkaConfiguration, logger: Logger, statisticsHandler: (@Sendable (String) -> Void)? = nil,
+        maxBatchSize: Int = 10_000
+    ) throws(KafkaError) {
+        let context = ClientContext(
+            clientName: "kafka-consumer", logger: logger, statisticsHandler: statisticsHandler)
+        let client = try KafkaClient(
+            type: RD_KAFKA_CONSUMER, configuration: configuration, context: context, threadWatchesEvents: false
+        ) { conf in
+            rd_kafka_conf_set_rebalance_cb(conf, kafkaRebalanceCallback)
+        }
+        self.client = client
+        self.maxBatchSize = max(1, maxBatchSize)
+        self.engine = ConsumerEngine(client: client, capacity: self.maxBatchSize)
+        context.rebalanceHandler.withLock { [engine] handler in
+            handler = { code, partitions in engine.handleRebalance(code: code, partitions: partitions) }
+        }
+    }
+
+    deinit {
+        engine.release()
+    }
+
+    // MARK: - Assignment
+
+    /// Joins the consumer group (`group.id`) for these topics.
+    public func subscribe(topics: [String]) throws(KafkaError) {
+        try client.checkFatal()
+        let list = PartitionList.make(topics.map { TopicPartition($0, TopicPartition.unassignedPartition) })
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        try KafkaError.check(rd_kafka_subscribe(client.handle, list), context: "subscribe to \(topics)")
+    }
+
+    /// Reads exactly these partitions from these offsets, outside any group balancing.
+    public func assign(_ partitions: [TopicPartitionOffset]) throws(KafkaError) {
+        try client.checkFatal()
+        let list = PartitionList.make(partitions)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        try KafkaError.check(rd_kafka_assign(client.handle, list), context: "assign \(partitions)")
+        engine.setAssigned(partitions.map(\.topicPartition))
+    }
+
+    /// The partitions currently assigned.
+    public func assignment() throws(KafkaError) -> [TopicPartition] {
+        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>? = nil
+        try KafkaError.check(rd_kafka_assignment(client.handle, &list), context: "assignment")
+        defer { if let list { rd_kafka_topic_partition_list_destroy(list) } }
+        return PartitionList.offsets(list).map(\.topicPartition)
+    }
+
+    /// `EAGER`, `COOPERATIVE`, or `NONE` before the first rebalance.
+    public var rebalanceProtocol: String {
+        rd_kafka_rebalance_protocol(client.handle).map { String(cString: $0) } ?? "NONE"
+    }
+
+    // MARK: - Reading
+
+    /// The next batch of records, a rebalance, or an error.
+    ///
+    /// Returns as soon as records are available (up to `maxMessages`), or an
+    /// empty batch after `timeout`, or at once when the task is cancelled.
+    /// Calling it also applies a rebalance returned by the previous call.
+    public func poll(maxMessages: Int = 1000, timeout: Duration) async -> KafkaConsumerEvent {
+        let request = FetchRequest(maxMessages: min(max(1, maxMessages), maxBatchSize), timeout: timeout)
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                request.setContinuation(continuation)
+                client.thread.submit(
+                    ClientThread.Job(body: { [engine] in engine.runFetch(request) }, payload: request))
+            }
+        } onCancel: {
+            request.cancel()
+            client.thread.submit(ClientThread.Job(body: {}))
+        }
+    }
+
+    // MARK: - Offsets
+
+    /// Commits offsets synchronously (the offset of the *next* record to read, as Kafka expects).
+    public func commit(_ offsets: [TopicPartitionOffset]) async throws(KafkaError) {
+        try client.checkFatal()
+        let handle = UnsafeSendableHandle(client.handle)
+        try await client.thread.run { () throws(KafkaError) in
+            let list = PartitionList.make(offsets)
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            try KafkaError.check(rd_kafka_commit(handle.pointer, list, 0), context: "commit offsets")
+            if let error = PartitionList.firstError(list, context: "commit offset of") { throw error }
+        }
+    }
+
+    /// The group's committed offsets for these partitions (``KafkaOffset/invalid`` where none).
+    public func committed(
+        _ partitions: [TopicPartition], timeout: Duration
+    ) async throws(KafkaError)
+        -> [TopicPartitionOffset]
+    {
+        try client.checkFatal()
+        let handle = UnsafeSendableHandle(client.handle)
+        return try await client.thread.run { () throws(KafkaError) in
+            let list = PartitionList.make(partitions)
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            try KafkaError.check(
+                rd_kafka_committed(handle.pointer, list, timeout.milliseconds), context: "fetch committed offsets")
+            return PartitionList.offsets(list)
+        }
+    }
+
+    /// The offsets of the next records this consumer will return.
+    public func position(_ partitions: [TopicPartition]) throws(KafkaError) -> [TopicPartitionOffset] {
+        let list = PartitionList.make(partitions)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        try KafkaError.check(rd_kafka_position(client.handle, list), context: "position")
+        return PartitionList.offsets(list)
+    }
+
+    /// Moves the fetch positions of assigned partitions (e.g. back to the committed offsets after an abort).
+    public func seek(_ offsets: [TopicPartitionOffset], timeout: Duration) async throws(KafkaError) {
+        try client.checkFatal()
+        let handle = UnsafeSendableHandle(client.handle)
+        try await client.thread.run { () throws(KafkaError) in
+            let list = PartitionList.make(offsets)
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            try KafkaError.check(
+                rd_kafka_seek_partitions(handle.pointer, list, timeout.milliseconds), context: "seek")
+            if let error = PartitionList.firstError(list, context: "seek") { throw error }
+        }
+        engine.discardBuffered(for: Set(offsets.map(\.topicPartition)))
+    }
+
+    /// Stops fetching these partitions until ``resume(_:)``.
+    public func pause(_ partitions: [TopicPartition]) throws(KafkaError) {
+        let list = PartitionList.make(partitions)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        try KafkaError.check(rd_kafka_pause_partitions(client.handle, list), context: "pause")
+    }
+
+    /// Fetches paused partitions again.
+    public func resume(_ partitions: [TopicPartition]) throws(KafkaError) {
+        let list = PartitionList.make(partitions)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        try KafkaError.check(rd_kafka_resume_partitions(client.handle, list), context: "resume")
+    }
+
+    /// The low and high watermarks of a partition, asked of the broker. With
+    /// `isolation.level=read_committed` the high one is the last stable offset.
+    public func watermarks(
+        for partition: TopicPartition, timeout: Duration
+    ) async throws(KafkaError)
+        -> (low: KafkaOffset, high: KafkaOffset)
+    {
+        try client.checkFatal()
+        let handle = UnsafeSendableHandle(client.handle)
+        let (low, high) = try await client.thread.run { () throws(KafkaError) -> (Int64, Int64) in
+            var low: Int64 = -1
+            var high: Int64 = -1
+            try KafkaError.check(
+                rd_kafka_query_watermark_offsets(
+                    handle.pointer, partition.topic, partition.partition, &low, &high, timeout.milliseconds),
+                context: "watermarks of \(partition)")
+            return (low, high)
+        }
+        return (KafkaOffset(rawValue: low), KafkaOffset(rawValue: high))
+    }
+
+    /// The group metadata to send with offsets in a transaction.
+    public func groupMetadata() throws(KafkaError) -> KafkaGroupMetadata {
+        guard let pointer = rd_kafka_consumer_group_metadata(client.handle) else {
+            throw KafkaError.invalidArgument("no consumer group metadata: is group.id set?")
+        }
+        return KafkaGroupMetadata(pointer: pointer)
+    }
+
+    // MARK: - Closing
+
+    /// Leaves the group (revoking partitions without waiting for the caller),
+    /// then destroys the client. Idempotent.
+    public func close() async {
+        guard !client.isDestroyed else { return }
+        let handle = UnsafeSendableHandle(client.handle)
+        let engine = self.engine
+        let closeResult: KafkaError? = await client.thread.run(topLevelOnly: true) { () throws(Never) -> KafkaError? in
+            engine.beginClosing()
+            let error = rd_kafka_consumer_close(handle.pointer)
+            engine.releaseQueue()
+            return error == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaError(error, context: "close consumer")
+        }
+        if let closeResult {
+            client.context.logger.warning("consumer close reported an error", metadata: ["error": "\(closeResult)"])
+        }
+        await client.destroy()
+    }
+}
+
+// MARK: - librdkafka callback
+
+private let kafkaRebalanceCallback:
+    @convention(c) (
+        OpaquePointer?, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?,
+        UnsafeMutableRawPointer?
+    ) -> Void = { handle, code, partitions, _ in
+        guard let context = clientContext(of: handle) else { return }
+        let handler = context.rebalanceHandler.withLock { $0 }
+        handler?(code, partitions)
+    }
+
+extension Duration {
+    /// Whole milliseconds, clamped to what librdkafka's `int timeout_ms` takes.
+    var milliseconds: Int32 {
+        let (seconds, attoseconds) = components
+        let total = seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        return Int32(clamping: total)
+    }
+}

@@ -1,0 +1,144 @@
+import CRdKafka
+
+/// An error from librdkafka or from this wrapper, with the classes that
+/// decide what a caller does next (DESIGN.md section 3):
+///
+/// - ``isRetriable``: try the same call again;
+/// - ``requiresAbort``: abort the open transaction, rewind, go on;
+/// - ``isFatal``: the client is unusable (a fenced producer included): stop
+///   and let the service manager restart the process.
+public struct KafkaError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// librdkafka's `rd_kafka_resp_err_t`, as a value type with named statics.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        /// The raw `rd_kafka_resp_err_t` value (negative codes are librdkafka-local).
+        public let rawValue: Int32
+
+        public init(rawValue: Int32) {
+            self.rawValue = rawValue
+        }
+
+        init(_ error: rd_kafka_resp_err_t) {
+            self.rawValue = error.rawValue
+        }
+
+        var native: rd_kafka_resp_err_t { rd_kafka_resp_err_t(rawValue: rawValue) }
+
+        /// librdkafka's symbolic name without the `RD_KAFKA_RESP_ERR_` prefix, e.g. `_TIMED_OUT`.
+        public var name: String { String(cString: rd_kafka_err2name(native)) }
+
+        public var description: String { name }
+
+        public static let noError = Code(RD_KAFKA_RESP_ERR_NO_ERROR)
+        public static let timedOut = Code(RD_KAFKA_RESP_ERR__TIMED_OUT)
+        public static let queueFull = Code(RD_KAFKA_RESP_ERR__QUEUE_FULL)
+        public static let transport = Code(RD_KAFKA_RESP_ERR__TRANSPORT)
+        public static let allBrokersDown = Code(RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
+        public static let fatal = Code(RD_KAFKA_RESP_ERR__FATAL)
+        public static let fenced = Code(RD_KAFKA_RESP_ERR__FENCED)
+        public static let producerFenced = Code(RD_KAFKA_RESP_ERR_PRODUCER_FENCED)
+        public static let invalidProducerEpoch = Code(RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH)
+        public static let state = Code(RD_KAFKA_RESP_ERR__STATE)
+        public static let invalidArgument = Code(RD_KAFKA_RESP_ERR__INVALID_ARG)
+        public static let unknownTopicOrPartition = Code(RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
+        public static let unknownTopic = Code(RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC)
+        public static let topicAlreadyExists = Code(RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+        public static let notLeaderForPartition = Code(RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION)
+        public static let notCoordinator = Code(RD_KAFKA_RESP_ERR_NOT_COORDINATOR)
+        public static let coordinatorNotAvailable = Code(RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE)
+        public static let concurrentTransactions = Code(RD_KAFKA_RESP_ERR_CONCURRENT_TRANSACTIONS)
+        public static let invalidTransactionState = Code(RD_KAFKA_RESP_ERR_INVALID_TXN_STATE)
+        public static let outOfOrderSequence = Code(RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER)
+        public static let requestTimedOut = Code(RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT)
+        public static let policyViolation = Code(RD_KAFKA_RESP_ERR_POLICY_VIOLATION)
+        public static let partitionEOF = Code(RD_KAFKA_RESP_ERR__PARTITION_EOF)
+        public static let destroyed = Code(RD_KAFKA_RESP_ERR__DESTROY)
+        public static let assignmentLost = Code(RD_KAFKA_RESP_ERR__ASSIGNMENT_LOST)
+        public static let unknownMemberID = Code(RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID)
+        public static let illegalGeneration = Code(RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION)
+        public static let rebalanceInProgress = Code(RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS)
+        public static let unsupportedFeature = Code(RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE)
+        public static let readUnderflow = Code(RD_KAFKA_RESP_ERR__UNDERFLOW)
+        public static let topicAuthorizationFailed = Code(RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED)
+        public static let groupAuthorizationFailed = Code(RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED)
+    }
+
+    /// The error code.
+    public var code: Code
+    /// What happened, from librdkafka's error string plus our context.
+    public var message: String
+    /// The same call may succeed if tried again.
+    public var isRetriable: Bool
+    /// The open transaction must be aborted (`rd_kafka_error_txn_requires_abort`).
+    public var requiresAbort: Bool
+    /// The client can do nothing more; the process should exit non-zero.
+    public var isFatal: Bool
+
+    /// Creates an error; the classes default to what librdkafka says of the code.
+    public init(
+        code: Code, message: String, isRetriable: Bool? = nil, requiresAbort: Bool = false, isFatal: Bool? = nil
+    ) {
+        self.code = code
+        self.message = message
+        self.isRetriable = isRetriable ?? Self.retriableCodes.contains(code)
+        self.requiresAbort = requiresAbort
+        self.isFatal = isFatal ?? Self.fatalCodes.contains(code)
+    }
+
+    /// The producer was fenced: another instance with the same `transactional.id` took over.
+    public var isFenced: Bool {
+        code == .fenced || code == .producerFenced || code == .invalidProducerEpoch
+    }
+
+    public var description: String {
+        var classes: [String] = []
+        if isFatal { classes.append("fatal") }
+        if requiresAbort { classes.append("requires abort") }
+        if isRetriable { classes.append("retriable") }
+        let suffix = classes.isEmpty ? "" : " [" + classes.joined(separator: ", ") + "]"
+        return "\(code.name): \(message)\(suffix)"
+    }
+
+    private static let retriableCodes: Set<Code> = [
+        .timedOut, .queueFull, .transport, .allBrokersDown, .notLeaderForPartition, .notCoordinator,
+        .coordinatorNotAvailable, .concurrentTransactions, .requestTimedOut, .rebalanceInProgress,
+    ]
+    private static let fatalCodes: Set<Code> = [.fatal, .fenced, .producerFenced]
+}
+
+// MARK: - From librdkafka
+
+extension KafkaError {
+    /// Wraps an `rd_kafka_resp_err_t` with librdkafka's description, prefixed by `context`.
+    init(_ error: rd_kafka_resp_err_t, context: String) {
+        let code = Code(error)
+        let text = String(cString: rd_kafka_err2str(error))
+        self.init(code: code, message: context.isEmpty ? text : "\(context): \(text)")
+    }
+
+    /// Takes ownership of an `rd_kafka_error_t` (destroying it) and keeps its classes.
+    init(taking error: OpaquePointer, context: String) {
+        defer { rd_kafka_error_destroy(error) }
+        let code = Code(rd_kafka_error_code(error))
+        let text = rd_kafka_error_string(error).map { String(cString: $0) } ?? code.name
+        self.init(
+            code: code, message: context.isEmpty ? text : "\(context): \(text)",
+            isRetriable: rd_kafka_error_is_retriable(error) != 0,
+            requiresAbort: rd_kafka_error_txn_requires_abort(error) != 0,
+            isFatal: rd_kafka_error_is_fatal(error) != 0)
+    }
+
+    /// Throws if `error` is set, consuming it.
+    static func check(_ error: OpaquePointer?, context: String) throws(KafkaError) {
+        if let error { throw KafkaError(taking: error, context: context) }
+    }
+
+    /// Throws unless `error` is `RD_KAFKA_RESP_ERR_NO_ERROR`.
+    static func check(_ error: rd_kafka_resp_err_t, context: String) throws(KafkaError) {
+        if error != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(error, context: context) }
+    }
+
+    /// A configuration or usage error of this wrapper.
+    static func invalidArgument(_ message: String) -> KafkaError {
+        KafkaError(code: .invalidArgument, message: message, isRetriable: false, isFatal: false)
+    }
+}

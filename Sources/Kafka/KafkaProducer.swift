@@ -1,0 +1,225 @@
+import CRdKafka
+public import Logging
+
+/// A Kafka producer over the system librdkafka: idempotent, and
+/// transactional when `transactional.id` is set.
+///
+/// ``send(_:)`` only enqueues (librdkafka copies the bytes and batches them);
+/// delivery reports are served on the producer's own thread, woken by
+/// librdkafka's main-queue event fd, and summed in ``takeDeliveryReport()``.
+/// The transactional calls block for up to their timeout, so they run on that
+/// thread too, never on the caller's.
+///
+/// Error classes follow librdkafka's transactional API: a retriable error may
+/// be retried; one that ``KafkaError/requiresAbort`` needs
+/// ``abortTransaction(timeout:)``; a fatal one (fencing included) means this
+/// producer is done.
+public final class KafkaProducer: Sendable {
+    let client: KafkaClient
+    private let ledger = DeliveryLedger()
+    private let mainQueue: UnsafeSendableHandle?
+
+    /// Whether `transactional.id` was configured.
+    public let isTransactional: Bool
+
+    /// Creates a producer.
+    /// - Parameters:
+    ///   - configuration: librdkafka properties, e.g. `bootstrap.servers`, `transactional.id`,
+    ///     `enable.idempotence`, `partitioner`.
+    ///   - logger: receives librdkafka's log lines and client errors.
+    ///   - statisticsHandler: receives librdkafka's statistics JSON every `statistics.interval.ms`.
+    /// - Throws: ``KafkaError`` naming a property librdkafka rejected.
+    public init(
+        configuration: KafkaConfiguration, logger: Logger, statisticsHandler: (@Sendable (String) -> Void)? = nil
+    ) throws(KafkaError) {
+        let context = ClientContext(clientName: "kafka-producer", logger: logger, statisticsHandler: statisticsHandler)
+        let client = try KafkaClient(
+            type: RD_KAFKA_PRODUCER, configuration: configuration, context: context, threadWatchesEvents: true
+        ) { conf in
+            rd_kafka_conf_set_dr_msg_cb(conf, kafkaDeliveryCallback)
+        }
+        self.client = client
+        self.isTransactional = configuration["transactional.id"].map { !$0.isEmpty } ?? false
+        if let queue = rd_kafka_queue_get_main(client.handle) {
+            var payload: UInt8 = 1
+            rd_kafka_queue_io_event_enable(queue, client.thread.eventDescriptor, &payload, 1)
+            mainQueue = UnsafeSendableHandle(queue)
+        } else {
+            mainQueue = nil
+        }
+        context.deliveryHandler.withLock { [ledger] handler in
+            handler = { error in ledger.record(error) }
+        }
+        let handle = UnsafeSendableHandle(client.handle)
+        client.thread.setIdleWork {
+            client.thread.drainEvents()
+            rd_kafka_poll(handle.pointer, 0)
+        }
+    }
+
+    deinit {
+        releaseMainQueue()
+    }
+
+    private func releaseMainQueue() {
+        guard let mainQueue else { return }
+        rd_kafka_queue_io_event_enable(mainQueue.pointer, -1, nil, 0)
+        rd_kafka_queue_destroy(mainQueue.pointer)
+    }
+
+    // MARK: - Producing
+
+    /// Enqueues a record. Waits (on the producer thread) while librdkafka's queue is full.
+    /// - Throws: ``KafkaError`` if librdkafka refuses the record (unknown topic, not in a
+    ///   transaction, fatal state, record too large, ...).
+    public func send(_ message: KafkaOutgoingMessage) async throws(KafkaError) {
+        while true {
+            let result = enqueue(message)
+            if result == RD_KAFKA_RESP_ERR_NO_ERROR { return }
+            if result == RD_KAFKA_RESP_ERR__QUEUE_FULL {
+                try client.checkFatal()
+                let handle = UnsafeSendableHandle(client.handle)
+                await client.thread.run { () throws(Never) in _ = rd_kafka_poll(handle.pointer, 100) }
+                continue
+            }
+            try client.checkFatal()
+            throw KafkaError(result, context: "produce to \(message.topic)")
+        }
+    }
+
+    /// Enqueues without waiting; returns librdkafka's result (e.g. `_QUEUE_FULL`).
+    func enqueue(_ message: KafkaOutgoingMessage) -> rd_kafka_resp_err_t {
+        var headers: OpaquePointer? = nil
+        if !message.headers.isEmpty {
+            headers = rd_kafka_headers_new(message.headers.count)
+            for header in message.headers {
+                if let value = header.value {
+                    value.withUnsafeBytes { bytes in
+                        _ = rd_kafka_header_add(headers, header.name, -1, bytes.baseAddress, bytes.count)
+                    }
+                } else {
+                    _ = rd_kafka_header_add(headers, header.name, -1, nil, 0)
+                }
+            }
+        }
+        let result = withOptionalBytes(message.key) { key in
+            withOptionalBytes(message.value) { value in
+                jsd_produce(
+                    client.handle, message.topic, message.partition, key.baseAddress, key.count, value.baseAddress,
+                    value.count, headers, nil)
+            }
+        }
+        if result != RD_KAFKA_RESP_ERR_NO_ERROR, let headers { rd_kafka_headers_destroy(headers) }
+        return result
+    }
+
+    /// Waits until every enqueued record is delivered or failed.
+    /// - Throws: ``KafkaError/Code/timedOut`` if records are still outstanding after `timeout`.
+    public func flush(timeout: Duration) async throws(KafkaError) {
+        try client.checkFatal()
+        let handle = UnsafeSendableHandle(client.handle)
+        try await client.thread.run { () throws(KafkaError) in
+            try KafkaError.check(rd_kafka_flush(handle.pointer, timeout.milliseconds), context: "flush")
+        }
+    }
+
+    /// Delivery results since the previous call.
+    public func takeDeliveryReport() -> DeliveryReport {
+        ledger.take()
+    }
+
+    /// Records enqueued and not yet delivered or failed.
+    public var outstandingCount: Int {
+        Int(rd_kafka_outq_len(client.handle))
+    }
+
+    // MARK: - Transactions
+
+    /// Registers `transactional.id` with the coordinator and fences older instances using it.
+    /// Call once, before the first transaction. Retriable errors may be retried.
+    public func initTransactions(timeout: Duration) async throws(KafkaError) {
+        try await transactionCall("init transactions") { handle in
+            rd_kafka_init_transactions(handle, timeout.milliseconds)
+        }
+    }
+
+    /// Starts a transaction (local, does not block).
+    public func beginTransaction() throws(KafkaError) {
+        try client.checkFatal()
+        try KafkaError.check(rd_kafka_begin_transaction(client.handle), context: "begin transaction")
+    }
+
+    /// Adds consumed offsets (of the next records to read) to the open transaction, so that
+    /// they commit or abort with its records (KIP-447 with the consumer's group metadata).
+    public func sendOffsetsToTransaction(
+        _ offsets: [TopicPartitionOffset], groupMetadata: KafkaGroupMetadata, timeout: Duration
+    ) async throws(KafkaError) {
+        guard !offsets.isEmpty else { return }
+        let metadata = groupMetadata
+        try await transactionCall("send offsets to transaction") { handle in
+            let list = PartitionList.make(offsets)
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            return rd_kafka_send_offsets_to_transaction(handle, list, metadata.pointer, timeout.milliseconds)
+        }
+    }
+
+    /// Flushes and commits the open transaction.
+    public func commitTransaction(timeout: Duration) async throws(KafkaError) {
+        try await transactionCall("commit transaction") { handle in
+            rd_kafka_commit_transaction(handle, timeout.milliseconds)
+        }
+    }
+
+    /// Aborts the open transaction; its records are marked aborted and read_committed readers skip them.
+    public func abortTransaction(timeout: Duration) async throws(KafkaError) {
+        try await transactionCall("abort transaction") { handle in
+            rd_kafka_abort_transaction(handle, timeout.milliseconds)
+        }
+    }
+
+    private func transactionCall(
+        _ what: String, _ call: @escaping @Sendable (OpaquePointer) -> OpaquePointer?
+    ) async throws(KafkaError) {
+        try client.checkFatal()
+        let handle = UnsafeSendableHandle(client.handle)
+        try await client.thread.run { () throws(KafkaError) in
+            try KafkaError.check(call(handle.pointer), context: what)
+        }
+    }
+
+    // MARK: - Closing
+
+    /// Flushes what is outstanding (up to `timeout`), then destroys the client. Idempotent.
+    public func close(timeout: Duration = .seconds(10)) async {
+        guard !client.isDestroyed else { return }
+        if client.context.fatal == nil, outstandingCount > 0 {
+            do {
+                try await flush(timeout: timeout)
+            } catch {
+                client.context.logger.warning(
+                    "records still undelivered at close", metadata: ["count": "\(outstandingCount)"])
+            }
+        }
+        client.thread.setIdleWork {}
+        await client.destroy()
+    }
+}
+
+/// Calls `body` with the bytes of `array`, or an empty buffer with a nil base address for `nil`.
+func withOptionalBytes<R>(_ array: [UInt8]?, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+    guard let array else { return body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+    return array.withUnsafeBytes(body)
+}
+
+private let kafkaDeliveryCallback:
+    @convention(c) (OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?) -> Void = {
+        handle, message, _ in
+        guard let context = clientContext(of: handle), let message else { return }
+        let handler = context.deliveryHandler.withLock { $0 }
+        if message.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR {
+            handler?(nil)
+        } else {
+            let topic = message.pointee.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
+            handler?(KafkaError(message.pointee.err, context: "delivery to \(topic)[\(message.pointee.partition)]"))
+        }
+    }

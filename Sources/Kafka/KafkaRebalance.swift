@@ -1,0 +1,77 @@
+import CRdKafka
+
+/// A change of the partitions assigned to this consumer by its group.
+///
+/// ``KafkaConsumer/poll(maxMessages:timeout:)`` returns it *before* librdkafka
+/// applies it: partitions being revoked are still assigned, and partitions
+/// being assigned are not fetched yet. The change is applied when the caller
+/// next polls (or closes). That gap is where the relay finishes the open
+/// transaction before a revoke, and restores its table before an assignment.
+/// librdkafka waits for it, bounded by `max.poll.interval.ms`.
+public struct KafkaRebalance: Hashable, Sendable, CustomStringConvertible {
+    /// What kind of change.
+    public struct Kind: Hashable, Sendable, CustomStringConvertible {
+        enum Value: Hashable, Sendable {
+            case assign, revoke, lost
+        }
+        let value: Value
+
+        /// Partitions are being added.
+        public static let assign = Kind(value: .assign)
+        /// Partitions are being taken away in an orderly way: commit what you have.
+        public static let revoke = Kind(value: .revoke)
+        /// Partitions were lost (session timeout): another member may already own them; do not commit.
+        public static let lost = Kind(value: .lost)
+
+        public var description: String {
+            switch value {
+            case .assign: "assign"
+            case .revoke: "revoke"
+            case .lost: "lost"
+            }
+        }
+    }
+
+    /// Assign, revoke or lost.
+    public var kind: Kind
+    /// The partitions that change (for the eager protocol: the whole assignment).
+    public var partitions: [TopicPartition]
+    /// Whether the group uses the incremental cooperative protocol (`cooperative-sticky`).
+    public var isCooperative: Bool
+
+    public init(kind: Kind, partitions: [TopicPartition], isCooperative: Bool) {
+        self.kind = kind
+        self.partitions = partitions
+        self.isCooperative = isCooperative
+    }
+
+    public var description: String {
+        "\(kind) \(partitions.map(\.description).joined(separator: ", "))\(isCooperative ? " (cooperative)" : "")"
+    }
+}
+
+/// What ``KafkaConsumer/poll(maxMessages:timeout:)`` returns.
+public enum KafkaConsumerEvent: Sendable {
+    /// Records in partition order; empty when the timeout passed with nothing to read.
+    case messages([KafkaMessage])
+    /// The group changes this consumer's assignment (applied on the next poll).
+    case rebalance(KafkaRebalance)
+    /// A consumer error; fatal ones have ``KafkaError/isFatal`` set.
+    case error(KafkaError)
+}
+
+/// The consumer group's identity for a transaction (KIP-447): pass it to
+/// ``KafkaProducer/sendOffsetsToTransaction(_:groupMetadata:timeout:)`` so the
+/// broker can fence zombie instances of the same group member.
+public final class KafkaGroupMetadata: @unchecked Sendable {
+    // @unchecked: immutable pointer to an immutable librdkafka object, destroyed once in deinit.
+    let pointer: OpaquePointer
+
+    init(pointer: OpaquePointer) {
+        self.pointer = pointer
+    }
+
+    deinit {
+        rd_kafka_consumer_group_metadata_destroy(pointer)
+    }
+}

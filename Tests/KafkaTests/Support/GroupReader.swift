@@ -1,0 +1,60 @@
+import Kafka
+
+/// Reads as a group member the way the relay does: process a batch, commit it,
+/// and on a revoke commit what was processed *before* polling again (which is
+/// when the consumer applies the revoke).
+actor GroupReader {
+    let consumer: KafkaConsumer
+    private(set) var seen: [KafkaMessage] = []
+    private(set) var rebalances: [KafkaRebalance] = []
+    private var processed: [TopicPartition: KafkaOffset] = [:]
+    /// Commits refused because the group was rebalancing; their records may be read again by the next owner.
+    private(set) var retriableCommitFailures = 0
+
+    init(consumer: KafkaConsumer) {
+        self.consumer = consumer
+    }
+
+    /// Reads until `stop()` (given the records of each batch) says so, or `idle` passes with nothing.
+    /// - Parameter pace: a pause after each batch, to keep a slow member busy while the group changes.
+    func run(
+        idle: Duration = .seconds(15), batchSize: Int = 50, pace: Duration = .zero,
+        stop: @Sendable ([KafkaMessage]) async -> Bool
+    ) async throws {
+        var lastBatch: [KafkaMessage] = []
+        while !(await stop(lastBatch)) {
+            lastBatch = []
+            switch await consumer.poll(maxMessages: batchSize, timeout: idle) {
+            case .messages(let batch):
+                if batch.isEmpty { return }
+                if pace > .zero { try await Task.sleep(for: pace) }
+                seen += batch
+                lastBatch = batch
+                for message in batch {
+                    processed[message.topicPartition] = KafkaOffset(rawValue: message.offset.rawValue + 1)
+                }
+                try await commitProcessed()
+            case .rebalance(let rebalance):
+                rebalances.append(rebalance)
+                if rebalance.kind == .revoke { try await commitProcessed() }
+                if rebalance.kind != .assign {
+                    for partition in rebalance.partitions { processed[partition] = nil }
+                }
+            case .error(let error):
+                if error.isFatal { throw error }
+            }
+        }
+    }
+
+    /// A retriable failure (a rebalance has begun) keeps the offsets for the commit at the revoke.
+    private func commitProcessed() async throws {
+        guard !processed.isEmpty else { return }
+        do {
+            try await consumer.commit(processed.map { TopicPartitionOffset($0.key, $0.value) })
+        } catch {
+            let rebalanceCodes: [KafkaError.Code] = [.rebalanceInProgress, .illegalGeneration, .unknownMemberID]
+            guard error.isRetriable || rebalanceCodes.contains(error.code) else { throw error }
+            retriableCommitFailures += 1
+        }
+    }
+}
