@@ -61,9 +61,10 @@ struct TestCluster: Sendable {
     }
 
     /// Produces and flushes messages, failing if any was not delivered.
-    func produce(_ messages: [KafkaOutgoingMessage]) async throws {
+    func produce(_ messages: [KafkaOutgoingMessage], extra: [String: String] = [:]) async throws {
         let producer = try KafkaProducer(
-            configuration: configuration(["enable.idempotence": "true", "linger.ms": "5"]), logger: logger)
+            configuration: configuration(["enable.idempotence": "true", "linger.ms": "5"].merging(extra) { $1 }),
+            logger: logger)
         for message in messages {
             try await producer.send(message)
         }

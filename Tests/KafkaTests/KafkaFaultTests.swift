@@ -1,0 +1,89 @@
+import Kafka
+import Testing
+
+/// Injected broker trouble: what is retriable recovers, and nothing is lost or duplicated.
+@Suite("Kafka under injected faults", .timeLimit(.minutes(2)))
+struct KafkaFaultTests {
+    @Test func idempotentProducerSurvivesRequestErrorsAndABrokerOutage() async throws {
+        let cluster = try TestCluster.start()
+        defer { withExtendedLifetime(cluster) {} }
+        guard let mock = cluster.mock else { return }
+        let topic = TestCluster.uniqueName("faults")
+        try await cluster.createTopic(topic, partitions: 1)
+        try mock.setPartitionLeader(topic: topic, partition: 0, broker: 1)
+        let producer = try KafkaProducer(
+            configuration: cluster.configuration([
+                "enable.idempotence": "true", "linger.ms": "2", "retry.backoff.ms": "50",
+                "message.timeout.ms": "30000",
+            ]), logger: cluster.logger)
+        mock.pushRequestErrors(
+            .produce, [.notLeaderForPartition, .notLeaderForPartition, .notLeaderForPartition, .transport, .transport])
+        let total = 1000
+        for index in 0..<total {
+            if index == 400 { try mock.setBrokerDown(1) }
+            if index == 600 {
+                try await Task.sleep(for: .milliseconds(300))
+                try mock.setBrokerUp(1)
+            }
+            try await producer.send(
+                KafkaOutgoingMessage(topic: topic, key: nil, value: Array(String(index).utf8)))
+        }
+        try await producer.flush(timeout: .seconds(60))
+        let report = producer.takeDeliveryReport()
+        #expect(report.delivered == total)
+        #expect(report.isSuccess, "\(report.failures)")
+        await producer.close()
+
+        let read = try await cluster.readAll([TopicPartition(topic, 0)], count: total + 10, idle: .seconds(3))
+        let values = read.compactMap { $0.value.map { String(decoding: $0, as: UTF8.self) } }
+        #expect(values == (0..<total).map(String.init), "every record once, in order")
+    }
+
+    @Test func consumerRecoversWhenTheLeaderGoesDownAndComesBack() async throws {
+        let cluster = try TestCluster.start()
+        defer { withExtendedLifetime(cluster) {} }
+        guard let mock = cluster.mock else { return }
+        let topic = TestCluster.uniqueName("consumer-faults")
+        try await cluster.createTopic(topic, partitions: 1)
+        try mock.setPartitionLeader(topic: topic, partition: 0, broker: 2)
+        // One record per batch, so that small fetches really take many requests.
+        try await cluster.produce(
+            (0..<300).map { KafkaOutgoingMessage(topic: topic, key: nil, value: [UInt8($0 % 256)]) },
+            extra: ["batch.num.messages": "1", "linger.ms": "0"])
+
+        let consumer = try KafkaConsumer(
+            configuration: cluster.configuration([
+                "group.id": "faulty-reader", "fetch.wait.max.ms": "50", "max.partition.fetch.bytes": "512",
+                "fetch.max.bytes": "1024", "message.max.bytes": "1000", "queued.max.messages.kbytes": "64",
+            ]),
+            logger: cluster.logger)
+        try consumer.assign([TopicPartitionOffset(TopicPartition(topic, 0), .beginning)])
+        var offsets: [Int64] = []
+        var wentDown = false
+        while offsets.count < 300 {
+            switch await consumer.poll(maxMessages: 50, timeout: .seconds(20)) {
+            case .messages(let batch):
+                if batch.isEmpty {
+                    Issue.record("stalled at \(offsets.count)")
+                    await consumer.close()
+                    return
+                }
+                offsets += batch.map(\.offset.rawValue)
+                if !wentDown && offsets.count >= 100 {
+                    wentDown = true
+                    try mock.setBrokerDown(2)
+                    Task {
+                        try await Task.sleep(for: .milliseconds(500))
+                        try mock.setBrokerUp(2)
+                    }
+                }
+            case .error(let error):
+                #expect(!error.isFatal, "\(error)")
+            case .rebalance:
+                break
+            }
+        }
+        #expect(offsets == (0..<300).map(Int64.init))
+        await consumer.close()
+    }
+}
