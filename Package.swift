@@ -45,6 +45,17 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: Relay
+        .target(
+            name: "Relay",
+            dependencies: [
+                "JobStatus",
+                "Kafka",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: Executable
         .executableTarget(
             name: "jobstatusd",
@@ -67,6 +78,16 @@ let package = Package(
         .testTarget(
             name: "KafkaTests",
             dependencies: [
+                "Kafka",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "RelayTests",
+            dependencies: [
+                "Relay",
+                "JobStatus",
                 "Kafka",
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -13,9 +13,10 @@ final class ClientContext: Sendable {
     private let pendingErrors = Mutex<[KafkaError]>([])
     private let warnedAboutApiVersions = Atomic<Bool>(false)
 
-    /// Called on the client thread from the rebalance callback (consumers only).
+    /// Called on the client thread from the rebalance callback (consumers only);
+    /// returns `false` when no consumer is left to handle it.
     let rebalanceHandler = Mutex<
-        (@Sendable (rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?) -> Void)?
+        (@Sendable (rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?) -> Bool)?
     >(nil)
     /// Called from the delivery-report callback (producers only).
     let deliveryHandler = Mutex<(@Sendable (KafkaError?) -> Void)?>(nil)

@@ -41,8 +41,14 @@ public final class KafkaConsumer: Sendable {
         self.client = client
         self.maxBatchSize = max(1, maxBatchSize)
         self.engine = ConsumerEngine(client: client, capacity: self.maxBatchSize)
-        context.rebalanceHandler.withLock { [engine] handler in
-            handler = { code, partitions in engine.handleRebalance(code: code, partitions: partitions) }
+        // The handler holds the engine weakly: the engine holds the client, which holds the context.
+        let engine = self.engine
+        context.rebalanceHandler.withLock { handler in
+            handler = { [weak engine] code, partitions in
+                guard let engine else { return false }
+                engine.handleRebalance(code: code, partitions: partitions)
+                return true
+            }
         }
     }
 
@@ -227,9 +233,21 @@ private let kafkaRebalanceCallback:
         OpaquePointer?, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?,
         UnsafeMutableRawPointer?
     ) -> Void = { handle, code, partitions, _ in
-        guard let context = clientContext(of: handle) else { return }
-        let handler = context.rebalanceHandler.withLock { $0 }
-        handler?(code, partitions)
+        let handler = clientContext(of: handle)?.rebalanceHandler.withLock { $0 }
+        if handler?(code, partitions) == true { return }
+        // No consumer left to ask (it is being destroyed without close()): apply the change as is.
+        guard let handle else { return }
+        let cooperative = rd_kafka_rebalance_protocol(handle).map { String(cString: $0) == "COOPERATIVE" } ?? false
+        switch (code, cooperative) {
+        case (RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS, true):
+            rd_kafka_error_destroy(rd_kafka_incremental_assign(handle, partitions))
+        case (RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS, false):
+            _ = rd_kafka_assign(handle, partitions)
+        case (_, true):
+            rd_kafka_error_destroy(rd_kafka_incremental_unassign(handle, partitions))
+        default:
+            _ = rd_kafka_assign(handle, nil)
+        }
     }
 
 extension Duration {

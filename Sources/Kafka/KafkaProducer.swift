@@ -50,8 +50,10 @@ public final class KafkaProducer: Sendable {
         context.deliveryHandler.withLock { [ledger] handler in
             handler = { error in ledger.record(error) }
         }
+        // Weak: the thread keeps its idle work, and the client keeps the thread.
         let handle = UnsafeSendableHandle(client.handle)
-        client.thread.setIdleWork {
+        client.thread.setIdleWork { [weak client] in
+            guard let client, !client.isDestroyed else { return }
             client.thread.drainEvents()
             rd_kafka_poll(handle.pointer, 0)
         }

@@ -96,8 +96,10 @@ struct KafkaRoundTripTests {
         defer { withExtendedLifetime(cluster) {} }
         let topic = TestCluster.uniqueName("meta")
         try await cluster.createTopic(topic, partitions: 3)
+        // One record per batch: tansu answers "latest" with the last batch's base offset + 1 (brokers.md).
         try await cluster.produce(
-            (0..<10).map { KafkaOutgoingMessage(topic: topic, partition: 1, key: nil, value: [UInt8($0)]) })
+            (0..<10).map { KafkaOutgoingMessage(topic: topic, partition: 1, key: nil, value: [UInt8($0)]) },
+            extra: ["batch.num.messages": "1", "linger.ms": "0"])
         let consumer = try KafkaConsumer(
             configuration: cluster.configuration(["group.id": "g-meta"]), logger: cluster.logger)
         let marks = try await consumer.watermarks(for: TopicPartition(topic, 1), timeout: .seconds(10))

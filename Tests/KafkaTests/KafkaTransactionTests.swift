@@ -26,12 +26,14 @@ struct KafkaTransactionTests {
         #expect(producer.isTransactional)
         try await producer.initTransactions(timeout: .seconds(30))
 
-        let consumer = try KafkaConsumer(configuration: cluster.consumerConfiguration(group: group), logger: cluster.logger)
+        let consumer = try KafkaConsumer(
+            configuration: cluster.consumerConfiguration(group: group), logger: cluster.logger)
         let metadata = try consumer.groupMetadata()
 
         try producer.beginTransaction()
         for index in 0..<10 {
-            try await producer.send(KafkaOutgoingMessage(topic: topic, key: Array("k\(index)".utf8), value: [UInt8(index)]))
+            try await producer.send(
+                KafkaOutgoingMessage(topic: topic, key: Array("k\(index)".utf8), value: [UInt8(index)]))
         }
         try await producer.sendOffsetsToTransaction(
             [TopicPartitionOffset(topic, 0, 10)], groupMetadata: metadata, timeout: .seconds(30))

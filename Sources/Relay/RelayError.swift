@@ -1,0 +1,29 @@
+public import Kafka
+
+/// Why the relay stopped. Each message is one line naming what is wrong and the fix.
+public struct RelayError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        /// The output topic exists and is not `cleanup.policy=compact`.
+        case outputNotCompacted
+        /// A topic the relay needs is missing and may not (or could not) be created.
+        case topicMissing
+        /// librdkafka raised a fatal error (a fenced producer included).
+        case fatalKafka
+        /// At-least-once mode: records were not delivered; restarting replays them safely.
+        case deliveryFailed
+        /// Something else the relay cannot go on with.
+        case other
+    }
+
+    public var kind: Kind
+    public var message: String
+    public var underlying: KafkaError?
+
+    public init(_ kind: Kind, _ message: String, underlying: KafkaError? = nil) {
+        self.kind = kind
+        self.message = message
+        self.underlying = underlying
+    }
+
+    public var description: String { message }
+}

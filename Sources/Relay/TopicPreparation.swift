@@ -1,0 +1,158 @@
+import Kafka
+import Logging
+
+/// What the relay learns about its topics before it starts.
+struct TopicTopology: Sendable {
+    /// Partition count of each input topic that exists.
+    var inputPartitions: [String: Int32]
+    var outputPartitions: Int32
+    /// Input and output are aligned (one input topic with the output's partition count): restoring
+    /// input partition p needs output partition p only, if producers key by job_id with murmur2.
+    var isAligned: Bool
+}
+
+/// Checks and creates the topics (DESIGN.md section 3): the output topic must be
+/// compacted; it is created compacted when missing (if allowed); the dead-letter topic
+/// is created when missing.
+struct TopicPreparation {
+    let configuration: RelayConfiguration
+    let logger: Logger
+
+    func run() async throws(RelayError) -> TopicTopology {
+        let admin: KafkaAdmin
+        do {
+            admin = try KafkaAdmin(configuration: configuration.kafka, logger: logger)
+        } catch {
+            throw RelayError(.other, "kafka configuration: \(error.message)", underlying: error)
+        }
+        defer { Task { await admin.close() } }
+        let metadata: KafkaClusterMetadata
+        do {
+            metadata = try await admin.metadata(timeout: configuration.operationTimeout)
+        } catch {
+            throw RelayError(
+                .other,
+                "cannot reach Kafka at \(configuration.kafka.bootstrapServers ?? "(no bootstrap.servers)"): \(error.message)",
+                underlying: error)
+        }
+        var inputPartitions: [String: Int32] = [:]
+        for topic in configuration.inputTopics {
+            if let found = metadata.topic(topic) {
+                inputPartitions[topic] = Int32(found.partitions.count)
+            } else {
+                logger.warning("input topic does not exist yet; waiting for it", metadata: ["topic": "\(topic)"])
+            }
+        }
+        let outputPartitions = try await prepareOutput(admin, metadata, inputPartitions)
+        try await prepareDeadLetters(admin, metadata, partitions: inputPartitions.values.max() ?? outputPartitions)
+        let aligned = configuration.inputTopics.count == 1 && inputPartitions.values.first == outputPartitions
+        logger.info(
+            aligned
+                ? "input and output are aligned (same partition count): each instance restores only its partitions"
+                : "input and output are not aligned: each instance restores every output partition",
+            metadata: [
+                "input": "\(inputPartitions)", "output": "\(configuration.outputTopic)[\(outputPartitions)]",
+                "assumes": "input keyed by job_id with the murmur2 partitioner",
+            ])
+        return TopicTopology(inputPartitions: inputPartitions, outputPartitions: outputPartitions, isAligned: aligned)
+    }
+
+    private func prepareOutput(
+        _ admin: KafkaAdmin, _ metadata: KafkaClusterMetadata, _ inputPartitions: [String: Int32]
+    ) async throws(RelayError) -> Int32 {
+        let topic = configuration.outputTopic
+        if let existing = metadata.topic(topic) {
+            try await checkCompacted(admin, topic)
+            return Int32(existing.partitions.count)
+        }
+        guard configuration.createTopics else {
+            throw RelayError(
+                .topicMissing,
+                "output topic \(topic) does not exist; create it with cleanup.policy=compact or set output.create: true"
+            )
+        }
+        let partitions =
+            configuration.outputPartitions > 0
+            ? configuration.outputPartitions : (inputPartitions[configuration.inputTopics.first ?? ""] ?? 0)
+        guard partitions > 0 else {
+            throw RelayError(
+                .topicMissing,
+                "cannot create output topic \(topic): output.partitions is 0 (same as input) and input topic "
+                    + "\(configuration.inputTopics.first ?? "") does not exist; set output.partitions")
+        }
+        var configs = ["cleanup.policy": "compact"]
+        configs.merge(configuration.outputTopicConfigs) { _, new in new }
+        try await create(
+            admin,
+            KafkaTopicSpecification(
+                name: topic, partitions: partitions, replicationFactor: configuration.replicationFactor,
+                configs: configs))
+        logger.notice(
+            "created compacted output topic", metadata: ["topic": "\(topic)", "partitions": "\(partitions)"])
+        return partitions
+    }
+
+    private func checkCompacted(_ admin: KafkaAdmin, _ topic: String) async throws(RelayError) {
+        let configs: [String: String]
+        do {
+            configs = try await admin.describeTopicConfiguration(topic, timeout: .seconds(5))
+        } catch {
+            logger.warning(
+                "cannot verify that the output topic is compacted (the broker did not describe its configs); make sure it has cleanup.policy=compact",
+                metadata: ["topic": "\(topic)", "error": "\(error)"])
+            return
+        }
+        guard let policy = configs["cleanup.policy"] else {
+            logger.warning(
+                "the broker did not report cleanup.policy of the output topic; make sure it is compacted",
+                metadata: ["topic": "\(topic)"])
+            return
+        }
+        guard policy.split(separator: ",").contains(where: { $0.trimmingSpaces == "compact" }) else {
+            throw RelayError(
+                .outputNotCompacted,
+                "output topic \(topic) has cleanup.policy=\(policy), not compact; downstream readers need the latest "
+                    + "record per job: run kafka-configs --alter --add-config cleanup.policy=compact on it, or choose another output.topic"
+            )
+        }
+    }
+
+    private func prepareDeadLetters(
+        _ admin: KafkaAdmin, _ metadata: KafkaClusterMetadata, partitions: Int32
+    )
+        async throws(RelayError)
+    {
+        let topic = configuration.deadLetterTopic
+        guard metadata.topic(topic) == nil else { return }
+        guard configuration.createTopics else {
+            throw RelayError(
+                .topicMissing, "dead-letter topic \(topic) does not exist; create it or set output.create: true")
+        }
+        try await create(
+            admin,
+            KafkaTopicSpecification(
+                name: topic, partitions: max(1, partitions), replicationFactor: configuration.replicationFactor,
+                configs: ["cleanup.policy": "delete"]))
+        logger.notice("created dead-letter topic", metadata: ["topic": "\(topic)"])
+    }
+
+    private func create(_ admin: KafkaAdmin, _ specification: KafkaTopicSpecification) async throws(RelayError) {
+        do {
+            try await admin.createTopic(specification, timeout: configuration.operationTimeout)
+        } catch {
+            if error.code == .topicAlreadyExists { return }
+            throw RelayError(
+                .topicMissing,
+                "cannot create topic \(specification.name) (\(specification.partitions) partitions, replication "
+                    + "\(specification.replicationFactor)): \(error.message)", underlying: error)
+        }
+    }
+}
+
+extension Substring {
+    var trimmingSpaces: Substring {
+        let start = firstIndex { $0 != " " } ?? endIndex
+        let end = lastIndex { $0 != " " }.map { index(after: $0) } ?? start
+        return self[start..<Swift.max(start, end)]
+    }
+}

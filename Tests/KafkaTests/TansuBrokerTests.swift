@@ -1,0 +1,147 @@
+import Foundation
+import Kafka
+import Testing
+
+/// What only the independent broker (tansu, behind the proxy of
+/// `scripts/lib/tansu_broker.py`) can show; `scripts/test` starts it and sets
+/// `TANSU_BOOTSTRAP`.
+///
+/// Not asserted anywhere, because no broker we can run here does it
+/// (brokers.md): that read_committed readers skip *aborted* records. tansu
+/// hides an open transaction but shows aborted records once aborted; the mock
+/// cluster hides neither.
+@Suite(
+    "Kafka against tansu", .enabled(if: TansuBroker.bootstrap != nil, "TANSU_BOOTSTRAP is not set"),
+    .timeLimit(.minutes(2)), .serialized)
+struct TansuBrokerTests {
+    let logger = TestLogging.logger("tansu-test")
+
+    func configuration(_ extra: [String: String] = [:]) -> KafkaConfiguration {
+        var configuration = KafkaConfiguration(extra)
+        configuration.bootstrapServers = TansuBroker.bootstrap
+        return configuration
+    }
+
+    func createTopic(_ name: String, partitions: Int32 = 1, configs: [String: String] = [:]) async throws {
+        let admin = try KafkaAdmin(configuration: configuration(), logger: logger)
+        try await admin.createTopic(
+            KafkaTopicSpecification(name: name, partitions: partitions, replicationFactor: 1, configs: configs),
+            timeout: .seconds(10))
+        await admin.close()
+    }
+
+    @Test func createsACompactedTopicAndReadsItsCleanupPolicyBack() async throws {
+        let topic = TestCluster.uniqueName("compacted")
+        try await createTopic(topic, partitions: 3, configs: ["cleanup.policy": "compact"])
+        let admin = try KafkaAdmin(configuration: configuration(), logger: logger)
+        let configs = try await admin.describeTopicConfiguration(topic, timeout: .seconds(10))
+        #expect(configs["cleanup.policy"] == "compact")
+        let metadata = try await admin.metadata(timeout: .seconds(10))
+        #expect(metadata.topic(topic)?.partitions.count == 3)
+        let again = await #expect(throws: KafkaError.self) {
+            try await admin.createTopic(
+                KafkaTopicSpecification(name: topic, partitions: 3, replicationFactor: 1), timeout: .seconds(10))
+        }
+        #expect(again?.code == .topicAlreadyExists)
+        await admin.close()
+    }
+
+    @Test func offsetsSentInATransactionAreStoredOnCommitNotOnAbort() async throws {
+        let topic = TestCluster.uniqueName("txn-offsets")
+        let group = TestCluster.uniqueName("txn-offsets-group")
+        try await createTopic(topic)
+        let partition = TopicPartition(topic, 0)
+        let consumer = try KafkaConsumer(
+            configuration: configuration(["group.id": group, "enable.auto.commit": "false"]), logger: logger)
+        let producer = try KafkaProducer(
+            configuration: configuration(["transactional.id": TestCluster.uniqueName("txn")]), logger: logger)
+        try await producer.initTransactions(timeout: .seconds(30))
+        let metadata = try consumer.groupMetadata()
+
+        try producer.beginTransaction()
+        try await producer.send(KafkaOutgoingMessage(topic: topic, key: nil, value: [1]))
+        try await producer.sendOffsetsToTransaction(
+            [TopicPartitionOffset(partition, KafkaOffset(rawValue: 5))], groupMetadata: metadata, timeout: .seconds(30))
+        try await producer.abortTransaction(timeout: .seconds(30))
+        let afterAbort = try await consumer.committed([partition], timeout: .seconds(10))
+        #expect(afterAbort.first?.offset.isConcrete == false, "aborted offsets are not stored")
+
+        try producer.beginTransaction()
+        try await producer.send(KafkaOutgoingMessage(topic: topic, key: nil, value: [2]))
+        try await producer.sendOffsetsToTransaction(
+            [TopicPartitionOffset(partition, KafkaOffset(rawValue: 7))], groupMetadata: metadata, timeout: .seconds(30))
+        try await producer.commitTransaction(timeout: .seconds(30))
+        let afterCommit = try await consumer.committed([partition], timeout: .seconds(10))
+        #expect(afterCommit.first?.offset == KafkaOffset(rawValue: 7))
+        await producer.close()
+        await consumer.close()
+    }
+
+    @Test func readCommittedDoesNotSeeAnOpenTransaction() async throws {
+        let topic = TestCluster.uniqueName("txn-open")
+        try await createTopic(topic)
+        let partition = TopicPartition(topic, 0)
+        let producer = try KafkaProducer(
+            configuration: configuration(["transactional.id": TestCluster.uniqueName("txn-open")]), logger: logger)
+        try await producer.initTransactions(timeout: .seconds(30))
+        try producer.beginTransaction()
+        for value in 0..<5 {
+            try await producer.send(KafkaOutgoingMessage(topic: topic, key: nil, value: [UInt8(value)]))
+        }
+        try await producer.flush(timeout: .seconds(10))
+        #expect(producer.takeDeliveryReport().delivered == 5, "the records are on the broker")
+
+        let reader = try KafkaConsumer(
+            configuration: configuration([
+                "group.id": TestCluster.uniqueName("rc"), "isolation.level": "read_committed",
+            ]),
+            logger: logger)
+        try reader.assign([TopicPartitionOffset(partition, .beginning)])
+        guard case .messages(let whileOpen) = await reader.poll(timeout: .seconds(2)) else {
+            Issue.record("expected records or nothing")
+            return
+        }
+        #expect(whileOpen.isEmpty, "an open transaction is invisible to read_committed")
+
+        try await producer.commitTransaction(timeout: .seconds(30))
+        var seen: [KafkaMessage] = []
+        while seen.count < 5, case .messages(let batch) = await reader.poll(timeout: .seconds(5)), !batch.isEmpty {
+            seen += batch
+        }
+        #expect(seen.compactMap { $0.value?.first } == [0, 1, 2, 3, 4])
+        await reader.close()
+        await producer.close()
+    }
+
+    @Test func aSecondProducerWithTheSameTransactionalIDFencesTheFirst() async throws {
+        let topic = TestCluster.uniqueName("fence")
+        try await createTopic(topic)
+        let id = TestCluster.uniqueName("fenced-id")
+        let first = try KafkaProducer(configuration: configuration(["transactional.id": id]), logger: logger)
+        try await first.initTransactions(timeout: .seconds(30))
+        try first.beginTransaction()
+        try await first.send(KafkaOutgoingMessage(topic: topic, key: nil, value: [1]))
+
+        let second = try KafkaProducer(configuration: configuration(["transactional.id": id]), logger: logger)
+        try await second.initTransactions(timeout: .seconds(30))
+
+        let fenced = await #expect(throws: KafkaError.self) {
+            try await first.commitTransaction(timeout: .seconds(30))
+        }
+        #expect(fenced?.isFatal == true, "\(String(describing: fenced))")
+        #expect(fenced?.isFenced == true, "\(String(describing: fenced))")
+
+        try second.beginTransaction()
+        try await second.send(KafkaOutgoingMessage(topic: topic, key: nil, value: [2]))
+        try await second.commitTransaction(timeout: .seconds(30))
+        await first.close(timeout: .seconds(1))
+        await second.close()
+    }
+}
+
+/// Where tansu listens (via its proxy), when the test tooling started it.
+enum TansuBroker {
+    static var bootstrap: String? {
+        ProcessInfo.processInfo.environment["TANSU_BOOTSTRAP"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+}
