@@ -18,13 +18,20 @@ public enum DeadLetter {
         var headers = message.headers
         headers.append(KafkaHeader(name: Header.reason, string: error.reason.code))
         headers.append(KafkaHeader(name: Header.message, string: error.description))
-        headers.append(KafkaHeader(name: Header.sourceTopic, string: message.topic))
-        headers.append(KafkaHeader(name: Header.sourcePartition, string: String(message.partition)))
-        headers.append(KafkaHeader(name: Header.sourceOffset, string: String(message.offset.rawValue)))
+        headers += sourceHeaders(of: message)
         return KafkaOutgoingMessage(topic: topic, key: message.key, value: message.value, headers: headers)
     }
 
-    /// The source coordinates a dead letter carries, if it has them.
+    /// The headers naming a record's source (put on published records too).
+    public static func sourceHeaders(of message: KafkaMessage) -> [KafkaHeader] {
+        [
+            KafkaHeader(name: Header.sourceTopic, string: message.topic),
+            KafkaHeader(name: Header.sourcePartition, string: String(message.partition)),
+            KafkaHeader(name: Header.sourceOffset, string: String(message.offset.rawValue)),
+        ]
+    }
+
+    /// The source coordinates a dead letter or a published record carries, if it has them.
     public static func source(of message: KafkaMessage) -> (TopicPartition, KafkaOffset)? {
         guard let topic = message.header(Header.sourceTopic)?.stringValue,
             let partition = message.header(Header.sourcePartition)?.stringValue.flatMap({ Int32($0) }),

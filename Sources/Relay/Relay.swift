@@ -20,6 +20,7 @@ public final class Relay: Sendable {
     public let status: RelayStatus
     private let logger: Logger
     private let stopRequested = Atomic<Bool>(false)
+    private let abandonRequested = Atomic<Bool>(false)
 
     public init(configuration: RelayConfiguration, logger: Logger, status: RelayStatus = RelayStatus()) {
         self.configuration = configuration
@@ -33,6 +34,14 @@ public final class Relay: Sendable {
     }
 
     var isStopRequested: Bool { stopRequested.load(ordering: .relaxed) }
+
+    /// Stops at once *without* committing the open transaction, as a crash would (tests only:
+    /// the process-level equivalent is `kill -9`).
+    func abandon() {
+        abandonRequested.store(true, ordering: .relaxed)
+    }
+
+    var isAbandoned: Bool { abandonRequested.load(ordering: .relaxed) }
 
     /// Runs until ``requestStop()`` (or cancellation), then drains and returns.
     /// - Throws: ``RelayError`` for what the relay cannot go on with (fatal Kafka errors,

@@ -20,14 +20,16 @@ final class RelayLoop {
 
     private var assigned: Set<TopicPartition> = []
     private var restoredOutput: Set<Int32> = []
-    private var deadLettered = DeadLetterMemory()
+    /// Per input partition, the highest source offset already reflected in the output or the DLQ.
+    private var handled = SourceWatermarks()
     /// Open transaction: first and next offsets per input partition, counters, dead letters.
     private var transactionStart: [TopicPartition: KafkaOffset] = [:]
     private var transactionNext: [TopicPartition: KafkaOffset] = [:]
     private var pendingCounters = RelayCounters()
-    private var pendingDeadLetters = DeadLetterMemory()
+    private var pendingHandled = SourceWatermarks()
     private var committedCounters = RelayCounters()
     private var commitStarted: ContinuousClock.Instant = .now
+    private var commitDeadline: ContinuousClock.Instant = .now
 
     private var isExactlyOnce: Bool { configuration.delivery == .exactlyOnce }
 
@@ -116,6 +118,10 @@ final class RelayLoop {
 
     private func loop() async throws(RelayError) {
         while true {
+            if relay.isAbandoned {
+                logger.warning("abandoning the relay without committing (test switch)")
+                return
+            }
             if relay.isStopRequested || Task.isCancelled {
                 if try await perform(machine.shutdownRequested()) { return }
             }
@@ -161,8 +167,15 @@ final class RelayLoop {
                 next = await process(batch)
             case .process:
                 next = await process(batch)
-            case .commit(let reason), .retryCommit(let reason):
+            case .commit(let reason):
+                commitDeadline = .now + configuration.operationTimeout
                 next = await commit(reason)
+            case .retryCommit(let reason):
+                // All attempts of one commit share one deadline; past it, abort and rewind.
+                next =
+                    ContinuousClock.now < commitDeadline
+                    ? await commit(reason)
+                    : machine.commitFailed(retriable: false, requiresAbort: true, fatal: false)
             case .abortAndRewind:
                 next = try await abortAndRewind()
             case .fail:
@@ -195,31 +208,49 @@ final class RelayLoop {
         transactionNext[partition] = KafkaOffset(rawValue: message.offset.rawValue + 1)
         pendingCounters.consumed += 1
         if let value = message.value { try await ensureRestored(forRecord: value, key: message.key) }
+        if handled.contains(partition, message.offset) {
+            countReplay(message)
+            return
+        }
         let (outcome, keyMismatched) = classifier.classify(message, table: table)
         if keyMismatched { pendingCounters.keyMismatches += 1 }
         switch outcome {
         case .publish(let jobID, let bytes, let state):
             try await producer.send(
-                KafkaOutgoingMessage(topic: configuration.outputTopic, key: Array(jobID.utf8), value: bytes))
+                KafkaOutgoingMessage(
+                    topic: configuration.outputTopic, key: Array(jobID.utf8), value: bytes,
+                    headers: DeadLetter.sourceHeaders(of: message)))
             table.recordPending(jobID, state)
+            pendingHandled.record(partition, message.offset)
             pendingCounters.published += 1
         case .drop(let reason):
             pendingCounters.dropped[reason, default: 0] += 1
         case .deadLetter(let error):
             pendingCounters.invalid[error.reason, default: 0] += 1
-            if deadLettered.contains(partition, message.offset)
-                || pendingDeadLetters.contains(partition, message.offset)
-            {
-                pendingCounters.deadLettersAlreadyWritten += 1
-                return
-            }
             try await producer.send(DeadLetter.make(for: message, error: error, topic: configuration.deadLetterTopic))
-            pendingDeadLetters.record(partition, message.offset)
+            pendingHandled.record(partition, message.offset)
             pendingCounters.deadLettered += 1
             logger.debug(
                 "dead-lettered", metadata: ["source": "\(partition)@\(message.offset)", "reason": "\(error.reason)"])
         case .tombstone:
             pendingCounters.tombstones += 1
+        }
+    }
+
+    /// A replayed record whose effect the output (or the DLQ) already holds: it counts as a
+    /// duplicate, or as a dead letter already written. Equal-rank regressions make this necessary:
+    /// the table alone would publish a replayed QUEUED again after VALIDATING.
+    private func countReplay(_ message: KafkaMessage) {
+        guard let value = message.value else {
+            pendingCounters.tombstones += 1
+            return
+        }
+        do throws(InvalidEvent) {
+            _ = try JobStatus.decode(value, options: configuration.decoding)
+            pendingCounters.dropped[.duplicate, default: 0] += 1
+        } catch {
+            pendingCounters.invalid[error.reason, default: 0] += 1
+            pendingCounters.deadLettersAlreadyWritten += 1
         }
     }
 
@@ -246,16 +277,16 @@ final class RelayLoop {
 
     private func commit(_ reason: RelayStateMachine.CommitReason) async -> RelayStateMachine.Action {
         commitStarted = .now
+        let timeout = max(.seconds(1), commitDeadline - .now)
         let offsets = transactionNext.map { TopicPartitionOffset($0.key, $0.value) }
         do throws(KafkaError) {
             if isExactlyOnce {
                 if let groupMetadata {
-                    try await producer.sendOffsetsToTransaction(
-                        offsets, groupMetadata: groupMetadata, timeout: configuration.operationTimeout)
+                    try await producer.sendOffsetsToTransaction(offsets, groupMetadata: groupMetadata, timeout: timeout)
                 }
-                try await producer.commitTransaction(timeout: configuration.operationTimeout)
+                try await producer.commitTransaction(timeout: timeout)
             } else {
-                try await producer.flush(timeout: configuration.operationTimeout)
+                try await producer.flush(timeout: timeout)
                 let report = producer.takeDeliveryReport()
                 guard report.isSuccess else {
                     logger.critical(
@@ -282,7 +313,7 @@ final class RelayLoop {
 
     private func finishCommit(_ reason: RelayStateMachine.CommitReason) {
         table.commitPending()
-        deadLettered.merge(pendingDeadLetters)
+        handled.merge(pendingHandled)
         committedCounters.add(pendingCounters)
         let duration = ContinuousClock.now - commitStarted
         relay.status.update { snapshot in
@@ -324,7 +355,7 @@ final class RelayLoop {
         transactionStart.removeAll()
         transactionNext.removeAll()
         pendingCounters = RelayCounters()
-        pendingDeadLetters = DeadLetterMemory()
+        pendingHandled = SourceWatermarks()
     }
 
     // MARK: - Rebalance and restore
@@ -387,6 +418,7 @@ final class RelayLoop {
                 table.restore(jobID, nil)
                 return
             }
+            if let (source, offset) = DeadLetter.source(of: message) { handled.record(source, offset) }
             let options = DecodingOptions(limits: configuration.decoding.limits, unknownStatus: .pass)
             guard let status = try? JobStatus.decode(value, options: options) else { return }
             table.restore(jobID, PublishedState(status: status.status, canonicalBytes: value))
@@ -396,7 +428,7 @@ final class RelayLoop {
         restoredRecords += try await restorer.catchUp(
             (0..<deadLetterPartitions).map { TopicPartition(configuration.deadLetterTopic, $0) }
         ) { message in
-            if let (source, offset) = DeadLetter.source(of: message) { deadLettered.record(source, offset) }
+            if let (source, offset) = DeadLetter.source(of: message) { handled.record(source, offset) }
         }
         relay.status.update { $0.restoredRecords += restoredRecords }
     }
@@ -416,8 +448,10 @@ final class RelayLoop {
     }
 }
 
-/// The highest source offset dead-lettered per input partition, so a replay does not write a dead letter twice.
-struct DeadLetterMemory {
+/// The highest input offset per partition whose effect the output or the DLQ already holds
+/// (from the source headers every published record and dead letter carries), so a replay
+/// after a crash or a rebalance writes nothing twice.
+struct SourceWatermarks {
     private var highest: [TopicPartition: KafkaOffset] = [:]
 
     func contains(_ partition: TopicPartition, _ offset: KafkaOffset) -> Bool {
@@ -429,7 +463,7 @@ struct DeadLetterMemory {
         highest[partition] = max(highest[partition] ?? offset, offset)
     }
 
-    mutating func merge(_ other: DeadLetterMemory) {
+    mutating func merge(_ other: SourceWatermarks) {
         highest.merge(other.highest) { max($0, $1) }
     }
 }
