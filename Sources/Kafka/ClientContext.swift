@@ -9,17 +9,17 @@ final class ClientContext: Sendable {
     let logger: Logger
     let clientName: String
     private let statisticsHandler: (@Sendable (String) -> Void)?
-    private let fatalError = Mutex<KafkaError?>(nil)
-    private let pendingErrors = Mutex<[KafkaError]>([])
+    private let fatalError = Locked<KafkaError?>(nil)
+    private let pendingErrors = Locked<[KafkaError]>([])
     private let warnedAboutApiVersions = Atomic<Bool>(false)
 
     /// Called on the client thread from the rebalance callback (consumers only);
     /// returns `false` when no consumer is left to handle it.
-    let rebalanceHandler = Mutex<
+    let rebalanceHandler = Locked<
         (@Sendable (rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?) -> Bool)?
     >(nil)
     /// Called from the delivery-report callback (producers only).
-    let deliveryHandler = Mutex<(@Sendable (KafkaError?) -> Void)?>(nil)
+    let deliveryHandler = Locked<(@Sendable (KafkaError?) -> Void)?>(nil)
 
     init(clientName: String, logger: Logger, statisticsHandler: (@Sendable (String) -> Void)?) {
         var logger = logger

@@ -35,13 +35,13 @@ final class ClientThread: Sendable {
         var stopping = false
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let wakePipe: Pipe
     /// Where librdkafka writes its queue events; pass ``eventDescriptor`` to `rd_kafka_queue_io_event_enable`.
     let eventPipe: Pipe
-    private let idleWork: Mutex<(@Sendable () -> Void)?> = Mutex(nil)
+    private let idleWork = Locked<(@Sendable () -> Void)?>(nil)
     private let watchesEventsWhenIdle: Bool
-    private let finished = Mutex<Bool>(false)
+    private let finished = Locked(false)
     private let name: String
 
     /// A non-blocking pipe.

@@ -17,7 +17,7 @@ public struct DeliveryReport: Hashable, Sendable {
 
 /// Sums delivery reports as librdkafka serves them (on the producer thread).
 final class DeliveryLedger: Sendable {
-    private let report = Mutex(DeliveryReport())
+    private let report = Locked(DeliveryReport())
 
     func record(_ error: KafkaError?) {
         report.withLock { report in

@@ -4,7 +4,7 @@ import Synchronization
 final class FetchRequest: Sendable {
     let maxMessages: Int
     let deadline: ContinuousClock.Instant
-    private let continuation = Mutex<CheckedContinuation<KafkaConsumerEvent, Never>?>(nil)
+    private let continuation = Locked<CheckedContinuation<KafkaConsumerEvent, Never>?>(nil)
     private let cancelled = Atomic<Bool>(false)
 
     init(maxMessages: Int, timeout: Duration) {
