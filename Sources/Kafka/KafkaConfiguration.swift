@@ -107,3 +107,12 @@ extension KafkaConfiguration {
         hasher.combine(storage)
     }
 }
+
+extension KafkaConfiguration {
+    /// Checks every property with librdkafka without creating a client (no network).
+    /// - Throws: ``KafkaError`` naming the rejected key, its value (redacted when secret) and why.
+    public func validate() throws(KafkaError) {
+        let conf = try makeNative()
+        rd_kafka_conf_destroy(conf)
+    }
+}

@@ -40,7 +40,10 @@ final class OutputRestorer {
 
     /// Reads `partitions` from where the last restore stopped to their end, handing each record to `apply`.
     /// - Returns: the number of records read.
-    func catchUp(_ partitions: [TopicPartition], apply: (KafkaMessage) -> Void) async throws(KafkaError) -> Int {
+    /// - Parameter progress: called after every poll (the relay's watchdog heartbeat).
+    func catchUp(
+        _ partitions: [TopicPartition], progress: () -> Void = {}, apply: (KafkaMessage) -> Void
+    ) async throws(KafkaError) -> Int {
         guard !partitions.isEmpty else { return 0 }
         var ends: [TopicPartition: Int64] = [:]
         for partition in partitions {
@@ -53,6 +56,7 @@ final class OutputRestorer {
         }
         while true {
             let event = await reader.poll(maxMessages: 5000, timeout: reachedEnd ? idleAfterEnd : quietLimit)
+            progress()
             switch event {
             case .messages(let batch):
                 for message in batch {

@@ -53,6 +53,8 @@ public struct RelayConfiguration: Sendable {
     public var keyMismatch: KeyMismatchPolicy
     /// How long broker round trips (init, commit, admin) may take before they count as failed.
     public var operationTimeout: Duration
+    /// Receives librdkafka's statistics JSON of the relay's clients (set `statistics.interval.ms`).
+    public var statisticsHandler: (@Sendable (String) -> Void)?
 
     public init(
         kafka: KafkaConfiguration, inputTopics: [String] = ["job-status"], group: String = "jobstatusd",

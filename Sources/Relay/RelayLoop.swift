@@ -27,6 +27,8 @@ final class RelayLoop {
     private var transactionNext: [TopicPartition: KafkaOffset] = [:]
     private var pendingCounters = RelayCounters()
     private var pendingHandled = SourceWatermarks()
+    private var pendingRecords: [(jobID: String, record: [UInt8])] = []
+    private var oldestTimestamp: Int64?
     private var committedCounters = RelayCounters()
     private var commitStarted: ContinuousClock.Instant = .now
     private var commitDeadline: ContinuousClock.Instant = .now
@@ -43,8 +45,12 @@ final class RelayLoop {
         self.machine = RelayStateMachine(
             interval: configuration.transactionInterval, maxRecords: configuration.maxRecordsPerTransaction)
         do {
-            consumer = try KafkaConsumer(configuration: Self.consumerConfiguration(configuration), logger: logger)
-            producer = try KafkaProducer(configuration: Self.producerConfiguration(configuration), logger: logger)
+            consumer = try KafkaConsumer(
+                configuration: Self.consumerConfiguration(configuration), logger: logger,
+                statisticsHandler: configuration.statisticsHandler)
+            producer = try KafkaProducer(
+                configuration: Self.producerConfiguration(configuration), logger: logger,
+                statisticsHandler: configuration.statisticsHandler)
             restorer = try OutputRestorer(
                 kafka: configuration.kafka, group: configuration.group, logger: logger,
                 timeout: configuration.operationTimeout)
@@ -222,6 +228,10 @@ final class RelayLoop {
                     headers: DeadLetter.sourceHeaders(of: message)))
             table.recordPending(jobID, state)
             pendingHandled.record(partition, message.offset)
+            pendingRecords.append((jobID, bytes))
+            if let timestamp = message.timestampMilliseconds {
+                oldestTimestamp = min(oldestTimestamp ?? timestamp, timestamp)
+            }
             pendingCounters.published += 1
         case .drop(let reason):
             pendingCounters.dropped[reason, default: 0] += 1
@@ -316,7 +326,11 @@ final class RelayLoop {
         handled.merge(pendingHandled)
         committedCounters.add(pendingCounters)
         let duration = ContinuousClock.now - commitStarted
+        for (jobID, record) in pendingRecords { relay.status.keep(jobID, record) }
+        let latency: Duration =
+            oldestTimestamp.map { .milliseconds(max(0, Int64(Date().timeIntervalSince1970 * 1000) - $0)) } ?? .zero
         relay.status.update { snapshot in
+            snapshot.lastEndToEndLatency = latency
             snapshot.counters = committedCounters
             snapshot.trackedJobs = table.count
             snapshot.transactionsCommitted += 1
@@ -356,6 +370,8 @@ final class RelayLoop {
         transactionNext.removeAll()
         pendingCounters = RelayCounters()
         pendingHandled = SourceWatermarks()
+        pendingRecords.removeAll(keepingCapacity: true)
+        oldestTimestamp = nil
     }
 
     // MARK: - Rebalance and restore
@@ -411,13 +427,16 @@ final class RelayLoop {
     private func restore(outputPartitions: [Int32]) async throws(KafkaError) {
         let partitions = outputPartitions.map { TopicPartition(configuration.outputTopic, $0) }
         var restoredRecords = 0
-        restoredRecords += try await restorer.catchUp(partitions) { message in
+        let status = relay.status
+        restoredRecords += try await restorer.catchUp(partitions, progress: { status.heartbeat() }) { message in
             guard let key = message.key else { return }
             let jobID = String(decoding: key, as: UTF8.self)
             guard let value = message.value else {
                 table.restore(jobID, nil)
+                relay.status.keep(jobID, nil)
                 return
             }
+            relay.status.keep(jobID, value)
             if let (source, offset) = DeadLetter.source(of: message) { handled.record(source, offset) }
             let options = DecodingOptions(limits: configuration.decoding.limits, unknownStatus: .pass)
             guard let status = try? JobStatus.decode(value, options: options) else { return }
@@ -426,7 +445,8 @@ final class RelayLoop {
         restoredOutput.formUnion(outputPartitions)
         let deadLetterPartitions = Int32(max(1, topology.inputPartitions.values.max() ?? 1))
         restoredRecords += try await restorer.catchUp(
-            (0..<deadLetterPartitions).map { TopicPartition(configuration.deadLetterTopic, $0) }
+            (0..<deadLetterPartitions).map { TopicPartition(configuration.deadLetterTopic, $0) },
+            progress: { status.heartbeat() }
         ) { message in
             if let (source, offset) = DeadLetter.source(of: message) { handled.record(source, offset) }
         }

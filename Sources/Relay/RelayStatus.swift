@@ -27,6 +27,8 @@ public struct RelaySnapshot: Sendable {
     public var lastCommitDuration: Duration = .zero
     /// Input partitions assigned to this instance.
     public var assignedPartitions = 0
+    /// The largest time from an input record's timestamp to the commit that published it, in the last transaction.
+    public var lastEndToEndLatency: Duration = .zero
 
     /// Ready: restored and running.
     public var isReady: Bool { phase == .running }
@@ -47,11 +49,25 @@ public struct RelaySnapshot: Sendable {
     }
 }
 
-/// A thread-safe holder of the relay's ``RelaySnapshot``.
+/// A thread-safe holder of the relay's ``RelaySnapshot`` and of a bounded view of the
+/// canonical records it published last (for `/jobs/{job_id}`).
 public final class RelayStatus: Sendable {
     private let snapshot = Mutex(RelaySnapshot())
+    private let records: Mutex<RecentRecords>
 
-    public init() {}
+    /// - Parameter recordsKept: how many jobs' last records to keep for lookups (0: none).
+    public init(recordsKept: Int = 10_000) {
+        records = Mutex(RecentRecords(capacity: recordsKept))
+    }
+
+    /// The last canonical record published (or restored) for `jobID`, if this instance keeps it.
+    public func record(for jobID: String) -> [UInt8]? {
+        records.withLock { $0[jobID] }
+    }
+
+    func keep(_ jobID: String, _ record: [UInt8]?) {
+        records.withLock { $0[jobID] = record }
+    }
 
     /// The current snapshot.
     public var current: RelaySnapshot { snapshot.withLock { $0 } }
@@ -62,5 +78,43 @@ public final class RelayStatus: Sendable {
 
     func heartbeat() {
         snapshot.withLock { $0.lastHeartbeat = .now }
+    }
+}
+
+/// Up to `capacity` jobs' last records; the least recently written goes first.
+struct RecentRecords: ~Copyable {
+    private let capacity: Int
+    private var records: [String: (record: [UInt8], stamp: Int)] = [:]
+    private var order: [(jobID: String, stamp: Int)] = []
+    private var nextStamp = 0
+
+    init(capacity: Int) {
+        self.capacity = max(0, capacity)
+    }
+
+    subscript(jobID: String) -> [UInt8]? {
+        get { records[jobID]?.record }
+        set {
+            guard capacity > 0 else { return }
+            guard let newValue else {
+                records[jobID] = nil
+                return
+            }
+            nextStamp += 1
+            records[jobID] = (newValue, nextStamp)
+            order.append((jobID, nextStamp))
+            evict()
+        }
+    }
+
+    /// Drops the oldest entries; stale order entries (rewritten jobs) are skipped and compacted.
+    private mutating func evict() {
+        while records.count > capacity, let oldest = order.first {
+            order.removeFirst()
+            if records[oldest.jobID]?.stamp == oldest.stamp { records[oldest.jobID] = nil }
+        }
+        if order.count > 2 * capacity + 1024 {
+            order = order.filter { records[$0.jobID]?.stamp == $0.stamp }
+        }
     }
 }

@@ -11,7 +11,10 @@ struct JobStatusDaemon: AsyncParsableCommand {
             to a compacted topic, exactly once.
             """,
         version: JobStatusDaemonVersion.current,
-        subcommands: [CanonicalizeCommand.self]
+        subcommands: [
+            RunCommand.self, DemoCommand.self, CheckConfigCommand.self, CanonicalizeCommand.self, GetCommand.self,
+            WatchCommand.self,
+        ]
     )
 }
 

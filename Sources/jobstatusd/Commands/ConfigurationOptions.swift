@@ -1,0 +1,43 @@
+import ArgumentParser
+import Logging
+
+/// The configuration flags every Kafka-facing command shares.
+struct ConfigurationOptions: ParsableArguments {
+    @Option(
+        name: .long,
+        help: ArgumentHelp("The YAML configuration file.", valueName: "path"))
+    var config: String?
+
+    @Option(
+        name: .customLong("set"),
+        help: ArgumentHelp(
+            "Override one setting, highest precedence (repeatable): --set output.topic=x, --set kafka.sasl.password=...",
+            valueName: "key=value"))
+    var overrides: [String] = []
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error (overrides log.level).")
+    var logLevel: String?
+
+    /// Loads the layered configuration; a mistake prints one line and exits with status 2.
+    func load(fileIsOptional: Bool = false, extra: [String] = []) throws -> DaemonConfiguration {
+        var flags = extra + overrides
+        if let logLevel { flags.append("log.level=\(logLevel)") }
+        do {
+            return try ConfigurationLoader(filePath: config, fileIsOptional: fileIsOptional, flags: flags).load()
+        } catch {
+            writeToStandardError("jobstatusd: configuration error: \(error)\n")
+            throw ExitCode(ExitStatus.usage)
+        }
+    }
+}
+
+/// Logging to stderr (journald under systemd), once per process.
+enum DaemonLogging {
+    static func bootstrap(level: Logger.Level) {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+}

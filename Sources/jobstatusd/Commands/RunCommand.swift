@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Metrics
+import Prometheus
+import Relay
+import ServiceLifecycle
+import UnixSignals
+
+/// `jobstatusd run`: the daemon.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the relay: Kafka job-status events in, a compacted latest-status topic out.",
+        discussion: """
+            Runs until SIGTERM or SIGINT, then drains: the open transaction commits (or aborts), the \
+            consumer leaves its group, and the process exits 0 within shutdown.timeout. A second \
+            signal exits at once. Fatal Kafka errors (a fenced producer, ...) exit 1 so that systemd \
+            restarts the service. Under systemd (Type=notify) it sends READY=1 after the restore, \
+            STATUS= progress and WATCHDOG=1 while the relay loop is healthy.
+            """)
+
+    @OptionGroup var options: ConfigurationOptions
+
+    func run() async throws {
+        let configuration = try options.load()
+        DaemonLogging.bootstrap(level: configuration.logLevel)
+        let logger = Logger(label: "jobstatusd")
+        let exitCode = await DaemonRunner(configuration: configuration, logger: logger).run()
+        if exitCode != 0 { throw ExitCode(exitCode) }
+    }
+}
+
+/// Wires the services of `run` (and of `demo`) together.
+struct DaemonRunner {
+    let configuration: DaemonConfiguration
+    let logger: Logger
+    var status = RelayStatus()
+
+    /// Runs until drained (0) or failed (1).
+    func run() async -> Int32 {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let statistics = KafkaStatistics()
+        var relayConfiguration = configuration.relay
+        relayConfiguration.statisticsHandler = statistics.handler
+        if relayConfiguration.kafka["statistics.interval.ms"] == nil {
+            relayConfiguration.kafka["statistics.interval.ms"] = "10000"
+        }
+        let relay = Relay(configuration: relayConfiguration, logger: logger, status: status)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(
+                service: RelayService(relay: relay, logger: logger),
+                successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .cancelGroup),
+            .init(service: MetricsService(status: status, statistics: statistics)),
+        ]
+        if let listen = configuration.httpListen {
+            services.append(
+                .init(
+                    service: HTTPService.make(
+                        host: listen.host, port: listen.port, status: status, registry: registry, logger: logger),
+                    failureTerminationBehavior: .cancelGroup))
+        }
+        if let socket = SystemdNotifySocket.fromEnvironment() {
+            services.append(.init(service: SystemdService(socket: socket, status: status, logger: logger)))
+        }
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownTimeout
+        let group = ServiceGroup(configuration: groupConfiguration)
+        let secondSignal = Task { await Self.exitOnSecondSignal(logger: logger) }
+        defer { secondSignal.cancel() }
+        do {
+            try await group.run()
+            logger.notice("drained; exiting")
+            return 0
+        } catch {
+            logger.critical("exiting after a fatal error: \(error)")
+            return 1
+        }
+    }
+
+    /// The first SIGTERM/SIGINT drains (ServiceGroup); a second one exits at once.
+    private static func exitOnSecondSignal(logger: Logger) async {
+        var count = 0
+        for await signal in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
+            count += 1
+            if count >= 2 {
+                logger.warning("second \(signal): exiting without draining")
+                exit(130)
+            }
+        }
+    }
+}

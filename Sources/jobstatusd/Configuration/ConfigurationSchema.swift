@@ -1,0 +1,109 @@
+/// Every setting jobstatusd knows (DESIGN.md section 5), with its type and
+/// default: the public contract of `jobstatusd.yaml`, `JOBSTATUSD_*` and `--set`.
+/// `kafka.*` is open: any key below it goes to librdkafka as is.
+enum ConfigurationSchema {
+    enum Kind: Equatable {
+        case string
+        case stringList
+        case bool
+        case integer(minimum: Int)
+        case duration
+        case choice([String])
+        case listenAddress
+        case logLevel
+    }
+
+    struct Setting {
+        let key: String
+        let kind: Kind
+        let defaultValue: String
+        let help: String
+    }
+
+    static let kafkaPrefix = "kafka."
+
+    static let settings: [Setting] = [
+        Setting(key: "input.topics", kind: .stringList, defaultValue: "job-status", help: "topics to read events from"),
+        Setting(key: "input.group", kind: .string, defaultValue: "jobstatusd", help: "consumer group of all instances"),
+        Setting(key: "output.topic", kind: .string, defaultValue: "job-status-latest", help: "compacted output topic"),
+        Setting(
+            key: "output.create", kind: .bool, defaultValue: "true", help: "create output and DLQ topics if missing"),
+        Setting(
+            key: "output.partitions", kind: .integer(minimum: 0), defaultValue: "0",
+            help: "partitions of a created output topic; 0 = as many as the input"),
+        Setting(
+            key: "output.replication", kind: .integer(minimum: 1), defaultValue: "3",
+            help: "replication factor of created topics"),
+        Setting(key: "dlq.topic", kind: .string, defaultValue: "job-status-dlq", help: "dead-letter topic"),
+        Setting(
+            key: "delivery", kind: .choice(["exactly-once", "at-least-once"]), defaultValue: "exactly-once",
+            help: "transactions, or idempotent produce + offset commits for brokers without transactions"),
+        Setting(
+            key: "transaction.id", kind: .string, defaultValue: "",
+            help: "transactional.id; empty derives jobstatusd-<group>-<host name>"),
+        Setting(key: "transaction.interval", kind: .duration, defaultValue: "100ms", help: "how often to commit"),
+        Setting(
+            key: "transaction.max-records", kind: .integer(minimum: 1), defaultValue: "10000",
+            help: "commit early once a transaction holds this many input records"),
+        Setting(
+            key: "dedup.ordering", kind: .choice(["lifecycle", "arrival"]), defaultValue: "lifecycle",
+            help: "lifecycle: drop stale and after-terminal events too; arrival: exact duplicates only"),
+        Setting(
+            key: "statuses.unknown", kind: .choice(["reject", "pass"]), defaultValue: "reject",
+            help: "what to do with a status that is not one of qiskit's seven"),
+        Setting(
+            key: "limits.max-record-bytes", kind: .integer(minimum: 1), defaultValue: "1048576",
+            help: "largest record parsed"),
+        Setting(key: "limits.max-depth", kind: .integer(minimum: 1), defaultValue: "64", help: "deepest nesting"),
+        Setting(
+            key: "limits.max-job-id-bytes", kind: .integer(minimum: 1), defaultValue: "256",
+            help: "longest job_id in bytes"),
+        Setting(
+            key: "key-mismatch", kind: .choice(["warn", "reject"]), defaultValue: "warn",
+            help: "a record key that is not its job_id: publish and count, or dead-letter"),
+        Setting(
+            key: "http.listen", kind: .listenAddress, defaultValue: "127.0.0.1:9464",
+            help: "host:port of /metrics, /healthz, /readyz, /jobs; empty turns HTTP off"),
+        Setting(
+            key: "log.level", kind: .logLevel, defaultValue: "info", help: "trace, debug, info, notice, warning, error"),
+        Setting(
+            key: "shutdown.timeout", kind: .duration, defaultValue: "20s",
+            help: "drain deadline after SIGTERM (keep below the unit's TimeoutStopSec)"),
+        Setting(
+            key: "operation.timeout", kind: .duration, defaultValue: "30s",
+            help: "longest broker round trip (transaction commit, admin, restore) before it counts as failed"),
+    ]
+
+    static let kafkaDefaults: [String: String] = ["bootstrap.servers": "localhost:9092"]
+
+    static func setting(_ key: String) -> Setting? {
+        settings.first { $0.key == key }
+    }
+
+    /// The environment variable of a key: `JOBSTATUSD_` + upper case, `.` and `-` as `_`.
+    static func environmentName(_ key: String) -> String {
+        "JOBSTATUSD_" + key.uppercased().map { $0 == "." || $0 == "-" ? "_" : String($0) }.joined()
+    }
+
+    /// The known key closest to `key`, for "did you mean" hints.
+    static func suggestion(for key: String) -> String? {
+        let candidates = settings.map(\.key)
+        let best = candidates.min { editDistance($0, key) < editDistance($1, key) }
+        guard let best, editDistance(best, key) <= max(2, key.count / 4) else { return nil }
+        return best
+    }
+
+    private static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a)
+        let b = Array(b)
+        var previous = Array(0...b.count)
+        for (i, ca) in a.enumerated() {
+            var current = [i + 1]
+            for (j, cb) in b.enumerated() {
+                current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (ca == cb ? 0 : 1)))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+}

@@ -1,0 +1,182 @@
+import JobStatus
+import Kafka
+import Logging
+import Relay
+
+/// The daemon's typed configuration (what `check-config` prints, what `run` uses).
+struct DaemonConfiguration {
+    var kafka: KafkaConfiguration
+    var relay: RelayConfiguration
+    /// `http.listen`: nil when HTTP is off.
+    var httpListen: (host: String, port: Int)?
+    var logLevel: Logger.Level
+    var shutdownTimeout: Duration
+    /// The merged text of every setting and where it came from (for `check-config`).
+    var effective: [(key: String, value: String, source: ConfigurationSource)]
+
+    init(
+        values: [String: String], kafka properties: [String: String], sources: [String: ConfigurationSource]
+    )
+        throws(ConfigurationError)
+    {
+        let typed = TypedValues(values: values, sources: sources)
+        let kafka = KafkaConfiguration(properties)
+        self.kafka = kafka
+        let decoding = DecodingOptions(
+            limits: DecodingLimits(
+                maxRecordBytes: try typed.integer("limits.max-record-bytes"),
+                maxDepth: try typed.integer("limits.max-depth"),
+                maxJobIDBytes: try typed.integer("limits.max-job-id-bytes")),
+            unknownStatus: try typed.choice("statuses.unknown") == "pass" ? .pass : .reject)
+        let topics = try typed.list("input.topics")
+        relay = RelayConfiguration(
+            kafka: kafka, inputTopics: topics, group: try typed.nonEmpty("input.group"),
+            outputTopic: try typed.nonEmpty("output.topic"), createTopics: try typed.bool("output.create"),
+            outputPartitions: Int32(clamping: try typed.integer("output.partitions")),
+            replicationFactor: Int32(clamping: try typed.integer("output.replication")),
+            deadLetterTopic: try typed.nonEmpty("dlq.topic"),
+            delivery: try typed.choice("delivery") == "at-least-once" ? .atLeastOnce : .exactlyOnce,
+            transactionalID: typed.text("transaction.id"),
+            transactionInterval: try typed.duration("transaction.interval"),
+            maxRecordsPerTransaction: try typed.integer("transaction.max-records"),
+            ordering: try typed.choice("dedup.ordering") == "arrival" ? .arrival : .lifecycle,
+            decoding: decoding, keyMismatch: try typed.choice("key-mismatch") == "reject" ? .reject : .warn,
+            operationTimeout: try typed.duration("operation.timeout"))
+        httpListen = try typed.listenAddress("http.listen")
+        logLevel = try typed.logLevel("log.level")
+        shutdownTimeout = try typed.duration("shutdown.timeout")
+        try Self.checkCombinations(relay: relay, typed: typed)
+        var effective: [(String, String, ConfigurationSource)] = ConfigurationSchema.settings.map { setting in
+            (setting.key, values[setting.key] ?? setting.defaultValue, sources[setting.key] ?? .defaultValue)
+        }
+        for (property, value) in kafka.redacted {
+            effective.append(("kafka." + property, value, sources["kafka." + property] ?? .defaultValue))
+        }
+        self.effective = effective
+    }
+
+    private static func checkCombinations(relay: RelayConfiguration, typed: TypedValues) throws(ConfigurationError) {
+        let names = [relay.outputTopic, relay.deadLetterTopic]
+        for topic in relay.inputTopics where names.contains(topic) {
+            throw ConfigurationError(
+                key: "input.topics", source: typed.source("input.topics"),
+                "\(topic) is also the output or dead-letter topic; the relay would read its own records")
+        }
+        if relay.outputTopic == relay.deadLetterTopic {
+            throw ConfigurationError(
+                key: "dlq.topic", source: typed.source("dlq.topic"), "must differ from output.topic")
+        }
+        if relay.transactionInterval < .milliseconds(1) {
+            throw ConfigurationError(
+                key: "transaction.interval", source: typed.source("transaction.interval"), "must be at least 1ms")
+        }
+        if relay.kafka["transactional.id"] != nil || relay.kafka["group.id"] != nil {
+            throw ConfigurationError(
+                "kafka.transactional.id and kafka.group.id are set by jobstatusd: use transaction.id and input.group")
+        }
+    }
+}
+
+/// Typed reads of the merged values, with errors that name key, origin and what is allowed.
+struct TypedValues {
+    let values: [String: String]
+    let sources: [String: ConfigurationSource]
+
+    func source(_ key: String) -> ConfigurationSource { sources[key] ?? .defaultValue }
+
+    func text(_ key: String) -> String {
+        values[key] ?? ConfigurationSchema.setting(key)?.defaultValue ?? ""
+    }
+
+    func nonEmpty(_ key: String) throws(ConfigurationError) -> String {
+        let value = text(key).trimmingCharacters(in: .whitespaces)
+        guard !value.isEmpty else { throw ConfigurationError(key: key, source: source(key), "must not be empty") }
+        return value
+    }
+
+    func list(_ key: String) throws(ConfigurationError) -> [String] {
+        let items = text(key).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+            !$0.isEmpty
+        }
+        guard !items.isEmpty else {
+            throw ConfigurationError(key: key, source: source(key), "needs at least one topic, e.g. [job-status]")
+        }
+        return items
+    }
+
+    func bool(_ key: String) throws(ConfigurationError) -> Bool {
+        switch text(key).lowercased() {
+        case "true", "yes", "on", "1": return true
+        case "false", "no", "off", "0": return false
+        default:
+            throw ConfigurationError(key: key, source: source(key), "\"\(text(key))\" is not true or false")
+        }
+    }
+
+    func integer(_ key: String) throws(ConfigurationError) -> Int {
+        guard case .integer(let minimum) = ConfigurationSchema.setting(key)?.kind, let value = Int(text(key)) else {
+            throw ConfigurationError(key: key, source: source(key), "\"\(text(key))\" is not a whole number")
+        }
+        guard value >= minimum else {
+            throw ConfigurationError(key: key, source: source(key), "\(value) is below the minimum of \(minimum)")
+        }
+        return value
+    }
+
+    func choice(_ key: String) throws(ConfigurationError) -> String {
+        let value = text(key).lowercased()
+        guard case .choice(let allowed) = ConfigurationSchema.setting(key)?.kind, allowed.contains(value) else {
+            let allowed: [String] =
+                if case .choice(let options) = ConfigurationSchema.setting(key)?.kind { options } else { [] }
+            throw ConfigurationError(
+                key: key, source: source(key), "\"\(text(key))\" is not one of \(allowed.joined(separator: ", "))")
+        }
+        return value
+    }
+
+    func duration(_ key: String) throws(ConfigurationError) -> Duration {
+        guard let duration = DurationText.parse(text(key)) else {
+            throw ConfigurationError(
+                key: key, source: source(key), "\"\(text(key))\" is not a duration like 100ms, 5s or 1m")
+        }
+        return duration
+    }
+
+    func listenAddress(_ key: String) throws(ConfigurationError) -> (host: String, port: Int)? {
+        let value = text(key).trimmingCharacters(in: .whitespaces)
+        if value.isEmpty { return nil }
+        guard let colon = value.lastIndex(of: ":"), let port = Int(value[value.index(after: colon)...]),
+            (0...65535).contains(port)
+        else {
+            throw ConfigurationError(
+                key: key, source: source(key), "\"\(value)\" is not host:port (e.g. 127.0.0.1:9464), or \"\" for off")
+        }
+        var host = String(value[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host.isEmpty ? "0.0.0.0" : host, port)
+    }
+
+    func logLevel(_ key: String) throws(ConfigurationError) -> Logger.Level {
+        guard let level = Logger.Level(rawValue: text(key).lowercased()) else {
+            throw ConfigurationError(
+                key: key, source: source(key),
+                "\"\(text(key))\" is not one of trace, debug, info, notice, warning, error, critical")
+        }
+        return level
+    }
+}
+
+/// Durations as operators write them: `250ms`, `5s`, `2m`, `1h` (a bare number is milliseconds).
+enum DurationText {
+    static func parse(_ text: String) -> Duration? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+        for (suffix, seconds) in units where trimmed.hasSuffix(suffix) {
+            guard let number = Double(trimmed.dropLast(suffix.count)), number >= 0, number.isFinite else {
+                return nil
+            }
+            return .milliseconds(Int64((number * seconds * 1000).rounded()))
+        }
+        return Int64(trimmed).flatMap { $0 >= 0 ? .milliseconds($0) : nil }
+    }
+}

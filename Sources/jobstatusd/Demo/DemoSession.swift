@@ -1,0 +1,153 @@
+import Foundation
+import JobStatus
+import Kafka
+import Logging
+import Relay
+
+/// One demo run: producers, relay, a downstream reader of the output, the live view and the summary.
+struct DemoSession {
+    let mock: MockCluster
+    let configuration: DaemonConfiguration
+    let jobs: Int
+    let rate: Double
+    let duration: Duration
+    let logger: Logger
+
+    func run() async throws -> Bool {
+        let status = RelayStatus()
+        let relay = Relay(configuration: configuration.relay, logger: logger, status: status)
+        let relayTask = Task { try await relay.run() }
+        let produced = ProducedCount()
+        let producer = Task {
+            do {
+                try await produce(into: produced)
+            } catch {
+                logger.error("demo producer failed: \(error)")
+                produced.finish()
+            }
+        }
+        let reader = OutputTopicReader(
+            kafka: configuration.kafka, topic: configuration.relay.outputTopic, logger: logger)
+        let board = try BoardFollower(reader: reader, partitions: try await reader.partitionCount())
+        let started = ContinuousClock.now
+        let interactive = isatty(STDOUT_FILENO) != 0
+        // Live view until the producers are done and the relay has caught up (bounded).
+        while true {
+            await board.poll()
+            let snapshot = status.current
+            print(
+                view(
+                    snapshot, board: board.board, produced: produced.value, elapsed: .now - started,
+                    interactive: interactive))
+            let producersDone = produced.isFinished
+            if producersDone && snapshot.counters.consumed >= produced.value { break }
+            if ContinuousClock.now - started > duration + .seconds(60) { break }
+            try await Task.sleep(for: interactive ? .milliseconds(500) : .seconds(2))
+        }
+        relay.requestStop()
+        let relayResult = await relayTask.result
+        await producer.value
+        for _ in 0..<6 { await board.poll() }
+        return summary(status.current, board: board.board, produced: produced.value, relayResult: relayResult)
+    }
+
+    private func produce(into produced: ProducedCount) async throws {
+        var kafka = configuration.kafka
+        kafka["partitioner"] = "murmur2_random"
+        kafka["linger.ms"] = "5"
+        let producer = try KafkaProducer(configuration: kafka, logger: logger)
+        var generator = SyntheticJobs(jobs: jobs, seed: UInt64(Date().timeIntervalSince1970))
+        let topic = configuration.relay.inputTopics.first ?? "job-status"
+        let start = ContinuousClock.now
+        let deadline = start + duration
+        var sent = 0
+        while ContinuousClock.now < deadline, let event = generator.next() {
+            try await producer.send(
+                KafkaOutgoingMessage(topic: topic, key: Array(event.jobID.utf8), value: event.value))
+            sent += 1
+            produced.set(sent)
+            // Pace to --rate: sleep when ahead of schedule.
+            let due = start + .milliseconds(Int64(Double(sent) * 1000 / rate))
+            if due > .now { try await Task.sleep(until: due) }
+        }
+        try await producer.flush(timeout: .seconds(30))
+        await producer.close()
+        produced.finish()
+    }
+
+    private func view(
+        _ snapshot: RelaySnapshot, board: JobBoard, produced: Int, elapsed: Duration, interactive: Bool
+    )
+        -> String
+    {
+        let counters = snapshot.counters
+        let seconds = max(elapsed.seconds, 0.001)
+        let perStatus = board.counts().map { "\($0.0) \($0.1)" }.joined(separator: "  ")
+        let dropped = DropReason.all.map { "\($0.code) \(counters.dropped[$0, default: 0])" }.joined(separator: ", ")
+        let lines = [
+            "jobstatusd demo  \(String(format: "%.0f", seconds))s  relay: \(snapshot.statusLine)",
+            "  produced \(produced)   consumed \(counters.consumed) (\(String(format: "%.0f", Double(counters.consumed) / seconds))/s)",
+            "  published \(counters.published)   dropped: \(dropped)   dead-lettered \(counters.deadLettered)",
+            "  jobs in the compacted topic (\(board.latest.count)): \(perStatus)",
+        ]
+        return (interactive ? "\u{1B}[H\u{1B}[2J" : "") + lines.joined(separator: "\n")
+    }
+
+    private func summary(
+        _ snapshot: RelaySnapshot, board: JobBoard, produced: Int, relayResult: Result<Void, any Error>
+    ) -> Bool {
+        let counters = snapshot.counters
+        var checks: [(String, Bool)] = [
+            ("relay drained cleanly", (try? relayResult.get()) != nil),
+            ("every produced record consumed (\(counters.consumed) of \(produced))", counters.consumed == produced),
+            (
+                "every record accounted for: published \(counters.published) + dropped \(counters.droppedTotal) + dead-lettered \(counters.deadLettered) + tombstones \(counters.tombstones) = \(counters.consumed)",
+                counters.isBalanced
+            ),
+        ]
+        checks.append(
+            ("the compacted topic shows \(board.latest.count) jobs, one latest record each", board.latest.count <= jobs)
+        )
+        print("\n== summary ==")
+        for (text, ok) in checks { print("  [\(ok ? "ok" : "FAILED")] \(text)") }
+        print(
+            "  dropped by reason: "
+                + DropReason.all.map { "\($0.code)=\(counters.dropped[$0, default: 0])" }.joined(separator: " "))
+        print(
+            "  invalid by reason: "
+                + counters.invalid.map { "\($0.key.code)=\($0.value)" }.sorted().joined(separator: " "))
+        print("  transactions: \(snapshot.transactionsCommitted) committed, \(snapshot.transactionsAborted) aborted")
+        let ok = checks.allSatisfy(\.1)
+        print(ok ? "demo OK: every input record is accounted for" : "demo FAILED")
+        return ok
+    }
+}
+
+/// The producer's running count, read by the view.
+final class ProducedCount: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    private var finished = false
+    var value: Int { lock.withLock { count } }
+    var isFinished: Bool { lock.withLock { finished } }
+    func set(_ value: Int) { lock.withLock { count = value } }
+    func finish() { lock.withLock { finished = true } }
+}
+
+/// Follows the output topic as a downstream monitor would, for the live view.
+final class BoardFollower: @unchecked Sendable {
+    // @unchecked: used from the demo's single task only.
+    private let consumer: KafkaConsumer
+    private(set) var board = JobBoard()
+
+    init(reader: OutputTopicReader, partitions: Int32) throws {
+        consumer = try reader.makeConsumer()
+        try consumer.assign((0..<partitions).map { TopicPartitionOffset(TopicPartition(reader.topic, $0), .beginning) })
+    }
+
+    func poll() async {
+        if case .messages(let batch) = await consumer.poll(maxMessages: 10_000, timeout: .milliseconds(100)) {
+            for message in batch { board.apply(message) }
+        }
+    }
+}

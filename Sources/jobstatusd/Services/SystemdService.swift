@@ -1,0 +1,47 @@
+import Logging
+import Relay
+import ServiceLifecycle
+
+/// Talks to systemd for the relay (DESIGN.md section 5): `READY=1` once the
+/// first restore is done and the relay runs, `STATUS=` lines with progress,
+/// `WATCHDOG=1` only while the relay loop shows a recent heartbeat (a stuck
+/// loop lets the watchdog fire), and `STOPPING=1` when the drain begins.
+struct SystemdService: Service {
+    let socket: SystemdNotifySocket
+    let status: RelayStatus
+    let logger: Logger
+    /// How often to look at the relay (and to pet the watchdog when healthy).
+    var tick: Duration { min(socket.watchdogInterval ?? .seconds(1), .seconds(1)) }
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            var ready = false
+            var lastStatus = ""
+            while !Task.isCancelled {
+                let snapshot = status.current
+                if !ready && snapshot.isReady {
+                    ready = true
+                    socket.send("READY=1\nSTATUS=\(snapshot.statusLine)")
+                    logger.notice("ready: told systemd READY=1")
+                }
+                if snapshot.statusLine != lastStatus {
+                    lastStatus = snapshot.statusLine
+                    socket.send("STATUS=\(lastStatus)")
+                }
+                if let watchdog = socket.watchdogInterval, Self.isHealthy(snapshot, within: watchdog * 2) {
+                    socket.send("WATCHDOG=1")
+                }
+                try? await Task.sleep(for: tick)
+            }
+        }
+        socket.send("STOPPING=1\nSTATUS=draining: finishing the open transaction, leaving the group")
+    }
+
+    /// Healthy: the loop beat recently (it beats on every poll, busy or idle), or it is still restoring.
+    static func isHealthy(_ snapshot: RelaySnapshot, within limit: Duration) -> Bool {
+        switch snapshot.phase {
+        case .failed, .stopped: return false
+        default: return ContinuousClock.now - snapshot.lastHeartbeat < limit
+        }
+    }
+}
