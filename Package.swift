@@ -110,7 +110,10 @@ let package = Package(
         ),
         .testTarget(
             name: "jobstatusdTests",
-            dependencies: ["jobstatusd", "JobStatus"],
+            dependencies: [
+                "jobstatusd", "JobStatus", "Kafka", "Relay",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
     ]

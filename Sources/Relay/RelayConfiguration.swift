@@ -55,6 +55,9 @@ public struct RelayConfiguration: Sendable {
     public var operationTimeout: Duration
     /// Receives librdkafka's statistics JSON of the relay's clients (set `statistics.interval.ms`).
     public var statisticsHandler: (@Sendable (String) -> Void)?
+    /// A fault switch for tests of the watchdog: while it returns true, the relay loop hangs
+    /// without heartbeats, as a stuck loop would. The daemon wires it only in debug builds.
+    public var stallSwitch: (@Sendable () -> Bool)?
 
     public init(
         kafka: KafkaConfiguration, inputTopics: [String] = ["job-status"], group: String = "jobstatusd",

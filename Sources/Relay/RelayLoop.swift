@@ -124,6 +124,9 @@ final class RelayLoop {
 
     private func loop() async throws(RelayError) {
         while true {
+            while let stalled = configuration.stallSwitch, stalled(), !relay.isStopRequested {
+                try? await Task.sleep(for: .milliseconds(100))  // no heartbeat: the watchdog must notice
+            }
             if relay.isAbandoned {
                 logger.warning("abandoning the relay without committing (test switch)")
                 return

@@ -4,50 +4,9 @@ import Testing
 /// Runs the built `jobstatusd canonicalize` binary as a user would.
 @Suite("jobstatusd canonicalize (binary)")
 struct CanonicalizeCommandTests {
-    struct Run {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    /// The `jobstatusd` binary next to the test bundle in the build folder.
-    static var binary: URL {
-        get throws {
-            var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            for _ in 0..<3 {
-                let candidate = directory.appendingPathComponent("jobstatusd")
-                if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-                directory = directory.deletingLastPathComponent()
-            }
-            throw CocoaError(
-                .fileNoSuchFile, userInfo: [NSFilePathErrorKey: "jobstatusd next to \(CommandLine.arguments[0])"])
-        }
-    }
-
-    static func run(_ arguments: [String], stdin: Data = Data()) throws -> Run {
-        let process = Process()
-        process.executableURL = try binary
-        process.arguments = arguments
-        let input = Pipe()
-        let output = Pipe()
-        let error = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        input.fileHandleForWriting.write(stdin)
-        try input.fileHandleForWriting.close()
-        let outData = output.fileHandleForReading.readDataToEndOfFile()
-        let errData = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(
-            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self))
-    }
-
     @Test func issueExampleOnStdin() throws {
         let line = #"{"status_msg":"m","job_id":"a","status":"running","z":1e21,"a":[0.000001,-0]}"# + "\n"
-        let run = try Self.run(["canonicalize"], stdin: Data(line.utf8))
+        let run = try JobStatusBinary.run(["canonicalize"], stdin: Data(line.utf8))
         #expect(run.status == 0)
         #expect(run.stdout == #"{"a":[0.000001,0],"job_id":"a","status":"RUNNING","status_msg":"m","z":1e+21}"# + "\n")
         #expect(run.stderr == "")
@@ -69,7 +28,7 @@ struct CanonicalizeCommandTests {
         try data.write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
 
-        let run = try Self.run(["canonicalize", "--input", file.path])
+        let run = try JobStatusBinary.run(["canonicalize", "--input", file.path])
         #expect(run.status == 1)
         #expect(
             run.stdout == """
@@ -89,25 +48,25 @@ struct CanonicalizeCommandTests {
 
     @Test func unknownStatusFlag() throws {
         let line = Data(#"{"job_id":"a","status":"paused","status_msg":""}"#.utf8)
-        let rejected = try Self.run(["canonicalize"], stdin: line)
+        let rejected = try JobStatusBinary.run(["canonicalize"], stdin: line)
         #expect(rejected.status == 1)
         #expect(rejected.stderr.hasPrefix("line 1: unknown_status: "))
-        let passed = try Self.run(["canonicalize", "--unknown-status", "pass"], stdin: line)
+        let passed = try JobStatusBinary.run(["canonicalize", "--unknown-status", "pass"], stdin: line)
         #expect(passed.status == 0)
         #expect(passed.stdout == #"{"job_id":"a","status":"PAUSED","status_msg":""}"# + "\n")
     }
 
     @Test func usageErrorsExitTwo() throws {
-        #expect(try Self.run(["canonicalize", "--no-such-flag"]).status == 2)
-        #expect(try Self.run(["canonicalize", "--unknown-status", "maybe"]).status == 2)
-        #expect(try Self.run(["canonicalize", "--max-depth", "0"]).status == 2)
-        let missing = try Self.run(["canonicalize", "--input", "/nonexistent/events.jsonl"])
+        #expect(try JobStatusBinary.run(["canonicalize", "--no-such-flag"]).status == 2)
+        #expect(try JobStatusBinary.run(["canonicalize", "--unknown-status", "maybe"]).status == 2)
+        #expect(try JobStatusBinary.run(["canonicalize", "--max-depth", "0"]).status == 2)
+        let missing = try JobStatusBinary.run(["canonicalize", "--input", "/nonexistent/events.jsonl"])
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("/nonexistent/events.jsonl"))
     }
 
     @Test func emptyInputIsValid() throws {
-        let run = try Self.run(["canonicalize"], stdin: Data("\n\n".utf8))
+        let run = try JobStatusBinary.run(["canonicalize"], stdin: Data("\n\n".utf8))
         #expect(run.status == 0)
         #expect(run.stdout.isEmpty)
     }

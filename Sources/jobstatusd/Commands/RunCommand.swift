@@ -47,6 +47,13 @@ struct DaemonRunner {
         if relayConfiguration.kafka["statistics.interval.ms"] == nil {
             relayConfiguration.kafka["statistics.interval.ms"] = "10000"
         }
+        #if DEBUG
+            // Test-only fault switch (debug builds only): the relay loop hangs while this file exists.
+            if let path = ProcessInfo.processInfo.environment["JSD_DEBUG_STALL_FILE"], !path.isEmpty {
+                logger.warning("debug build: the relay loop stalls while \(path) exists")
+                relayConfiguration.stallSwitch = { FileManager.default.fileExists(atPath: path) }
+            }
+        #endif
         let relay = Relay(configuration: relayConfiguration, logger: logger, status: status)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(

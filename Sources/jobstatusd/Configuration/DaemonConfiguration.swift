@@ -56,11 +56,14 @@ struct DaemonConfiguration {
     }
 
     private static func checkCombinations(relay: RelayConfiguration, typed: TypedValues) throws(ConfigurationError) {
-        let names = [relay.outputTopic, relay.deadLetterTopic]
-        for topic in relay.inputTopics where names.contains(topic) {
+        for (key, topic) in [("output.topic", relay.outputTopic), ("dlq.topic", relay.deadLetterTopic)]
+        where relay.inputTopics.contains(topic) {
+            // Blame whichever of the two keys the operator set (it has a line or a variable to point at).
+            let blamed = typed.source(key) == .defaultValue ? "input.topics" : key
             throw ConfigurationError(
-                key: "input.topics", source: typed.source("input.topics"),
-                "\(topic) is also the output or dead-letter topic; the relay would read its own records")
+                key: blamed, source: typed.source(blamed),
+                "\(topic) is both an input topic and the \(key == "output.topic" ? "output" : "dead-letter") topic; "
+                    + "the relay would read its own records")
         }
         if relay.outputTopic == relay.deadLetterTopic {
             throw ConfigurationError(

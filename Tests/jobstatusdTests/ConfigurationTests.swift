@@ -1,0 +1,158 @@
+import Foundation
+import Testing
+
+@testable import jobstatusd
+
+/// Layered configuration: precedence and every error path (DESIGN.md section 5).
+@Suite("Configuration")
+struct ConfigurationTests {
+    func file(_ text: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("jsd-\(UUID()).yaml").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func load(_ yaml: String? = nil, env: [String: String] = [:], flags: [String] = []) throws -> DaemonConfiguration {
+        let path = try yaml.map(file)
+        return try ConfigurationLoader(filePath: path, fileIsOptional: path == nil, environment: env, flags: flags)
+            .load()
+    }
+
+    func error(_ yaml: String? = nil, env: [String: String] = [:], flags: [String] = []) throws -> String {
+        do {
+            _ = try load(yaml, env: env, flags: flags)
+            Issue.record("expected a configuration error")
+            return ""
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test func defaultsMatchTheDesign() throws {
+        let configuration = try load()
+        #expect(configuration.relay.inputTopics == ["job-status"])
+        #expect(configuration.relay.group == "jobstatusd")
+        #expect(configuration.relay.outputTopic == "job-status-latest")
+        #expect(configuration.relay.deadLetterTopic == "job-status-dlq")
+        #expect(configuration.relay.delivery == .exactlyOnce)
+        #expect(configuration.relay.transactionInterval == .milliseconds(100))
+        #expect(configuration.relay.replicationFactor == 3)
+        #expect(configuration.relay.decoding == .default)
+        #expect(configuration.kafka.bootstrapServers == "localhost:9092")
+        #expect(configuration.httpListen?.host == "127.0.0.1")
+        #expect(configuration.httpListen?.port == 9464)
+        #expect(configuration.logLevel == .info)
+    }
+
+    @Test func precedenceIsDefaultsFileEnvironmentFlags() throws {
+        let yaml = """
+            output:
+              topic: from-file
+              partitions: 6
+            dlq:
+              topic: dlq-from-file
+            kafka:
+              bootstrap.servers: "file:9092"
+              linger.ms: 5
+            """
+        let fileOnly = try load(yaml)
+        #expect(fileOnly.relay.outputTopic == "from-file")
+        #expect(fileOnly.relay.outputPartitions == 6)
+        #expect(fileOnly.kafka["linger.ms"] == "5")
+        let withEnv = try load(
+            yaml, env: ["JOBSTATUSD_OUTPUT_TOPIC": "from-env", "JOBSTATUSD_KAFKA_BOOTSTRAP_SERVERS": "env:9092"])
+        #expect(withEnv.relay.outputTopic == "from-env")
+        #expect(withEnv.kafka.bootstrapServers == "env:9092")
+        #expect(withEnv.relay.deadLetterTopic == "dlq-from-file")
+        let withFlags = try load(
+            yaml, env: ["JOBSTATUSD_OUTPUT_TOPIC": "from-env"],
+            flags: ["output.topic=from-flag", "kafka.bootstrap.servers=flag:9092"])
+        #expect(withFlags.relay.outputTopic == "from-flag")
+        #expect(withFlags.kafka.bootstrapServers == "flag:9092")
+        let source = withFlags.effective.first { $0.key == "output.topic" }?.source
+        #expect(source == .flag)
+        let fileSource = withFlags.effective.first { $0.key == "output.partitions" }?.source
+        #expect(fileSource.map { "\($0)".hasSuffix("line 3") } == true)
+    }
+
+    @Test func typedValues() throws {
+        let configuration = try load(
+            """
+            input:
+              topics: [a, b]
+            delivery: at-least-once
+            transaction:
+              interval: 2s
+            dedup:
+              ordering: arrival
+            statuses:
+              unknown: pass
+            key-mismatch: reject
+            http:
+              listen: ""
+            limits:
+              max-depth: 10
+            """)
+        #expect(configuration.relay.inputTopics == ["a", "b"])
+        #expect(configuration.relay.delivery == .atLeastOnce)
+        #expect(configuration.relay.transactionInterval == .seconds(2))
+        #expect(configuration.relay.ordering == .arrival)
+        #expect(configuration.relay.decoding.unknownStatus == .pass)
+        #expect(configuration.relay.keyMismatch == .reject)
+        #expect(configuration.relay.decoding.limits.maxDepth == 10)
+        #expect(configuration.httpListen == nil)
+    }
+
+    @Test func unknownKeysNameTheKeyTheLineAndTheClosestKnownOne() throws {
+        let message = try error("output:\n  partitons: 3\n")
+        #expect(message.contains("output.partitons"))
+        #expect(message.contains("line 2"))
+        #expect(message.contains("did you mean output.partitions?"))
+        #expect(try error(flags: ["outptu.topic=x"]).contains("(--set)"))
+        let env = try error(env: ["JOBSTATUSD_OUTPT_TOPIC": "x"])
+        #expect(env.contains("JOBSTATUSD_OUTPT_TOPIC"))
+    }
+
+    @Test(arguments: [
+        ("delivery: twice", "delivery"), ("transaction:\n  interval: soon", "transaction.interval"),
+        ("output:\n  replication: 0", "output.replication"), ("output:\n  create: maybe", "output.create"),
+        ("http:\n  listen: localhost", "http.listen"), ("log:\n  level: loud", "log.level"),
+        ("limits:\n  max-depth: -1", "limits.max-depth"), ("input:\n  topics: []", "input.topics"),
+        ("output:\n  topic: job-status", "output.topic"), ("dlq:\n  topic: job-status-latest", "dlq.topic"),
+        ("output:\n  topic: \"\"", "output.topic"), ("kafka:\n  group.id: x", "kafka.group.id"),
+    ])
+    func badValuesNameTheKeyAndWhatIsAllowed(yaml: String, key: String) throws {
+        let message = try error(yaml)
+        #expect(message.contains(key), "\(message)")
+        #expect(message.contains("line") || key.hasPrefix("kafka"), "\(message)")
+    }
+
+    @Test func fileProblems() throws {
+        _ = try load()  // no file given and none at the default path: defaults apply (demo, get)
+        let loader = ConfigurationLoader(filePath: "/nonexistent/jobstatusd.yaml", environment: [:])
+        #expect {
+            _ = try loader.load()
+        } throws: { error in
+            "\(error)".contains("/nonexistent/jobstatusd.yaml")
+        }
+        #expect(try error("a: [\n").contains("not valid YAML"))
+        #expect(try error("- just\n- a list\n").contains("top level must be a mapping"))
+    }
+
+    @Test func secretsAreRedactedAndNeverPrinted() throws {
+        let configuration = try load(env: ["JOBSTATUSD_KAFKA_SASL_PASSWORD": "hunter2"])
+        #expect(configuration.kafka["sasl.password"] == "hunter2")
+        let printed = configuration.effective.map { "\($0.key)=\($0.value)" }.joined(separator: "\n")
+        #expect(!printed.contains("hunter2"))
+        #expect(printed.contains("kafka.sasl.password=[redacted]"))
+    }
+
+    @Test func durations() {
+        #expect(DurationText.parse("100ms") == .milliseconds(100))
+        #expect(DurationText.parse("1.5s") == .milliseconds(1500))
+        #expect(DurationText.parse("2m") == .seconds(120))
+        #expect(DurationText.parse("250") == .milliseconds(250))
+        #expect(DurationText.parse("soon") == nil)
+        #expect(DurationText.parse("-1s") == nil)
+    }
+}

@@ -1,0 +1,244 @@
+import Foundation
+import JobStatus
+import Kafka
+import Logging
+import Relay
+import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// The daemon as an operator runs it: the real binary, a real broker (the mock
+/// cluster hosted by this test process, reached over TCP), a notification socket
+/// standing in for systemd, the HTTP endpoints, SIGTERM.
+@Suite("jobstatusd run", .timeLimit(.minutes(4)), .serialized)
+struct DaemonTests {
+    struct Setup {
+        let mock: MockCluster
+        let input: String
+        let output: String
+        let dlq: String
+        let port: Int
+        let configPath: String
+        let logger: Logger
+
+        var kafkaFlags: [String] {
+            ["--set", "kafka.bootstrap.servers=\(mock.bootstrapServers)", "--set", "output.topic=\(output)"]
+        }
+    }
+
+    static func setup() throws -> Setup {
+        var logger = Logger(label: "daemon-test")
+        logger.logLevel = .warning
+        let mock = try MockCluster(brokers: 3, logger: logger)
+        let suffix = UUID().uuidString.prefix(8).lowercased()
+        let (input, output, dlq) = ("in-\(suffix)", "out-\(suffix)", "dlq-\(suffix)")
+        for topic in [input, output, dlq] { try mock.createTopic(topic, partitions: 3) }
+        let port = Int.random(in: 20000...40000)
+        let yaml = """
+            kafka:
+              bootstrap.servers: "\(mock.bootstrapServers)"
+              session.timeout.ms: 6000
+              heartbeat.interval.ms: 1000
+            input:
+              topics: [\(input)]
+              group: group-\(suffix)
+            output:
+              topic: \(output)
+              replication: 1
+            dlq:
+              topic: \(dlq)
+            transaction:
+              id: txn-\(suffix)
+            http:
+              listen: "127.0.0.1:\(port)"
+            shutdown:
+              timeout: 15s
+            operation:
+              timeout: 10s
+            log:
+              level: notice
+            """
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("jsd-\(suffix).yaml").path
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        return Setup(mock: mock, input: input, output: output, dlq: dlq, port: port, configPath: path, logger: logger)
+    }
+
+    static func events(jobs: Int, prefix: String) -> [(String, [UInt8])] {
+        var events: [(String, [UInt8])] = []
+        for index in 0..<jobs {
+            let job = "\(prefix)-\(index)"
+            for status in ["QUEUED", "RUNNING", "RUNNING", "DONE"] {  // the second RUNNING is a duplicate
+                events.append(
+                    (job, Array("{\"job_id\":\"\(job)\",\"status\":\"\(status)\",\"status_msg\":\"m\"}".utf8)))
+            }
+        }
+        events.append(("bad", Array("not json".utf8)))
+        return events
+    }
+
+    static func produce(_ events: [(String, [UInt8])], to setup: Setup) async throws {
+        var configuration = KafkaConfiguration(["partitioner": "murmur2_random", "linger.ms": "2"])
+        configuration.bootstrapServers = setup.mock.bootstrapServers
+        let producer = try KafkaProducer(configuration: configuration, logger: setup.logger)
+        for (key, value) in events {
+            try await producer.send(KafkaOutgoingMessage(topic: setup.input, key: Array(key.utf8), value: value))
+        }
+        try await producer.flush(timeout: .seconds(20))
+        await producer.close()
+    }
+
+    static func http(_ setup: Setup, _ path: String) async throws -> (Int, String) {
+        let url = try #require(URL(string: "http://127.0.0.1:\(setup.port)\(path)"))
+        let (data, response) = try await URLSession.shared.data(from: url)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+    }
+
+    static func launch(_ setup: Setup, notify: NotifyListener, stallFile: String) throws -> Process {
+        let process = Process()
+        process.executableURL = try JobStatusBinary.binary
+        process.arguments = ["run", "--config", setup.configPath]
+        var environment = JobStatusBinary.cleanEnvironment
+        environment["NOTIFY_SOCKET"] = notify.name
+        environment["WATCHDOG_USEC"] = "2000000"
+        environment["JSD_DEBUG_STALL_FILE"] = stallFile
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    @Test func readyWatchdogHTTPAndADrainingSIGTERM() async throws {
+        let setup = try Self.setup()
+        defer { withExtendedLifetime(setup) {} }
+        let notify = try NotifyListener()
+        defer { notify.close() }
+        let stallFile = FileManager.default.temporaryDirectory.appendingPathComponent("stall-\(UUID())").path
+        let process = try Self.launch(setup, notify: notify, stallFile: stallFile)
+        defer { if process.isRunning { process.terminate() } }
+
+        // READY=1 only once restore is done and the relay runs.
+        _ = try await notify.waitFor("READY=1")
+        let ready = try #require(notify.all.first { $0.text.contains("READY=1") })
+        #expect(ready.text.contains("STATUS=running"), "\(ready.text)")
+        #expect(try await Self.http(setup, "/readyz").0 == 200)
+        #expect(try await Self.http(setup, "/healthz").0 == 200)
+
+        let events = Self.events(jobs: 200, prefix: "job")
+        try await Self.produce(events, to: setup)
+        let deadline = ContinuousClock.now + .seconds(60)
+        var metrics = ""
+        while ContinuousClock.now < deadline {
+            metrics = try await Self.http(setup, "/metrics").1
+            if metrics.contains("jobstatusd_consumed_total \(events.count)") { break }
+            try await Task.sleep(for: .milliseconds(300))
+        }
+        #expect(metrics.contains("jobstatusd_consumed_total \(events.count)"), "\(metrics.prefix(2000))")
+        #expect(metrics.contains("jobstatusd_published_total 600"))
+        #expect(metrics.contains("jobstatusd_dropped_total{reason=\"duplicate\"} 200"))
+        #expect(metrics.contains("jobstatusd_dead_lettered_total 1"))
+        #expect(metrics.contains("jobstatusd_jobs_tracked 200"))
+        let (status, record) = try await Self.http(setup, "/jobs/job-7")
+        #expect(status == 200)
+        #expect(record == #"{"job_id":"job-7","status":"DONE","status_msg":"m"}"#)
+        #expect(try await Self.http(setup, "/jobs/nope").0 == 404)
+
+        // WATCHDOG=1 flows while healthy, stops while the loop is stuck, resumes after.
+        let beforeStall = ContinuousClock.now
+        try await Task.sleep(for: .seconds(2))
+        #expect(notify.count("WATCHDOG=1", after: beforeStall) >= 1)
+        #expect(FileManager.default.createFile(atPath: stallFile, contents: nil))
+        try await Task.sleep(for: .seconds(3))  // heartbeats older than 2 s stop the petting
+        let stalled = ContinuousClock.now
+        try await Task.sleep(for: .seconds(2))
+        #expect(notify.count("WATCHDOG=1", after: stalled) == 0, "a stuck loop must let the watchdog fire")
+        try FileManager.default.removeItem(atPath: stallFile)
+        try await Task.sleep(for: .seconds(2))
+        #expect(notify.count("WATCHDOG=1", after: stalled) >= 1, "petting resumes with progress")
+
+        // SIGTERM: STOPPING=1, drain, exit 0.
+        process.terminate()
+        _ = try await notify.waitFor("STOPPING=1", timeout: .seconds(20))
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 0)
+
+        // A downstream monitor's view: get and watch against the output.
+        let get = try JobStatusBinary.run(
+            ["get", "job-42"] + setup.kafkaFlags, environment: JobStatusBinary.cleanEnvironment)
+        #expect(get.status == 0, "\(get.stderr)")
+        #expect(get.stdout == #"{"job_id":"job-42","status":"DONE","status_msg":"m"}"# + "\n")
+        let missing = try JobStatusBinary.run(
+            ["get", "no-such-job"] + setup.kafkaFlags, environment: JobStatusBinary.cleanEnvironment)
+        #expect(missing.status == 1)
+        let watch = try JobStatusBinary.run(
+            ["watch", "--json", "--seconds", "3"] + setup.kafkaFlags, environment: JobStatusBinary.cleanEnvironment)
+        #expect(watch.status == 0, "\(watch.stderr)")
+        let lines = watch.stdout.split(separator: "\n")
+        #expect(lines.count == 600, "every published transition, as JSON lines")
+        #expect(lines.allSatisfy { (try? JobStatus.decode(Array($0.utf8))) != nil })
+    }
+
+    @Test func sigtermDuringABusyRunLosesNothing() async throws {
+        let setup = try Self.setup()
+        defer { withExtendedLifetime(setup) {} }
+        let notify = try NotifyListener()
+        defer { notify.close() }
+        let events = Self.events(jobs: 1500, prefix: "busy")
+        let stall = "/nonexistent/\(UUID())"
+        let first = try Self.launch(setup, notify: notify, stallFile: stall)
+        _ = try await notify.waitFor("READY=1")
+        async let produced: Void = Self.produce(events, to: setup)
+        try await Task.sleep(for: .milliseconds(800))
+        first.terminate()  // in the middle of the stream
+        first.waitUntilExit()
+        #expect(first.terminationStatus == 0, "drained and exited 0 while busy")
+        try await produced
+
+        // A second run finishes the stream; the output must hold every transition exactly once.
+        let secondNotify = try NotifyListener()
+        defer { secondNotify.close() }
+        let second = try Self.launch(setup, notify: secondNotify, stallFile: stall)
+        _ = try await secondNotify.waitFor("READY=1")
+        let expected = 1500 * 3
+        let deadline = ContinuousClock.now + .seconds(90)
+        var records: [KafkaMessage] = []
+        while ContinuousClock.now < deadline {
+            records = try await Self.readOutput(setup)
+            if records.count >= expected { break }
+            try await Task.sleep(for: .seconds(1))
+        }
+        second.terminate()
+        second.waitUntilExit()
+        #expect(second.terminationStatus == 0)
+        let transitions = records.map {
+            "\(String(decoding: $0.key ?? [], as: UTF8.self)):\(String(decoding: $0.value ?? [], as: UTF8.self))"
+        }
+        #expect(transitions.count == expected, "nothing lost, nothing twice")
+        #expect(Set(transitions).count == transitions.count)
+    }
+
+    static func readOutput(_ setup: Setup) async throws -> [KafkaMessage] {
+        var configuration = KafkaConfiguration(["group.id": "reader-\(UUID())", "isolation.level": "read_committed"])
+        configuration.bootstrapServers = setup.mock.bootstrapServers
+        let consumer = try KafkaConsumer(configuration: configuration, logger: setup.logger)
+        try consumer.assign((0..<3).map { TopicPartitionOffset(TopicPartition(setup.output, $0), .beginning) })
+        var messages: [KafkaMessage] = []
+        while case .messages(let batch) = await consumer.poll(maxMessages: 10_000, timeout: .seconds(2)), !batch.isEmpty
+        {
+            messages += batch
+        }
+        await consumer.close()
+        return messages
+    }
+
+    @Test func demoRunsAndProvesItsInvariants() throws {
+        let run = try JobStatusBinary.run(
+            ["demo", "--duration", "10", "--jobs", "100", "--rate", "200"],
+            environment: JobStatusBinary.cleanEnvironment)
+        #expect(run.status == 0, "\(run.stderr.suffix(2000))")
+        #expect(run.stdout.contains("demo OK: every input record is accounted for"), "\(run.stdout.suffix(1500))")
+        #expect(!run.stdout.contains("FAILED"))
+    }
+}
