@@ -1,6 +1,10 @@
 import CRdKafka
 public import Logging
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// librdkafka's built-in mock Kafka cluster (`rd_kafka_mock_*`, part of the
 /// system librdkafka): real brokers speaking the Kafka protocol on loopback
 /// TCP ports, with consumer groups, idempotence, the transactional API and
@@ -21,7 +25,12 @@ public final class MockCluster: @unchecked Sendable {
     public let brokerCount: Int
 
     /// Starts a mock cluster with `brokers` brokers (ids 1...N).
+    ///
+    /// The process starts ignoring SIGPIPE: the mock brokers write to client sockets that may
+    /// close at any moment (a client destroyed, a child process killed), and like any server the
+    /// host process must get EPIPE, not die of SIGPIPE.
     public init(brokers: Int = 3, logger: Logger = Logger(label: "kafka.mock")) throws(KafkaError) {
+        _ = signal(SIGPIPE, SIG_IGN)
         var configuration = KafkaConfiguration()
         configuration["log.connection.close"] = "false"
         let context = ClientContext(clientName: "kafka-mock", logger: logger, statisticsHandler: nil)

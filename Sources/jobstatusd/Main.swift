@@ -14,6 +14,8 @@ import ArgumentParser
 @main
 enum Main {
     static func main() async {
+        // A network daemon: a peer closing its socket must give EPIPE, never kill the process.
+        _ = signal(SIGPIPE, SIG_IGN)
         do {
             var command = try JobStatusDaemon.parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
