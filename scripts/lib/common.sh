@@ -66,5 +66,6 @@ stop_tansu() {
         TANSU_PID=
     fi
     [ -n "${TANSU_STATE:-}" ] && rm -rf "$TANSU_STATE"
+    unset TANSU_BOOTSTRAP TANSU_STATE
     return 0
 }
