@@ -37,12 +37,13 @@ fi
 [ -x "$binary" ] || { echo "install.sh: $binary is not an executable" >&2; exit 1; }
 
 install -d -m 0755 "$root/usr/local/bin" "$root/etc/systemd/system" "$root/usr/local/share/doc/jobstatusd"
-install -d -m 0750 "$root/etc/jobstatusd"
+install -d -m 0755 "$root/etc/jobstatusd"
 install -m 0755 "$binary" "$root/usr/local/bin/jobstatusd"
 install -m 0644 deploy/jobstatusd.service "$root/etc/systemd/system/jobstatusd.service"
 install -m 0644 README.md "$root/usr/local/share/doc/jobstatusd/README.md"
 if [ ! -e "$root/etc/jobstatusd/jobstatusd.yaml" ]; then
-    install -m 0640 config/jobstatusd.yaml "$root/etc/jobstatusd/jobstatusd.yaml"
+    # World-readable: the service runs as a dynamic user; secrets belong in secrets.env (0600, read by systemd).
+    install -m 0644 config/jobstatusd.yaml "$root/etc/jobstatusd/jobstatusd.yaml"
 else
     echo "install.sh: keeping the existing $root/etc/jobstatusd/jobstatusd.yaml"
 fi

@@ -58,6 +58,8 @@ def check(args):
         f"{prefix}-{index}": [canonical(f"{prefix}-{index}", s) for s in ("QUEUED", "RUNNING", "DONE")]
         for prefix in args.prefix for index in range(args.jobs)
     }
+    # Only this check's rounds: other prefixes in the topic are other checks' business.
+    seen = {job: records for job, records in seen.items() if any(job.startswith(p + "-") for p in args.prefix)}
     wrong = [job for job in expected if seen.get(job) != expected[job]]
     extra = [job for job in seen if job not in expected]
     total = sum(len(v) for v in seen.values())

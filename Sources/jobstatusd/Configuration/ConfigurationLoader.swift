@@ -80,13 +80,20 @@ struct ConfigurationLoader {
 
     private func fileSettings() throws(ConfigurationError) -> [RawSetting] {
         let path = filePath ?? Self.defaultPath
-        guard FileManager.default.fileExists(atPath: path) else {
+        guard access(path, F_OK) == 0 else {
+            if errno == EACCES {
+                throw ConfigurationError(
+                    "configuration file \(path) cannot be reached by user \(getuid()): a directory on the way is not "
+                        + "searchable; make /etc/jobstatusd mode 0755")
+            }
             if fileIsOptional && filePath == nil { return [] }
             throw ConfigurationError(
                 "configuration file \(path) does not exist; pass --config PATH (see config/jobstatusd.yaml)")
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigurationError("configuration file \(path) cannot be read (permissions?)")
+        guard access(path, R_OK) == 0, let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError(
+                "configuration file \(path) cannot be read by user \(getuid()) (\(String(cString: strerror(errno)))); "
+                    + "make it mode 0644 and keep secrets in secrets.env")
         }
         return try YAMLConfigurationFile.read(path: path, contents: String(decoding: data, as: UTF8.self))
     }

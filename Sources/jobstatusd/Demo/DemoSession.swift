@@ -56,7 +56,7 @@ struct DemoSession {
         kafka["partitioner"] = "murmur2_random"
         kafka["linger.ms"] = "5"
         let producer = try KafkaProducer(configuration: kafka, logger: logger)
-        var generator = SyntheticJobs(jobs: jobs, seed: UInt64(Date().timeIntervalSince1970))
+        var generator = SyntheticJobs(jobs: jobs)
         let topic = configuration.relay.inputTopics.first ?? "job-status"
         let start = ContinuousClock.now
         let deadline = start + duration

@@ -9,15 +9,14 @@ struct SyntheticJobs {
         var value: [UInt8]
     }
 
-    private var rng: SplitMix64
+    private var rng = SystemRandomNumberGenerator()
     private var pending: [[Event]] = []
     private var nextJob = 0
     let jobCount: Int
     private let backends = ["ibm_brisbane", "ibm_kyoto", "ibm_osaka", "ibm_sherbrooke"]
 
-    init(jobs: Int, seed: UInt64) {
+    init(jobs: Int) {
         jobCount = jobs
-        rng = SplitMix64(seed: seed)
     }
 
     /// The next event of some running job; nil when every job has finished.
@@ -76,18 +75,5 @@ struct SyntheticJobs {
             ? "{\"job_id\": \"\(jobID)\", \"status\": \"\(status)\", \"status_msg\": \"\(step.1)\", \"backend\": \"\(backend)\"\(step.2)}"
             : "{\"backend\":\"\(backend)\"\(step.2),\"status_msg\":\"\(step.1)\",\"status\":\" \(status) \",\"job_id\":\"\(jobID)\"}"
         return Event(jobID: jobID, value: Array(text.utf8))
-    }
-}
-
-/// A small deterministic random generator.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

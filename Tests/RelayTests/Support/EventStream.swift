@@ -1,4 +1,5 @@
 import JobStatus
+import TestSupport
 
 /// A generated input stream: realistic job lifecycles with the noise producers
 /// make (exact duplicates re-serialized differently, reordered regressions,
@@ -119,17 +120,5 @@ struct EventStream {
             [0xFF, 0xFE],
         ]
         return Event(jobID: jobID, value: values[Int(rng.next() % UInt64(values.count))], isInvalid: true)
-    }
-}
-
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
