@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "jobstatusd", targets: ["jobstatusd"]),
         .library(name: "JobStatus", targets: ["JobStatus"]),
         .library(name: "Kafka", targets: ["Kafka"]),
+        .library(name: "Relay", targets: ["Relay"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
