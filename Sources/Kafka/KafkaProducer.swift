@@ -1,4 +1,5 @@
 import CRdKafka
+import Synchronization
 public import Logging
 
 /// A Kafka producer over the system librdkafka: idempotent, and
@@ -18,6 +19,7 @@ public final class KafkaProducer: Sendable {
     let client: KafkaClient
     private let ledger = DeliveryLedger()
     private let mainQueue: UnsafeSendableHandle?
+    private let mainQueueReleased = Atomic<Bool>(false)
 
     /// Whether `transactional.id` was configured.
     public let isTransactional: Bool
@@ -63,8 +65,10 @@ public final class KafkaProducer: Sendable {
         releaseMainQueue()
     }
 
+    /// Drops our reference to the main queue, once, and always before the handle is destroyed
+    /// (destroying the queue after `rd_kafka_destroy` would touch freed memory).
     private func releaseMainQueue() {
-        guard let mainQueue else { return }
+        guard let mainQueue, !mainQueueReleased.exchange(true, ordering: .acquiringAndReleasing) else { return }
         rd_kafka_queue_io_event_enable(mainQueue.pointer, -1, nil, 0)
         rd_kafka_queue_destroy(mainQueue.pointer)
     }
@@ -203,6 +207,7 @@ public final class KafkaProducer: Sendable {
             }
         }
         client.thread.setIdleWork {}
+        releaseMainQueue()
         await client.destroy()
     }
 }

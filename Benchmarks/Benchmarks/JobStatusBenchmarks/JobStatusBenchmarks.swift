@@ -40,7 +40,7 @@ let benchmarks: @Sendable () -> Void = {
 
     Benchmark(
         "dedup/table with 1M jobs (memory)",
-        configuration: .init(metrics: [.peakMemoryResident, .wallClock], maxIterations: 3)
+        configuration: .init(metrics: [.throughput, .peakMemoryResident, .wallClock], maxIterations: 3)
     ) { benchmark in
         var table = DedupTable()
         table.reserveCapacity(1_000_000)

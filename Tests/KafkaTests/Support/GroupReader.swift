@@ -18,7 +18,7 @@ actor GroupReader {
     /// Reads until `stop()` (given the records of each batch) says so, or `idle` passes with nothing.
     /// - Parameter pace: a pause after each batch, to keep a slow member busy while the group changes.
     func run(
-        idle: Duration = .seconds(15), batchSize: Int = 50, pace: Duration = .zero,
+        idle: Duration = .seconds(40), batchSize: Int = 50, pace: Duration = .zero,
         stop: @Sendable ([KafkaMessage]) async -> Bool
     ) async throws {
         var lastBatch: [KafkaMessage] = []
