@@ -1,6 +1,6 @@
 import CRdKafka
-import Synchronization
 public import Logging
+import Synchronization
 
 /// A Kafka producer over the system librdkafka: idempotent, and
 /// transactional when `transactional.id` is set.
