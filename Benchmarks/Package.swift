@@ -27,6 +27,15 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
+            name: "KafkaThroughput",
+            dependencies: [
+                "CRdKafkaBaseline",
+                .product(name: "Kafka", package: "jobstatusd"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/KafkaThroughput"
+        ),
+        .executableTarget(
             name: "JobStatusBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),

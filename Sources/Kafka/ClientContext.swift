@@ -13,13 +13,10 @@ final class ClientContext: Sendable {
     private let pendingErrors = Locked<[KafkaError]>([])
     private let warnedAboutApiVersions = Atomic<Bool>(false)
 
-    /// Called on the client thread from the rebalance callback (consumers only);
-    /// returns `false` when no consumer is left to handle it.
-    let rebalanceHandler = Locked<
-        (@Sendable (rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?) -> Bool)?
-    >(nil)
+    /// Called on the client thread from the rebalance callback (consumers only).
+    let rebalanceHandler = Locked<RebalanceHandler?>(nil)
     /// Called from the delivery-report callback (producers only).
-    let deliveryHandler = Locked<(@Sendable (KafkaError?) -> Void)?>(nil)
+    let deliveryHandler = Locked<DeliveryHandler?>(nil)
 
     init(clientName: String, logger: Logger, statisticsHandler: (@Sendable (String) -> Void)?) {
         var logger = logger
@@ -104,4 +101,19 @@ final class ClientContext: Sendable {
 public enum LibrdkafkaVersion {
     /// e.g. `2.0.2`.
     public static var current: String { String(cString: rd_kafka_version_str()) }
+}
+
+// Closures are wrapped in these concrete structs instead of being a generic argument of
+// `Locked` themselves: as `Locked<(KafkaError?) -> Void>`, an optimized build merged the two
+// reabstraction thunks between the generic and the concrete form into mutual recursion and
+// overflowed the stack on the first delivery report (seen with Swift 6.3.1, -O).
+
+/// The consumer's rebalance entry point; returns `false` when no consumer is left to handle it.
+struct RebalanceHandler: Sendable {
+    let call: @Sendable (rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?) -> Bool
+}
+
+/// The producer's delivery-report entry point (`nil`: delivered).
+struct DeliveryHandler: Sendable {
+    let call: @Sendable (KafkaError?) -> Void
 }

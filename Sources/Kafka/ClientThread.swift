@@ -39,7 +39,7 @@ final class ClientThread: Sendable {
     private let wakePipe: Pipe
     /// Where librdkafka writes its queue events; pass ``eventDescriptor`` to `rd_kafka_queue_io_event_enable`.
     let eventPipe: Pipe
-    private let idleWork = Locked<(@Sendable () -> Void)?>(nil)
+    private let idleWork = Locked<IdleWork?>(nil)
     private let watchesEventsWhenIdle: Bool
     private let finished = Locked(false)
     private let name: String
@@ -97,7 +97,7 @@ final class ClientThread: Sendable {
 
     /// Work to do whenever the thread wakes while idle (e.g. `rd_kafka_poll(rk, 0)`).
     func setIdleWork(_ work: @escaping @Sendable () -> Void) {
-        idleWork.withLock { $0 = work }
+        idleWork.withLock { $0 = IdleWork(run: work) }
         wakePipe.signal()
     }
 
@@ -154,7 +154,7 @@ final class ClientThread: Sendable {
             }
             if isStopping { break }
             let work = idleWork.withLock { $0 }
-            work?()
+            work?.run()
             if hasPendingJobs || isStopping { continue }
             wait(watchingEvents: watchesEventsWhenIdle, timeoutMilliseconds: -1)
         }
@@ -203,4 +203,9 @@ final class ClientThread: Sendable {
             wait(watchingEvents: false, timeoutMilliseconds: -1)
         }
     }
+}
+
+/// Work for the idle loop, wrapped so that no function type is a generic argument (see `DeliveryHandler`).
+struct IdleWork: Sendable {
+    let run: @Sendable () -> Void
 }

@@ -44,7 +44,7 @@ public final class KafkaConsumer: Sendable {
         // The handler holds the engine weakly: the engine holds the client, which holds the context.
         let engine = self.engine
         context.rebalanceHandler.withLock { handler in
-            handler = { [weak engine] code, partitions in
+            handler = RebalanceHandler { [weak engine] code, partitions in
                 guard let engine else { return false }
                 engine.handleRebalance(code: code, partitions: partitions)
                 return true
@@ -234,7 +234,7 @@ private let kafkaRebalanceCallback:
         UnsafeMutableRawPointer?
     ) -> Void = { handle, code, partitions, _ in
         let handler = clientContext(of: handle)?.rebalanceHandler.withLock { $0 }
-        if handler?(code, partitions) == true { return }
+        if handler?.call(code, partitions) == true { return }
         // No consumer left to ask (it is being destroyed without close()): apply the change as is.
         guard let handle else { return }
         let cooperative = rd_kafka_rebalance_protocol(handle).map { String(cString: $0) == "COOPERATIVE" } ?? false

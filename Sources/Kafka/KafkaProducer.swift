@@ -50,7 +50,7 @@ public final class KafkaProducer: Sendable {
             mainQueue = nil
         }
         context.deliveryHandler.withLock { [ledger] handler in
-            handler = { error in ledger.record(error) }
+            handler = DeliveryHandler { error in ledger.record(error) }
         }
         // Weak: the thread keeps its idle work, and the client keeps the thread.
         let handle = UnsafeSendableHandle(client.handle)
@@ -224,9 +224,10 @@ private let kafkaDeliveryCallback:
         guard let context = clientContext(of: handle), let message else { return }
         let handler = context.deliveryHandler.withLock { $0 }
         if message.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR {
-            handler?(nil)
+            handler?.call(nil)
         } else {
             let topic = message.pointee.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
-            handler?(KafkaError(message.pointee.err, context: "delivery to \(topic)[\(message.pointee.partition)]"))
+            handler?.call(
+                KafkaError(message.pointee.err, context: "delivery to \(topic)[\(message.pointee.partition)]"))
         }
     }
