@@ -36,6 +36,11 @@ let package = Package(
             path: "Sources/KafkaThroughput"
         ),
         .executableTarget(
+            name: "DedupMemory",
+            dependencies: [.product(name: "Relay", package: "jobstatusd")],
+            path: "Sources/DedupMemory"
+        ),
+        .executableTarget(
             name: "JobStatusBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
