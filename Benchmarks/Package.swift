@@ -15,24 +15,27 @@ let package = Package(
     targets: [
         // The raw C API, for the baseline loops only (the product code sees librdkafka only through Kafka).
         .systemLibrary(name: "CRdKafkaBaseline", path: "Sources/CRdKafkaBaseline", pkgConfig: "rdkafka"),
+        .target(
+            name: "KafkaFixture",
+            dependencies: [
+                "CRdKafkaBaseline",
+                .product(name: "Kafka", package: "jobstatusd"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/KafkaFixture"
+        ),
         .executableTarget(
             name: "KafkaBenchmarks",
             dependencies: [
-                "CRdKafkaBaseline",
+                "KafkaFixture",
                 .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "Kafka", package: "jobstatusd"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/KafkaBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
             name: "KafkaThroughput",
-            dependencies: [
-                "CRdKafkaBaseline",
-                .product(name: "Kafka", package: "jobstatusd"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
+            dependencies: ["KafkaFixture"],
             path: "Sources/KafkaThroughput"
         ),
         .executableTarget(

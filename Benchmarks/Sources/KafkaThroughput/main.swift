@@ -1,4 +1,5 @@
 import Foundation
+import KafkaFixture
 
 /// The Kafka layer against librdkafka, timed without the benchmark harness
 /// (ordo-one/benchmark's runtime hooks crash Swift 6.3 on Linux without an

@@ -1,6 +1,6 @@
 import CRdKafkaBaseline
 import Foundation
-import Kafka
+public import Kafka
 import Logging
 
 /// The Kafka layer against librdkafka itself: the same records, the same mock
@@ -8,14 +8,15 @@ import Logging
 ///
 /// The mock keeps about 5 MiB per partition, so the records are spread over
 /// many partitions.
-let records = Int(ProcessInfo.processInfo.environment["BENCH_RECORDS"] ?? "") ?? 1_000_000
-let partitions: Int32 = 64
-let value = Array(#"{"job_id":"job-000123","status":"RUNNING","status_msg":"job is actively running","n":1}"#.utf8)
+public let records = Int(ProcessInfo.processInfo.environment["BENCH_RECORDS"] ?? "") ?? 1_000_000
+public let partitions: Int32 = 64
+public let value = Array(#"{"job_id":"job-000123","status":"RUNNING","status_msg":"job is actively running","n":1}"#.utf8)
 
-final class Fixture: @unchecked Sendable {
-    static let shared = Fixture()
-    let mock: MockCluster
-    let topic = "bench-consume"
+/// The shared fixture of KafkaBenchmarks and KafkaThroughput: a mock cluster holding the records.
+public final class Fixture: @unchecked Sendable {
+    public static let shared = Fixture()
+    public let mock: MockCluster
+    public let topic = "bench-consume"
     let logger: Logger
 
     private init() {
@@ -34,7 +35,7 @@ final class Fixture: @unchecked Sendable {
     }
 
     /// Produces `count` records with the plain C API.
-    func rawProduce(topic: String, count: Int) {
+    public func rawProduce(topic: String, count: Int) {
         let conf = rd_kafka_conf_new()
         rd_kafka_conf_set(conf, "bootstrap.servers", mock.bootstrapServers, nil, 0)
         rd_kafka_conf_set(conf, "linger.ms", "5", nil, 0)
@@ -53,7 +54,7 @@ final class Fixture: @unchecked Sendable {
     }
 
     /// Consumes every record with a plain rd_kafka_consumer_poll loop.
-    func rawConsume() -> Int {
+    public func rawConsume() -> Int {
         let conf = rd_kafka_conf_new()
         rd_kafka_conf_set(conf, "bootstrap.servers", mock.bootstrapServers, nil, 0)
         rd_kafka_conf_set(conf, "group.id", "raw-\(UUID())", nil, 0)
@@ -83,7 +84,7 @@ final class Fixture: @unchecked Sendable {
     }
 
     /// Consumes every record through the Kafka layer (batches, payload copies).
-    func swiftConsume() async throws -> Int {
+    public func swiftConsume() async throws -> Int {
         var configuration = KafkaConfiguration(["group.id": "swift-\(UUID())", "enable.auto.commit": "false"])
         configuration.bootstrapServers = mock.bootstrapServers
         let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
@@ -101,7 +102,7 @@ final class Fixture: @unchecked Sendable {
         return count
     }
 
-    func swiftProduce(count: Int) async throws {
+    public func swiftProduce(count: Int) async throws {
         var configuration = KafkaConfiguration([
             "linger.ms": "5", "queue.buffering.max.messages": "1000000",
         ])
