@@ -68,13 +68,7 @@ final class ConsumerEngine: @unchecked Sendable {
     /// Forgets records of these partitions already handed out of librdkafka but not yet returned.
     func discardBuffered(for partitions: Set<TopicPartition>) {
         client.thread.submit(
-            ClientThread.Job(body: { [self] in
-                pending = pending.compactMap { event in
-                    guard case .messages(let messages) = event else { return event }
-                    let kept = messages.filter { !partitions.contains($0.topicPartition) }
-                    return kept.isEmpty ? nil : .messages(kept)
-                }
-            }))
+            ClientThread.Job(body: { [self] in keepPending { !partitions.contains($0) } }))
     }
 
     // MARK: - Fetching (on the client thread)
@@ -264,7 +258,7 @@ final class ConsumerEngine: @unchecked Sendable {
                 assigned.removeAll()
             }
             revokedDuringFetch = true
-            discardPending(notIn: assigned)
+            keepPending { assigned.contains($0) }
         }
         if let failure {
             client.context.logger.error("cannot apply rebalance", metadata: ["error": "\(failure)"])
@@ -272,10 +266,11 @@ final class ConsumerEngine: @unchecked Sendable {
         }
     }
 
-    private func discardPending(notIn partitions: Set<TopicPartition>) {
+    /// Keeps only the buffered records of partitions `keep` accepts (other events stay).
+    private func keepPending(_ keep: (TopicPartition) -> Bool) {
         pending = pending.compactMap { event in
             guard case .messages(let messages) = event else { return event }
-            let kept = messages.filter { partitions.contains($0.topicPartition) }
+            let kept = messages.filter { keep($0.topicPartition) }
             return kept.isEmpty ? nil : .messages(kept)
         }
     }

@@ -40,17 +40,37 @@ public struct RecordClassifier: Sendable {
         self.keyMismatch = keyMismatch
     }
 
-    /// The outcome of `message` given the table, and whether its key mismatched (warn mode).
-    public func classify(_ message: KafkaMessage, table: DedupTable) -> (outcome: RecordOutcome, keyMismatched: Bool) {
-        guard let value = message.value else { return (.tombstone, false) }
-        let status: JobStatus
+    /// A record's value, decoded once: what the relay checks and judges.
+    public enum DecodedRecord: Sendable {
+        case tombstone
+        case invalid(InvalidEvent)
+        case status(JobStatus)
+    }
+
+    /// Decodes a record's value with ``JobStatus/decode(_:options:)``.
+    public func decode(_ message: KafkaMessage) -> DecodedRecord {
+        guard let value = message.value else { return .tombstone }
         do throws(InvalidEvent) {
-            status = try JobStatus.decode(value, options: decoding)
+            return .status(try JobStatus.decode(value, options: decoding))
         } catch {
-            return (.deadLetter(error), false)
+            return .invalid(error)
+        }
+    }
+
+    /// The outcome of a decoded record given the table, and whether its key mismatched (warn mode).
+    public func judge(
+        _ decoded: DecodedRecord, key: [UInt8]?, table: DedupTable
+    ) -> (
+        outcome: RecordOutcome, keyMismatched: Bool
+    ) {
+        let status: JobStatus
+        switch decoded {
+        case .tombstone: return (.tombstone, false)
+        case .invalid(let error): return (.deadLetter(error), false)
+        case .status(let decoded): status = decoded
         }
         var keyMismatched = false
-        if let key = message.key, !key.elementsEqual(status.jobID.utf8) {
+        if let key, !key.elementsEqual(status.jobID.utf8) {
             guard keyMismatch == .warn else {
                 let shown = String(decoding: key.prefix(64), as: UTF8.self)
                 return (
@@ -70,5 +90,10 @@ public struct RecordClassifier: Sendable {
         case .drop(let reason):
             return (.drop(reason), keyMismatched)
         }
+    }
+
+    /// ``decode(_:)`` then ``judge(_:key:table:)``.
+    public func classify(_ message: KafkaMessage, table: DedupTable) -> (outcome: RecordOutcome, keyMismatched: Bool) {
+        judge(decode(message), key: message.key, table: table)
     }
 }

@@ -216,12 +216,14 @@ final class RelayLoop {
         if transactionStart[partition] == nil { transactionStart[partition] = message.offset }
         transactionNext[partition] = KafkaOffset(rawValue: message.offset.rawValue + 1)
         pendingCounters.consumed += 1
-        if let value = message.value { try await ensureRestored(forRecord: value, key: message.key) }
+        // Decoded once: the restore check, the replay count and the judgement share it.
+        let decoded = classifier.decode(message)
+        if case .status(let status) = decoded { try await ensureRestored(jobID: status.jobID) }
         if handled.contains(partition, message.offset) {
-            countReplay(message)
+            countReplay(decoded)
             return
         }
-        let (outcome, keyMismatched) = classifier.classify(message, table: table)
+        let (outcome, keyMismatched) = classifier.judge(decoded, key: message.key, table: table)
         if keyMismatched { pendingCounters.keyMismatches += 1 }
         switch outcome {
         case .publish(let jobID, let bytes, let state):
@@ -253,15 +255,13 @@ final class RelayLoop {
     /// A replayed record whose effect the output (or the DLQ) already holds: it counts as a
     /// duplicate, or as a dead letter already written. Equal-rank regressions make this necessary:
     /// the table alone would publish a replayed QUEUED again after VALIDATING.
-    private func countReplay(_ message: KafkaMessage) {
-        guard let value = message.value else {
+    private func countReplay(_ decoded: RecordClassifier.DecodedRecord) {
+        switch decoded {
+        case .tombstone:
             pendingCounters.tombstones += 1
-            return
-        }
-        do throws(InvalidEvent) {
-            _ = try JobStatus.decode(value, options: configuration.decoding)
+        case .status:
             pendingCounters.dropped[.duplicate, default: 0] += 1
-        } catch {
+        case .invalid(let error):
             pendingCounters.invalid[error.reason, default: 0] += 1
             pendingCounters.deadLettersAlreadyWritten += 1
         }
@@ -269,9 +269,8 @@ final class RelayLoop {
 
     /// In aligned mode, a job whose output partition was not restored (its input record was not
     /// keyed as expected) gets that partition restored before it is judged.
-    private func ensureRestored(forRecord value: [UInt8], key: [UInt8]?) async throws(KafkaError) {
+    private func ensureRestored(jobID: String) async throws(KafkaError) {
         guard topology.isAligned, restoredOutput.count < Int(topology.outputPartitions) else { return }
-        guard let jobID = Self.jobID(of: value) else { return }
         let partition = Murmur2Partitioner.partition(
             forKey: Array(jobID.utf8), partitionCount: topology.outputPartitions)
         guard !restoredOutput.contains(partition) else { return }
@@ -279,11 +278,6 @@ final class RelayLoop {
             "restoring an extra output partition for a record keyed unlike its job_id",
             metadata: ["partition": "\(partition)"])
         try await restore(outputPartitions: [partition])
-    }
-
-    private static func jobID(of value: [UInt8]) -> String? {
-        guard case .object(let object) = try? JSONValue.parse(value) else { return nil }
-        return object["job_id"]?.stringValue
     }
 
     // MARK: - Commit and abort
