@@ -15,18 +15,22 @@ actor GroupReader {
         self.consumer = consumer
     }
 
-    /// Reads until `stop()` (given the records of each batch) says so, or `idle` passes with nothing.
+    /// Reads until `stop()` (given the records of each poll, empty when it timed out) says so,
+    /// or `deadline` passes. An empty poll does not end the run: a member whose partitions are
+    /// being moved, or that has not been assigned any yet, sees nothing for a while.
     /// - Parameter pace: a pause after each batch, to keep a slow member busy while the group changes.
     func run(
-        idle: Duration = .seconds(40), batchSize: Int = 50, pace: Duration = .zero,
+        deadline: Duration = .seconds(60), batchSize: Int = 50, pace: Duration = .zero,
         stop: @Sendable ([KafkaMessage]) async -> Bool
     ) async throws {
+        let clock = ContinuousClock()
+        let end = clock.now.advanced(by: deadline)
         var lastBatch: [KafkaMessage] = []
-        while !(await stop(lastBatch)) {
+        while !(await stop(lastBatch)), clock.now < end {
             lastBatch = []
-            switch await consumer.poll(maxMessages: batchSize, timeout: idle) {
+            switch await consumer.poll(maxMessages: batchSize, timeout: .milliseconds(500)) {
             case .messages(let batch):
-                if batch.isEmpty { return }
+                guard !batch.isEmpty else { continue }
                 if pace > .zero { try await Task.sleep(for: pace) }
                 seen += batch
                 lastBatch = batch
@@ -44,6 +48,11 @@ actor GroupReader {
                 if error.isFatal { throw error }
             }
         }
+    }
+
+    /// Whether this member has been given at least one partition.
+    var hasBeenAssignedPartitions: Bool {
+        rebalances.contains { $0.kind == .assign && !$0.partitions.isEmpty }
     }
 
     /// A retriable failure (a rebalance has begun) keeps the offsets for the commit at the revoke.
