@@ -15,6 +15,7 @@ final class ConsumerEngine: @unchecked Sendable {
     private var activeFetch: FetchRequest?
     private var pending: [KafkaConsumerEvent] = []
     private var topicNames: [OpaquePointer: String] = [:]
+    private var lastTopic: (handle: OpaquePointer, name: String)?
     private var assigned: Set<TopicPartition> = []
     private var revokedDuringFetch = false
     private var closing = false
@@ -132,9 +133,12 @@ final class ConsumerEngine: @unchecked Sendable {
     }
 
     /// Converts and destroys `count` messages; errors become pending events.
+    /// Keys and values are copied into one buffer the batch's records share.
     private func collect(_ count: Int) -> [KafkaMessage] {
+        let storage = copyKeysAndValues(count)
         var messages: [KafkaMessage] = []
         messages.reserveCapacity(count)
+        var position = 0
         for index in 0..<count {
             guard let message = buffer[index] else { continue }
             defer { rd_kafka_message_destroy(message) }
@@ -142,11 +146,36 @@ final class ConsumerEngine: @unchecked Sendable {
                 pending.append(.error(consumerError(message)))
                 continue
             }
-            let converted = makeMessage(message)
+            let converted = makeMessage(message, storage: storage, position: &position)
             if revokedDuringFetch && !assigned.contains(converted.topicPartition) { continue }
             messages.append(converted)
         }
         return messages
+    }
+
+    /// The keys and values of the batch's records, one after another, in one allocation.
+    private func copyKeysAndValues(_ count: Int) -> [UInt8] {
+        var total = 0
+        for index in 0..<count {
+            guard let message = buffer[index], message.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR else { continue }
+            total += (message.pointee.key == nil ? 0 : message.pointee.key_len)
+            total += (message.pointee.payload == nil ? 0 : message.pointee.len)
+        }
+        return [UInt8](unsafeUninitializedCapacity: total) { bytes, initialized in
+            for index in 0..<count {
+                guard let message = buffer[index], message.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR else { continue }
+                initialized += Self.append(message.pointee.key, message.pointee.key_len, to: bytes, at: initialized)
+                initialized += Self.append(message.pointee.payload, message.pointee.len, to: bytes, at: initialized)
+            }
+        }
+    }
+
+    private static func append(
+        _ source: UnsafeMutableRawPointer?, _ count: Int, to bytes: UnsafeMutableBufferPointer<UInt8>, at offset: Int
+    ) -> Int {
+        guard let source, count > 0, let base = bytes.baseAddress else { return 0 }
+        (base + offset).update(from: source.assumingMemoryBound(to: UInt8.self), count: count)
+        return count
     }
 
     private func consumerError(_ message: UnsafeMutablePointer<rd_kafka_message_t>) -> KafkaError {
@@ -159,23 +188,30 @@ final class ConsumerEngine: @unchecked Sendable {
         return KafkaError(message.pointee.err, context: text)
     }
 
+    /// The topic's name, cached per handle; the last one is checked first (a batch is mostly one topic).
     private func topicName(_ topic: OpaquePointer) -> String {
-        if let name = topicNames[topic] { return name }
-        let name = String(cString: rd_kafka_topic_name(topic))
+        if let last = lastTopic, last.handle == topic { return last.name }
+        let name = topicNames[topic] ?? String(cString: rd_kafka_topic_name(topic))
         topicNames[topic] = name
+        lastTopic = (topic, name)
         return name
     }
 
-    private func makeMessage(_ message: UnsafeMutablePointer<rd_kafka_message_t>) -> KafkaMessage {
+    /// The record at `position` of the batch's shared bytes (its key, then its value); advances it.
+    private func makeMessage(
+        _ message: UnsafeMutablePointer<rd_kafka_message_t>, storage: [UInt8], position: inout Int
+    ) -> KafkaMessage {
         let raw = message.pointee
         let topic = raw.rkt.map { topicName($0) } ?? ""
-        let value: [UInt8]? = raw.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: raw.len)) }
-        let key: [UInt8]? = raw.key.map { Array(UnsafeRawBufferPointer(start: $0, count: raw.key_len)) }
+        let keyRange = raw.key.map { _ in position..<(position + raw.key_len) }
+        position += keyRange?.count ?? 0
+        let valueRange = raw.payload.map { _ in position..<(position + raw.len) }
+        position += valueRange?.count ?? 0
         var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
         let timestamp = rd_kafka_message_timestamp(message, &timestampType)
         return KafkaMessage(
-            topicPartition: TopicPartition(topic, raw.partition), offset: KafkaOffset(rawValue: raw.offset), key: key,
-            value: value, headers: headers(of: message),
+            topicPartition: TopicPartition(topic, raw.partition), offset: KafkaOffset(rawValue: raw.offset),
+            storage: storage, keyRange: keyRange, valueRange: valueRange, headers: headers(of: message),
             timestampMilliseconds: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp)
     }
 

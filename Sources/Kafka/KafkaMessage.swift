@@ -18,16 +18,20 @@ public struct KafkaHeader: Hashable, Sendable {
 }
 
 /// A record read from Kafka, copied out of librdkafka's buffers.
+///
+/// The records of one fetched batch share one byte buffer (one allocation per batch
+/// rather than two per record): ``key`` and ``value`` copy their bytes out of it, and
+/// ``withValueBytes(_:)`` reads the value in place. A record kept alive keeps its
+/// batch's bytes alive with it; copy ``value`` out to hold one record for long.
 public struct KafkaMessage: Hashable, Sendable {
     public var topicPartition: TopicPartition
     public var offset: KafkaOffset
-    /// The key bytes, `nil` for a null key.
-    public var key: [UInt8]?
-    /// The value bytes, `nil` for a null value (a tombstone).
-    public var value: [UInt8]?
     public var headers: [KafkaHeader]
     /// Milliseconds since the epoch (create or log-append time), if the broker sent one.
     public var timestampMilliseconds: Int64?
+    private var storage: [UInt8]
+    private var keyRange: Range<Int>?
+    private var valueRange: Range<Int>?
 
     public init(
         topicPartition: TopicPartition, offset: KafkaOffset, key: [UInt8]?, value: [UInt8]?,
@@ -35,10 +39,68 @@ public struct KafkaMessage: Hashable, Sendable {
     ) {
         self.topicPartition = topicPartition
         self.offset = offset
-        self.key = key
-        self.value = value
         self.headers = headers
         self.timestampMilliseconds = timestampMilliseconds
+        self.storage = (key ?? []) + (value ?? [])
+        let keyCount = key?.count ?? 0
+        self.keyRange = key.map { 0..<$0.count }
+        self.valueRange = value.map { keyCount..<(keyCount + $0.count) }
+    }
+
+    /// A record whose key and value are ranges of a batch's shared bytes.
+    init(
+        topicPartition: TopicPartition, offset: KafkaOffset, storage: [UInt8], keyRange: Range<Int>?,
+        valueRange: Range<Int>?, headers: [KafkaHeader], timestampMilliseconds: Int64?
+    ) {
+        self.topicPartition = topicPartition
+        self.offset = offset
+        self.headers = headers
+        self.timestampMilliseconds = timestampMilliseconds
+        self.storage = storage
+        self.keyRange = keyRange
+        self.valueRange = valueRange
+    }
+
+    /// The key bytes, `nil` for a null key.
+    public var key: [UInt8]? {
+        get { keyRange.map { Array(storage[$0]) } }
+        set { self = Self(with: self, key: newValue, value: value) }
+    }
+
+    /// The value bytes, `nil` for a null value (a tombstone).
+    public var value: [UInt8]? {
+        get { valueRange.map { Array(storage[$0]) } }
+        set { self = Self(with: self, key: key, value: newValue) }
+    }
+
+    /// How many bytes the value has, `nil` for a tombstone; no copy.
+    public var valueCount: Int? { valueRange?.count }
+
+    /// Calls `body` with the value's bytes in place (no copy); `nil` for a tombstone.
+    public func withValueBytes<Result, Failure: Error>(
+        _ body: (UnsafeRawBufferPointer) throws(Failure) -> Result
+    ) throws(Failure) -> Result? {
+        guard let valueRange else { return nil }
+        let outcome: Swift.Result<Result, Failure> = storage.withUnsafeBytes { bytes in
+            do throws(Failure) {
+                return .success(try body(UnsafeRawBufferPointer(rebasing: bytes[valueRange])))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try outcome.get()
+    }
+
+    /// Whether the key is exactly these bytes (`nil`: a null key); no copy.
+    public func keyEquals(_ other: some Sequence<UInt8>) -> Bool {
+        guard let keyRange else { return false }
+        return storage[keyRange].elementsEqual(other)
+    }
+
+    private init(with message: KafkaMessage, key: [UInt8]?, value: [UInt8]?) {
+        self.init(
+            topicPartition: message.topicPartition, offset: message.offset, key: key, value: value,
+            headers: message.headers, timestampMilliseconds: message.timestampMilliseconds)
     }
 
     public var topic: String { topicPartition.topic }
@@ -47,6 +109,20 @@ public struct KafkaMessage: Hashable, Sendable {
     /// The first header with this name, if any.
     public func header(_ name: String) -> KafkaHeader? {
         headers.first { $0.name == name }
+    }
+
+    public static func == (lhs: KafkaMessage, rhs: KafkaMessage) -> Bool {
+        lhs.topicPartition == rhs.topicPartition && lhs.offset == rhs.offset
+            && lhs.timestampMilliseconds == rhs.timestampMilliseconds && lhs.headers == rhs.headers
+            && lhs.keyRange.map { lhs.storage[$0] } == rhs.keyRange.map { rhs.storage[$0] }
+            && lhs.valueRange.map { lhs.storage[$0] } == rhs.valueRange.map { rhs.storage[$0] }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(topicPartition)
+        hasher.combine(offset)
+        hasher.combine(keyRange.map { storage[$0] })
+        hasher.combine(valueRange.map { storage[$0] })
     }
 }
 

@@ -49,9 +49,12 @@ public struct RecordClassifier: Sendable {
 
     /// Decodes a record's value with ``JobStatus/decode(_:options:)``.
     public func decode(_ message: KafkaMessage) -> DecodedRecord {
-        guard let value = message.value else { return .tombstone }
         do throws(InvalidEvent) {
-            return .status(try JobStatus.decode(value, options: decoding))
+            // Parsed in place: the record's bytes stay in the batch's buffer.
+            let status = try message.withValueBytes { bytes throws(InvalidEvent) in
+                try JobStatus.decode(bytes, options: decoding)
+            }
+            return status.map { .status($0) } ?? .tombstone
         } catch {
             return .invalid(error)
         }
