@@ -10,6 +10,17 @@ import Logging
 /// many partitions.
 public let records = Int(ProcessInfo.processInfo.environment["BENCH_RECORDS"] ?? "") ?? 1_000_000
 public let partitions: Int32 = 64
+
+/// Consumer settings both paths share. librdkafka 2.0.2 stops fetching a partition for a
+/// fixed second whenever the local queue holds `queued.min.messages` (100,000) or
+/// `queued.max.messages.kbytes`; a reader faster than the mock then waits on that timer,
+/// and the comparison measures how often each path happens to hit it (swings of 1 to 3 s
+/// either way at 1M records). Raised limits keep the fetcher going for both.
+public let consumerSettings: [(String, String)] = [
+    ("enable.auto.commit", "false"),
+    ("queued.min.messages", "10000000"),
+    ("queued.max.messages.kbytes", "1048576"),
+]
 public let value = Array(#"{"job_id":"job-000123","status":"RUNNING","status_msg":"job is actively running","n":1}"#.utf8)
 
 /// The shared fixture of KafkaBenchmarks and KafkaThroughput: a mock cluster holding the records.
@@ -58,7 +69,7 @@ public final class Fixture: @unchecked Sendable {
         let conf = rd_kafka_conf_new()
         rd_kafka_conf_set(conf, "bootstrap.servers", mock.bootstrapServers, nil, 0)
         rd_kafka_conf_set(conf, "group.id", "raw-\(UUID())", nil, 0)
-        rd_kafka_conf_set(conf, "enable.auto.commit", "false", nil, 0)
+        for (name, value) in consumerSettings { rd_kafka_conf_set(conf, name, value, nil, 0) }
         let consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, nil, 0)
         rd_kafka_poll_set_consumer(consumer)
         let list = rd_kafka_topic_partition_list_new(partitions)
@@ -85,7 +96,8 @@ public final class Fixture: @unchecked Sendable {
 
     /// Consumes every record through the Kafka layer (batches, payload copies).
     public func swiftConsume() async throws -> Int {
-        var configuration = KafkaConfiguration(["group.id": "swift-\(UUID())", "enable.auto.commit": "false"])
+        var configuration = KafkaConfiguration(["group.id": "swift-\(UUID())"])
+        for (name, value) in consumerSettings { configuration[name] = value }
         configuration.bootstrapServers = mock.bootstrapServers
         let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
         try consumer.assign((0..<partitions).map { TopicPartitionOffset(TopicPartition(topic, $0), .beginning) })
@@ -94,7 +106,7 @@ public final class Fixture: @unchecked Sendable {
         while count < records {
             if case .messages(let batch) = await consumer.poll(maxMessages: 10_000, timeout: .seconds(1)) {
                 count += batch.count
-                for message in batch { bytes += message.value?.count ?? 0 }
+                for message in batch { bytes += message.valueCount ?? 0 }
             }
         }
         await consumer.close()
