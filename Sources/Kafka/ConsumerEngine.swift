@@ -153,29 +153,40 @@ final class ConsumerEngine: @unchecked Sendable {
         return messages
     }
 
-    /// The keys and values of the batch's records, one after another, in one allocation.
+    /// The keys and values of the batch's records, one after another, in one allocation
+    /// (laid out by ``slots(of:at:)``, as ``makeMessage(_:storage:position:)`` reads them).
     private func copyKeysAndValues(_ count: Int) -> [UInt8] {
         var total = 0
         for index in 0..<count {
             guard let message = buffer[index], message.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR else { continue }
-            total += (message.pointee.key == nil ? 0 : message.pointee.key_len)
-            total += (message.pointee.payload == nil ? 0 : message.pointee.len)
+            total = Self.slots(of: message.pointee, at: total).end
         }
         return [UInt8](unsafeUninitializedCapacity: total) { bytes, initialized in
             for index in 0..<count {
                 guard let message = buffer[index], message.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR else { continue }
-                initialized += Self.append(message.pointee.key, message.pointee.key_len, to: bytes, at: initialized)
-                initialized += Self.append(message.pointee.payload, message.pointee.len, to: bytes, at: initialized)
+                let slots = Self.slots(of: message.pointee, at: initialized)
+                Self.copy(message.pointee.key, into: bytes, slots.key)
+                Self.copy(message.pointee.payload, into: bytes, slots.value)
+                initialized = slots.end
             }
         }
     }
 
-    private static func append(
-        _ source: UnsafeMutableRawPointer?, _ count: Int, to bytes: UnsafeMutableBufferPointer<UInt8>, at offset: Int
-    ) -> Int {
-        guard let source, count > 0, let base = bytes.baseAddress else { return 0 }
-        (base + offset).update(from: source.assumingMemoryBound(to: UInt8.self), count: count)
-        return count
+    /// Where a record's key and then its value go in the batch's shared bytes, from `position`.
+    private static func slots(
+        of raw: rd_kafka_message_t, at position: Int
+    ) -> (key: Range<Int>?, value: Range<Int>?, end: Int) {
+        let key = raw.key.map { _ in position..<(position + raw.key_len) }
+        let valueStart = key?.upperBound ?? position
+        let value = raw.payload.map { _ in valueStart..<(valueStart + raw.len) }
+        return (key, value, value?.upperBound ?? valueStart)
+    }
+
+    private static func copy(
+        _ source: UnsafeMutableRawPointer?, into bytes: UnsafeMutableBufferPointer<UInt8>, _ slot: Range<Int>?
+    ) {
+        guard let source, let slot, !slot.isEmpty, let base = bytes.baseAddress else { return }
+        (base + slot.lowerBound).update(from: source.assumingMemoryBound(to: UInt8.self), count: slot.count)
     }
 
     private func consumerError(_ message: UnsafeMutablePointer<rd_kafka_message_t>) -> KafkaError {
@@ -203,15 +214,13 @@ final class ConsumerEngine: @unchecked Sendable {
     ) -> KafkaMessage {
         let raw = message.pointee
         let topic = raw.rkt.map { topicName($0) } ?? ""
-        let keyRange = raw.key.map { _ in position..<(position + raw.key_len) }
-        position += keyRange?.count ?? 0
-        let valueRange = raw.payload.map { _ in position..<(position + raw.len) }
-        position += valueRange?.count ?? 0
+        let slots = Self.slots(of: raw, at: position)
+        position = slots.end
         var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
         let timestamp = rd_kafka_message_timestamp(message, &timestampType)
         return KafkaMessage(
             topicPartition: TopicPartition(topic, raw.partition), offset: KafkaOffset(rawValue: raw.offset),
-            storage: storage, keyRange: keyRange, valueRange: valueRange, headers: headers(of: message),
+            storage: storage, keyRange: slots.key, valueRange: slots.value, headers: headers(of: message),
             timestampMilliseconds: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp)
     }
 

@@ -63,13 +63,13 @@ public struct KafkaMessage: Hashable, Sendable {
 
     /// The key bytes, `nil` for a null key.
     public var key: [UInt8]? {
-        get { keyRange.map { Array(storage[$0]) } }
+        get { keyBytes.map(Array.init) }
         set { self = Self(with: self, key: newValue, value: value) }
     }
 
     /// The value bytes, `nil` for a null value (a tombstone).
     public var value: [UInt8]? {
-        get { valueRange.map { Array(storage[$0]) } }
+        get { valueBytes.map(Array.init) }
         set { self = Self(with: self, key: key, value: newValue) }
     }
 
@@ -93,9 +93,14 @@ public struct KafkaMessage: Hashable, Sendable {
 
     /// Whether the key is exactly these bytes (`nil`: a null key); no copy.
     public func keyEquals(_ other: some Sequence<UInt8>) -> Bool {
-        guard let keyRange else { return false }
-        return storage[keyRange].elementsEqual(other)
+        keyBytes?.elementsEqual(other) ?? false
     }
+
+    /// The key's bytes in the shared buffer (no copy).
+    private var keyBytes: ArraySlice<UInt8>? { keyRange.map { storage[$0] } }
+
+    /// The value's bytes in the shared buffer (no copy).
+    private var valueBytes: ArraySlice<UInt8>? { valueRange.map { storage[$0] } }
 
     private init(with message: KafkaMessage, key: [UInt8]?, value: [UInt8]?) {
         self.init(
@@ -114,15 +119,14 @@ public struct KafkaMessage: Hashable, Sendable {
     public static func == (lhs: KafkaMessage, rhs: KafkaMessage) -> Bool {
         lhs.topicPartition == rhs.topicPartition && lhs.offset == rhs.offset
             && lhs.timestampMilliseconds == rhs.timestampMilliseconds && lhs.headers == rhs.headers
-            && lhs.keyRange.map { lhs.storage[$0] } == rhs.keyRange.map { rhs.storage[$0] }
-            && lhs.valueRange.map { lhs.storage[$0] } == rhs.valueRange.map { rhs.storage[$0] }
+            && lhs.keyBytes == rhs.keyBytes && lhs.valueBytes == rhs.valueBytes
     }
 
     public func hash(into hasher: inout Hasher) {
         hasher.combine(topicPartition)
         hasher.combine(offset)
-        hasher.combine(keyRange.map { storage[$0] })
-        hasher.combine(valueRange.map { storage[$0] })
+        hasher.combine(keyBytes)
+        hasher.combine(valueBytes)
     }
 }
 
