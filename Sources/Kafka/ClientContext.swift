@@ -115,5 +115,6 @@ struct RebalanceHandler: Sendable {
 
 /// The producer's delivery-report entry point (`nil`: delivered).
 struct DeliveryHandler: Sendable {
-    let call: @Sendable (KafkaError?) -> Void
+    /// The record's error (nil when delivered) and the tag it was sent with.
+    let call: @Sendable (KafkaError?, Int?) -> Void
 }

@@ -142,6 +142,10 @@ final class ConsumerEngine: @unchecked Sendable {
         for index in 0..<count {
             guard let message = buffer[index] else { continue }
             defer { rd_kafka_message_destroy(message) }
+            if message.pointee.err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
+                pending.append(.endOfPartition(endOfPartition(message)))
+                continue
+            }
             if message.pointee.err != RD_KAFKA_RESP_ERR_NO_ERROR {
                 pending.append(.error(consumerError(message)))
                 continue
@@ -187,6 +191,13 @@ final class ConsumerEngine: @unchecked Sendable {
     ) {
         guard let source, let slot, !slot.isEmpty, let base = bytes.baseAddress else { return }
         (base + slot.lowerBound).update(from: source.assumingMemoryBound(to: UInt8.self), count: slot.count)
+    }
+
+    /// Where a partition-EOF event says the partition ends (`enable.partition.eof=true`).
+    private func endOfPartition(_ message: UnsafeMutablePointer<rd_kafka_message_t>) -> TopicPartitionOffset {
+        let topic = message.pointee.rkt.map { topicName($0) } ?? ""
+        return TopicPartitionOffset(
+            TopicPartition(topic, message.pointee.partition), KafkaOffset(rawValue: message.pointee.offset))
     }
 
     private func consumerError(_ message: UnsafeMutablePointer<rd_kafka_message_t>) -> KafkaError {
@@ -314,9 +325,15 @@ final class ConsumerEngine: @unchecked Sendable {
     /// Keeps only the buffered records of partitions `keep` accepts (other events stay).
     private func keepPending(_ keep: (TopicPartition) -> Bool) {
         pending = pending.compactMap { event in
-            guard case .messages(let messages) = event else { return event }
-            let kept = messages.filter { keep($0.topicPartition) }
-            return kept.isEmpty ? nil : .messages(kept)
+            switch event {
+            case .messages(let messages):
+                let kept = messages.filter { keep($0.topicPartition) }
+                return kept.isEmpty ? nil : .messages(kept)
+            case .endOfPartition(let end):
+                return keep(end.topicPartition) ? event : nil
+            case .rebalance, .error:
+                return event
+            }
         }
     }
 }

@@ -8,6 +8,9 @@ public struct DeliveryReport: Hashable, Sendable {
     public var failures: [KafkaError] = []
     /// How many failed in all.
     public var failedCount: Int = 0
+    /// The failed records that were sent with a tag (``KafkaProducer/send(_:tag:)``), by tag:
+    /// lets a caller find *which* record the broker refused (at most 10,000 kept).
+    public var failedTags: [Int: KafkaError] = [:]
 
     public init() {}
 
@@ -19,7 +22,7 @@ public struct DeliveryReport: Hashable, Sendable {
 final class DeliveryLedger: Sendable {
     private let report = Locked(DeliveryReport())
 
-    func record(_ error: KafkaError?) {
+    func record(_ error: KafkaError?, tag: Int?) {
         report.withLock { report in
             guard let error else {
                 report.delivered += 1
@@ -27,6 +30,7 @@ final class DeliveryLedger: Sendable {
             }
             report.failedCount += 1
             if report.failures.count < 100 { report.failures.append(error) }
+            if let tag, report.failedTags.count < 10_000 { report.failedTags[tag] = error }
         }
     }
 

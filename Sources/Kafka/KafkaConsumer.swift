@@ -197,7 +197,20 @@ public final class KafkaConsumer: Sendable {
         return (KafkaOffset(rawValue: low), KafkaOffset(rawValue: high))
     }
 
-    /// The group metadata to send with offsets in a transaction.
+    /// The low and high watermarks librdkafka cached from its last fetch response for this
+    /// partition, without asking the broker (``KafkaOffset/invalid`` until the first fetch). Under
+    /// `read_committed` the high one is the last stable offset. Unlike ListOffsets (wrong on some
+    /// brokers, `brokers.md`), fetch responses are what the broker really serves.
+    public func cachedWatermarks(for partition: TopicPartition) -> (low: KafkaOffset, high: KafkaOffset) {
+        var low: Int64 = -1001
+        var high: Int64 = -1001
+        let error = rd_kafka_get_watermark_offsets(client.handle, partition.topic, partition.partition, &low, &high)
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { return (.invalid, .invalid) }
+        return (KafkaOffset(rawValue: low), KafkaOffset(rawValue: high))
+    }
+
+    /// The group metadata to send with offsets in a transaction: take it anew for every
+    /// transaction, since it carries the member's current generation (KIP-447 fencing).
     public func groupMetadata() throws(KafkaError) -> KafkaGroupMetadata {
         guard let pointer = rd_kafka_consumer_group_metadata(client.handle) else {
             throw KafkaError.invalidArgument("no consumer group metadata: is group.id set?")

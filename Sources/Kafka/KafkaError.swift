@@ -60,6 +60,10 @@ public struct KafkaError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let readUnderflow = Code(RD_KAFKA_RESP_ERR__UNDERFLOW)
         public static let topicAuthorizationFailed = Code(RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED)
         public static let groupAuthorizationFailed = Code(RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED)
+        public static let messageSizeTooLarge = Code(RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
+        public static let recordListTooLarge = Code(RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE)
+        public static let invalidRecord = Code(RD_KAFKA_RESP_ERR_INVALID_RECORD)
+        public static let corruptMessage = Code(RD_KAFKA_RESP_ERR_INVALID_MSG)
     }
 
     /// The error code.
@@ -84,6 +88,12 @@ public struct KafkaError: Error, Hashable, Sendable, CustomStringConvertible {
         self.isFatal = isFatal ?? Self.fatalCodes.contains(code)
     }
 
+    /// The record itself was refused, for good (too large, invalid): sending it again cannot
+    /// succeed, while other records can. Such a record belongs in a dead-letter topic.
+    public var isRecordRejection: Bool {
+        Self.recordRejectionCodes.contains(code)
+    }
+
     /// The producer was fenced: another instance with the same `transactional.id` took over.
     public var isFenced: Bool {
         code == .fenced || code == .producerFenced || code == .invalidProducerEpoch
@@ -103,6 +113,9 @@ public struct KafkaError: Error, Hashable, Sendable, CustomStringConvertible {
         .coordinatorNotAvailable, .concurrentTransactions, .requestTimedOut, .rebalanceInProgress,
     ]
     private static let fatalCodes: Set<Code> = [.fatal, .fenced, .producerFenced]
+    private static let recordRejectionCodes: Set<Code> = [
+        .messageSizeTooLarge, .recordListTooLarge, .invalidRecord, .corruptMessage,
+    ]
 }
 
 // MARK: - From librdkafka

@@ -50,7 +50,7 @@ public final class KafkaProducer: Sendable {
             mainQueue = nil
         }
         context.deliveryHandler.withLock { [ledger] handler in
-            handler = DeliveryHandler { error in ledger.record(error) }
+            handler = DeliveryHandler { error, tag in ledger.record(error, tag: tag) }
         }
         // Weak: the thread keeps its idle work, and the client keeps the thread.
         let handle = UnsafeSendableHandle(client.handle)
@@ -78,9 +78,11 @@ public final class KafkaProducer: Sendable {
     /// Enqueues a record. Waits (on the producer thread) while librdkafka's queue is full.
     /// - Throws: ``KafkaError`` if librdkafka refuses the record (unknown topic, not in a
     ///   transaction, fatal state, record too large, ...).
-    public func send(_ message: KafkaOutgoingMessage) async throws(KafkaError) {
+    /// - Parameter tag: a number of the caller's, returned in ``DeliveryReport/failedTags`` if
+    ///   this record fails, so the caller can tell which record the broker refused.
+    public func send(_ message: KafkaOutgoingMessage, tag: Int? = nil) async throws(KafkaError) {
         while true {
-            let result = enqueue(message)
+            let result = enqueue(message, tag: tag)
             if result == RD_KAFKA_RESP_ERR_NO_ERROR { return }
             if result == RD_KAFKA_RESP_ERR__QUEUE_FULL {
                 try client.checkFatal()
@@ -94,7 +96,7 @@ public final class KafkaProducer: Sendable {
     }
 
     /// Enqueues without waiting; returns librdkafka's result (e.g. `_QUEUE_FULL`).
-    func enqueue(_ message: KafkaOutgoingMessage) -> rd_kafka_resp_err_t {
+    func enqueue(_ message: KafkaOutgoingMessage, tag: Int? = nil) -> rd_kafka_resp_err_t {
         var headers: OpaquePointer? = nil
         if !message.headers.isEmpty {
             headers = rd_kafka_headers_new(message.headers.count)
@@ -112,7 +114,7 @@ public final class KafkaProducer: Sendable {
             withOptionalBytes(message.value) { value in
                 jsd_produce(
                     client.handle, message.topic, message.partition, key.baseAddress, key.count, value.baseAddress,
-                    value.count, headers, nil)
+                    value.count, headers, DeliveryTag.opaque(for: tag))
             }
         }
         if result != RD_KAFKA_RESP_ERR_NO_ERROR, let headers { rd_kafka_headers_destroy(headers) }
@@ -223,11 +225,26 @@ private let kafkaDeliveryCallback:
         handle, message, _ in
         guard let context = clientContext(of: handle), let message else { return }
         let handler = context.deliveryHandler.withLock { $0 }
+        let tag = DeliveryTag.tag(of: message.pointee._private)
         if message.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR {
-            handler?.call(nil)
+            handler?.call(nil, tag)
         } else {
             let topic = message.pointee.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
             handler?.call(
-                KafkaError(message.pointee.err, context: "delivery to \(topic)[\(message.pointee.partition)]"))
+                KafkaError(message.pointee.err, context: "delivery to \(topic)[\(message.pointee.partition)]"), tag)
         }
     }
+
+/// A caller's record tag carried through librdkafka's per-message opaque pointer (tag + 1, so
+/// that no tag is the null pointer; nil stays nil).
+enum DeliveryTag {
+    static func opaque(for tag: Int?) -> UnsafeMutableRawPointer? {
+        guard let tag, tag >= 0 else { return nil }
+        return UnsafeMutableRawPointer(bitPattern: tag + 1)
+    }
+
+    static func tag(of opaque: UnsafeMutableRawPointer?) -> Int? {
+        guard let opaque else { return nil }
+        return Int(bitPattern: opaque) - 1
+    }
+}

@@ -81,7 +81,7 @@ struct KafkaFaultTests {
                 }
             case .error(let error):
                 #expect(!error.isFatal, "\(error)")
-            case .rebalance:
+            case .rebalance, .endOfPartition:
                 break
             }
         }

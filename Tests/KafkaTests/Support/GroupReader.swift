@@ -46,6 +46,8 @@ actor GroupReader {
                 }
             case .error(let error):
                 if error.isFatal { throw error }
+            case .endOfPartition:
+                break
             }
         }
     }

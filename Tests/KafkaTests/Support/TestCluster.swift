@@ -95,7 +95,7 @@ struct TestCluster: Sendable {
                 messages += batch
             case .error(let error):
                 if error.isFatal { throw error }
-            case .rebalance:
+            case .rebalance, .endOfPartition:
                 break
             }
         }
