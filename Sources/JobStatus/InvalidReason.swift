@@ -43,11 +43,15 @@ public struct InvalidReason: Hashable, Sendable, CustomStringConvertible {
     /// The Kafka key is present and differs from `job_id` (checked by the relay
     /// when `key-mismatch` is `reject`).
     public static let keyMismatch = InvalidReason("key_mismatch")
+    /// The record is valid, but its canonical form could not be published: librdkafka or the
+    /// broker refused it for good (for example larger than `message.max.bytes`; canonical
+    /// bytes can be longer than the input, `1e20` becomes 21 digits). Set by the relay.
+    public static let outputRejected = InvalidReason("output_rejected")
 
     /// Every reason, in a stable order (for metrics that want a zero per label).
     public static let all: [InvalidReason] = [
         .invalidUTF8, .invalidJSON, .notObject, .duplicateMember, .missingMember, .memberNotString,
         .emptyJobID, .jobIDTooLong, .unknownStatus, .unrepresentableNumber, .tooDeep, .tooLarge,
-        .keyMismatch,
+        .keyMismatch, .outputRejected,
     ]
 }

@@ -1,96 +1,123 @@
-import JobStatus
 import Kafka
 import Logging
 
-/// Catches the dedup table up from the output topic (and the dead-letter
-/// memory up from the DLQ) by reading them read_committed up to their last
-/// stable offset. It remembers how far each partition was read, so a later
-/// restore (after a rebalance) only reads the tail.
+/// Reads output and dead-letter partitions, `read_committed`, up to their end as it
+/// stands when the read starts, and remembers how far it read each one, so a later
+/// restore (after a rebalance) reads only the tail.
 ///
-/// The end of a partition is its high watermark as a read_committed reader
-/// sees it (the last stable offset). The reader's position is compared with
-/// it, not the last record's offset, because transaction markers take
-/// offsets that are never delivered. Reading then goes on until the topic is
-/// idle for a moment, because some brokers (tansu) under-report "latest"; a
-/// partition that stays silent for ``quietLimit`` below its end is taken as
-/// read (and logged), since only markers can be left there.
+/// "The end" comes from fetch responses, never from ListOffsets (wrong on tansu,
+/// `brokers.md`) and never from silence (which never comes while others write, and
+/// comes early when a fetch stalls): a partition is read when librdkafka reports its
+/// end (partition EOF, `enable.partition.eof=true`) or when the reader's position
+/// reaches the end that the first fetch response of this read that carried records
+/// reported (the watermark librdkafka caches; under `read_committed` the last stable
+/// offset; a cache from an earlier read is never trusted). Records
+/// produced after that first response need not be waited for: they belong to
+/// transactions the relay will see as input effects anyway. A read that does not finish
+/// by its deadline fails, naming the partitions and how far each got.
 final class OutputRestorer {
     private let reader: KafkaConsumer
     private let logger: Logger
-    private let timeout: Duration
-    private var nextOffset: [TopicPartition: KafkaOffset] = [:]
-    private let idleAfterEnd: Duration = .milliseconds(200)
-    private let quietLimit: Duration = .seconds(3)
+    /// The next offset to read per partition (absent: from the beginning).
+    private var positions: [TopicPartition: KafkaOffset] = [:]
 
-    init(kafka: KafkaConfiguration, group: String, logger: Logger, timeout: Duration) throws(KafkaError) {
+    init(kafka: KafkaConfiguration, group: String, logger: Logger) throws(KafkaError) {
         var configuration = kafka
         configuration["group.id"] = "\(group)-restore"
         configuration["isolation.level"] = "read_committed"
         configuration["enable.auto.commit"] = "false"
         configuration["enable.auto.offset.store"] = "false"
         configuration["auto.offset.reset"] = "earliest"
+        configuration["enable.partition.eof"] = "true"
         reader = try KafkaConsumer(configuration: configuration, logger: logger)
         self.logger = logger
-        self.timeout = timeout
     }
 
     func close() async {
         await reader.close()
     }
 
-    /// Reads `partitions` from where the last restore stopped to their end, handing each record to `apply`.
+    /// Forgets how far these partitions were read: the next read starts at their beginning.
+    func forget(_ partitions: some Sequence<TopicPartition>) {
+        for partition in partitions { positions[partition] = nil }
+    }
+
+    /// Reads `partitions` from where the last read stopped to their end, handing each record to `apply`.
+    /// - Parameters:
+    ///   - deadline: when to give up with ``RestoreTimeout``.
+    ///   - progress: called after every poll (the relay's watchdog heartbeat).
     /// - Returns: the number of records read.
-    /// - Parameter progress: called after every poll (the relay's watchdog heartbeat).
     func catchUp(
-        _ partitions: [TopicPartition], progress: () -> Void = {}, apply: (KafkaMessage) -> Void
-    ) async throws(KafkaError) -> Int {
+        _ partitions: [TopicPartition], deadline: ContinuousClock.Instant, progress: () -> Void = {},
+        apply: (KafkaMessage) -> Void
+    ) async throws(RestoreFailure) -> Int {
         guard !partitions.isEmpty else { return 0 }
+        do {
+            try reader.assign(partitions.map { TopicPartitionOffset($0, positions[$0] ?? .beginning) })
+        } catch {
+            throw .kafka(error)
+        }
+        var remaining = Set(partitions)
         var ends: [TopicPartition: Int64] = [:]
-        for partition in partitions {
-            ends[partition] = try await reader.watermarks(for: partition, timeout: timeout).high.rawValue
-        }
-        try reader.assign(partitions.map { TopicPartitionOffset($0, nextOffset[$0] ?? .beginning) })
         var count = 0
-        var reachedEnd = partitions.allSatisfy { partition in
-            (nextOffset[partition]?.rawValue ?? 0) >= (ends[partition] ?? 0)
-        }
-        while true {
-            let event = await reader.poll(maxMessages: 5000, timeout: reachedEnd ? idleAfterEnd : quietLimit)
+        while !remaining.isEmpty {
+            let now = ContinuousClock.now
+            guard now < deadline else {
+                throw .timedOut(
+                    remaining.sorted().map { ($0, positions[$0]?.rawValue ?? 0, ends[$0]) })
+            }
+            let event = await reader.poll(maxMessages: 5000, timeout: min(.seconds(1), deadline - now))
             progress()
             switch event {
             case .messages(let batch):
                 for message in batch {
                     apply(message)
-                    nextOffset[message.topicPartition] = KafkaOffset(rawValue: message.offset.rawValue + 1)
+                    positions[message.topicPartition] = KafkaOffset(rawValue: message.offset.rawValue + 1)
+                    if ends[message.topicPartition] == nil {
+                        // The fetch response that brought this record also brought the end.
+                        let high = reader.cachedWatermarks(for: message.topicPartition).high.rawValue
+                        if high >= 0 { ends[message.topicPartition] = high }
+                        logger.debug(
+                            "restore: end from the fetch response",
+                            metadata: ["partition": "\(message.topicPartition)", "end": "\(high)"])
+                    }
                 }
                 count += batch.count
-                if !reachedEnd {
-                    reachedEnd = try positionsReached(ends)
-                }
-                if batch.isEmpty {
-                    if !reachedEnd {
-                        logger.info(
-                            "restore: partitions quiet below their end (only transaction markers left?)",
-                            metadata: ["ends": "\(ends)", "read": "\(nextOffset)"])
-                    }
-                    return count
-                }
+            case .endOfPartition(let end):
+                let read = max(positions[end.topicPartition]?.rawValue ?? 0, end.offset.rawValue)
+                positions[end.topicPartition] = KafkaOffset(rawValue: read)
+                remaining.remove(end.topicPartition)
+                logger.debug("restore: end of partition", metadata: ["partition": "\(end)"])
             case .error(let error):
-                if error.isFatal { throw error }
+                if error.isFatal { throw .kafka(error) }
                 logger.debug("restore reader error", metadata: ["error": "\(error)"])
             case .rebalance:
                 continue
             }
+            for partition in remaining {
+                if let end = ends[partition], (positions[partition]?.rawValue ?? 0) >= end {
+                    remaining.remove(partition)
+                }
+            }
         }
+        return count
     }
+}
 
-    /// Whether the reader's position in every partition is at or past `ends`.
-    private func positionsReached(_ ends: [TopicPartition: Int64]) throws(KafkaError) -> Bool {
-        let positions = try reader.position(Array(ends.keys))
-        for position in positions {
-            let read = max(position.offset.rawValue, nextOffset[position.topicPartition]?.rawValue ?? 0)
-            if read < (ends[position.topicPartition] ?? 0) { return false }
+/// Why a restore read failed.
+enum RestoreFailure: Error, CustomStringConvertible {
+    case kafka(KafkaError)
+    /// The partitions not read to their end in time: (partition, next offset, end if known).
+    case timedOut([(TopicPartition, Int64, Int64?)])
+
+    var description: String {
+        switch self {
+        case .kafka(let error):
+            "\(error)"
+        case .timedOut(let partitions):
+            "not read to the end in time: "
+                + partitions.map { "\($0.0) at \($0.1) of \($0.2.map(String.init) ?? "unknown end")" }
+                .joined(separator: ", ")
         }
-        return true
     }
 }

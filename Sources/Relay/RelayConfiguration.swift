@@ -53,6 +53,11 @@ public struct RelayConfiguration: Sendable {
     public var keyMismatch: KeyMismatchPolicy
     /// How long broker round trips (init, commit, admin) may take before they count as failed.
     public var operationTimeout: Duration
+    /// How long the drain's last commit may take: keep it below the service's stop timeout.
+    public var drainTimeout: Duration
+    /// How long one restore (reading the output and the DLQ to their end) may take before the
+    /// relay gives up and exits non-zero.
+    public var restoreTimeout: Duration
     /// Receives librdkafka's statistics JSON of the relay's clients (set `statistics.interval.ms`).
     public var statisticsHandler: (@Sendable (String) -> Void)?
     /// A fault switch for tests of the watchdog: while it returns true, the relay loop hangs
@@ -67,7 +72,8 @@ public struct RelayConfiguration: Sendable {
         transactionInterval: Duration = .milliseconds(100), maxRecordsPerTransaction: Int = 10_000,
         ordering: DedupOrdering = .lifecycle, decoding: DecodingOptions = .default,
         keyMismatch: KeyMismatchPolicy = .warn,
-        operationTimeout: Duration = .seconds(30)
+        operationTimeout: Duration = .seconds(10), drainTimeout: Duration = .seconds(15),
+        restoreTimeout: Duration = .seconds(300)
     ) {
         self.kafka = kafka
         self.inputTopics = inputTopics
@@ -86,5 +92,7 @@ public struct RelayConfiguration: Sendable {
         self.decoding = decoding
         self.keyMismatch = keyMismatch
         self.operationTimeout = operationTimeout
+        self.drainTimeout = drainTimeout
+        self.restoreTimeout = restoreTimeout
     }
 }

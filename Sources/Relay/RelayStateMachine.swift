@@ -1,174 +1,318 @@
-/// The relay loop's decisions, without I/O (the pattern of swift-nio's
-/// state machines): events go in, an ``Action`` comes out, and the relay
-/// performs it. Tested without a broker in `RelayStateMachineTests`.
-///
-///     starting -> restoring -> running <-> (transaction open) -> committing -> running
-///                                 |                               |-> aborting -> running (rewound)
-///                                 |-> draining -> stopped         |-> failed (fatal)
-struct RelayStateMachine {
-    enum State: Equatable {
-        case starting
-        case restoring
-        case running(transaction: TransactionState)
-        case committing(reason: CommitReason)
-        case aborting
-        case draining
-        case stopped
-        case failed
-    }
+import Kafka
 
-    enum TransactionState: Equatable {
-        case none
-        case open(since: ContinuousClock.Instant, records: Int)
+/// The relay loop's decisions, without I/O (the pattern of swift-nio's state
+/// machines): events go in, an ``Action`` comes out, and ``RelayLoop`` performs
+/// it. All the open transaction's data lives inside the ``State``, so work of a
+/// transaction cannot be committed after it aborted, or outlive it. Retries and
+/// their deadlines live here too. Tested without a broker in `RelayStateMachineTests`.
+///
+///     running -> open -> processing -> open -> committing -> running
+///                  |                              |-> aborting -> running (rewound, or dropped after a loss)
+///                  |-> committing(drain) -> closing -> stopped   and, from anywhere: failed
+///
+/// Exactly-once commits are two librdkafka calls, each retried on its own while retriable and
+/// before the deadline (librdkafka wants a timed-out `commit_transaction` *resumed*, not the
+/// offsets sent again). At-least-once "commits" wait for every delivery report, then commit
+/// offsets; they never abort, since records already handed to librdkafka cannot be taken back.
+struct RelayStateMachine {
+    enum State {
+        /// No open transaction.
+        case running
+        case open(OpenTransaction)
+        /// The relay holds the transaction while it processes a batch.
+        case processing
+        case committing(Commit)
+        case aborting(Abort)
+        /// Draining is over: close the clients.
+        case closing
+        case stopped
+        case failed(RelayFailure)
     }
 
     /// Why a commit started; decides what follows it.
     enum CommitReason: Equatable {
-        case interval, full, revoke, drain
+        case interval, full, rebalance, lost, drain
     }
 
-    enum Action: Equatable {
+    struct Commit {
+        enum Step: Equatable {
+            /// Exactly-once: `send_offsets_to_transaction`, then `commit_transaction`.
+            case sendOffsets, commitTransaction
+            /// At-least-once: wait for every delivery report, then commit offsets.
+            case deliver
+        }
+        var transaction: OpenTransaction
+        var reason: CommitReason
+        var step: Step
+        let deadline: ContinuousClock.Instant
+    }
+
+    /// What follows an abort.
+    enum AfterAbort: Equatable {
+        /// Seek the partitions still assigned back to the transaction's start and redo it.
+        case rewind
+        /// The partitions are gone (lost): nothing to redo here.
+        case drop
+        /// We were draining: close.
+        case close
+    }
+
+    struct Abort {
+        var transaction: OpenTransaction
+        var then: AfterAbort
+        let deadline: ContinuousClock.Instant
+    }
+
+    enum Action {
         case none
         /// Begin a transaction, then process the batch.
         case beginAndProcess
         /// Process the batch in the open transaction.
         case process
-        case commit(CommitReason)
-        /// Retry the commit that failed with a retriable error.
-        case retryCommit(CommitReason)
-        /// Abort, drop the table's pending changes, rewind the consumer to the transaction's start.
-        case abortAndRewind
-        /// Stop with a non-zero exit.
-        case fail
+        case sendOffsets([TopicPartitionOffset], timeout: Duration)
+        case commitTransaction(timeout: Duration)
+        /// At-least-once: flush, check delivery reports, then commit these offsets.
+        case deliver(commitOffsets: [TopicPartitionOffset], timeout: Duration)
+        case abortTransaction(timeout: Duration)
         /// Close the consumer and producer, then return.
         case close
+        /// Stop with a non-zero exit.
+        case fail(RelayFailure)
     }
 
-    private(set) var state: State = .starting
+    private(set) var state: State = .running
+    let isExactlyOnce: Bool
     let interval: Duration
     let maxRecords: Int
-    private var commitRetries = 0
-    private let maxCommitRetries = 5
+    /// How long one commit or abort may take, retries included.
+    let operationTimeout: Duration
+    /// How long the drain's commit may take (below the service's stop timeout).
+    let drainTimeout: Duration
+    let maxConsecutiveAborts: Int
+    private var consecutiveAborts = 0
+    /// The delivery tag the next transaction starts at (tags never repeat within a run).
+    private var nextTag = 0
 
-    init(interval: Duration, maxRecords: Int) {
+    init(
+        isExactlyOnce: Bool, interval: Duration, maxRecords: Int, operationTimeout: Duration,
+        drainTimeout: Duration, maxConsecutiveAborts: Int = 10
+    ) {
+        self.isExactlyOnce = isExactlyOnce
         self.interval = interval
         self.maxRecords = maxRecords
+        self.operationTimeout = operationTimeout
+        self.drainTimeout = drainTimeout
+        self.maxConsecutiveAborts = maxConsecutiveAborts
     }
 
-    mutating func restoreStarted() {
-        state = .restoring
+    /// Whether a transaction is open (the relay polls with a shorter timeout then).
+    var hasOpenTransaction: Bool {
+        if case .open = state { return true }
+        return false
     }
 
-    mutating func restoreFinished() {
-        state = .running(transaction: .none)
-    }
+    // MARK: - Records
 
-    /// A batch of `count` records arrived.
-    mutating func batchReceived(count: Int, now: ContinuousClock.Instant) -> Action {
-        guard case .running(let transaction) = state, count > 0 else { return .none }
-        switch transaction {
-        case .none:
-            state = .running(transaction: .open(since: now, records: count))
-            return .beginAndProcess
-        case .open(let since, let records):
-            state = .running(transaction: .open(since: since, records: records + count))
+    /// A batch arrived.
+    mutating func batchReceived(_ batch: [KafkaMessage], now: ContinuousClock.Instant) -> Action {
+        switch state {
+        case .running:
+            var transaction = OpenTransaction(openedAt: now, firstTag: nextTag)
+            transaction.willProcess(batch)
+            state = .open(transaction)
+            return isExactlyOnce ? .beginAndProcess : .process
+        case .open(var transaction):
+            state = .processing
+            transaction.willProcess(batch)
+            state = .open(transaction)
             return .process
+        case .processing, .committing, .aborting, .closing, .stopped, .failed:
+            preconditionFailure("a batch arrived while the relay was \(state)")
         }
     }
 
-    /// After processing; and whenever a poll returns (idle ticks too).
+    /// `begin_transaction` failed: librdkafka raises nothing retriable there.
+    mutating func beginFailed(_ error: KafkaError) -> Action {
+        fail(.kafka(error, during: "begin transaction"))
+    }
+
+    /// Hands the open transaction to the relay for one batch; give it back with
+    /// ``processed(_:now:)`` or ``processingFailed(_:error:now:)``.
+    mutating func startProcessing() -> OpenTransaction {
+        guard case .open(let transaction) = state else {
+            preconditionFailure("processing without an open transaction (\(state))")
+        }
+        state = .processing
+        return transaction
+    }
+
+    /// The batch is processed: commit if the transaction is full or old enough.
+    mutating func processed(_ transaction: OpenTransaction, now: ContinuousClock.Instant) -> Action {
+        guard case .processing = state else { preconditionFailure("processed while \(state)") }
+        state = .open(transaction)
+        return tick(now: now)
+    }
+
+    /// Producing failed in the middle of the batch: abort and redo (exactly-once), or stop
+    /// (at-least-once, where what was produced cannot be taken back).
+    mutating func processingFailed(
+        _ transaction: OpenTransaction, error: KafkaError, now: ContinuousClock.Instant
+    ) -> Action {
+        guard case .processing = state else { preconditionFailure("processing failed while \(state)") }
+        if error.isFatal { return fail(.kafka(error, during: "produce")) }
+        guard isExactlyOnce else { return fail(.undelivered(error)) }
+        return startAbort(transaction, then: .rewind, cause: error, now: now)
+    }
+
+    /// Whenever a poll returns (idle ticks too): commit what is due.
     mutating func tick(now: ContinuousClock.Instant) -> Action {
-        guard case .running(.open(let since, let records)) = state else { return .none }
-        if records >= maxRecords { return startCommit(.full) }
-        if now - since >= interval { return startCommit(.interval) }
+        guard case .open(let transaction) = state else { return .none }
+        if transaction.recordCount >= maxRecords { return startCommit(transaction, .full, now: now) }
+        if now - transaction.openedAt >= interval { return startCommit(transaction, .interval, now: now) }
         return .none
     }
 
-    /// Partitions are being revoked: commit what is open before the revoke completes.
-    mutating func revokeReceived() -> Action {
-        guard case .running(.open) = state else { return .none }
-        return startCommit(.revoke)
-    }
+    // MARK: - Rebalances and shutdown
 
-    /// Partitions were lost: someone else may own them already; the open work must not commit.
-    mutating func partitionsLost() -> Action {
-        guard case .running(.open) = state else { return .none }
-        state = .aborting
-        return .abortAndRewind
+    /// The group is changing this member's partitions. An open transaction commits first
+    /// (revoke, and cooperative assigns, so that a restore never runs inside a transaction),
+    /// or is abandoned when the partitions were lost: someone else may own them already.
+    mutating func rebalanceReceived(_ kind: KafkaRebalance.Kind, now: ContinuousClock.Instant) -> Action {
+        switch state {
+        case .running, .closing, .stopped, .failed:
+            return .none
+        case .open(let transaction):
+            guard kind == .lost else { return startCommit(transaction, .rebalance, now: now) }
+            // At-least-once: what was produced stands; wait for it, commit no offsets.
+            guard isExactlyOnce else { return startCommit(transaction, .lost, now: now) }
+            return startAbort(transaction, then: .drop, cause: nil, now: now)
+        case .processing, .committing, .aborting:
+            preconditionFailure("a rebalance arrived while the relay was \(state)")
+        }
     }
 
     /// SIGTERM or equivalent: finish the open transaction, then close.
-    mutating func shutdownRequested() -> Action {
+    mutating func shutdownRequested(now: ContinuousClock.Instant) -> Action {
         switch state {
-        case .running(.open):
-            return startCommit(.drain)
-        case .running(.none), .restoring, .starting:
-            state = .draining
+        case .running:
+            state = .closing
             return .close
-        case .committing, .aborting, .draining, .stopped, .failed:
+        case .open(let transaction):
+            return startCommit(transaction, .drain, now: now)
+        case .closing, .stopped, .failed:
             return .none
+        case .processing, .committing, .aborting:
+            preconditionFailure("shutdown checked while the relay was \(state)")
         }
-    }
-
-    mutating func commitSucceeded() -> Action {
-        guard case .committing(let reason) = state else { return .none }
-        commitRetries = 0
-        if reason == .drain {
-            state = .draining
-            return .close
-        }
-        state = .running(transaction: .none)
-        return .none
-    }
-
-    /// A commit failed with librdkafka's classes.
-    mutating func commitFailed(retriable: Bool, requiresAbort: Bool, fatal: Bool) -> Action {
-        guard case .committing(let reason) = state else { return .none }
-        if fatal {
-            state = .failed
-            return .fail
-        }
-        if retriable && !requiresAbort && commitRetries < maxCommitRetries {
-            commitRetries += 1
-            return .retryCommit(reason)
-        }
-        commitRetries = 0
-        state = .aborting
-        return .abortAndRewind
-    }
-
-    mutating func abortSucceeded(draining: Bool) -> Action {
-        guard case .aborting = state else { return .none }
-        if draining {
-            state = .draining
-            return .close
-        }
-        state = .running(transaction: .none)
-        return .none
-    }
-
-    mutating func abortFailed(fatal: Bool) -> Action {
-        state = .failed
-        return .fail
     }
 
     mutating func closed() {
         state = .stopped
     }
 
-    mutating func fatalError() -> Action {
-        state = .failed
-        return .fail
+    /// Anything else the relay cannot go on with.
+    mutating func fail(_ failure: RelayFailure) -> Action {
+        state = .failed(failure)
+        return .fail(failure)
     }
 
-    private mutating func startCommit(_ reason: CommitReason) -> Action {
-        state = .committing(reason: reason)
-        return .commit(reason)
+    // MARK: - Commit
+
+    private mutating func startCommit(
+        _ transaction: OpenTransaction, _ reason: CommitReason, now: ContinuousClock.Instant
+    ) -> Action {
+        let deadline = now + (reason == .drain ? drainTimeout : operationTimeout)
+        guard isExactlyOnce else {
+            state = .committing(Commit(transaction: transaction, reason: reason, step: .deliver, deadline: deadline))
+            let offsets = reason == .lost ? [] : transaction.commitOffsets
+            return .deliver(commitOffsets: offsets, timeout: remaining(until: deadline, now: now))
+        }
+        state = .committing(
+            Commit(transaction: transaction, reason: reason, step: .sendOffsets, deadline: deadline))
+        return .sendOffsets(transaction.commitOffsets, timeout: remaining(until: deadline, now: now))
     }
 
-    /// Whether a transaction is open.
-    var hasOpenTransaction: Bool {
-        if case .running(.open) = state { return true }
-        return false
+    /// `send_offsets_to_transaction` succeeded.
+    mutating func offsetsSent(now: ContinuousClock.Instant) -> Action {
+        guard case .committing(var commit) = state, commit.step == .sendOffsets else {
+            preconditionFailure("offsets sent while \(state)")
+        }
+        commit.step = .commitTransaction
+        state = .committing(commit)
+        return .commitTransaction(timeout: remaining(until: commit.deadline, now: now))
+    }
+
+    /// A step of the commit failed: retry the same call while retriable and in time, abort when
+    /// librdkafka asks for it (or time is up), stop on fatal errors.
+    mutating func commitStepFailed(_ error: KafkaError, now: ContinuousClock.Instant) -> Action {
+        guard case .committing(let commit) = state else { preconditionFailure("commit failed while \(state)") }
+        if error.isFatal { return fail(.kafka(error, during: "commit (\(commit.step))")) }
+        guard isExactlyOnce else { return fail(.undelivered(error)) }
+        if error.isRetriable && !error.requiresAbort && now < commit.deadline {
+            let timeout = remaining(until: commit.deadline, now: now)
+            switch commit.step {
+            case .sendOffsets: return .sendOffsets(commit.transaction.commitOffsets, timeout: timeout)
+            case .commitTransaction: return .commitTransaction(timeout: timeout)
+            case .deliver: preconditionFailure("deliver is at-least-once only")
+            }
+        }
+        let then: AfterAbort =
+            switch commit.reason {
+            case .drain: .close
+            case .lost: .drop
+            case .interval, .full, .rebalance: .rewind
+            }
+        return startAbort(commit.transaction, then: then, cause: error, now: now)
+    }
+
+    /// The transaction committed (or, at-least-once, every record was delivered): the relay
+    /// applies the returned transaction to its table and counters, then performs the action.
+    mutating func committed() -> (OpenTransaction, Action) {
+        guard case .committing(let commit) = state else { preconditionFailure("committed while \(state)") }
+        consecutiveAborts = 0
+        nextTag = commit.transaction.nextTag
+        if commit.reason == .drain {
+            state = .closing
+            return (commit.transaction, .close)
+        }
+        state = .running
+        return (commit.transaction, .none)
+    }
+
+    // MARK: - Abort
+
+    private mutating func startAbort(
+        _ transaction: OpenTransaction, then: AfterAbort, cause: KafkaError?, now: ContinuousClock.Instant
+    ) -> Action {
+        if cause != nil {
+            consecutiveAborts += 1
+            if consecutiveAborts > maxConsecutiveAborts {
+                return fail(.repeatedAborts(consecutiveAborts, last: cause))
+            }
+        }
+        let deadline = now + (then == .close ? drainTimeout : operationTimeout)
+        state = .aborting(Abort(transaction: transaction, then: then, deadline: deadline))
+        return .abortTransaction(timeout: remaining(until: deadline, now: now))
+    }
+
+    /// `abort_transaction` failed: resume it while retriable and in time, else stop.
+    mutating func abortFailed(_ error: KafkaError, now: ContinuousClock.Instant) -> Action {
+        guard case .aborting(let abort) = state else { preconditionFailure("abort failed while \(state)") }
+        if !error.isFatal && error.isRetriable && now < abort.deadline {
+            return .abortTransaction(timeout: remaining(until: abort.deadline, now: now))
+        }
+        return fail(.kafka(error, during: "abort transaction"))
+    }
+
+    /// The transaction aborted: the relay forgets its work and does what `AfterAbort` says.
+    mutating func aborted() -> (OpenTransaction, AfterAbort) {
+        guard case .aborting(let abort) = state else { preconditionFailure("aborted while \(state)") }
+        nextTag = abort.transaction.nextTag
+        state = abort.then == .close ? .closing : .running
+        return (abort.transaction, abort.then)
+    }
+
+    private func remaining(until deadline: ContinuousClock.Instant, now: ContinuousClock.Instant) -> Duration {
+        max(.milliseconds(100), deadline - now)
     }
 }

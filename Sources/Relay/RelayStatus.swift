@@ -21,6 +21,9 @@ public struct RelaySnapshot: Sendable {
     public var transactionsAborted = 0
     /// When the loop last made progress or was healthily idle (for the watchdog).
     public var lastHeartbeat: ContinuousClock.Instant = .now
+    /// The consumer group generation and member id sent with the last transaction's offsets.
+    public var lastGroupGeneration: Int32 = -1
+    public var lastGroupMemberID = ""
     /// Last restore's duration.
     public var lastRestoreDuration: Duration = .zero
     /// Last commit's duration.

@@ -6,6 +6,8 @@ struct TopicTopology: Sendable {
     /// Partition count of each input topic that exists.
     var inputPartitions: [String: Int32]
     var outputPartitions: Int32
+    /// Partition count of the dead-letter topic, from metadata (restore reads them all).
+    var deadLetterPartitions: Int32
     /// Input and output are aligned (one input topic with the output's partition count): restoring
     /// input partition p needs output partition p only, if producers key by job_id with murmur2.
     var isAligned: Bool
@@ -44,7 +46,8 @@ struct TopicPreparation {
             }
         }
         let outputPartitions = try await prepareOutput(admin, metadata, inputPartitions)
-        try await prepareDeadLetters(admin, metadata, partitions: inputPartitions.values.max() ?? outputPartitions)
+        let deadLetterPartitions = try await prepareDeadLetters(
+            admin, metadata, partitions: inputPartitions.values.max() ?? outputPartitions)
         let aligned = configuration.inputTopics.count == 1 && inputPartitions.values.first == outputPartitions
         logger.info(
             aligned
@@ -54,7 +57,9 @@ struct TopicPreparation {
                 "input": "\(inputPartitions)", "output": "\(configuration.outputTopic)[\(outputPartitions)]",
                 "assumes": "input keyed by job_id with the murmur2 partitioner",
             ])
-        return TopicTopology(inputPartitions: inputPartitions, outputPartitions: outputPartitions, isAligned: aligned)
+        return TopicTopology(
+            inputPartitions: inputPartitions, outputPartitions: outputPartitions,
+            deadLetterPartitions: deadLetterPartitions, isAligned: aligned)
     }
 
     private func prepareOutput(
@@ -117,13 +122,12 @@ struct TopicPreparation {
         }
     }
 
+    /// Creates the dead-letter topic when missing; returns its partition count.
     private func prepareDeadLetters(
         _ admin: KafkaAdmin, _ metadata: KafkaClusterMetadata, partitions: Int32
-    )
-        async throws(RelayError)
-    {
+    ) async throws(RelayError) -> Int32 {
         let topic = configuration.deadLetterTopic
-        guard metadata.topic(topic) == nil else { return }
+        if let existing = metadata.topic(topic) { return Int32(existing.partitions.count) }
         guard configuration.createTopics else {
             throw RelayError(
                 .topicMissing, "dead-letter topic \(topic) does not exist; create it or set output.create: true")
@@ -134,6 +138,7 @@ struct TopicPreparation {
                 name: topic, partitions: max(1, partitions), replicationFactor: configuration.replicationFactor,
                 configs: ["cleanup.policy": "delete"]))
         logger.notice("created dead-letter topic", metadata: ["topic": "\(topic)"])
+        return max(1, partitions)
     }
 
     private func create(_ admin: KafkaAdmin, _ specification: KafkaTopicSpecification) async throws(RelayError) {

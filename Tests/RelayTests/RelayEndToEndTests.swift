@@ -94,6 +94,14 @@ struct RelayEndToEndTests {
         let output = try await harness.readAll(harness.output, atLeast: expectedCount)
         let perJob = RelayHarness.perJob(output)
         #expect(perJob == stream.expected, "\(Self.difference(perJob, stream.expected))")
+        if perJob != stream.expected, let job = perJob.keys.sorted().first(where: { perJob[$0] != stream.expected[$0] })
+        {
+            for message in output where message.key == Array(job.utf8) {
+                print(
+                    "DEBUG \(job) out \(message.topicPartition)@\(message.offset) from \(DeadLetter.source(of: message).map { "\($0.0)@\($0.1)" } ?? "-")"
+                )
+            }
+        }
         #expect(second.counters.dropped[.duplicate, default: 0] > 0, "the restore makes replays duplicates")
         try await checkDeadLetters(harness, stream)
     }

@@ -1,109 +1,245 @@
+import Kafka
 import Testing
 
 @testable import Relay
 
-/// The relay loop's transitions, without a broker.
+/// The relay loop's transitions, without a broker. Each defect of issue 10 that lives in the
+/// loop's decisions has a test here; the end-to-end suites show the same against a broker.
 @Suite("Relay state machine")
 struct RelayStateMachineTests {
     let start = ContinuousClock.now
+    static let timeout: Duration = .seconds(10)
 
-    func running() -> RelayStateMachine {
-        var machine = RelayStateMachine(interval: .milliseconds(100), maxRecords: 1000)
-        machine.restoreStarted()
-        machine.restoreFinished()
-        return machine
+    func machine(exactlyOnce: Bool = true, maxRecords: Int = 1000) -> RelayStateMachine {
+        RelayStateMachine(
+            isExactlyOnce: exactlyOnce, interval: .milliseconds(100), maxRecords: maxRecords,
+            operationTimeout: Self.timeout, drainTimeout: .seconds(5), maxConsecutiveAborts: 3)
+    }
+
+    static func batch(_ partition: Int32, _ offsets: ClosedRange<Int64>) -> [KafkaMessage] {
+        offsets.map {
+            KafkaMessage(
+                topicPartition: TopicPartition("in", partition), offset: KafkaOffset(rawValue: $0), key: nil,
+                value: nil)
+        }
+    }
+
+    /// Runs a batch through the machine as the loop does: every record consumed.
+    @discardableResult
+    func process(
+        _ machine: inout RelayStateMachine, _ batch: [KafkaMessage], at now: ContinuousClock.Instant
+    ) -> RelayStateMachine.Action {
+        _ = machine.batchReceived(batch, now: now)
+        var transaction = machine.startProcessing()
+        for message in batch { transaction.consumed(message) }
+        return machine.processed(transaction, now: now)
     }
 
     @Test func firstBatchBeginsATransactionLaterOnesJoinIt() {
-        var machine = running()
-        #expect(machine.batchReceived(count: 10, now: start) == .beginAndProcess)
-        #expect(machine.batchReceived(count: 10, now: start) == .process)
+        var machine = machine()
+        #expect(machine.batchReceived(Self.batch(0, 0...9), now: start).name == "beginAndProcess")
+        _ = machine.processed(machine.startProcessing(), now: start)
+        #expect(machine.batchReceived(Self.batch(0, 10...19), now: start).name == "process")
+        _ = machine.processed(machine.startProcessing(), now: start)
         #expect(machine.hasOpenTransaction)
-        #expect(machine.batchReceived(count: 0, now: start) == .none)
+    }
+
+    @Test func atLeastOnceNeedsNoTransactionCall() {
+        var machine = machine(exactlyOnce: false)
+        #expect(machine.batchReceived(Self.batch(0, 0...9), now: start).name == "process")
     }
 
     @Test func commitsWhenTheIntervalPassesOrTheTransactionIsFull() {
-        var machine = running()
-        _ = machine.batchReceived(count: 10, now: start)
-        #expect(machine.tick(now: start + .milliseconds(50)) == .none)
-        #expect(machine.tick(now: start + .milliseconds(100)) == .commit(.interval))
-        #expect(machine.commitSucceeded() == .none)
-        #expect(!machine.hasOpenTransaction)
-        _ = machine.batchReceived(count: 1000, now: start)
-        #expect(machine.tick(now: start) == .commit(.full))
-    }
-
-    @Test func nothingToCommitWhenIdle() {
-        var machine = running()
-        #expect(machine.tick(now: start + .seconds(10)) == .none)
-        #expect(machine.revokeReceived() == .none)
-    }
-
-    @Test func revokeCommitsTheOpenTransactionFirst() {
-        var machine = running()
-        _ = machine.batchReceived(count: 5, now: start)
-        #expect(machine.revokeReceived() == .commit(.revoke))
-        #expect(machine.commitSucceeded() == .none)
-        #expect(machine.state == .running(transaction: .none))
-    }
-
-    @Test func lostPartitionsAbortInsteadOfCommitting() {
-        var machine = running()
-        _ = machine.batchReceived(count: 5, now: start)
-        #expect(machine.partitionsLost() == .abortAndRewind)
-        #expect(machine.abortSucceeded(draining: false) == .none)
-        #expect(machine.state == .running(transaction: .none))
-    }
-
-    @Test func retriableCommitErrorsAreRetriedThenAborted() {
-        var machine = running()
-        _ = machine.batchReceived(count: 5, now: start)
-        _ = machine.tick(now: start + .seconds(1))
-        for _ in 0..<5 {
-            #expect(
-                machine.commitFailed(retriable: true, requiresAbort: false, fatal: false) == .retryCommit(.interval))
+        var machine = machine(maxRecords: 20)
+        #expect(process(&machine, Self.batch(0, 0...9), at: start).name == "none")
+        #expect(machine.tick(now: start + .milliseconds(50)).name == "none")
+        guard case .sendOffsets(let offsets, _) = machine.tick(now: start + .milliseconds(100)) else {
+            Issue.record("expected sendOffsets")
+            return
         }
-        #expect(machine.commitFailed(retriable: true, requiresAbort: false, fatal: false) == .abortAndRewind)
+        #expect(offsets == [TopicPartitionOffset("in", 0, 10)], "the offset after the last record read")
+        #expect(machine.offsetsSent(now: start).name == "commitTransaction")
+        #expect(machine.committed().1.name == "none")
+        #expect(process(&machine, Self.batch(0, 10...29), at: start).name == "sendOffsets", "full")
     }
 
-    @Test func abortableErrorsAbortAndRewind() {
-        var machine = running()
-        _ = machine.batchReceived(count: 5, now: start)
+    /// Defect 1: a produce error in the middle of a batch must abort, and the rewind must cover
+    /// every partition of the batch, including records not reached yet; nothing commits.
+    @Test func aProduceErrorMidBatchAbortsAndRewindsTheWholeBatch() {
+        var machine = machine()
+        process(&machine, Self.batch(0, 0...4), at: start)
+        let batch = Self.batch(0, 5...9) + Self.batch(1, 100...104)
+        _ = machine.batchReceived(batch, now: start)
+        var transaction = machine.startProcessing()
+        transaction.consumed(batch[0])  // the second record fails to produce
+        let error = KafkaError(code: .queueFull, message: "local queue full", isRetriable: false)
+        #expect(machine.processingFailed(transaction, error: error, now: start).name == "abortTransaction")
+        let (aborted, then) = machine.aborted()
+        #expect(then == .rewind)
+        let keep: Set = [TopicPartition("in", 0), TopicPartition("in", 1)]
+        #expect(
+            aborted.rewindOffsets(keeping: keep) == [
+                TopicPartitionOffset("in", 0, 0), TopicPartitionOffset("in", 1, 100),
+            ])
+        #expect(machine.hasOpenTransaction == false)
+        #expect(machine.batchReceived(Self.batch(0, 0...1), now: start).name == "beginAndProcess")
+    }
+
+    @Test func atLeastOnceCannotTakeBackWhatItProducedSoItStops() {
+        var machine = machine(exactlyOnce: false)
+        _ = machine.batchReceived(Self.batch(0, 0...4), now: start)
+        let error = KafkaError(code: .queueFull, message: "x", isRetriable: false)
+        #expect(machine.processingFailed(machine.startProcessing(), error: error, now: start).name == "fail")
+    }
+
+    /// Defect 5: an incremental assign while a transaction is open must not reset the machine:
+    /// the transaction commits first, and the next batch begins a new one.
+    @Test func aCooperativeAssignDuringAnOpenTransactionCommitsItFirst() {
+        var machine = machine()
+        process(&machine, Self.batch(0, 0...4), at: start)
+        #expect(machine.rebalanceReceived(.assign, now: start).name == "sendOffsets")
+        #expect(machine.offsetsSent(now: start).name == "commitTransaction")
+        let (committed, next) = machine.committed()
+        #expect(committed.recordCount == 5 && next.name == "none")
+        #expect(machine.batchReceived(Self.batch(0, 5...6), now: start).name == "beginAndProcess")
+    }
+
+    @Test func revokeCommitsAndLostAbortsWithoutRewind() {
+        var machine = machine()
+        process(&machine, Self.batch(0, 0...4), at: start)
+        #expect(machine.rebalanceReceived(.revoke, now: start).name == "sendOffsets")
+        _ = machine.offsetsSent(now: start)
+        _ = machine.committed()
+        process(&machine, Self.batch(0, 5...6), at: start)
+        #expect(machine.rebalanceReceived(.lost, now: start).name == "abortTransaction")
+        #expect(machine.aborted().1 == .drop)
+        #expect(machine.rebalanceReceived(.revoke, now: start).name == "none", "nothing open")
+    }
+
+    /// Defect 7: at-least-once never aborts (records in librdkafka's queue would still be
+    /// delivered): losing partitions waits for the deliveries and commits no offsets.
+    @Test func atLeastOnceLossDeliversAndCommitsNoOffsets() {
+        var machine = machine(exactlyOnce: false)
+        process(&machine, Self.batch(0, 0...4), at: start)
+        guard case .deliver(let offsets, _) = machine.rebalanceReceived(.lost, now: start) else {
+            Issue.record("expected deliver")
+            return
+        }
+        #expect(offsets.isEmpty)
+        #expect(machine.committed().1.name == "none")
+    }
+
+    /// Defect 6: a timed-out commit_transaction is resumed with the same call, never by sending
+    /// the offsets again (librdkafka answers that with _CONFLICT).
+    @Test func aTimedOutCommitIsResumedNotRestarted() {
+        var machine = machine()
+        process(&machine, Self.batch(0, 0...4), at: start)
         _ = machine.tick(now: start + .seconds(1))
-        #expect(machine.commitFailed(retriable: true, requiresAbort: true, fatal: false) == .abortAndRewind)
-        #expect(machine.abortSucceeded(draining: false) == .none)
-        #expect(machine.batchReceived(count: 1, now: start) == .beginAndProcess)
+        _ = machine.offsetsSent(now: start + .seconds(1))
+        let timedOut = KafkaError(code: .timedOut, message: "commit timed out", isRetriable: true)
+        #expect(machine.commitStepFailed(timedOut, now: start + .seconds(2)).name == "commitTransaction")
+        #expect(machine.commitStepFailed(timedOut, now: start + .seconds(5)).name == "commitTransaction")
+        #expect(machine.committed().0.recordCount == 5)
     }
 
-    @Test func fatalErrorsFail() {
-        var machine = running()
-        _ = machine.batchReceived(count: 5, now: start)
+    @Test func aRetriableErrorPastTheDeadlineAborts() {
+        var machine = machine()
+        process(&machine, Self.batch(0, 0...4), at: start)
         _ = machine.tick(now: start + .seconds(1))
-        #expect(machine.commitFailed(retriable: false, requiresAbort: false, fatal: true) == .fail)
-        #expect(machine.state == .failed)
+        let timedOut = KafkaError(code: .timedOut, message: "timed out", isRetriable: true)
+        #expect(machine.commitStepFailed(timedOut, now: start + .seconds(2)).name == "sendOffsets")
+        #expect(machine.commitStepFailed(timedOut, now: start + .seconds(12)).name == "abortTransaction")
     }
 
-    @Test func shutdownDrainsTheOpenTransactionThenCloses() {
-        var machine = running()
-        _ = machine.batchReceived(count: 5, now: start)
-        #expect(machine.shutdownRequested() == .commit(.drain))
-        #expect(machine.commitSucceeded() == .close)
-        #expect(machine.state == .draining)
+    @Test func abortableAndFatalCommitErrors() {
+        var machine = machine()
+        process(&machine, Self.batch(0, 0...4), at: start)
+        _ = machine.tick(now: start + .seconds(1))
+        let abortable = KafkaError(code: .timedOut, message: "x", isRetriable: true, requiresAbort: true)
+        #expect(machine.commitStepFailed(abortable, now: start).name == "abortTransaction")
+        #expect(machine.aborted().1 == .rewind)
+
+        process(&machine, Self.batch(0, 0...4), at: start)
+        _ = machine.tick(now: start + .seconds(1))
+        let fenced = KafkaError(code: .fenced, message: "fenced", isFatal: true)
+        #expect(machine.commitStepFailed(fenced, now: start).name == "fail")
     }
 
-    @Test func shutdownWithNothingOpenClosesAtOnce() {
-        var machine = running()
-        #expect(machine.shutdownRequested() == .close)
-        var restoring = RelayStateMachine(interval: .milliseconds(100), maxRecords: 10)
-        restoring.restoreStarted()
-        #expect(restoring.shutdownRequested() == .close)
+    @Test func anAbortThatTimesOutIsResumedUntilTheDeadline() {
+        var machine = machine()
+        process(&machine, Self.batch(0, 0...4), at: start)
+        _ = machine.rebalanceReceived(.lost, now: start)
+        let timedOut = KafkaError(code: .timedOut, message: "x", isRetriable: true)
+        #expect(machine.abortFailed(timedOut, now: start + .seconds(1)).name == "abortTransaction")
+        #expect(machine.abortFailed(timedOut, now: start + .seconds(11)).name == "fail")
     }
 
-    @Test func shutdownWhoseDrainCommitFailsAbortsThenCloses() {
-        var machine = running()
-        _ = machine.batchReceived(count: 5, now: start)
-        _ = machine.shutdownRequested()
-        #expect(machine.commitFailed(retriable: false, requiresAbort: true, fatal: false) == .abortAndRewind)
-        #expect(machine.abortSucceeded(draining: true) == .close)
+    @Test func abortsInARowWithoutACommitStopTheRelay() {
+        var machine = machine()
+        let abortable = KafkaError(code: .invalidTransactionState, message: "x", requiresAbort: true)
+        for round in 1...4 {
+            process(&machine, Self.batch(0, 0...4), at: start)
+            _ = machine.tick(now: start + .seconds(1))
+            let action = machine.commitStepFailed(abortable, now: start + .seconds(1))
+            if round <= 3 {
+                #expect(action.name == "abortTransaction")
+                _ = machine.aborted()
+            } else {
+                #expect(action.name == "fail")
+            }
+        }
+    }
+
+    @Test func drainCommitsThenCloses() {
+        var machine = machine()
+        #expect(machine.shutdownRequested(now: start).name == "close", "idle: close at once")
+        var draining = self.machine()
+        process(&draining, Self.batch(0, 0...4), at: start)
+        #expect(draining.shutdownRequested(now: start).name == "sendOffsets")
+        _ = draining.offsetsSent(now: start)
+        #expect(draining.committed().1.name == "close")
+    }
+
+    @Test func aFailedDrainCommitAbortsThenCloses() {
+        var machine = machine()
+        process(&machine, Self.batch(0, 0...4), at: start)
+        _ = machine.shutdownRequested(now: start)
+        let abortable = KafkaError(code: .timedOut, message: "x", requiresAbort: true)
+        #expect(machine.commitStepFailed(abortable, now: start).name == "abortTransaction")
+        #expect(machine.aborted().1 == .close)
+    }
+
+    @Test func deliveryTagsNeverRepeatAcrossTransactions() {
+        var machine = machine()
+        _ = machine.batchReceived(Self.batch(0, 0...1), now: start)
+        var first = machine.startProcessing()
+        let source = Self.batch(0, 0...0)[0]
+        #expect(first.tagProduced(from: source, isDeadLetter: false) == 0)
+        #expect(first.tagProduced(from: source, isDeadLetter: true) == 1)
+        _ = machine.processed(first, now: start)
+        _ = machine.rebalanceReceived(.lost, now: start)
+        let (aborted, _) = machine.aborted()
+        #expect(aborted.source(ofTag: 1)?.isDeadLetter == true)
+        _ = machine.batchReceived(Self.batch(0, 0...1), now: start)
+        var second = machine.startProcessing()
+        #expect(second.tagProduced(from: source, isDeadLetter: false) == 2)
+        #expect(second.source(ofTag: 1) == nil, "a tag of the aborted transaction is not this one's")
+    }
+}
+
+extension RelayStateMachine.Action {
+    /// The case name, for comparisons in tests.
+    var name: String {
+        switch self {
+        case .none: "none"
+        case .beginAndProcess: "beginAndProcess"
+        case .process: "process"
+        case .sendOffsets: "sendOffsets"
+        case .commitTransaction: "commitTransaction"
+        case .deliver: "deliver"
+        case .abortTransaction: "abortTransaction"
+        case .close: "close"
+        case .fail: "fail"
+        }
     }
 }

@@ -70,8 +70,13 @@ enum ConfigurationSchema {
             key: "shutdown.timeout", kind: .duration, defaultValue: "20s",
             help: "drain deadline after SIGTERM (keep below the unit's TimeoutStopSec)"),
         Setting(
-            key: "operation.timeout", kind: .duration, defaultValue: "30s",
-            help: "longest broker round trip (transaction commit, admin, restore) before it counts as failed"),
+            key: "operation.timeout", kind: .duration, defaultValue: "10s",
+            help:
+                "longest broker round trip (transaction commit, admin) before it counts as failed; below shutdown.timeout"
+        ),
+        Setting(
+            key: "restore.timeout", kind: .duration, defaultValue: "5m",
+            help: "longest restore (reading output and DLQ to their end) before the daemon exits non-zero"),
     ]
 
     static let kafkaDefaults: [String: String] = ["bootstrap.servers": "localhost:9092"]

@@ -41,10 +41,13 @@ struct DaemonConfiguration {
             maxRecordsPerTransaction: try typed.integer("transaction.max-records"),
             ordering: try typed.choice("dedup.ordering") == "arrival" ? .arrival : .lifecycle,
             decoding: decoding, keyMismatch: try typed.choice("key-mismatch") == "reject" ? .reject : .warn,
-            operationTimeout: try typed.duration("operation.timeout"))
+            operationTimeout: try typed.duration("operation.timeout"),
+            restoreTimeout: try typed.duration("restore.timeout"))
         httpListen = try typed.listenAddress("http.listen")
         logLevel = try typed.logLevel("log.level")
         shutdownTimeout = try typed.duration("shutdown.timeout")
+        // The drain's last commit gets three quarters of the stop deadline; the rest closes the clients.
+        relay.drainTimeout = shutdownTimeout * 3 / 4
         try Self.checkCombinations(relay: relay, typed: typed)
         var effective: [(String, String, ConfigurationSource)] = ConfigurationSchema.settings.map { setting in
             (setting.key, values[setting.key] ?? setting.defaultValue, sources[setting.key] ?? .defaultValue)
@@ -72,6 +75,11 @@ struct DaemonConfiguration {
         if relay.transactionInterval < .milliseconds(1) {
             throw ConfigurationError(
                 key: "transaction.interval", source: typed.source("transaction.interval"), "must be at least 1ms")
+        }
+        if relay.operationTimeout >= (try typed.duration("shutdown.timeout")) {
+            throw ConfigurationError(
+                key: "operation.timeout", source: typed.source("operation.timeout"),
+                "must be shorter than shutdown.timeout, or a drain cannot finish its last commit in time")
         }
         if relay.kafka["transactional.id"] != nil || relay.kafka["group.id"] != nil {
             throw ConfigurationError(

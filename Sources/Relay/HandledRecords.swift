@@ -1,0 +1,54 @@
+import Kafka
+
+/// The input records whose effect the output or the DLQ already holds, by their own
+/// source coordinates (the `jobstatusd.source.*` headers every published record and dead
+/// letter carries). Only a record's own coordinates prove it was handled: outputs reach
+/// their partitions independently, so a later record can be there while an earlier one
+/// never arrived (DESIGN.md section 3). A replayed record found here counts as a
+/// duplicate; one not found is processed again and the content dedup decides.
+///
+/// Memory stays bounded by a *floor* per input partition: only offsets at or above it are
+/// kept, because the group never replays below its committed offset. Restore raises the
+/// floor to the committed offset it finds; each commit of ours raises it to the offsets it
+/// stored. ``floor(of:)`` says from where the set is complete: a restore that finds the
+/// group's committed offset *below* it (a broker that did not keep our offsets, or an
+/// operator's reset) must read the output again from the start.
+struct HandledRecords {
+    private var offsets: [TopicPartition: Set<Int64>] = [:]
+    private var floors: [TopicPartition: Int64] = [:]
+
+    /// Whether the record at `offset` of `partition` was handled.
+    func contains(_ partition: TopicPartition, _ offset: KafkaOffset) -> Bool {
+        offsets[partition]?.contains(offset.rawValue) ?? false
+    }
+
+    /// Notes a handled record found in the output or the DLQ.
+    mutating func record(_ partition: TopicPartition, _ offset: KafkaOffset) {
+        guard offset.rawValue >= floors[partition, default: 0] else { return }
+        offsets[partition, default: []].insert(offset.rawValue)
+    }
+
+    /// From which offset the set is complete for `partition` (0 when nothing was dropped).
+    func floor(of partition: TopicPartition) -> Int64 {
+        floors[partition, default: 0]
+    }
+
+    /// Forgets offsets below `offset`: the group will not replay them.
+    mutating func raiseFloor(_ partition: TopicPartition, to offset: Int64) {
+        guard offset > floors[partition, default: 0] else { return }
+        floors[partition] = offset
+        if let kept = offsets[partition] {
+            let remaining = kept.filter { $0 >= offset }
+            offsets[partition] = remaining.isEmpty ? nil : remaining
+        }
+    }
+
+    /// Makes the set claim completeness only from `offset` on, before the output is read
+    /// again from its start to fill it in.
+    mutating func lowerFloor(_ partition: TopicPartition, to offset: Int64) {
+        floors[partition] = max(0, offset)
+    }
+
+    /// How many coordinates are kept (for tests and metrics).
+    var count: Int { offsets.values.reduce(0) { $0 + $1.count } }
+}

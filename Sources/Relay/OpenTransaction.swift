@@ -1,0 +1,77 @@
+import Kafka
+
+/// Everything the open transaction holds until it commits or aborts: where it
+/// started and how far it read in each input partition, its counters, the records
+/// it published (for `/jobs`), and the source record of every record it produced.
+///
+/// It lives inside ``RelayStateMachine``'s state, so it cannot outlive the
+/// transaction: a commit hands it to the relay to apply, an abort to rewind.
+struct OpenTransaction {
+    /// When the transaction began (it commits after `transaction.interval`).
+    let openedAt: ContinuousClock.Instant
+    /// The first offset read per input partition: where an abort rewinds to.
+    private(set) var startOffsets: [TopicPartition: KafkaOffset] = [:]
+    /// The offset after the last one read per input partition: what a commit stores.
+    private(set) var nextOffsets: [TopicPartition: KafkaOffset] = [:]
+    /// What happened to the records read, counted only once the transaction commits.
+    var counters = RelayCounters()
+    /// Job id and canonical record of each publish, for the status view after the commit.
+    var published: [(jobID: String, record: [UInt8])] = []
+    /// The input record behind each produced record (output or dead letter), by delivery tag
+    /// minus ``firstTag``: a record the broker refused is traced back to its source.
+    private(set) var producedFrom: [(source: KafkaMessage, isDeadLetter: Bool)] = []
+    /// The delivery tag of the first record produced in this transaction (tags never repeat).
+    let firstTag: Int
+    /// The oldest input timestamp among published records (end-to-end latency).
+    var oldestTimestamp: Int64?
+
+    init(openedAt: ContinuousClock.Instant, firstTag: Int) {
+        self.openedAt = openedAt
+        self.firstTag = firstTag
+    }
+
+    /// Input records read so far.
+    var recordCount: Int { counters.consumed }
+
+    /// Notes a batch before it is processed, so an abort in the middle of it rewinds every
+    /// partition it touched, including records not reached yet.
+    mutating func willProcess(_ batch: [KafkaMessage]) {
+        for message in batch where startOffsets[message.topicPartition] == nil {
+            startOffsets[message.topicPartition] = message.offset
+        }
+    }
+
+    /// Notes that `message` was read (whatever becomes of it).
+    mutating func consumed(_ message: KafkaMessage) {
+        if startOffsets[message.topicPartition] == nil { startOffsets[message.topicPartition] = message.offset }
+        nextOffsets[message.topicPartition] = KafkaOffset(rawValue: message.offset.rawValue + 1)
+        counters.consumed += 1
+    }
+
+    /// The delivery tag for the next record produced from `source`.
+    mutating func tagProduced(from source: KafkaMessage, isDeadLetter: Bool) -> Int {
+        producedFrom.append((source, isDeadLetter))
+        return firstTag + producedFrom.count - 1
+    }
+
+    /// The next free delivery tag after this transaction.
+    var nextTag: Int { firstTag + producedFrom.count }
+
+    /// The input record a delivery tag of this transaction was produced from, and whether the
+    /// produced record was its dead letter.
+    func source(ofTag tag: Int) -> (source: KafkaMessage, isDeadLetter: Bool)? {
+        let index = tag - firstTag
+        return producedFrom.indices.contains(index) ? producedFrom[index] : nil
+    }
+
+    /// The offsets a commit stores (the next record to read per partition).
+    var commitOffsets: [TopicPartitionOffset] {
+        nextOffsets.map { TopicPartitionOffset($0.key, $0.value) }.sorted { $0.topicPartition < $1.topicPartition }
+    }
+
+    /// Where an abort rewinds the partitions in `partitions` to.
+    func rewindOffsets(keeping partitions: Set<TopicPartition>) -> [TopicPartitionOffset] {
+        startOffsets.filter { partitions.contains($0.key) }.map { TopicPartitionOffset($0.key, $0.value) }
+            .sorted { $0.topicPartition < $1.topicPartition }
+    }
+}

@@ -1,0 +1,158 @@
+import JobStatus
+import Kafka
+
+/// Why processing a record stopped the batch.
+enum RecordFailure: Error {
+    /// librdkafka refused to enqueue a record for a reason that is not the record's own.
+    case produce(KafkaError)
+    /// Restoring an output partition the record needed failed.
+    case restore(RestoreFailure)
+}
+
+extension RelayLoop {
+    /// Processes a batch in the open transaction. A produce error that is not the record's
+    /// own fault aborts the transaction, which rewinds to its start (the whole batch
+    /// included), so no record is skipped and no offset moves past an unprocessed one.
+    func process(_ batch: [KafkaMessage]) async -> RelayStateMachine.Action {
+        var transaction = machine.startProcessing()
+        do throws(RecordFailure) {
+            for message in batch where assigned.contains(message.topicPartition) {
+                try await process(message, in: &transaction)
+            }
+        } catch {
+            switch error {
+            case .produce(let error):
+                logger.error("produce failed; aborting the transaction", metadata: ["error": "\(error)"])
+                return machine.processingFailed(transaction, error: error, now: .now)
+            case .restore(let failure):
+                return machine.fail(.restore(failure))
+            }
+        }
+        return machine.processed(transaction, now: .now)
+    }
+
+    private func process(_ message: KafkaMessage, in transaction: inout OpenTransaction) async throws(RecordFailure) {
+        transaction.consumed(message)
+        // Decoded once: the restore check, the replay count and the judgement share it.
+        let decoded = classifier.decode(message)
+        if case .status(let status) = decoded {
+            try await ensureCurrent(jobID: status.jobID)
+            if let last = table.lastSource(of: status.jobID), let topic = inputTopicIndex[message.topic],
+                last.covers(topicIndex: topic, partition: message.partition, offset: message.offset.rawValue)
+            {
+                countReplay(decoded, &transaction.counters)
+                return
+            }
+        }
+        if handled.contains(message.topicPartition, message.offset) {
+            countReplay(decoded, &transaction.counters)
+            return
+        }
+        if let refusal = refused[SourceCoordinate(message)] {
+            try await deadLetterRefused(message, decoded, refusal, &transaction)
+            return
+        }
+        let (outcome, keyMismatched) = classifier.judge(decoded, key: message.key, table: table)
+        if keyMismatched { transaction.counters.keyMismatches += 1 }
+        switch outcome {
+        case .publish(let jobID, let bytes, let state):
+            try await publish(message, jobID: jobID, bytes: bytes, state: state, &transaction)
+        case .drop(let reason):
+            transaction.counters.dropped[reason, default: 0] += 1
+        case .deadLetter(let error):
+            try await deadLetter(message, error, &transaction)
+        case .tombstone:
+            transaction.counters.tombstones += 1
+        }
+    }
+
+    private func publish(
+        _ message: KafkaMessage, jobID: String, bytes: [UInt8], state: PublishedState,
+        _ transaction: inout OpenTransaction
+    ) async throws(RecordFailure) {
+        let output = KafkaOutgoingMessage(
+            topic: configuration.outputTopic, key: Array(jobID.utf8), value: bytes,
+            headers: DeadLetter.sourceHeaders(of: message))
+        do {
+            try await producer.send(output, tag: transaction.tagProduced(from: message, isDeadLetter: false))
+        } catch  where error.isRecordRejection {
+            let reason = InvalidEvent(
+                .outputRejected, "the canonical record (\(bytes.count) bytes) was refused: \(error.message)")
+            try await deadLetter(message, reason, &transaction)
+            return
+        } catch {
+            throw .produce(error)
+        }
+        table.recordPending(jobID, state, source: sourcePosition(of: message))
+        transaction.published.append((jobID, bytes))
+        if let timestamp = message.timestampMilliseconds {
+            transaction.oldestTimestamp = min(transaction.oldestTimestamp ?? timestamp, timestamp)
+        }
+        transaction.counters.published += 1
+    }
+
+    /// Dead-letters `message`; if the dead letter itself is refused (too large), sends it without
+    /// its value, which the source headers still locate in the input topic.
+    func deadLetter(
+        _ message: KafkaMessage, _ reason: InvalidEvent, omitValueBecause: String? = nil,
+        _ transaction: inout OpenTransaction
+    ) async throws(RecordFailure) {
+        transaction.counters.invalid[reason.reason, default: 0] += 1
+        transaction.counters.deadLettered += 1
+        let topic = configuration.deadLetterTopic
+        let letter = DeadLetter.make(
+            for: message, error: reason, topic: topic, valueOmittedBecause: omitValueBecause)
+        do {
+            try await producer.send(letter, tag: transaction.tagProduced(from: message, isDeadLetter: true))
+        } catch  where error.isRecordRejection && omitValueBecause == nil {
+            let bare = DeadLetter.make(for: message, error: reason, topic: topic, valueOmittedBecause: error.message)
+            do {
+                try await producer.send(bare, tag: transaction.tagProduced(from: message, isDeadLetter: true))
+            } catch {
+                throw .produce(error)
+            }
+        } catch {
+            throw .produce(error)
+        }
+        logger.debug(
+            "dead-lettered",
+            metadata: ["source": "\(message.topicPartition)@\(message.offset)", "reason": "\(reason.reason)"])
+    }
+
+    /// A record whose output (or dead letter) the broker refused in an aborted transaction.
+    private func deadLetterRefused(
+        _ message: KafkaMessage, _ decoded: RecordClassifier.DecodedRecord, _ refusal: RefusedOutput,
+        _ transaction: inout OpenTransaction
+    ) async throws(RecordFailure) {
+        let reason: InvalidEvent
+        if case .invalid(let invalid) = decoded {
+            reason = invalid
+        } else {
+            reason = InvalidEvent(.outputRejected, "the broker refused the canonical record: \(refusal.error.message)")
+        }
+        let omit = refusal.deadLetterRefused ? "the broker refused the dead letter: \(refusal.error.message)" : nil
+        try await deadLetter(message, reason, omitValueBecause: omit, &transaction)
+    }
+
+    /// Where `message` sits, as the table records it.
+    func sourcePosition(of message: KafkaMessage) -> SourcePosition? {
+        inputTopicIndex[message.topic].map {
+            SourcePosition(topicIndex: $0, partition: message.partition, offset: message.offset.rawValue)
+        }
+    }
+
+    /// A replayed record whose effect the output (or the DLQ) already holds: it counts as a
+    /// duplicate, or as a dead letter already written. Equal-rank regressions make this necessary:
+    /// the table alone would publish a replayed QUEUED again after VALIDATING.
+    private func countReplay(_ decoded: RecordClassifier.DecodedRecord, _ counters: inout RelayCounters) {
+        switch decoded {
+        case .tombstone:
+            counters.tombstones += 1
+        case .status:
+            counters.dropped[.duplicate, default: 0] += 1
+        case .invalid(let error):
+            counters.invalid[error.reason, default: 0] += 1
+            counters.deadLettersAlreadyWritten += 1
+        }
+    }
+}

@@ -1,0 +1,170 @@
+import JobStatus
+import Kafka
+
+extension RelayLoop {
+    // MARK: - Rebalances
+
+    /// Applies a rebalance before librdkafka does: an open transaction commits first (or is
+    /// abandoned when the partitions were lost), then newly assigned partitions are restored
+    /// before their first record is read. Returns `true` if the relay closed meanwhile.
+    func handle(_ rebalance: KafkaRebalance) async throws(RelayError) -> Bool {
+        logger.info("rebalance", metadata: ["rebalance": "\(rebalance)"])
+        let changed = Set(rebalance.partitions)
+        switch rebalance.kind {
+        case .assign:
+            if try await perform(machine.rebalanceReceived(.assign, now: .now)) { return true }
+            if !rebalance.isCooperative { assigned = [] }
+            assigned.formUnion(changed)
+            extraOutputPartitions = []
+            try await restore(forInput: rebalance.partitions.sorted())
+        default:
+            let leaving = rebalance.isCooperative ? changed : assigned
+            let staying = assigned.subtracting(leaving)
+            if try await perform(machine.rebalanceReceived(rebalance.kind, now: .now), rewindKeeping: staying) {
+                return true
+            }
+            assigned = staying
+            extraOutputPartitions = []
+        }
+        relay.status.update { $0.assignedPartitions = assigned.count }
+        return false
+    }
+
+    // MARK: - Restore
+
+    /// Catches the table up with the output partitions that jobs of `partitions` can land in
+    /// (the same-numbered one when input and output are aligned, otherwise all), and the
+    /// handled-record set with the DLQ, every time partitions are assigned: another instance
+    /// may have written them since this one last read them.
+    func restore(forInput partitions: [TopicPartition]) async throws(RelayError) {
+        guard !partitions.isEmpty else { return }
+        let started = ContinuousClock.now
+        let outputs =
+            (topology.isAligned ? partitions.map(\.partition) : Array(0..<topology.outputPartitions))
+            .map { TopicPartition(configuration.outputTopic, $0) }
+        let deadLetters = (0..<topology.deadLetterPartitions).map { TopicPartition(configuration.deadLetterTopic, $0) }
+        relay.status.update { snapshot in
+            snapshot.phase = .restoring
+            snapshot.partitionsToRestore = outputs.count
+            snapshot.restoredPartitions = 0
+        }
+        let fromStart = try await adjustHandledFloors(for: partitions, deadline: started + configuration.restoreTimeout)
+        if fromStart {
+            logger.notice(
+                "the group's committed offsets are behind this instance's commits; reading the output from its start",
+                metadata: ["partitions": "\(partitions)"])
+            restorer.forget(outputs + deadLetters)
+        }
+        let records: Int
+        do {
+            records = try await read(outputs + deadLetters, deadline: started + configuration.restoreTimeout)
+        } catch {
+            throw stop(.restore(error))
+        }
+        let duration = ContinuousClock.now - started
+        relay.status.update { snapshot in
+            snapshot.phase = .running
+            snapshot.trackedJobs = table.count
+            snapshot.lastRestoreDuration = duration
+            snapshot.restoredPartitions = outputs.count
+            snapshot.restoredRecords += records
+        }
+        logger.notice(
+            "restored",
+            metadata: [
+                "input partitions": "\(partitions.map(\.description))",
+                "output partitions": "\(outputs.map(\.partition))",
+                "records": "\(records)", "jobs": "\(table.count)", "handled records kept": "\(handled.count)",
+                "took": "\(duration)",
+            ])
+    }
+
+    /// Sets the handled-record floors from the group's committed offsets; returns whether
+    /// the output must be read again from its start (committed offsets went backwards).
+    private func adjustHandledFloors(
+        for partitions: [TopicPartition], deadline: ContinuousClock.Instant
+    ) async throws(RelayError) -> Bool {
+        var committed: [TopicPartitionOffset] = []
+        while true {
+            do {
+                committed = try await consumer.committed(partitions, timeout: configuration.operationTimeout)
+                break
+            } catch {
+                guard error.isRetriable, ContinuousClock.now < deadline else {
+                    throw fatal(error, "fetch the group's committed offsets")
+                }
+                logger.warning("fetching committed offsets failed; retrying", metadata: ["error": "\(error)"])
+            }
+        }
+        var fromStart = false
+        for offset in committed {
+            // No committed offset: the group starts at the beginning.
+            let replayFrom = max(0, offset.offset.rawValue)
+            if replayFrom < handled.floor(of: offset.topicPartition) {
+                handled.lowerFloor(offset.topicPartition, to: replayFrom)
+                fromStart = true
+            } else {
+                handled.raiseFloor(offset.topicPartition, to: replayFrom)
+            }
+        }
+        return fromStart
+    }
+
+    /// In aligned mode, a job whose output partition is not kept current here (its input
+    /// record was not keyed by job_id with murmur2) gets that partition read before the
+    /// record is judged; it stays current until the next rebalance.
+    func ensureCurrent(jobID: String) async throws(RecordFailure) {
+        guard topology.isAligned, assigned.count < Int(topology.outputPartitions),
+            let input = configuration.inputTopics.first
+        else { return }
+        let partition = Murmur2Partitioner.partition(
+            forKey: Array(jobID.utf8), partitionCount: topology.outputPartitions)
+        guard !assigned.contains(TopicPartition(input, partition)), !extraOutputPartitions.contains(partition) else {
+            return
+        }
+        logger.info(
+            "restoring an extra output partition for a record keyed unlike its job_id",
+            metadata: ["partition": "\(partition)"])
+        do {
+            _ = try await read(
+                [TopicPartition(configuration.outputTopic, partition)],
+                deadline: .now + configuration.restoreTimeout)
+        } catch {
+            throw .restore(error)
+        }
+        extraOutputPartitions.insert(partition)
+    }
+
+    /// Reads output and DLQ partitions to their end into the table and the handled records.
+    private func read(
+        _ partitions: [TopicPartition], deadline: ContinuousClock.Instant
+    ) async throws(RestoreFailure) -> Int {
+        let status = relay.status
+        return try await restorer.catchUp(partitions, deadline: deadline, progress: { status.heartbeat() }) {
+            message in
+            let source = DeadLetter.source(of: message)
+            if let (partition, offset) = source { handled.record(partition, offset) }
+            guard message.topic == configuration.outputTopic, let key = message.key else { return }
+            let jobID = String(decoding: key, as: UTF8.self)
+            let position = source.flatMap { partition, offset in
+                inputTopicIndex[partition.topic].map {
+                    SourcePosition(topicIndex: $0, partition: partition.partition, offset: offset.rawValue)
+                }
+            }
+            table.restore(jobID, message.value.map(Self.restoredState), source: position)
+            relay.status.keep(jobID, message.value)
+        }
+    }
+
+    /// What an output record says was published. Decoded without today's limits (it may have
+    /// been written under others); bytes that do not decode at all still dedup by fingerprint.
+    static func restoredState(_ value: [UInt8]) -> PublishedState {
+        let options = DecodingOptions(
+            limits: DecodingLimits(maxRecordBytes: .max, maxDepth: 512, maxJobIDBytes: .max),
+            unknownStatus: .pass)
+        guard let status = try? JobStatus.decode(value, options: options) else {
+            return PublishedState(fingerprint: Fingerprint(of: value), rank: nil, isTerminal: false)
+        }
+        return PublishedState(status: status.status, canonicalBytes: value)
+    }
+}

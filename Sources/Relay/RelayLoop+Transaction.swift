@@ -1,0 +1,136 @@
+import Foundation
+import Kafka
+
+extension RelayLoop {
+    // MARK: - Exactly once
+
+    /// Adds the transaction's offsets with the consumer's *current* group metadata (KIP-447:
+    /// its generation and member id let the broker reject a zombie that lost its partitions).
+    func sendOffsets(_ offsets: [TopicPartitionOffset], timeout: Duration) async -> RelayStateMachine.Action {
+        do throws(KafkaError) {
+            let metadata = try consumer.groupMetadata()
+            relay.status.update {
+                $0.lastGroupGeneration = metadata.generationID
+                $0.lastGroupMemberID = metadata.memberID
+            }
+            try await producer.sendOffsetsToTransaction(offsets, groupMetadata: metadata, timeout: timeout)
+            return machine.offsetsSent(now: .now)
+        } catch {
+            logger.warning("sending offsets to the transaction failed", metadata: ["error": "\(error)"])
+            return machine.commitStepFailed(error, now: .now)
+        }
+    }
+
+    func commitTransaction(timeout: Duration) async -> RelayStateMachine.Action {
+        let started = ContinuousClock.now
+        do throws(KafkaError) {
+            try await producer.commitTransaction(timeout: timeout)
+        } catch {
+            logger.warning("transaction commit failed", metadata: ["error": "\(error)"])
+            return machine.commitStepFailed(error, now: .now)
+        }
+        _ = producer.takeDeliveryReport()
+        let (transaction, next) = machine.committed()
+        apply(transaction, commitDuration: .now - started)
+        return next
+    }
+
+    /// Aborts, forgets the transaction's work and rewinds the partitions in `keeping` to where
+    /// it started; records the broker refused for good are remembered, to be dead-lettered.
+    func abortTransaction(
+        timeout: Duration, rewindKeeping partitions: Set<TopicPartition>
+    ) async throws(RelayError) -> RelayStateMachine.Action {
+        do throws(KafkaError) {
+            try await producer.abortTransaction(timeout: timeout)
+        } catch {
+            logger.error("abort failed", metadata: ["error": "\(error)"])
+            return machine.abortFailed(error, now: .now)
+        }
+        let (transaction, then) = machine.aborted()
+        noteRefusedRecords(of: transaction)
+        table.discardPending()
+        relay.status.update { $0.transactionsAborted += 1 }
+        guard then == .rewind else { return then == .close ? .close : .none }
+        let rewind = transaction.rewindOffsets(keeping: partitions)
+        if !rewind.isEmpty {
+            do {
+                try await consumer.seek(rewind, timeout: configuration.operationTimeout)
+            } catch {
+                throw fatal(error, "rewind after abort")
+            }
+        }
+        logger.warning("transaction aborted; rewound", metadata: ["to": "\(rewind)"])
+        return .none
+    }
+
+    /// Delivery reports of refused records name their source records through their tags.
+    private func noteRefusedRecords(of transaction: OpenTransaction) {
+        let report = producer.takeDeliveryReport()
+        for (tag, error) in report.failedTags where error.isRecordRejection {
+            guard let (source, isDeadLetter) = transaction.source(ofTag: tag) else { continue }
+            let coordinate = SourceCoordinate(source)
+            let alreadyRefused = refused[coordinate] != nil
+            refused[coordinate] = RefusedOutput(deadLetterRefused: isDeadLetter || alreadyRefused, error: error)
+            logger.error(
+                "the broker refused a record for good; it goes to the dead-letter topic",
+                metadata: [
+                    "source": "\(coordinate.partition)@\(coordinate.offset)", "dead letter": "\(isDeadLetter)",
+                    "error": "\(error)",
+                ])
+        }
+    }
+
+    // MARK: - At least once
+
+    /// Waits for every delivery report; all delivered, it commits the offsets (a failure there
+    /// is logged: the replay it causes is dropped as duplicates after the restore).
+    func deliver(thenCommit offsets: [TopicPartitionOffset], timeout: Duration) async -> RelayStateMachine.Action {
+        let started = ContinuousClock.now
+        do throws(KafkaError) {
+            try await producer.flush(timeout: timeout)
+        } catch {
+            return machine.commitStepFailed(error, now: .now)
+        }
+        let report = producer.takeDeliveryReport()
+        if let failure = report.failures.first {
+            logger.critical(
+                "records were not delivered",
+                metadata: ["failed": "\(report.failedCount)", "first": "\(report.failures.prefix(3))"])
+            return machine.commitStepFailed(failure, now: .now)
+        }
+        if !offsets.isEmpty {
+            do {
+                try await consumer.commit(offsets)
+            } catch {
+                logger.warning("offset commit failed; the next commit covers it", metadata: ["error": "\(error)"])
+            }
+        }
+        let (transaction, next) = machine.committed()
+        apply(transaction, commitDuration: .now - started)
+        return next
+    }
+
+    // MARK: - After a commit
+
+    /// The transaction's work is now what readers see: into the table, the counters, the status.
+    private func apply(_ transaction: OpenTransaction, commitDuration: Duration) {
+        table.commitPending()
+        for offset in transaction.commitOffsets {
+            handled.raiseFloor(offset.topicPartition, to: offset.offset.rawValue)
+            if !refused.isEmpty {
+                refused = refused.filter { $0.key.partition != offset.topicPartition || $0.key.offset >= offset.offset }
+            }
+        }
+        committedCounters.add(transaction.counters)
+        for (jobID, record) in transaction.published { relay.status.keep(jobID, record) }
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let latency: Duration = transaction.oldestTimestamp.map { .milliseconds(max(0, now - $0)) } ?? .zero
+        relay.status.update { snapshot in
+            snapshot.lastEndToEndLatency = latency
+            snapshot.counters = committedCounters
+            snapshot.trackedJobs = table.count
+            snapshot.transactionsCommitted += 1
+            snapshot.lastCommitDuration = commitDuration
+        }
+    }
+}
