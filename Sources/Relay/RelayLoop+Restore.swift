@@ -25,6 +25,9 @@ extension RelayLoop {
             }
             assigned = staying
             extraOutputPartitions = []
+            relay.status.update { snapshot in
+                for partition in leaving { snapshot.committedOffsets[partition] = nil }
+            }
         }
         relay.status.update { $0.assignedPartitions = assigned.count }
         return false

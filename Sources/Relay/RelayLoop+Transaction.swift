@@ -51,6 +51,11 @@ extension RelayLoop {
         table.discardPending()
         relay.status.update { $0.transactionsAborted += 1 }
         guard then == .rewind else { return then == .close ? .close : .none }
+        // Brokers that do not hide aborted records (the mock, tansu) show this transaction's
+        // records to every reader: read them back like any restore, so the redo finds their
+        // coordinates and writes nothing twice. Where they are hidden, the read finds nothing.
+        extraOutputPartitions = []
+        try await restore(forInput: assigned.sorted())
         let rewind = transaction.rewindOffsets(keeping: partitions)
         if !rewind.isEmpty {
             do {
@@ -131,6 +136,9 @@ extension RelayLoop {
             snapshot.trackedJobs = table.count
             snapshot.transactionsCommitted += 1
             snapshot.lastCommitDuration = commitDuration
+            for offset in transaction.commitOffsets {
+                snapshot.committedOffsets[offset.topicPartition] = offset.offset.rawValue
+            }
         }
     }
 }

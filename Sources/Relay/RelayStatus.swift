@@ -1,3 +1,4 @@
+public import Kafka
 import Synchronization
 
 /// What the relay is doing, for readiness, systemd `STATUS=`, the watchdog and metrics.
@@ -21,6 +22,9 @@ public struct RelaySnapshot: Sendable {
     public var transactionsAborted = 0
     /// When the loop last made progress or was healthily idle (for the watchdog).
     public var lastHeartbeat: ContinuousClock.Instant = .now
+    /// Per input partition, the offset this instance last committed (the next record to read):
+    /// with the partition's end offset, how far behind the relay is in either delivery mode.
+    public var committedOffsets: [TopicPartition: Int64] = [:]
     /// The consumer group generation and member id sent with the last transaction's offsets.
     public var lastGroupGeneration: Int32 = -1
     public var lastGroupMemberID = ""

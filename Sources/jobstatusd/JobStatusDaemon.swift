@@ -13,7 +13,7 @@ struct JobStatusDaemon: AsyncParsableCommand {
         version: JobStatusDaemonVersion.current,
         subcommands: [
             RunCommand.self, DemoCommand.self, CheckConfigCommand.self, CanonicalizeCommand.self, GetCommand.self,
-            WatchCommand.self,
+            WatchCommand.self, MockBrokerCommand.self,
         ]
     )
 }

@@ -58,6 +58,12 @@ struct MetricsService: Service {
         Gauge(label: "jobstatusd_restore_seconds").record(snapshot.lastRestoreDuration.seconds)
         Gauge(label: "jobstatusd_end_to_end_latency_seconds").record(snapshot.lastEndToEndLatency.seconds)
         Gauge(label: "jobstatusd_restored_records").record(snapshot.restoredRecords)
+        for (partition, offset) in snapshot.committedOffsets {
+            Gauge(
+                label: "jobstatusd_input_committed_offset",
+                dimensions: [("topic", partition.topic), ("partition", String(partition.partition))]
+            ).record(offset)
+        }
     }
 
     private static func increment(_ label: String, _ dimensions: [(String, String)] = [], by delta: Int) {

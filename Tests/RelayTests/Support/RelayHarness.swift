@@ -23,7 +23,9 @@ struct RelayHarness {
     }
 
     /// The in-process mock cluster, or `KAFKA_BOOTSTRAP` when set. Topics get fresh names.
-    static func start(partitions: Int32 = 4) async throws -> RelayHarness {
+    /// - Parameter deadLetterPartitions: create the DLQ with this many partitions (default: the
+    ///   relay creates it, or, on the mock, as many as the input).
+    static func start(partitions: Int32 = 4, deadLetterPartitions: Int32? = nil) async throws -> RelayHarness {
         var logger = Logger(label: "relay-test")
         logger.logLevel =
             ProcessInfo.processInfo.environment["TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
@@ -37,15 +39,21 @@ struct RelayHarness {
             group: "jobstatusd-\(suffix)", partitions: partitions)
         if let mock {
             // The mock has no CreateTopics: make all three; the relay finds them.
-            for topic in [harness.input, harness.output, harness.deadLetters] {
-                try mock.createTopic(topic, partitions: partitions)
-            }
+            try mock.createTopic(harness.input, partitions: partitions)
+            try mock.createTopic(harness.output, partitions: partitions)
+            try mock.createTopic(harness.deadLetters, partitions: deadLetterPartitions ?? partitions)
         } else {
-            // A real broker: make the input only; the relay creates the compacted output and the DLQ.
+            // A real broker: make the input (and a DLQ of a chosen size); the relay creates the rest.
             let admin = try KafkaAdmin(configuration: harness.kafka(), logger: logger)
             try await admin.createTopic(
                 KafkaTopicSpecification(name: harness.input, partitions: partitions, replicationFactor: 1),
                 timeout: .seconds(10))
+            if let deadLetterPartitions {
+                try await admin.createTopic(
+                    KafkaTopicSpecification(
+                        name: harness.deadLetters, partitions: deadLetterPartitions, replicationFactor: 1),
+                    timeout: .seconds(10))
+            }
             await admin.close()
         }
         return harness
@@ -58,12 +66,20 @@ struct RelayHarness {
         return configuration
     }
 
-    func relayConfiguration(transactionalID: String = "") -> RelayConfiguration {
+    func relayConfiguration(
+        transactionalID: String = "", delivery: RelayConfiguration.Delivery = .exactlyOnce,
+        kafka extra: [String: String] = [:]
+    ) -> RelayConfiguration {
         RelayConfiguration(
-            kafka: kafka(), inputTopics: [input], group: group, outputTopic: output, createTopics: true,
-            outputPartitions: 0, replicationFactor: 1, deadLetterTopic: deadLetters,
+            kafka: kafka(extra), inputTopics: [input], group: group, outputTopic: output, createTopics: true,
+            outputPartitions: 0, replicationFactor: 1, deadLetterTopic: deadLetters, delivery: delivery,
             transactionalID: transactionalID.isEmpty ? "txn-\(group)" : transactionalID,
             operationTimeout: .seconds(10))
+    }
+
+    /// Produces raw records, keyed as given, each to the partition the Java client would pick.
+    func produce(raw records: [(key: String, value: [UInt8])]) async throws {
+        try await produce(records.map { EventStream.Event(jobID: $0.key, value: $0.value, isInvalid: false) })
     }
 
     /// Produces the stream, keyed by job_id with the Java client's partitioner.
@@ -81,29 +97,58 @@ struct RelayHarness {
         guard report.isSuccess else { throw HarnessError("input not delivered: \(report)") }
     }
 
-    /// Reads every partition of `topic` read_committed until `count` records or 3 s of silence.
-    func readAll(_ topic: String, atLeast count: Int) async throws -> [KafkaMessage] {
+    /// Every record of `topic`, read_committed, up to the end of each partition as fetch
+    /// responses report it (partition EOF): call it once the relays stopped writing.
+    func readAll(_ topic: String, atLeast count: Int = 0) async throws -> [KafkaMessage] {
+        let admin = try KafkaAdmin(configuration: kafka(), logger: logger)
+        let partitionCount = try await admin.metadata(timeout: .seconds(10)).topic(topic)?.partitions.count ?? 0
+        await admin.close()
+        guard partitionCount > 0 else { throw HarnessError("topic \(topic) has no partitions") }
         let consumer = try KafkaConsumer(
-            configuration: kafka(["group.id": "reader-\(UUID().uuidString)", "isolation.level": "read_committed"]),
+            configuration: kafka([
+                "group.id": "reader-\(UUID().uuidString)", "isolation.level": "read_committed",
+                "enable.partition.eof": "true",
+            ]),
             logger: logger)
-        try consumer.assign((0..<partitions).map { TopicPartitionOffset(TopicPartition(topic, $0), .beginning) })
+        let partitions = (0..<Int32(partitionCount)).map { TopicPartition(topic, $0) }
+        try consumer.assign(partitions.map { TopicPartitionOffset($0, .beginning) })
+        var remaining = Set(partitions)
         var messages: [KafkaMessage] = []
-        while true {
-            guard case .messages(let batch) = await consumer.poll(maxMessages: 5000, timeout: .seconds(3)) else {
-                continue
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !remaining.isEmpty {
+            guard ContinuousClock.now < deadline else {
+                throw HarnessError("\(topic): \(remaining) not read to the end in 60 s")
             }
-            if batch.isEmpty { break }
-            messages += batch
-            if messages.count >= count {
-                // Keep reading briefly: extra records would be a failure worth seeing.
-                if case .messages(let more) = await consumer.poll(maxMessages: 5000, timeout: .milliseconds(500)) {
-                    messages += more
-                }
-                break
+            switch await consumer.poll(maxMessages: 5000, timeout: .seconds(1)) {
+            case .messages(let batch): messages += batch
+            case .endOfPartition(let end): remaining.remove(end.topicPartition)
+            case .error(let error) where error.isFatal: throw error
+            case .error, .rebalance: break
             }
         }
         await consumer.close()
+        if messages.count < count { print("readAll(\(topic)): \(messages.count) records, expected \(count)") }
         return messages
+    }
+
+    /// The end offset of every input partition (after the input was produced).
+    func inputEnds() async throws -> [TopicPartition: Int64] {
+        var ends: [TopicPartition: Int64] = [:]
+        for message in try await readAll(input) {
+            ends[message.topicPartition] = max(ends[message.topicPartition] ?? 0, message.offset.rawValue + 1)
+        }
+        return ends
+    }
+
+    /// Waits until, for every input partition, one of `relays` committed its end: everything
+    /// consumed and committed, with no sleep and no guess.
+    static func waitUntilCommitted(
+        _ relays: [RunningRelay], ends: [TopicPartition: Int64], timeout: Duration = .seconds(120)
+    ) async throws {
+        try await waitUntil(timeout: timeout, "every input partition committed to its end") {
+            let committed = relays.map { $0.relay.status.current.committedOffsets }
+            return ends.allSatisfy { partition, end in committed.contains { ($0[partition] ?? -1) >= end } }
+        }
     }
 
     /// The output grouped by key, in partition order (a job lives in one partition).

@@ -1,0 +1,594 @@
+#!/usr/bin/env python3
+"""Chaos run for jobstatusd: kills, restarts, rebalances and broker faults while
+events stream in, then an independent read_committed check of the output and the
+DLQ against a reference model. Loopback only, bounded in time. See scripts/chaos.
+
+The reference model is written here, in Python, apart from the Swift code: per job
+(all of a job's events sit in one input partition, keyed by job_id with the Java
+client's murmur2), in partition order, DESIGN.md section 2:
+  - exact duplicate of what was last published: dropped
+  - anything after a terminal status: dropped
+  - a lower lifecycle rank than the last published: dropped (stale)
+  - otherwise published.
+Canonical bytes (RFC 8785) of the generated events equal Python's
+json.dumps(sort_keys=True, separators=(",", ":")): members are ASCII, numbers are
+integers or short binary fractions (0.25), whose shortest forms agree.
+"""
+import argparse
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+RANKS = {"INITIALIZING": 0, "QUEUED": 1, "VALIDATING": 1, "RUNNING": 2, "DONE": 3, "CANCELLED": 3, "ERROR": 3}
+TERMINAL = {"DONE", "CANCELLED", "ERROR"}
+INVALID_KINDS = ["not json", "missing", "unknown status", "not an object", "bad utf8"]
+
+
+def log(message):
+    print(f"[chaos {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+# ---- the stream and its model ------------------------------------------------------
+
+def canonical(event):
+    obj = dict(event)
+    obj["status"] = obj["status"].strip().upper()
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def spelled(event, rng):
+    """The same event as a producer might send it: other member order, spacing, status case."""
+    items = list(event.items())
+    rng.shuffle(items)
+    obj = dict(items)
+    status = obj["status"]
+    obj["status"] = rng.choice([status, status.lower(), " " + status.title() + " "])
+    separators = rng.choice([(",", ":"), (", ", ": ")])
+    return json.dumps(obj, separators=separators).encode()
+
+
+def lifecycle(job, rng, size):
+    steps = [("INITIALIZING", "job is being initialized", {}),
+             ("QUEUED", "job is queued", {"queue_position": rng.randrange(50)}),
+             ("VALIDATING", "job is being validated", {}),
+             ("RUNNING", "job is actively running", {"progress": 0.25}),
+             ("RUNNING", "job is actively running", {"progress": 0.75})]
+    terminal = rng.choice(["DONE", "ERROR", "CANCELLED"])
+    steps.append((terminal, f"job has finished: {terminal.lower()}", {"shots": 1024}))
+    if rng.random() < 0.3:
+        steps.pop(0)
+    events = []
+    for status, message, extra in steps:
+        event = {"job_id": job, "status": status, "status_msg": message, "backend": "ibm_brisbane",
+                 "meta": {"attempt": 1, "tags": ["a", "b"]}, **extra}
+        events.append(event)
+        if rng.random() < 0.25:  # a retried send
+            events.append(dict(event))
+    if len(events) > 2 and rng.random() < 0.3:  # a late event: swap two neighbours
+        i = rng.randrange(len(events) - 1)
+        events[i], events[i + 1] = events[i + 1], events[i]
+    if rng.random() < 0.15:  # a heartbeat after the end
+        events.append({"job_id": job, "status": "RUNNING", "status_msg": "late heartbeat", "backend": "ibm_brisbane"})
+    while len(events) < size:  # more noise: late retries of earlier events (stale, duplicate, after the end)
+        events.append(dict(rng.choice(events)))
+    return events
+
+
+def invalid_record(job, rng):
+    kind = rng.choice(INVALID_KINDS)
+    if kind == "not json":
+        return b"{not json"
+    if kind == "missing":
+        return json.dumps({"job_id": job, "status": "RUNNING"}).encode()
+    if kind == "unknown status":
+        return json.dumps({"job_id": job, "status": "PAUSED", "status_msg": "x"}).encode()
+    if kind == "not an object":
+        return b"[1,2,3]"
+    return b'{"job_id": "\xff\xfe", "status": "QUEUED", "status_msg": "x"}'
+
+
+def generate(events_wanted, jobs, seed):
+    """Returns [(key, value bytes, canonical or None)] interleaved, each job's order kept."""
+    rng = random.Random(seed)
+    per_job = []
+    for index in range(jobs):
+        job = f"job-{seed}-{index}-{rng.randrange(10**6)}"
+        size = rng.randint(1, max(1, 2 * events_wanted // jobs - 6)) + 5
+        records = [(job, spelled(e, rng), canonical(e)) for e in lifecycle(job, rng, size)]
+        per_job.append(records)
+    stream = []
+    cursors = [0] * len(per_job)
+    live = list(range(len(per_job)))
+    while live and len(stream) < events_wanted:
+        slot = rng.randrange(len(live))
+        job_index = live[slot]
+        records = per_job[job_index]
+        stream.append(records[cursors[job_index]])
+        cursors[job_index] += 1
+        if cursors[job_index] == len(records):
+            live[slot] = live[-1]
+            live.pop()
+        if rng.random() < 0.01:  # about 1% invalid records
+            key = records[0][0]
+            stream.append((key, invalid_record(key, rng), None))
+    return stream
+
+
+def model(stream):
+    """Per job, the canonical records the output must hold, in order."""
+    last = {}
+    expected = {}
+    for job, _, record in stream:
+        if record is None:
+            continue
+        status = json.loads(record)["status"]
+        previous = last.get(job)
+        if previous is not None:
+            prev_record, prev_status = previous
+            if prev_record == record or prev_status in TERMINAL or RANKS[status] < RANKS[prev_status]:
+                continue
+        last[job] = (record, status)
+        expected.setdefault(job, []).append(record)
+    return expected
+
+
+# ---- brokers -------------------------------------------------------------------------
+
+class MockBroker:
+    """jobstatusd mock-broker in its own process, so it outlives the daemons."""
+
+    def __init__(self, binary, topics, workdir):
+        ready = os.path.join(workdir, "mock.ready")
+        args = [binary, "mock-broker", "--ready-file", ready] + [f"--topic={t}:{p}" for t, p in topics]
+        self.process = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=open(os.path.join(workdir, "mock.log"), "w"), text=True)
+        self.bootstrap = self.process.stdout.readline().strip()
+        if not self.bootstrap:
+            sys.exit("the mock broker did not start; see mock.log")
+        self.lock = threading.Lock()
+
+    def command(self, line):
+        with self.lock:
+            self.process.stdin.write(line + "\n")
+            self.process.stdin.flush()
+            return self.process.stdout.readline().strip()
+
+    def stop(self):
+        try:
+            self.process.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+class ExternalBroker:
+    def __init__(self, bootstrap, topics):
+        self.bootstrap = bootstrap
+        admin = AdminClient({"bootstrap.servers": bootstrap})
+        futures = admin.create_topics([NewTopic(t, p, 1) for t, p in topics if not t.endswith("-latest")])
+        for future in futures.values():
+            future.result(20)
+
+    def command(self, line):
+        return "error: fault injection needs the mock broker"
+
+    def stop(self):
+        pass
+
+
+# ---- the daemon ----------------------------------------------------------------------
+
+def free_port():
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Daemon:
+    """One jobstatusd instance, restartable, with its own transaction.id and HTTP port."""
+
+    def __init__(self, name, binary, workdir, settings):
+        self.name = name
+        self.binary = binary
+        self.workdir = workdir
+        self.port = free_port()
+        self.config = os.path.join(workdir, f"{name}.yaml")
+        with open(self.config, "w") as handle:
+            handle.write(settings(name, self.port))
+        self.process = None
+        self.starts = 0
+        self.exits = []
+
+    def start(self):
+        self.starts += 1
+        stderr = open(os.path.join(self.workdir, f"{self.name}.log"), "a")
+        stderr.write(f"\n===== start {self.starts} =====\n")
+        stderr.flush()
+        # Only the config file speaks: JOBSTATUSD_* from the caller's environment would be settings too.
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("JOBSTATUSD_")}
+        self.process = subprocess.Popen([self.binary, "run", "--config", self.config],
+                                        stdout=subprocess.DEVNULL, stderr=stderr, env=environment)
+
+    @property
+    def running(self):
+        return self.process is not None and self.process.poll() is None
+
+    def send(self, number):
+        if self.running:
+            self.process.send_signal(number)
+
+    def stop(self, number=signal.SIGTERM, timeout=60):
+        if not self.running:
+            return None
+        self.process.send_signal(number)
+        try:
+            code = self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            code = self.process.wait()
+            log(f"{self.name} did not stop within {timeout}s; killed")
+        self.exits.append(code)
+        return code
+
+    def metrics(self):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=2) as response:
+                return response.read().decode()
+        except OSError:
+            return ""
+
+    def committed_offsets(self):
+        offsets = {}
+        for line in self.metrics().splitlines():
+            if line.startswith("jobstatusd_input_committed_offset{"):
+                labels, value = line.rsplit(" ", 1)
+                partition = int(labels.split('partition="')[1].split('"')[0])
+                offsets[partition] = int(float(value))
+        return offsets
+
+
+# ---- producing -----------------------------------------------------------------------
+
+class StreamProducer(threading.Thread):
+    def __init__(self, bootstrap, topic, stream, rate):
+        super().__init__(daemon=True)
+        self.producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5,
+                                  "partitioner": "murmur2_random", "enable.idempotence": True})
+        self.topic = topic
+        self.stream = stream
+        self.rate = rate
+        self.coordinates = [None] * len(stream)
+        self.failures = 0
+        self.done = threading.Event()
+
+    def run(self):
+        started = time.monotonic()
+        for index, (key, value, _) in enumerate(self.stream):
+            def report(error, message, index=index):
+                if error:
+                    self.failures += 1
+                else:
+                    self.coordinates[index] = (message.partition(), message.offset())
+            while True:
+                try:
+                    self.producer.produce(self.topic, key=key.encode(), value=value, on_delivery=report)
+                    break
+                except BufferError:
+                    self.producer.poll(0.05)
+            self.producer.poll(0)
+            ahead = (index + 1) / self.rate - (time.monotonic() - started)
+            if ahead > 0:
+                time.sleep(ahead)
+        left = self.producer.flush(60)
+        if left:
+            self.failures += left
+        self.producer = None  # closed now, not when the broker is already gone
+        self.done.set()
+
+
+# ---- checking ------------------------------------------------------------------------
+
+def read_topic(bootstrap, topic, timeout):
+    """Every record of `topic`, read_committed, up to the end reported by partition EOF."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"chaos-check-{time.time()}",
+                         "isolation.level": "read_committed", "enable.auto.commit": False,
+                         "enable.partition.eof": True, "auto.offset.reset": "earliest"})
+    partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+    consumer.assign([TopicPartition(topic, p, 0) for p in partitions])
+    remaining = set(partitions)
+    records = []
+    deadline = time.monotonic() + timeout
+    while remaining and time.monotonic() < deadline:
+        message = consumer.poll(1.0)
+        if message is None:
+            continue
+        if message.error():
+            if message.error().code() == KafkaError._PARTITION_EOF:
+                remaining.discard(message.partition())
+            continue
+        records.append(message)
+    consumer.close()
+    if remaining:
+        raise RuntimeError(f"{topic}: partitions {sorted(remaining)} not read to their end")
+    return records
+
+
+def source_of(message):
+    headers = dict((k, v.decode()) for k, v in (message.headers() or []))
+    try:
+        return (headers["jobstatusd.source.topic"], int(headers["jobstatusd.source.partition"]),
+                int(headers["jobstatusd.source.offset"]))
+    except KeyError:
+        return None
+
+
+def check(bootstrap, args, stream, coordinates, expected):
+    output = read_topic(bootstrap, args.output, 120)
+    letters = read_topic(bootstrap, args.dlq, 120)
+    seen = {}
+    for message in sorted(output, key=lambda m: (m.partition(), m.offset())):
+        seen.setdefault(message.key().decode(), []).append(message.value().decode())
+    lost = duplicated = wrong = out_of_order = 0
+    examples = []
+    for job in set(expected) | set(seen):
+        want = expected.get(job, [])
+        got = seen.get(job, [])
+        if want == got:
+            continue
+        remaining = list(got)
+        for record in want:
+            if record in remaining:
+                remaining.remove(record)
+            else:
+                lost += 1
+        for record in remaining:
+            if record in want:
+                duplicated += 1
+            else:
+                wrong += 1
+        unique = []
+        for record in got:
+            if record not in unique:
+                unique.append(record)
+        if [r for r in unique if r in want] != [r for r in want if r in unique]:
+            out_of_order += 1
+        if len(examples) < 3:
+            examples.append(f"{job}: got {[json.loads(r)['status'] for r in got]} "
+                            f"expected {[json.loads(r)['status'] for r in want]}")
+    invalid_sources = {(args.input,) + coordinates[i] for i, (_, _, c) in enumerate(stream) if c is None}
+    letter_sources = [source_of(m) for m in letters]
+    dlq_missing = len(invalid_sources - set(letter_sources))
+    dlq_duplicated = len(letter_sources) - len(set(letter_sources))
+    dlq_wrong = len(set(letter_sources) - invalid_sources)
+    figures = {
+        "input": len(stream), "jobs": len(expected), "expected": sum(len(v) for v in expected.values()),
+        "output": len(output), "lost": lost, "duplicated": duplicated, "wrong": wrong,
+        "out_of_order": out_of_order, "invalid": len(invalid_sources), "dlq": len(letters),
+        "dlq_missing": dlq_missing, "dlq_duplicated": dlq_duplicated, "dlq_wrong": dlq_wrong,
+    }
+    return figures, examples
+
+
+# ---- the run -------------------------------------------------------------------------
+
+def settings_for(args, bootstrap):
+    def settings(name, port):
+        strategy = "cooperative-sticky" if args.assignment == "cooperative" else "range,roundrobin"
+        return f"""kafka:
+  bootstrap.servers: "{bootstrap}"
+  session.timeout.ms: "6000"
+  heartbeat.interval.ms: "1000"
+  partition.assignment.strategy: "{strategy}"
+input:
+  topics: ["{args.input}"]
+  group: "{args.group}"
+output:
+  topic: "{args.output}"
+  replication: 1
+dlq:
+  topic: "{args.dlq}"
+delivery: "{args.delivery}"
+transaction:
+  id: "chaos-{args.seed}-{name}"
+http:
+  listen: "127.0.0.1:{port}"
+log:
+  level: "info"
+"""
+    return settings
+
+
+def plan(args, rng):
+    """The faults, in a random order: kills, SIGTERMs, mock faults, and episodes of a second
+    member joining and leaving (by SIGTERM, SIGKILL, or as a SIGSTOPped zombie)."""
+    actions = ["kill"] * args.kills + ["term"] * args.terms + ["fault"] * args.faults
+    rng.shuffle(actions)
+    leaves = ["pair-term", "pair-kill"] * args.pair + (["zombie"] if args.zombie else [])
+    for leave in leaves:
+        join_at = rng.randrange(len(actions) + 1)
+        actions.insert(join_at, "pair-join")
+        actions.insert(rng.randrange(join_at + 1, len(actions) + 1), leave)
+    return actions
+
+
+FAULTS = [
+    ["errors 0 6 3"],                      # Produce: NOT_LEADER_FOR_PARTITION x3 (retried)
+    ["errors 0 7 2"],                      # Produce: REQUEST_TIMED_OUT x2 (retried)
+    ["errors 26 51 2"],                    # EndTxn: CONCURRENT_TRANSACTIONS x2 (retried)
+    ["errors 24 29 1"],                    # AddPartitionsToTxn: TOPIC_AUTHORIZATION_FAILED (abort)
+    ["down 2", "sleep 1.5", "up 2"],       # a broker outage
+]
+
+
+def inject_fault(broker, rng):
+    for step in rng.choice(FAULTS):
+        if step.startswith("sleep"):
+            time.sleep(float(step.split()[1]))
+        else:
+            answer = broker.command(step)
+            log(f"fault: {step} -> {answer}")
+
+
+def wait_until_done(daemon, ends, bootstrap, args, deadline):
+    """Until the running instance (or the group) has committed every input partition's end."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": args.group, "enable.auto.commit": False})
+    partitions = [TopicPartition(args.input, p) for p in ends]
+    try:
+        while time.monotonic() < deadline:
+            if not daemon.running:
+                code = daemon.process.returncode
+                daemon.exits.append(code)
+                if code == 2:
+                    sys.exit(f"{daemon.name} exited 2 (configuration error); see {daemon.workdir}/{daemon.name}.log")
+                log(f"{daemon.name} exited with {code}; restarting")
+                daemon.start()
+            mine = daemon.committed_offsets()
+            try:
+                group = {tp.partition: tp.offset for tp in consumer.committed(partitions, timeout=5)}
+            except Exception:  # noqa: BLE001 - the broker may be busy; ask again
+                group = {}
+            done = all(max(mine.get(p, -1), group.get(p, -1)) >= end for p, end in ends.items())
+            if done:
+                return True
+            time.sleep(1)
+        return False
+    finally:
+        consumer.close()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--binary", required=True)
+    parser.add_argument("--broker", choices=["mock", "tansu", "external"], default="mock")
+    parser.add_argument("--bootstrap", help="the broker for --broker tansu/external")
+    parser.add_argument("--delivery", choices=["exactly-once", "at-least-once"], default="exactly-once")
+    parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--jobs", type=int, default=20_000)
+    parser.add_argument("--partitions", type=int, default=16)
+    parser.add_argument("--rate", type=float, default=4000, help="input events per second")
+    parser.add_argument("--kills", type=int, default=20)
+    parser.add_argument("--terms", type=int, default=3)
+    parser.add_argument("--pair", type=int, default=1, help="rounds of a second instance joining and leaving")
+    parser.add_argument("--assignment", choices=["eager", "cooperative"], default="eager")
+    parser.add_argument("--zombie", action="store_true", help="SIGSTOP a member past its session (report only)")
+    parser.add_argument("--faults", type=int, default=-1, help="mock broker faults (default: 5 on the mock)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds for the whole run")
+    parser.add_argument("--workdir")
+    args = parser.parse_args()
+    if args.faults < 0:
+        args.faults = 5 if args.broker == "mock" else 0
+    if args.faults and args.broker != "mock":
+        sys.exit("--faults needs --broker mock")
+    deadline = time.monotonic() + args.timeout
+    rng = random.Random(args.seed)
+    workdir = args.workdir or tempfile.mkdtemp(prefix="jobstatusd-chaos-")
+    suffix = f"{args.seed}-{int(time.time() * 1000) % 10**8}"
+    args.input, args.output, args.dlq = f"chaos-in-{suffix}", f"chaos-in-{suffix}-latest", f"chaos-dlq-{suffix}"
+    args.group = f"chaos-{suffix}"
+    topics = [(args.input, args.partitions), (args.output, args.partitions), (args.dlq, args.partitions)]
+
+    stream = generate(args.events, args.jobs, args.seed)
+    expected = model(stream)
+    log(f"stream: {len(stream)} events over {len(expected)} jobs, "
+        f"{sum(1 for s in stream if s[2] is None)} invalid; broker {args.broker}, {args.delivery}, "
+        f"{args.assignment} assignment, seed {args.seed}; logs in {workdir}")
+
+    broker = MockBroker(args.binary, topics, workdir) if args.broker == "mock" else ExternalBroker(args.bootstrap, topics)
+    settings = settings_for(args, broker.bootstrap)
+    first = Daemon("a", args.binary, workdir, settings)
+    second = Daemon("b", args.binary, workdir, settings)
+    producer = StreamProducer(broker.bootstrap, args.input, stream, args.rate)
+    figures, examples, finished = None, [], False
+    try:
+        first.start()
+        time.sleep(2)
+        producer.start()
+        for action in plan(args, rng):
+            if time.monotonic() > deadline:
+                break
+            time.sleep(rng.uniform(1.0, 4.0))
+            if not first.running:
+                log(f"a exited with {first.process.returncode}; restarting")
+                first.exits.append(first.process.returncode)
+                first.start()
+            log(f"action: {action}")
+            if action == "kill":
+                first.stop(signal.SIGKILL)
+                first.start()
+            elif action == "term":
+                code = first.stop(signal.SIGTERM)
+                if code != 0:
+                    log(f"a exited {code} on SIGTERM")
+                first.start()
+            elif action == "pair-join":
+                if not second.running:
+                    second.start()
+            elif action == "pair-term":
+                second.stop(signal.SIGTERM)
+            elif action == "pair-kill":
+                second.stop(signal.SIGKILL)
+            elif action == "zombie":
+                second.send(signal.SIGSTOP)
+                time.sleep(9)  # past session.timeout.ms: the group gives its partitions away
+                second.send(signal.SIGCONT)
+                time.sleep(3)
+                second.stop(signal.SIGTERM)
+            elif action == "fault":
+                inject_fault(broker, rng)
+        second.stop(signal.SIGTERM)
+        producer.done.wait(max(1, deadline - time.monotonic()))
+        if producer.failures:
+            sys.exit(f"{producer.failures} input records were not delivered; the run proves nothing")
+        ends = {}
+        for partition, offset in filter(None, producer.coordinates):
+            ends[partition] = max(ends.get(partition, 0), offset + 1)
+        log("input complete; waiting for the relay to commit every input partition's end")
+        finished = wait_until_done(first, ends, broker.bootstrap, args, deadline)
+        code = first.stop(signal.SIGTERM)
+        if code != 0:
+            log(f"a exited {code} on the final SIGTERM")
+        figures, examples = check(broker.bootstrap, args, stream, producer.coordinates, expected)
+    finally:
+        first.stop(signal.SIGKILL, timeout=10)
+        second.stop(signal.SIGKILL, timeout=10)
+        broker.stop()
+
+    exact = finished and all(figures[k] == 0 for k in
+                             ("lost", "duplicated", "wrong", "out_of_order", "dlq_missing", "dlq_duplicated",
+                              "dlq_wrong"))
+    restarts = {"a": first.starts, "b": second.starts}
+    nonzero = [c for c in first.exits + second.exits if c not in (0, -signal.SIGKILL)]
+    print(json.dumps({"chaos": figures, "exact": exact, "finished": finished, "starts": restarts,
+                      "unexpected_exits": nonzero, "broker": args.broker, "delivery": args.delivery,
+                      "assignment": args.assignment, "seed": args.seed}), flush=True)
+    log(f"lost {figures['lost']}, duplicated {figures['duplicated']}, wrong {figures['wrong']}, "
+        f"out of order {figures['out_of_order']}; DLQ {figures['dlq']} of {figures['invalid']} "
+        f"(missing {figures['dlq_missing']}, twice {figures['dlq_duplicated']}, wrong {figures['dlq_wrong']})")
+    for example in examples:
+        log(f"  {example}")
+    if not finished:
+        log("the relay did not commit the end of the input in time")
+    if args.zombie:
+        log("zombie run: a broker without KIP-447 checks (the mock, tansu) may accept a stale member's "
+            "offsets, so differences here are reported, not judged; a KIP-447 broker fences the zombie")
+        sys.exit(0)
+    sys.exit(0 if exact else 1)
+
+
+if __name__ == "__main__":
+    main()
