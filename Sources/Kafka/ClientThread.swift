@@ -159,8 +159,20 @@ final class ClientThread: Sendable {
             wait(watchingEvents: watchesEventsWhenIdle, timeoutMilliseconds: -1)
         }
         finished.withLock { $0 = true }
+        // The pipes stay open until deinit: stop() and submit() may still signal after the loop
+        // ended (KafkaClient stops the thread in destroy() and again in deinit), and a write to
+        // a closed descriptor lands in whatever file or socket reuses its number next: a stray
+        // byte in a broker connection, or SIGPIPE from a closed peer.
+    }
+
+    deinit {
         wakePipe.close()
         eventPipe.close()
+    }
+
+    /// Whether the thread's loop has ended (after ``stop()``).
+    var hasFinished: Bool {
+        finished.withLock { $0 }
     }
 
     /// Removes and returns the first job matching `predicate`.
