@@ -38,18 +38,16 @@ struct KafkaRoundTripTests {
         let consumer = try KafkaConsumer(
             configuration: cluster.configuration(["group.id": "g-empty"]), logger: cluster.logger)
         try consumer.assign([TopicPartitionOffset(TopicPartition(topic, 0), .beginning)])
-        let clock = ContinuousClock()
-        let start = clock.now
         guard case .messages(let batch) = await consumer.poll(timeout: .milliseconds(300)) else {
             Issue.record("expected an empty batch")
             return
         }
-        #expect(batch.isEmpty)
-        #expect(clock.now - start >= .milliseconds(250))
+        #expect(batch.isEmpty, "a poll with nothing to read ends with an empty batch, not an error")
         await consumer.close()
     }
 
-    @Test func cancellationEndsAPollAtOnce() async throws {
+    /// A poll that ignored cancellation would wait its full hour and hit the time limit.
+    @Test(.timeLimit(.minutes(1))) func cancellationEndsAPollAtOnce() async throws {
         let cluster = try TestCluster.start()
         defer { withExtendedLifetime(cluster) {} }
         let topic = TestCluster.uniqueName("cancel")
@@ -57,8 +55,8 @@ struct KafkaRoundTripTests {
         let consumer = try KafkaConsumer(
             configuration: cluster.configuration(["group.id": "g-cancel"]), logger: cluster.logger)
         try consumer.assign([TopicPartitionOffset(TopicPartition(topic, 0), .beginning)])
-        let task = Task { await consumer.poll(timeout: .seconds(60)) }
-        try await Task.sleep(for: .milliseconds(100))
+        let task = Task { await consumer.poll(timeout: .seconds(3600)) }
+        await Task.yield()
         task.cancel()
         guard case .messages(let batch) = await task.value else {
             Issue.record("expected an empty batch")

@@ -35,7 +35,7 @@ struct DaemonTests {
         let suffix = UUID().uuidString.prefix(8).lowercased()
         let (input, output, dlq) = ("in-\(suffix)", "out-\(suffix)", "dlq-\(suffix)")
         for topic in [input, output, dlq] { try mock.createTopic(topic, partitions: 3) }
-        let port = Int.random(in: 20000...40000)
+        let port = try freePort()
         let yaml = """
             kafka:
               bootstrap.servers: "\(mock.bootstrapServers)"
@@ -144,18 +144,17 @@ struct DaemonTests {
         #expect(record == #"{"job_id":"job-7","status":"DONE","status_msg":"m"}"#)
         #expect(try await Self.http(setup, "/jobs/nope").0 == 404)
 
-        // WATCHDOG=1 flows while healthy, stops while the loop is stuck, resumes after.
-        let beforeStall = ContinuousClock.now
-        try await Task.sleep(for: .seconds(2))
-        #expect(notify.count("WATCHDOG=1", after: beforeStall) >= 1)
+        // WATCHDOG=1 flows while healthy, stops while the loop is stuck, resumes after. Each step
+        // waits on what systemd would see, bounded generously, never on a fixed sleep.
+        _ = try await notify.waitFor("WATCHDOG=1", after: .now)
         #expect(FileManager.default.createFile(atPath: stallFile, contents: nil))
-        try await Task.sleep(for: .seconds(3))  // heartbeats older than 2 s stop the petting
-        let stalled = ContinuousClock.now
-        try await Task.sleep(for: .seconds(2))
-        #expect(notify.count("WATCHDOG=1", after: stalled) == 0, "a stuck loop must let the watchdog fire")
+        let stalledAt = ContinuousClock.now
+        // WATCHDOG_USEC is 2 s: a gap that long is what makes systemd fire.
+        let silentSince = try await notify.waitForSilence(of: "WATCHDOG=1", lasting: .seconds(2), after: stalledAt)
+        let resumed = ContinuousClock.now
         try FileManager.default.removeItem(atPath: stallFile)
-        try await Task.sleep(for: .seconds(2))
-        #expect(notify.count("WATCHDOG=1", after: stalled) >= 1, "petting resumes with progress")
+        #expect(notify.count("WATCHDOG=1", after: silentSince) == 0, "a stuck loop must let the watchdog fire")
+        _ = try await notify.waitFor("WATCHDOG=1", after: resumed)  // petting resumes with progress
 
         // SIGTERM: STOPPING=1, drain, exit 0.
         process.terminate()
@@ -190,8 +189,13 @@ struct DaemonTests {
         let first = try Self.launch(setup, notify: notify, stallFile: stall)
         _ = try await notify.waitFor("READY=1")
         async let produced: Void = Self.produce(events, to: setup)
-        try await Task.sleep(for: .milliseconds(800))
-        first.terminate()  // in the middle of the stream
+        let deadline = ContinuousClock.now + .seconds(60)
+        while try await !Self.http(setup, "/metrics").1.contains("jobstatusd_transactions_committed_total"),
+            ContinuousClock.now < deadline
+        {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        first.terminate()  // in the middle of the stream: after its first commit, while input flows
         first.waitUntilExit()
         #expect(first.terminationStatus == 0, "drained and exited 0 while busy")
         try await produced
@@ -202,9 +206,9 @@ struct DaemonTests {
         let second = try Self.launch(setup, notify: secondNotify, stallFile: stall)
         _ = try await secondNotify.waitFor("READY=1")
         let expected = 1500 * 3
-        let deadline = ContinuousClock.now + .seconds(90)
+        let secondDeadline = ContinuousClock.now + .seconds(90)
         var records: [KafkaMessage] = []
-        while ContinuousClock.now < deadline {
+        while ContinuousClock.now < secondDeadline {
             records = try await Self.readOutput(setup)
             if records.count >= expected { break }
             try await Task.sleep(for: .seconds(1))
@@ -219,18 +223,45 @@ struct DaemonTests {
         #expect(Set(transitions).count == transitions.count)
     }
 
+    /// The output as it stands, read_committed, to each partition's end as fetch responses report it.
     static func readOutput(_ setup: Setup) async throws -> [KafkaMessage] {
-        var configuration = KafkaConfiguration(["group.id": "reader-\(UUID())", "isolation.level": "read_committed"])
+        var configuration = KafkaConfiguration([
+            "group.id": "reader-\(UUID())", "isolation.level": "read_committed", "enable.partition.eof": "true",
+        ])
         configuration.bootstrapServers = setup.mock.bootstrapServers
         let consumer = try KafkaConsumer(configuration: configuration, logger: setup.logger)
-        try consumer.assign((0..<3).map { TopicPartitionOffset(TopicPartition(setup.output, $0), .beginning) })
+        let partitions = (0..<3).map { TopicPartition(setup.output, Int32($0)) }
+        try consumer.assign(partitions.map { TopicPartitionOffset($0, .beginning) })
+        var remaining = Set(partitions)
         var messages: [KafkaMessage] = []
-        while case .messages(let batch) = await consumer.poll(maxMessages: 10_000, timeout: .seconds(2)), !batch.isEmpty
-        {
-            messages += batch
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !remaining.isEmpty, ContinuousClock.now < deadline {
+            switch await consumer.poll(maxMessages: 10_000, timeout: .seconds(1)) {
+            case .messages(let batch): messages += batch
+            case .endOfPartition(let end): remaining.remove(end.topicPartition)
+            case .error, .rebalance: break
+            }
         }
         await consumer.close()
         return messages
+    }
+
+    /// A port nothing listens on now (the kernel's pick), for the daemon's HTTP server.
+    static func freePort() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(descriptor, pointer, length) == 0 && getsockname(descriptor, pointer, &length) == 0
+            }
+        }
+        guard bound else { throw POSIXError(.EADDRNOTAVAIL) }
+        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     @Test func demoRunsAndProvesItsInvariants() throws {

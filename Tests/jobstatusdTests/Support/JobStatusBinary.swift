@@ -34,18 +34,37 @@ enum JobStatusBinary {
         process.standardOutput = output
         process.standardError = error
         try process.run()
-        input.fileHandleForWriting.write(stdin)
-        try input.fileHandleForWriting.close()
+        // Feed stdin and drain stderr on threads of their own while this one drains stdout: done one
+        // after another, a child that fills one pipe while we wait on another deadlocks.
+        let group = DispatchGroup()
+        let errData = LockedData()
+        DispatchQueue.global().async(group: group) {
+            input.fileHandleForWriting.write(stdin)
+            try? input.fileHandleForWriting.close()
+        }
+        DispatchQueue.global().async(group: group) {
+            errData.set(error.fileHandleForReading.readDataToEndOfFile())
+        }
         let outData = output.fileHandleForReading.readDataToEndOfFile()
-        let errData = error.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
         process.waitUntilExit()
         return Run(
             status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self))
+            stderr: String(decoding: errData.value, as: UTF8.self))
     }
 
     /// The environment of this process without any JOBSTATUSD_* variable.
     static var cleanEnvironment: [String: String] {
         ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("JOBSTATUSD_") && $0.key != "NOTIFY_SOCKET" }
     }
+}
+
+/// Bytes handed from a reader thread.
+final class LockedData: @unchecked Sendable {
+    // @unchecked: every access goes through `lock`.
+    private let lock = NSLock()
+    private var data = Data()
+
+    func set(_ data: Data) { lock.withLock { self.data = data } }
+    var value: Data { lock.withLock { data } }
 }

@@ -63,6 +63,34 @@ final class NotifyListener: @unchecked Sendable {
         throw POSIXError(.ETIMEDOUT)
     }
 
+    /// Waits (bounded) for a message containing `text` that arrived after `instant`.
+    func waitFor(
+        _ text: String, after instant: ContinuousClock.Instant, timeout: Duration = .seconds(60)
+    ) async throws -> ContinuousClock.Instant {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let found = all.first(where: { $0.at > instant && $0.text.contains(text) }) { return found.at }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw POSIXError(.ETIMEDOUT)
+    }
+
+    /// Waits (bounded) until no message containing `text` has come for `gap`: what systemd's
+    /// watchdog sees before it fires. Returns when the silence began.
+    func waitForSilence(
+        of text: String, lasting gap: Duration, after instant: ContinuousClock.Instant,
+        timeout: Duration = .seconds(60)
+    ) async throws -> ContinuousClock.Instant {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let last = all.last { $0.text.contains(text) }?.at ?? instant
+            let since = max(last, instant)
+            if ContinuousClock.now - since >= gap { return since }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw POSIXError(.ETIMEDOUT)
+    }
+
     func count(_ text: String, after instant: ContinuousClock.Instant) -> Int {
         all.filter { $0.at > instant && $0.text.contains(text) }.count
     }
