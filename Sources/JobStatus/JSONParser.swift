@@ -18,23 +18,29 @@
 struct JSONParser: ~Copyable {
     private let bytes: UnsafeRawBufferPointer
     private let maxDepth: Int
+    private let roundsLargeIntegers: Bool
     private var index = 0
     private var depth = 0
 
     /// The largest integer every JSON implementation agrees on (I-JSON's safe range).
     static let maxSafeInteger: Int64 = 9_007_199_254_740_991
 
-    private init(bytes: UnsafeRawBufferPointer, maxDepth: Int) {
+    private init(bytes: UnsafeRawBufferPointer, maxDepth: Int, roundsLargeIntegers: Bool) {
         self.bytes = bytes
         self.maxDepth = maxDepth
+        self.roundsLargeIntegers = roundsLargeIntegers
     }
 
     /// Parses one JSON text that fills `bytes` exactly (surrounding whitespace allowed).
-    static func parse(_ bytes: UnsafeRawBufferPointer, maxDepth: Int) throws(InvalidEvent) -> JSONValue {
+    /// - Parameter roundsLargeIntegers: integer literals beyond +/-(2^53 - 1) round to the nearest
+    ///   double instead of being rejected (for reading canonical output back).
+    static func parse(
+        _ bytes: UnsafeRawBufferPointer, maxDepth: Int, roundsLargeIntegers: Bool = false
+    ) throws(InvalidEvent) -> JSONValue {
         if let offset = UTF8Validation.firstInvalidOffset(in: bytes) {
             throw InvalidEvent(.invalidUTF8, "record is not valid UTF-8", offset: offset)
         }
-        var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
+        var parser = JSONParser(bytes: bytes, maxDepth: maxDepth, roundsLargeIntegers: roundsLargeIntegers)
         parser.skipWhitespace()
         let value = try parser.parseValue()
         parser.skipWhitespace()
@@ -320,6 +326,7 @@ struct JSONParser: ~Copyable {
 
     /// Integer literals are exact or rejected: beyond 2^53 - 1 a double would silently change them.
     private func integerValue(digits: Range<Int>, negative: Bool, start: Int) throws(InvalidEvent) -> Double {
+        if roundsLargeIntegers && digits.count > 15 { return try floatingValue(start..<index) }
         guard digits.count <= 16 else { throw unsafeIntegerError(start) }
         var value: Int64 = 0
         for offset in digits {

@@ -157,7 +157,8 @@ extension JobStatus {
         guard bytes.count <= limit else {
             throw InvalidEvent(.tooLarge, "record is \(bytes.count) bytes, more than the limit of \(limit)")
         }
-        let value = try JSONParser.parse(bytes, maxDepth: options.limits.maxDepth)
+        let value = try JSONParser.parse(
+            bytes, maxDepth: options.limits.maxDepth, roundsLargeIntegers: options.largeIntegers == .round)
         guard case .object(let object) = value else {
             throw InvalidEvent(.notObject, "record is \(value.typeDescription), not a JSON object", offset: 0)
         }

@@ -62,8 +62,15 @@ final class ConsumerEngine: @unchecked Sendable {
         }
     }
 
+    /// A manual assignment replaces the old one and its positions: records and partition-end
+    /// events already handed out of librdkafka for it are stale (an old end would end the next
+    /// read before it read anything).
     func setAssigned(_ partitions: [TopicPartition]) {
-        client.thread.submit(ClientThread.Job(body: { [self] in assigned = Set(partitions) }))
+        client.thread.submit(
+            ClientThread.Job(body: { [self] in
+                assigned = Set(partitions)
+                keepPending { _ in false }
+            }))
     }
 
     /// Forgets records of these partitions already handed out of librdkafka but not yet returned.

@@ -66,7 +66,8 @@ public final class KafkaConsumer: Sendable {
         try KafkaError.check(rd_kafka_subscribe(client.handle, list), context: "subscribe to \(topics)")
     }
 
-    /// Reads exactly these partitions from these offsets, outside any group balancing.
+    /// Reads exactly these partitions from these offsets, outside any group balancing. Replaces
+    /// the previous assignment; records and partition ends buffered for it are dropped.
     public func assign(_ partitions: [TopicPartitionOffset]) throws(KafkaError) {
         try client.checkFatal()
         let list = PartitionList.make(partitions)
@@ -198,9 +199,11 @@ public final class KafkaConsumer: Sendable {
     }
 
     /// The low and high watermarks librdkafka cached from its last fetch response for this
-    /// partition, without asking the broker (``KafkaOffset/invalid`` until the first fetch). Under
-    /// `read_committed` the high one is the last stable offset. Unlike ListOffsets (wrong on some
-    /// brokers, `brokers.md`), fetch responses are what the broker really serves.
+    /// partition, without asking the broker (``KafkaOffset/invalid`` until the first fetch). The
+    /// high one is the high watermark even under `read_committed` (librdkafka 2.0.2), so a reader
+    /// may never reach it while a transaction is open; the partition-EOF event marks the last
+    /// stable offset. Unlike ListOffsets (wrong on some brokers, `brokers.md`), fetch responses
+    /// are what the broker really serves.
     public func cachedWatermarks(for partition: TopicPartition) -> (low: KafkaOffset, high: KafkaOffset) {
         var low: Int64 = -1001
         var high: Int64 = -1001

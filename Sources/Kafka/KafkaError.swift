@@ -63,7 +63,7 @@ public struct KafkaError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let messageSizeTooLarge = Code(RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
         public static let recordListTooLarge = Code(RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE)
         public static let invalidRecord = Code(RD_KAFKA_RESP_ERR_INVALID_RECORD)
-        public static let corruptMessage = Code(RD_KAFKA_RESP_ERR_INVALID_MSG)
+        public static let conflict = Code(RD_KAFKA_RESP_ERR__CONFLICT)
     }
 
     /// The error code.
@@ -114,7 +114,7 @@ public struct KafkaError: Error, Hashable, Sendable, CustomStringConvertible {
     ]
     private static let fatalCodes: Set<Code> = [.fatal, .fenced, .producerFenced]
     private static let recordRejectionCodes: Set<Code> = [
-        .messageSizeTooLarge, .recordListTooLarge, .invalidRecord, .corruptMessage,
+        .messageSizeTooLarge, .recordListTooLarge, .invalidRecord,
     ]
 }
 

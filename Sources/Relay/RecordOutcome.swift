@@ -11,6 +11,12 @@ public enum RecordOutcome: Sendable {
     case deadLetter(InvalidEvent)
     /// A null value on the input: ignored and counted.
     case tombstone
+
+    /// Whether the record goes to the dead-letter topic.
+    public var isDeadLetter: Bool {
+        if case .deadLetter = self { return true }
+        return false
+    }
 }
 
 /// What to do when a record's Kafka key differs from its job_id.

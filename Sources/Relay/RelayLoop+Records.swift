@@ -35,15 +35,7 @@ extension RelayLoop {
         transaction.consumed(message)
         // Decoded once: the restore check, the replay count and the judgement share it.
         let decoded = classifier.decode(message)
-        if case .status(let status) = decoded {
-            try await ensureCurrent(jobID: status.jobID)
-            if let last = table.lastSource(of: status.jobID), let topic = inputTopicIndex[message.topic],
-                last.covers(topicIndex: topic, partition: message.partition, offset: message.offset.rawValue)
-            {
-                countReplay(decoded, &transaction.counters)
-                return
-            }
-        }
+        if case .status(let status) = decoded { try await ensureCurrent(jobID: status.jobID) }
         if handled.contains(message.topicPartition, message.offset) {
             countReplay(decoded, &transaction.counters)
             return
@@ -52,7 +44,19 @@ extension RelayLoop {
             try await deadLetterRefused(message, decoded, refusal, &transaction)
             return
         }
-        let (outcome, keyMismatched) = classifier.judge(decoded, key: message.key, table: table)
+        var (outcome, keyMismatched) = classifier.judge(decoded, key: message.key, table: table)
+        if case .publish(let jobID, let bytes, _) = outcome,
+            let refusal = outputRefusal(of: message, jobID: jobID, bytes: bytes)
+        {
+            outcome = .deadLetter(refusal)
+        }
+        // A job's later record in the output proves this one was published or dropped; it proves
+        // nothing about a dead letter (the DLQ is delivered on its own), so those need their own
+        // coordinates, checked above.
+        if case .status(let status) = decoded, !outcome.isDeadLetter, isCovered(message, jobID: status.jobID) {
+            countReplay(decoded, &transaction.counters)
+            return
+        }
         if keyMismatched { transaction.counters.keyMismatches += 1 }
         switch outcome {
         case .publish(let jobID, let bytes, let state):
@@ -65,6 +69,31 @@ extension RelayLoop {
             transaction.counters.tombstones += 1
         }
     }
+
+    /// Whether the job's last published record came from this partition at or after `message`.
+    private func isCovered(_ message: KafkaMessage, jobID: String) -> Bool {
+        guard let last = table.lastSource(of: jobID), let topic = inputTopicIndex[message.topic] else { return false }
+        return last.covers(topicIndex: topic, partition: message.partition, offset: message.offset.rawValue)
+    }
+
+    /// Why librdkafka would refuse the output record, decided up front and the same way every
+    /// time, so that a replay reaches the same outcome (a dead letter, not a publish) as the
+    /// first run did. The bound counts key, value and headers plus librdkafka's largest
+    /// per-record wire overhead, against the producer's `message.max.bytes`.
+    private func outputRefusal(of message: KafkaMessage, jobID: String, bytes: [UInt8]) -> InvalidEvent? {
+        let headers = DeadLetter.sourceHeaders(of: message).reduce(0) {
+            $0 + $1.name.utf8.count + ($1.value?.count ?? 0) + 10
+        }
+        let size = jobID.utf8.count + bytes.count + headers + Self.recordWireOverhead
+        guard size > maxMessageBytes else { return nil }
+        return InvalidEvent(
+            .outputRejected,
+            "the canonical record is \(bytes.count) bytes; with key and headers it exceeds message.max.bytes "
+                + "(\(maxMessageBytes))")
+    }
+
+    /// More than librdkafka's record and batch header overhead (61 + 21 bytes in v2 batches).
+    static let recordWireOverhead = 128
 
     private func publish(
         _ message: KafkaMessage, jobID: String, bytes: [UInt8], state: PublishedState,

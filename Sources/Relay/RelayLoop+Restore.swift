@@ -83,14 +83,21 @@ extension RelayLoop {
     }
 
     /// Sets the handled-record floors from the group's committed offsets; returns whether
-    /// the output must be read again from its start (committed offsets went backwards).
+    /// the output must be read again from its start (committed offsets of a partition being
+    /// assigned went backwards). Floors of the other input partitions only rise, which forgets
+    /// coordinates other instances' commits made useless.
     private func adjustHandledFloors(
         for partitions: [TopicPartition], deadline: ContinuousClock.Instant
     ) async throws(RelayError) -> Bool {
+        let assigning = Set(partitions)
+        let everyPartition = topology.inputPartitions.flatMap { topic, count in
+            (0..<count).map { TopicPartition(topic, $0) }
+        }
+        let asked = Array(assigning.union(everyPartition)).sorted()
         var committed: [TopicPartitionOffset] = []
         while true {
             do {
-                committed = try await consumer.committed(partitions, timeout: configuration.operationTimeout)
+                committed = try await consumer.committed(asked, timeout: configuration.operationTimeout)
                 break
             } catch {
                 guard error.isRetriable, ContinuousClock.now < deadline else {
@@ -103,6 +110,10 @@ extension RelayLoop {
         for offset in committed {
             // No committed offset: the group starts at the beginning.
             let replayFrom = max(0, offset.offset.rawValue)
+            guard assigning.contains(offset.topicPartition) else {
+                handled.raiseFloor(offset.topicPartition, to: replayFrom)
+                continue
+            }
             if replayFrom < handled.floor(of: offset.topicPartition) {
                 handled.lowerFloor(offset.topicPartition, to: replayFrom)
                 fromStart = true
@@ -162,10 +173,7 @@ extension RelayLoop {
     /// What an output record says was published. Decoded without today's limits (it may have
     /// been written under others); bytes that do not decode at all still dedup by fingerprint.
     static func restoredState(_ value: [UInt8]) -> PublishedState {
-        let options = DecodingOptions(
-            limits: DecodingLimits(maxRecordBytes: .max, maxDepth: 512, maxJobIDBytes: .max),
-            unknownStatus: .pass)
-        guard let status = try? JobStatus.decode(value, options: options) else {
+        guard let status = try? JobStatus.decode(value, options: .restore) else {
             return PublishedState(fingerprint: Fingerprint(of: value), rank: nil, isTerminal: false)
         }
         return PublishedState(status: status.status, canonicalBytes: value)

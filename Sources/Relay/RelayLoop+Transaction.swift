@@ -68,10 +68,23 @@ extension RelayLoop {
         return .none
     }
 
-    /// Delivery reports of refused records name their source records through their tags.
+    /// Delivery reports of refused records name their source records through their tags. The
+    /// broker refuses whole produce batches, so only a refusal of one record alone is that
+    /// record's fault; several at once point at the topic's `max.message.bytes` (the aborts then
+    /// repeat until the relay stops with that message).
     private func noteRefusedRecords(of transaction: OpenTransaction) {
         let report = producer.takeDeliveryReport()
-        for (tag, error) in report.failedTags where error.isRecordRejection {
+        let rejections = report.failedTags.filter { $0.value.isRecordRejection }
+        guard rejections.count <= 1 else {
+            let first = rejections.first.map { "\($0.value)" } ?? ""
+            logger.error(
+                """
+                the broker refused \(rejections.count) records at once: is a produce batch larger than the topic's \
+                max.message.bytes? Raise it, or lower kafka.batch.size / kafka.message.max.bytes
+                """, metadata: ["error": "\(first)"])
+            return
+        }
+        for (tag, error) in rejections {
             guard let (source, isDeadLetter) = transaction.source(ofTag: tag) else { continue }
             let coordinate = SourceCoordinate(source)
             let alreadyRefused = refused[coordinate] != nil

@@ -31,6 +31,8 @@ final class RelayLoop {
     var committedCounters = RelayCounters()
     /// Each input topic's index in `input.topics` (how the table records a source compactly).
     let inputTopicIndex: [String: Int16]
+    /// The producer's `message.max.bytes` (librdkafka's default when unset).
+    let maxMessageBytes: Int
 
     var isExactlyOnce: Bool { configuration.delivery == .exactlyOnce }
 
@@ -42,6 +44,7 @@ final class RelayLoop {
         self.inputTopicIndex = Dictionary(
             configuration.inputTopics.enumerated().map { ($1, Int16(clamping: $0)) },
             uniquingKeysWith: { first, _ in first })
+        self.maxMessageBytes = configuration.kafka["message.max.bytes"].flatMap { Int($0) } ?? 1_000_000
         self.classifier = RecordClassifier(
             decoding: configuration.decoding, ordering: configuration.ordering, keyMismatch: configuration.keyMismatch)
         self.machine = RelayStateMachine(

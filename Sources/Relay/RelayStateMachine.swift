@@ -229,7 +229,7 @@ struct RelayStateMachine {
         }
         state = .committing(
             Commit(transaction: transaction, reason: reason, step: .sendOffsets, deadline: deadline))
-        return .sendOffsets(transaction.commitOffsets, timeout: remaining(until: deadline, now: now))
+        return .sendOffsets(transaction.commitOffsets, timeout: attemptTimeout(until: deadline, now: now))
     }
 
     /// `send_offsets_to_transaction` succeeded.
@@ -239,30 +239,36 @@ struct RelayStateMachine {
         }
         commit.step = .commitTransaction
         state = .committing(commit)
-        return .commitTransaction(timeout: remaining(until: commit.deadline, now: now))
+        return .commitTransaction(timeout: attemptTimeout(until: commit.deadline, now: now))
     }
 
-    /// A step of the commit failed: retry the same call while retriable and in time, abort when
-    /// librdkafka asks for it (or time is up), stop on fatal errors.
+    /// A step of the commit failed. librdkafka's rules: an abortable error aborts; a retriable one
+    /// (a timeout) leaves the call in progress, to be *resumed* with the same call (any other
+    /// transactional call answers `_CONFLICT`), so it is resumed until the deadline and, past it,
+    /// the relay stops: the restart's `init_transactions` aborts what was left open. Fatal errors
+    /// and anything else stop the relay too.
     mutating func commitStepFailed(_ error: KafkaError, now: ContinuousClock.Instant) -> Action {
         guard case .committing(let commit) = state else { preconditionFailure("commit failed while \(state)") }
         if error.isFatal { return fail(.kafka(error, during: "commit (\(commit.step))")) }
         guard isExactlyOnce else { return fail(.undelivered(error)) }
-        if error.isRetriable && !error.requiresAbort && now < commit.deadline {
-            let timeout = remaining(until: commit.deadline, now: now)
-            switch commit.step {
-            case .sendOffsets: return .sendOffsets(commit.transaction.commitOffsets, timeout: timeout)
-            case .commitTransaction: return .commitTransaction(timeout: timeout)
-            case .deliver: preconditionFailure("deliver is at-least-once only")
-            }
+        if error.requiresAbort {
+            let then: AfterAbort =
+                switch commit.reason {
+                case .drain: .close
+                case .lost: .drop
+                case .interval, .full, .rebalance: .rewind
+                }
+            return startAbort(commit.transaction, then: then, cause: error, now: now, deadline: commit.deadline)
         }
-        let then: AfterAbort =
-            switch commit.reason {
-            case .drain: .close
-            case .lost: .drop
-            case .interval, .full, .rebalance: .rewind
-            }
-        return startAbort(commit.transaction, then: then, cause: error, now: now)
+        guard error.isRetriable, now < commit.deadline else {
+            return fail(.kafka(error, during: "commit (\(commit.step)), resumed until its deadline"))
+        }
+        let timeout = attemptTimeout(until: commit.deadline, now: now)
+        switch commit.step {
+        case .sendOffsets: return .sendOffsets(commit.transaction.commitOffsets, timeout: timeout)
+        case .commitTransaction: return .commitTransaction(timeout: timeout)
+        case .deliver: preconditionFailure("deliver is at-least-once only")
+        }
     }
 
     /// The transaction committed (or, at-least-once, every record was delivered): the relay
@@ -281,8 +287,11 @@ struct RelayStateMachine {
 
     // MARK: - Abort
 
+    /// - Parameter deadline: a drain's abort keeps the commit's deadline (the stop timeout does
+    ///   not grow); otherwise the abort gets its own.
     private mutating func startAbort(
-        _ transaction: OpenTransaction, then: AfterAbort, cause: KafkaError?, now: ContinuousClock.Instant
+        _ transaction: OpenTransaction, then: AfterAbort, cause: KafkaError?, now: ContinuousClock.Instant,
+        deadline commitDeadline: ContinuousClock.Instant? = nil
     ) -> Action {
         if cause != nil {
             consecutiveAborts += 1
@@ -290,16 +299,18 @@ struct RelayStateMachine {
                 return fail(.repeatedAborts(consecutiveAborts, last: cause))
             }
         }
-        let deadline = now + (then == .close ? drainTimeout : operationTimeout)
+        let deadline =
+            then == .close ? (commitDeadline ?? now + drainTimeout) : max(commitDeadline ?? now, now + operationTimeout)
         state = .aborting(Abort(transaction: transaction, then: then, deadline: deadline))
-        return .abortTransaction(timeout: remaining(until: deadline, now: now))
+        return .abortTransaction(timeout: attemptTimeout(until: deadline, now: now))
     }
 
-    /// `abort_transaction` failed: resume it while retriable and in time, else stop.
+    /// `abort_transaction` failed: resume it while it timed out and time is left, else stop
+    /// (`_CONFLICT` means another call is still in progress: no retry can mend that).
     mutating func abortFailed(_ error: KafkaError, now: ContinuousClock.Instant) -> Action {
         guard case .aborting(let abort) = state else { preconditionFailure("abort failed while \(state)") }
-        if !error.isFatal && error.isRetriable && now < abort.deadline {
-            return .abortTransaction(timeout: remaining(until: abort.deadline, now: now))
+        if !error.isFatal && error.isRetriable && error.code != .conflict && now < abort.deadline {
+            return .abortTransaction(timeout: attemptTimeout(until: abort.deadline, now: now))
         }
         return fail(.kafka(error, during: "abort transaction"))
     }
@@ -314,5 +325,11 @@ struct RelayStateMachine {
 
     private func remaining(until deadline: ContinuousClock.Instant, now: ContinuousClock.Instant) -> Duration {
         max(.milliseconds(100), deadline - now)
+    }
+
+    /// One call's share of the time left: half of it, so a call that times out can be resumed
+    /// at least once before the deadline.
+    private func attemptTimeout(until deadline: ContinuousClock.Instant, now: ContinuousClock.Instant) -> Duration {
+        max(.milliseconds(500), (deadline - now) / 2)
     }
 }

@@ -77,3 +77,20 @@ struct JobStatusTests {
         #expect(a != ["x": 1])
     }
 }
+
+/// Found by the fuzzer: canonical output must read back. RFC 8785 writes the double 1e20 as the
+/// integer literal 100000000000000000000, which input rules reject (beyond 2^53 - 1).
+@Suite("Reading canonical output back")
+struct CanonicalReadBackTests {
+    @Test func largeDoublesComeBackUnderTheRestoreOptions() throws {
+        let input = Array(#"{"job_id":"j","status":"DONE","status_msg":"x","n":[1e20,-1e300,0.5]}"#.utf8)
+        let canonical = try JobStatus.decode(input).canonicalBytes()
+        #expect(String(decoding: canonical, as: UTF8.self).contains("100000000000000000000"))
+        #expect(throws: InvalidEvent.self, "as input, the integer literal is beyond I-JSON's range") {
+            try JobStatus.decode(canonical)
+        }
+        let restored = try JobStatus.decode(canonical, options: .restore)
+        #expect(restored.canonicalBytes() == canonical)
+        #expect(restored == (try JobStatus.decode(input)))
+    }
+}

@@ -203,6 +203,40 @@ struct RelayEndToEndTests {
         #expect(running.counters.isBalanced)
     }
 
+    /// Review of issue 10: a valid event that was dead-lettered (here its key is not its job_id and
+    /// `key-mismatch: reject`) leaves no output. If its dead letter is lost while a later record of
+    /// the same job reached the output, that later record must not count as proof for it. The
+    /// first instance's dead letters go to a topic nobody reads (as if lost), its output arrives,
+    /// and it stops before committing offsets.
+    @Test func aLostDeadLetterIsWrittenOnReplayEvenBehindALaterOutput() async throws {
+        let harness = try await RelayHarness.start(partitions: 1, deadLetterPartitions: 1)
+        defer { withExtendedLifetime(harness) {} }
+        let value = Array(#"{"job_id":"J","status":"RUNNING","status_msg":"m"}"#.utf8)
+        try await harness.produce(raw: [("not-J", value), ("J", value)])
+        let ends = try await harness.inputEnds()
+        var configuration = harness.relayConfiguration(delivery: .atLeastOnce)
+        configuration.keyMismatch = .reject
+
+        var losing = configuration
+        losing.transactionInterval = .seconds(3600)  // no commit of offsets in this test's time
+        losing.deadLetterTopic = harness.deadLetters + "-lost"
+        if let mock = harness.mock { try mock.createTopic(losing.deadLetterTopic, partitions: 1) }
+        let first = RunningRelay(losing, logger: harness.logger)
+        try await RelayHarness.waitUntilAsync("the output arrived") {
+            (try? await harness.readAll(harness.output).count) == 1
+        }
+        try await first.abandon()
+
+        let second = RunningRelay(configuration, logger: harness.logger)
+        try await RelayHarness.waitUntilCommitted([second], ends: ends)
+        try await second.stop()
+
+        #expect(try await harness.readAll(harness.output).count == 1, "J published once")
+        let letters = try await harness.readAll(harness.deadLetters)
+        #expect(letters.count == 1, "the dead letter is written on the replay")
+        #expect(letters.first?.header(DeadLetter.Header.reason)?.stringValue == "key_mismatch")
+    }
+
     @Test(.enabled(if: !RelayHarness.isExternal, "fault injection needs the in-process mock cluster"))
     func injectedFaultsKeepEveryTransitionInOrder() async throws {
         let harness = try await RelayHarness.start()

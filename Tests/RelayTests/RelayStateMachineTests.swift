@@ -142,13 +142,29 @@ struct RelayStateMachineTests {
         #expect(machine.committed().0.recordCount == 5)
     }
 
-    @Test func aRetriableErrorPastTheDeadlineAborts() {
+    /// The review's case: the call times out *at* the deadline. Aborting then would only meet
+    /// `_CONFLICT` (the commit is still in progress); the relay stops, and the restart's
+    /// init_transactions aborts the open transaction.
+    @Test func aCommitStillTimingOutAtTheDeadlineStopsTheRelayInsteadOfAborting() {
+        var machine = machine()
+        process(&machine, Self.batch(0, 0...4), at: start)
+        guard case .sendOffsets(_, let timeout) = machine.tick(now: start + .seconds(1)) else {
+            Issue.record("expected sendOffsets")
+            return
+        }
+        #expect(timeout < Self.timeout, "one attempt leaves time for another")
+        _ = machine.offsetsSent(now: start + .seconds(1))
+        let timedOut = KafkaError(code: .timedOut, message: "commit timed out", isRetriable: true)
+        #expect(machine.commitStepFailed(timedOut, now: start + .seconds(11)).name == "fail")
+    }
+
+    @Test func sendOffsetsTimingOutIsResumedThenStops() {
         var machine = machine()
         process(&machine, Self.batch(0, 0...4), at: start)
         _ = machine.tick(now: start + .seconds(1))
         let timedOut = KafkaError(code: .timedOut, message: "timed out", isRetriable: true)
         #expect(machine.commitStepFailed(timedOut, now: start + .seconds(2)).name == "sendOffsets")
-        #expect(machine.commitStepFailed(timedOut, now: start + .seconds(12)).name == "abortTransaction")
+        #expect(machine.commitStepFailed(timedOut, now: start + .seconds(12)).name == "fail")
     }
 
     @Test func abortableAndFatalCommitErrors() {
@@ -172,6 +188,12 @@ struct RelayStateMachineTests {
         let timedOut = KafkaError(code: .timedOut, message: "x", isRetriable: true)
         #expect(machine.abortFailed(timedOut, now: start + .seconds(1)).name == "abortTransaction")
         #expect(machine.abortFailed(timedOut, now: start + .seconds(11)).name == "fail")
+
+        var conflicted = self.machine()
+        process(&conflicted, Self.batch(0, 0...4), at: start)
+        _ = conflicted.rebalanceReceived(.lost, now: start)
+        let conflict = KafkaError(code: .conflict, message: "another call in progress", isRetriable: true)
+        #expect(conflicted.abortFailed(conflict, now: start).name == "fail", "no busy retry on _CONFLICT")
     }
 
     @Test func abortsInARowWithoutACommitStopTheRelay() {
@@ -205,8 +227,16 @@ struct RelayStateMachineTests {
         process(&machine, Self.batch(0, 0...4), at: start)
         _ = machine.shutdownRequested(now: start)
         let abortable = KafkaError(code: .timedOut, message: "x", requiresAbort: true)
-        #expect(machine.commitStepFailed(abortable, now: start).name == "abortTransaction")
-        #expect(machine.aborted().1 == .close)
+        #expect(machine.commitStepFailed(abortable, now: start + .seconds(4)).name == "abortTransaction")
+        let timedOut = KafkaError(code: .timedOut, message: "x", isRetriable: true)
+        // The drain's deadline (5 s) holds for its abort too: the stop timeout does not grow.
+        #expect(machine.abortFailed(timedOut, now: start + .seconds(6)).name == "fail")
+
+        var again = self.machine()
+        process(&again, Self.batch(0, 0...4), at: start)
+        _ = again.shutdownRequested(now: start)
+        _ = again.commitStepFailed(abortable, now: start)
+        #expect(again.aborted().1 == .close)
     }
 
     @Test func deliveryTagsNeverRepeatAcrossTransactions() {

@@ -244,6 +244,24 @@ class Daemon:
         self.exits.append(code)
         return code
 
+    def ready(self):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/readyz", timeout=2) as response:
+                return response.status == 200
+        except OSError:
+            return False
+
+    def wait_ready(self, timeout):
+        """Until /readyz answers 200 (joined, restored, running); False after `timeout`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.ready():
+                return True
+            if not self.running:
+                return False
+            time.sleep(0.2)
+        return False
+
     def metrics(self):
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=2) as response:
@@ -521,11 +539,15 @@ def main():
         for action in plan(args, rng):
             if time.monotonic() > deadline:
                 break
-            time.sleep(rng.uniform(1.0, 4.0))
             if not first.running:
                 log(f"a exited with {first.process.returncode}; restarting")
                 first.exits.append(first.process.returncode)
                 first.start()
+            # A fault lands on a working instance: wait until it is ready (joined, restored),
+            # then a random moment into its work.
+            if not first.wait_ready(120):
+                log("a did not become ready within 120 s")
+            time.sleep(rng.uniform(0.5, 3.0))
             log(f"action: {action}")
             if action == "kill":
                 first.stop(signal.SIGKILL)

@@ -162,6 +162,17 @@ struct RelayHarness {
     }
 
     /// Waits (bounded) until `condition` holds.
+    /// Waits (bounded) until the asynchronous `condition` holds.
+    static func waitUntilAsync(
+        timeout: Duration = .seconds(90), _ what: String, _ condition: () async -> Bool
+    ) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while await !condition() {
+            if ContinuousClock.now > deadline { throw HarnessError("timed out waiting for \(what)") }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
     static func waitUntil(
         timeout: Duration = .seconds(90), _ what: String, _ condition: () -> Bool
     ) async throws {
