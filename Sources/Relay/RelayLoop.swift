@@ -128,8 +128,10 @@ final class RelayLoop {
         }
     }
 
+    /// Short enough to commit on time and to notice a stop request: a long `transaction.interval`
+    /// must not park the loop in one poll.
     private var pollTimeout: Duration {
-        machine.hasOpenTransaction ? configuration.transactionInterval / 2 : .milliseconds(500)
+        machine.hasOpenTransaction ? min(configuration.transactionInterval / 2, .milliseconds(500)) : .milliseconds(500)
     }
 
     /// Runs an action of the state machine and the ones that follow it; returns `true` once
