@@ -55,7 +55,9 @@ struct RelayEndToEndTests {
         try await checkDeadLetters(harness, stream)
 
         let status = running.relay.status.current
-        #expect(status.lastGroupGeneration >= 1, "offsets go with the group's current generation (KIP-447)")
+        // -1 and "" mean "not joined" (what a metadata taken before subscribe carries); brokers count
+        // generations from 0 (tansu) or 1 (Kafka).
+        #expect(status.lastGroupGeneration >= 0, "offsets go with the group's current generation (KIP-447)")
         #expect(!status.lastGroupMemberID.isEmpty, "and this member's id")
         let counters = running.counters
         #expect(counters.consumed == stream.events.count)
@@ -90,7 +92,7 @@ struct RelayEndToEndTests {
         try await first.abandon()  // no commit of the open transaction, as kill -9
 
         let second = RunningRelay(configuration, logger: harness.logger)
-        try await RelayHarness.waitUntilCommitted([first, second], ends: ends)
+        try await harness.waitUntilCommitted([first, second], ends: ends)
         try await second.stop()
 
         let expectedCount = stream.expected.values.map(\.count).reduce(0, +)
@@ -120,7 +122,7 @@ struct RelayEndToEndTests {
         try await RelayHarness.waitUntil("both relays got partitions") {
             first.relay.status.current.assignedPartitions > 0 && second.relay.status.current.assignedPartitions > 0
         }
-        try await RelayHarness.waitUntilCommitted([first, second], ends: try await harness.inputEnds())
+        try await harness.waitUntilCommitted([first, second], ends: try await harness.inputEnds())
         try await first.stop()
         try await second.stop()
 
@@ -150,13 +152,13 @@ struct RelayEndToEndTests {
             second.relay.status.current.assignedPartitions == 1 && first.relay.status.current.assignedPartitions == 1
         }
         try await harness.produce(raw: jobs.map { event($0, "DONE", "done") })
-        try await RelayHarness.waitUntilCommitted([first, second], ends: try await harness.inputEnds())
+        try await harness.waitUntilCommitted([first, second], ends: try await harness.inputEnds())
         try await second.stop()
         try await RelayHarness.waitUntil("the first relay owns both partitions again") {
             first.relay.status.current.assignedPartitions == 2 && first.relay.status.current.isReady
         }
         try await harness.produce(raw: jobs.map { event($0, "RUNNING", "late") })
-        try await RelayHarness.waitUntilCommitted([first], ends: try await harness.inputEnds())
+        try await harness.waitUntilCommitted([first], ends: try await harness.inputEnds())
         try await first.stop()
 
         let perJob = RelayHarness.perJob(try await harness.readAll(harness.output))
@@ -188,7 +190,7 @@ struct RelayEndToEndTests {
         // The input (9 kB) fits; its canonical form (38 kB) does not.
         let running = RunningRelay(
             harness.relayConfiguration(kafka: ["message.max.bytes": "20000"]), logger: harness.logger)
-        try await RelayHarness.waitUntilCommitted([running], ends: ends)
+        try await harness.waitUntilCommitted([running], ends: ends)
         try await running.stop()
 
         let output = try await harness.readAll(harness.output)
@@ -228,7 +230,7 @@ struct RelayEndToEndTests {
         try await first.abandon()
 
         let second = RunningRelay(configuration, logger: harness.logger)
-        try await RelayHarness.waitUntilCommitted([second], ends: ends)
+        try await harness.waitUntilCommitted([second], ends: ends)
         try await second.stop()
 
         #expect(try await harness.readAll(harness.output).count == 1, "J published once")

@@ -140,13 +140,19 @@ struct RelayHarness {
         return ends
     }
 
-    /// Waits until, for every input partition, one of `relays` committed its end: everything
-    /// consumed and committed, with no sleep and no guess.
-    static func waitUntilCommitted(
+    /// Waits until, for every input partition, one of `relays` committed its end, or the group's
+    /// committed offset on the broker is there (a partition finished by one instance and handed
+    /// to another that had nothing left to do). Everything consumed and committed, no guess.
+    func waitUntilCommitted(
         _ relays: [RunningRelay], ends: [TopicPartition: Int64], timeout: Duration = .seconds(120)
     ) async throws {
-        try await waitUntil(timeout: timeout, "every input partition committed to its end") {
-            let committed = relays.map { $0.relay.status.current.committedOffsets }
+        let reader = try KafkaConsumer(configuration: kafka(["group.id": group]), logger: logger)
+        defer { Task { await reader.close() } }
+        let partitions = Array(ends.keys).sorted()
+        try await Self.waitUntilAsync(timeout: timeout, "every input partition committed to its end") {
+            let stored = (try? await reader.committed(partitions, timeout: .seconds(5))) ?? []
+            let group = Dictionary(stored.map { ($0.topicPartition, $0.offset.rawValue) }, uniquingKeysWith: max)
+            let committed = relays.map { $0.relay.status.current.committedOffsets } + [group]
             return ends.allSatisfy { partition, end in committed.contains { ($0[partition] ?? -1) >= end } }
         }
     }
