@@ -18,6 +18,8 @@ let package = Package(
         .library(name: "JobStatus", targets: ["JobStatus"]),
         .library(name: "Kafka", targets: ["Kafka"]),
         .library(name: "Relay", targets: ["Relay"]),
+        // The Kafka test fixture, shared by the test targets and Benchmarks/.
+        .library(name: "TestSupport", targets: ["TestSupport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -85,6 +87,10 @@ let package = Package(
         // MARK: Tests
         .target(
             name: "TestSupport",
+            dependencies: [
+                "Kafka",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/TestSupport",
             swiftSettings: strictSettings
         ),
@@ -101,6 +107,7 @@ let package = Package(
             name: "KafkaTests",
             dependencies: [
                 "Kafka",
+                "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -119,7 +126,7 @@ let package = Package(
         .testTarget(
             name: "jobstatusdTests",
             dependencies: [
-                "jobstatusd", "JobStatus", "Kafka", "Relay",
+                "jobstatusd", "JobStatus", "Kafka", "Relay", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings

@@ -20,6 +20,7 @@ let package = Package(
             dependencies: [
                 "CRdKafkaBaseline",
                 .product(name: "Kafka", package: "jobstatusd"),
+                .product(name: "TestSupport", package: "jobstatusd"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/KafkaFixture"

@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import TestSupport
 import Testing
 
 /// Consumer groups over a real broker: resume from commits, rebalance between members.
@@ -14,10 +15,10 @@ struct KafkaConsumerGroupTests {
     }
 
     @Test func resumesFromCommittedOffsetsAfterCloseAndReopen() async throws {
-        let cluster = try TestCluster.start()
+        let cluster = try TestBroker.start()
         defer { withExtendedLifetime(cluster) {} }
-        let topic = TestCluster.uniqueName("resume")
-        let group = TestCluster.uniqueName("group")
+        let topic = TestBroker.uniqueName("resume")
+        let group = TestBroker.uniqueName("group")
         try await cluster.createTopic(topic, partitions: 2)
         try await cluster.produce(messages(topic: topic, partitions: 2, count: 40))
 
@@ -55,10 +56,10 @@ struct KafkaConsumerGroupTests {
 
     @Test(arguments: ["range", "cooperative-sticky"])
     func twoMembersTogetherSeeEveryRecordOnce(strategy: String) async throws {
-        let cluster = try TestCluster.start()
+        let cluster = try TestBroker.start()
         defer { withExtendedLifetime(cluster) {} }
-        let topic = TestCluster.uniqueName("rebalance")
-        let group = TestCluster.uniqueName("group")
+        let topic = TestBroker.uniqueName("rebalance")
+        let group = TestBroker.uniqueName("group")
         let total = 400
         try await cluster.createTopic(topic, partitions: 4)
         // Half the records now, half once the second member owns partitions: how long a

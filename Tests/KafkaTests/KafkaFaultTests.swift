@@ -1,15 +1,16 @@
 import Kafka
+import TestSupport
 import Testing
 
 /// Injected broker trouble: what is retriable recovers, and nothing is lost or duplicated.
 @Suite("Kafka under injected faults", .timeLimit(.minutes(2)))
 struct KafkaFaultTests {
-    @Test(.enabled(if: !TestCluster.isExternal, "fault injection needs the in-process mock cluster"))
+    @Test(.enabled(if: !TestBroker.isExternal, "fault injection needs the in-process mock cluster"))
     func idempotentProducerSurvivesRequestErrorsAndABrokerOutage() async throws {
-        let cluster = try TestCluster.start()
+        let cluster = try TestBroker.start()
         defer { withExtendedLifetime(cluster) {} }
         let mock = try #require(cluster.mock)
-        let topic = TestCluster.uniqueName("faults")
+        let topic = TestBroker.uniqueName("faults")
         try await cluster.createTopic(topic, partitions: 1)
         try mock.setPartitionLeader(topic: topic, partition: 0, broker: 1)
         let producer = try KafkaProducer(
@@ -35,23 +36,23 @@ struct KafkaFaultTests {
         #expect(report.isSuccess, "\(report.failures)")
         await producer.close()
 
-        let read = try await cluster.readAll([TopicPartition(topic, 0)], count: total + 10, idle: .seconds(3))
+        let read = try await cluster.readToEnd([TopicPartition(topic, 0)])
         let values = read.compactMap { $0.value.map { String(decoding: $0, as: UTF8.self) } }
         #expect(values == (0..<total).map(String.init), "every record once, in order")
     }
 
-    @Test(.enabled(if: !TestCluster.isExternal, "fault injection needs the in-process mock cluster"))
+    @Test(.enabled(if: !TestBroker.isExternal, "fault injection needs the in-process mock cluster"))
     func consumerRecoversWhenTheLeaderGoesDownAndComesBack() async throws {
-        let cluster = try TestCluster.start()
+        let cluster = try TestBroker.start()
         defer { withExtendedLifetime(cluster) {} }
         let mock = try #require(cluster.mock)
-        let topic = TestCluster.uniqueName("consumer-faults")
+        let topic = TestBroker.uniqueName("consumer-faults")
         try await cluster.createTopic(topic, partitions: 1)
         try mock.setPartitionLeader(topic: topic, partition: 0, broker: 2)
         // One record per batch, so that small fetches really take many requests.
         try await cluster.produce(
             (0..<300).map { KafkaOutgoingMessage(topic: topic, key: nil, value: [UInt8($0 % 256)]) },
-            extra: ["batch.num.messages": "1", "linger.ms": "0"])
+            ["batch.num.messages": "1", "linger.ms": "0"])
 
         let consumer = try KafkaConsumer(
             configuration: cluster.configuration([

@@ -1,13 +1,14 @@
 import Kafka
+import TestSupport
 import Testing
 
 /// Partition ends as fetch responses report them (`enable.partition.eof`): what a restore reads up to.
 @Suite("Kafka partition ends", .timeLimit(.minutes(2)))
 struct KafkaPartitionEndTests {
-    func reader(_ cluster: TestCluster) throws -> KafkaConsumer {
+    func reader(_ cluster: TestBroker) throws -> KafkaConsumer {
         try KafkaConsumer(
             configuration: cluster.configuration([
-                "group.id": TestCluster.uniqueName("end"), "enable.partition.eof": "true",
+                "group.id": TestBroker.uniqueName("end"), "enable.partition.eof": "true",
                 "isolation.level": "read_committed",
             ]),
             logger: cluster.logger)
@@ -27,9 +28,9 @@ struct KafkaPartitionEndTests {
     }
 
     @Test func anEmptyPartitionEndsAtZeroAndAFullOneAtItsEnd() async throws {
-        let cluster = try TestCluster.start()
+        let cluster = try TestBroker.start()
         defer { withExtendedLifetime(cluster) {} }
-        let topic = TestCluster.uniqueName("ends")
+        let topic = TestBroker.uniqueName("ends")
         try await cluster.createTopic(topic, partitions: 1)
         let consumer = try reader(cluster)
         try consumer.assign([TopicPartitionOffset(TopicPartition(topic, 0), .beginning)])
@@ -44,9 +45,9 @@ struct KafkaPartitionEndTests {
     /// Issue 10 review: an end event buffered from one read must not end the next read, after
     /// a new assignment, before it read what was written meanwhile.
     @Test func anEndFromAnEarlierAssignmentDoesNotEndTheNextRead() async throws {
-        let cluster = try TestCluster.start()
+        let cluster = try TestBroker.start()
         defer { withExtendedLifetime(cluster) {} }
-        let topic = TestCluster.uniqueName("stale-end")
+        let topic = TestBroker.uniqueName("stale-end")
         try await cluster.createTopic(topic, partitions: 1)
         try await cluster.produce(
             (0..<40).map { _ in KafkaOutgoingMessage(topic: topic, partition: 0, key: nil, value: [1]) })

@@ -1,13 +1,14 @@
 import Kafka
+import TestSupport
 import Testing
 
 /// Produce and consume over the Kafka protocol: keys, null values, headers.
 @Suite("Kafka round trip", .timeLimit(.minutes(2)))
 struct KafkaRoundTripTests {
     @Test func keysNullValuesAndHeadersSurvive() async throws {
-        let cluster = try TestCluster.start()
+        let cluster = try TestBroker.start()
         defer { withExtendedLifetime(cluster) {} }
-        let topic = TestCluster.uniqueName("roundtrip")
+        let topic = TestBroker.uniqueName("roundtrip")
         try await cluster.createTopic(topic, partitions: 1)
         let sent: [KafkaOutgoingMessage] = (0..<200).map { index in
             KafkaOutgoingMessage(
@@ -18,7 +19,7 @@ struct KafkaRoundTripTests {
                     ? [KafkaHeader(name: "h1", string: "v\(index)"), KafkaHeader(name: "empty", value: nil)] : [])
         }
         try await cluster.produce(sent)
-        let received = try await cluster.readAll([TopicPartition(topic, 0)], count: sent.count)
+        let received = try await cluster.readToEnd([TopicPartition(topic, 0)])
         #expect(received.count == sent.count)
         for (index, (message, original)) in zip(received, sent).enumerated() {
             #expect(message.offset == KafkaOffset(rawValue: Int64(index)))
@@ -31,9 +32,9 @@ struct KafkaRoundTripTests {
     }
 
     @Test func pollTimesOutWithAnEmptyBatch() async throws {
-        let cluster = try TestCluster.start()
+        let cluster = try TestBroker.start()
         defer { withExtendedLifetime(cluster) {} }
-        let topic = TestCluster.uniqueName("empty")
+        let topic = TestBroker.uniqueName("empty")
         try await cluster.createTopic(topic, partitions: 1)
         let consumer = try KafkaConsumer(
             configuration: cluster.configuration(["group.id": "g-empty"]), logger: cluster.logger)
@@ -48,9 +49,9 @@ struct KafkaRoundTripTests {
 
     /// A poll that ignored cancellation would wait its full hour and hit the time limit.
     @Test(.timeLimit(.minutes(1))) func cancellationEndsAPollAtOnce() async throws {
-        let cluster = try TestCluster.start()
+        let cluster = try TestBroker.start()
         defer { withExtendedLifetime(cluster) {} }
-        let topic = TestCluster.uniqueName("cancel")
+        let topic = TestBroker.uniqueName("cancel")
         try await cluster.createTopic(topic, partitions: 1)
         let consumer = try KafkaConsumer(
             configuration: cluster.configuration(["group.id": "g-cancel"]), logger: cluster.logger)
@@ -67,7 +68,7 @@ struct KafkaRoundTripTests {
     }
 
     @Test func rejectedPropertyNamesKeyValueAndReason() throws {
-        let cluster = try TestCluster.start()
+        let cluster = try TestBroker.start()
         defer { withExtendedLifetime(cluster) {} }
         #expect {
             _ = try KafkaProducer(configuration: cluster.configuration(["linger.ms": "soon"]), logger: cluster.logger)
@@ -90,14 +91,14 @@ struct KafkaRoundTripTests {
     }
 
     @Test func watermarksAndMetadata() async throws {
-        let cluster = try TestCluster.start()
+        let cluster = try TestBroker.start()
         defer { withExtendedLifetime(cluster) {} }
-        let topic = TestCluster.uniqueName("meta")
+        let topic = TestBroker.uniqueName("meta")
         try await cluster.createTopic(topic, partitions: 3)
         // One record per batch: tansu answers "latest" with the last batch's base offset + 1 (brokers.md).
         try await cluster.produce(
             (0..<10).map { KafkaOutgoingMessage(topic: topic, partition: 1, key: nil, value: [UInt8($0)]) },
-            extra: ["batch.num.messages": "1", "linger.ms": "0"])
+            ["batch.num.messages": "1", "linger.ms": "0"])
         let consumer = try KafkaConsumer(
             configuration: cluster.configuration(["group.id": "g-meta"]), logger: cluster.logger)
         let marks = try await consumer.watermarks(for: TopicPartition(topic, 1), timeout: .seconds(10))

@@ -1,4 +1,5 @@
 import Kafka
+import TestSupport
 import Testing
 
 /// The transactional API and its error classes.
@@ -10,19 +11,19 @@ import Testing
 /// *aborted* records) is not asserted anywhere.
 @Suite("Kafka transactions", .timeLimit(.minutes(2)))
 struct KafkaTransactionTests {
-    func transactionalProducer(_ cluster: TestCluster, id: String) throws -> KafkaProducer {
+    func transactionalProducer(_ cluster: TestBroker, id: String) throws -> KafkaProducer {
         try KafkaProducer(
             configuration: cluster.configuration(["transactional.id": id, "transaction.timeout.ms": "10000"]),
             logger: cluster.logger)
     }
 
     @Test func commitPublishesRecordsAndAbortIsClean() async throws {
-        let cluster = try TestCluster.start()
+        let cluster = try TestBroker.start()
         defer { withExtendedLifetime(cluster) {} }
-        let topic = TestCluster.uniqueName("txn")
-        let group = TestCluster.uniqueName("txn-group")
+        let topic = TestBroker.uniqueName("txn")
+        let group = TestBroker.uniqueName("txn-group")
         try await cluster.createTopic(topic, partitions: 1)
-        let producer = try transactionalProducer(cluster, id: TestCluster.uniqueName("txn-id"))
+        let producer = try transactionalProducer(cluster, id: TestBroker.uniqueName("txn-id"))
         #expect(producer.isTransactional)
         try await producer.initTransactions(timeout: .seconds(30))
 
@@ -48,8 +49,7 @@ struct KafkaTransactionTests {
         try await producer.send(KafkaOutgoingMessage(topic: topic, key: nil, value: [100]))
         try await producer.commitTransaction(timeout: .seconds(30))
 
-        let read = try await cluster.readAll(
-            [TopicPartition(topic, 0)], count: 12, idle: .seconds(3), extra: ["isolation.level": "read_committed"])
+        let read = try await cluster.readToEnd([TopicPartition(topic, 0)])
         let values = read.map { $0.value?.first ?? 255 }
         #expect(Array(values.prefix(10)) == (0..<10).map(UInt8.init))
         #expect(values.last == 100)
@@ -58,9 +58,9 @@ struct KafkaTransactionTests {
     }
 
     @Test func callsOutOfOrderAreStateErrorsNotFatal() async throws {
-        let cluster = try TestCluster.start()
+        let cluster = try TestBroker.start()
         defer { withExtendedLifetime(cluster) {} }
-        let producer = try transactionalProducer(cluster, id: TestCluster.uniqueName("txn-state"))
+        let producer = try transactionalProducer(cluster, id: TestBroker.uniqueName("txn-state"))
         // begin before init: a usage error, neither fatal nor abortable.
         let early = try #require(throws: KafkaError.self) { try producer.beginTransaction() }
         #expect(!early.isFatal)
@@ -75,14 +75,14 @@ struct KafkaTransactionTests {
         await producer.close()
     }
 
-    @Test(.enabled(if: !TestCluster.isExternal, "fault injection needs the in-process mock cluster"))
+    @Test(.enabled(if: !TestBroker.isExternal, "fault injection needs the in-process mock cluster"))
     func anAbortableRequestErrorRequiresAbortThenTheNextTransactionIsClean() async throws {
-        let cluster = try TestCluster.start()
+        let cluster = try TestBroker.start()
         defer { withExtendedLifetime(cluster) {} }
         let mock = try #require(cluster.mock)
-        let topic = TestCluster.uniqueName("txn-abort")
+        let topic = TestBroker.uniqueName("txn-abort")
         try await cluster.createTopic(topic, partitions: 1)
-        let producer = try transactionalProducer(cluster, id: TestCluster.uniqueName("txn-abortable"))
+        let producer = try transactionalProducer(cluster, id: TestBroker.uniqueName("txn-abortable"))
         try await producer.initTransactions(timeout: .seconds(30))
 
         // As librdkafka's own test 0105 does: an authorization error when adding the partition
@@ -105,14 +105,14 @@ struct KafkaTransactionTests {
         await producer.close()
     }
 
-    @Test(.enabled(if: !TestCluster.isExternal, "fault injection needs the in-process mock cluster"))
+    @Test(.enabled(if: !TestBroker.isExternal, "fault injection needs the in-process mock cluster"))
     func aRetriableCoordinatorErrorIsRetriedByLibrdkafka() async throws {
-        let cluster = try TestCluster.start()
+        let cluster = try TestBroker.start()
         defer { withExtendedLifetime(cluster) {} }
         let mock = try #require(cluster.mock)
-        let topic = TestCluster.uniqueName("txn-retry")
+        let topic = TestBroker.uniqueName("txn-retry")
         try await cluster.createTopic(topic, partitions: 1)
-        let id = TestCluster.uniqueName("txn-retriable")
+        let id = TestBroker.uniqueName("txn-retriable")
         let producer = try transactionalProducer(cluster, id: id)
         try await producer.initTransactions(timeout: .seconds(30))
         mock.pushRequestErrors(.endTransaction, [.notCoordinator, .coordinatorNotAvailable])

@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import TestSupport
 import Testing
 
 /// What only the independent broker (tansu, behind the proxy of
@@ -11,29 +12,15 @@ import Testing
 /// hides an open transaction but shows aborted records once aborted; the mock
 /// cluster hides neither.
 @Suite(
-    "Kafka against tansu", .enabled(if: TansuBroker.bootstrap != nil, "TANSU_BOOTSTRAP is not set"),
+    "Kafka against tansu", .enabled(if: TestBroker.tansuBootstrap != nil, "TANSU_BOOTSTRAP is not set"),
     .timeLimit(.minutes(2)), .serialized)
 struct TansuBrokerTests {
-    let logger = TestLogging.logger("tansu-test")
-
-    func configuration(_ extra: [String: String] = [:]) -> KafkaConfiguration {
-        var configuration = KafkaConfiguration(extra)
-        configuration.bootstrapServers = TansuBroker.bootstrap
-        return configuration
-    }
-
-    func createTopic(_ name: String, partitions: Int32 = 1, configs: [String: String] = [:]) async throws {
-        let admin = try KafkaAdmin(configuration: configuration(), logger: logger)
-        try await admin.createTopic(
-            KafkaTopicSpecification(name: name, partitions: partitions, replicationFactor: 1, configs: configs),
-            timeout: .seconds(10))
-        await admin.close()
-    }
+    let broker = TestBroker.external(TestBroker.tansuBootstrap ?? "", label: "tansu-test")
 
     @Test func createsACompactedTopicAndReadsItsCleanupPolicyBack() async throws {
-        let topic = TestCluster.uniqueName("compacted")
-        try await createTopic(topic, partitions: 3, configs: ["cleanup.policy": "compact"])
-        let admin = try KafkaAdmin(configuration: configuration(), logger: logger)
+        let topic = TestBroker.uniqueName("compacted")
+        try await broker.createTopic(topic, partitions: 3, configs: ["cleanup.policy": "compact"])
+        let admin = try KafkaAdmin(configuration: broker.configuration(), logger: broker.logger)
         let configs = try await admin.describeTopicConfiguration(topic, timeout: .seconds(10))
         #expect(configs["cleanup.policy"] == "compact")
         let metadata = try await admin.metadata(timeout: .seconds(10))
@@ -47,14 +34,16 @@ struct TansuBrokerTests {
     }
 
     @Test func offsetsSentInATransactionAreStoredOnCommitNotOnAbort() async throws {
-        let topic = TestCluster.uniqueName("txn-offsets")
-        let group = TestCluster.uniqueName("txn-offsets-group")
-        try await createTopic(topic)
+        let topic = TestBroker.uniqueName("txn-offsets")
+        let group = TestBroker.uniqueName("txn-offsets-group")
+        try await broker.createTopic(topic, partitions: 1)
         let partition = TopicPartition(topic, 0)
         let consumer = try KafkaConsumer(
-            configuration: configuration(["group.id": group, "enable.auto.commit": "false"]), logger: logger)
+            configuration: broker.configuration(["group.id": group, "enable.auto.commit": "false"]),
+            logger: broker.logger)
         let producer = try KafkaProducer(
-            configuration: configuration(["transactional.id": TestCluster.uniqueName("txn")]), logger: logger)
+            configuration: broker.configuration(["transactional.id": TestBroker.uniqueName("txn")]),
+            logger: broker.logger)
         try await producer.initTransactions(timeout: .seconds(30))
         let metadata = try consumer.groupMetadata()
 
@@ -78,11 +67,12 @@ struct TansuBrokerTests {
     }
 
     @Test func readCommittedDoesNotSeeAnOpenTransaction() async throws {
-        let topic = TestCluster.uniqueName("txn-open")
-        try await createTopic(topic)
+        let topic = TestBroker.uniqueName("txn-open")
+        try await broker.createTopic(topic, partitions: 1)
         let partition = TopicPartition(topic, 0)
         let producer = try KafkaProducer(
-            configuration: configuration(["transactional.id": TestCluster.uniqueName("txn-open")]), logger: logger)
+            configuration: broker.configuration(["transactional.id": TestBroker.uniqueName("txn-open")]),
+            logger: broker.logger)
         try await producer.initTransactions(timeout: .seconds(30))
         try producer.beginTransaction()
         for value in 0..<5 {
@@ -92,10 +82,10 @@ struct TansuBrokerTests {
         #expect(producer.takeDeliveryReport().delivered == 5, "the records are on the broker")
 
         let reader = try KafkaConsumer(
-            configuration: configuration([
-                "group.id": TestCluster.uniqueName("rc"), "isolation.level": "read_committed",
+            configuration: broker.configuration([
+                "group.id": TestBroker.uniqueName("rc"), "isolation.level": "read_committed",
             ]),
-            logger: logger)
+            logger: broker.logger)
         try reader.assign([TopicPartitionOffset(partition, .beginning)])
         guard case .messages(let whileOpen) = await reader.poll(timeout: .seconds(2)) else {
             Issue.record("expected records or nothing")
@@ -114,15 +104,17 @@ struct TansuBrokerTests {
     }
 
     @Test func aSecondProducerWithTheSameTransactionalIDFencesTheFirst() async throws {
-        let topic = TestCluster.uniqueName("fence")
-        try await createTopic(topic)
-        let id = TestCluster.uniqueName("fenced-id")
-        let first = try KafkaProducer(configuration: configuration(["transactional.id": id]), logger: logger)
+        let topic = TestBroker.uniqueName("fence")
+        try await broker.createTopic(topic, partitions: 1)
+        let id = TestBroker.uniqueName("fenced-id")
+        let first = try KafkaProducer(
+            configuration: broker.configuration(["transactional.id": id]), logger: broker.logger)
         try await first.initTransactions(timeout: .seconds(30))
         try first.beginTransaction()
         try await first.send(KafkaOutgoingMessage(topic: topic, key: nil, value: [1]))
 
-        let second = try KafkaProducer(configuration: configuration(["transactional.id": id]), logger: logger)
+        let second = try KafkaProducer(
+            configuration: broker.configuration(["transactional.id": id]), logger: broker.logger)
         try await second.initTransactions(timeout: .seconds(30))
 
         let fenced = await #expect(throws: KafkaError.self) {
@@ -136,12 +128,5 @@ struct TansuBrokerTests {
         try await second.commitTransaction(timeout: .seconds(30))
         await first.close(timeout: .seconds(1))
         await second.close()
-    }
-}
-
-/// Where tansu listens (via its proxy), when the test tooling started it.
-enum TansuBroker {
-    static var bootstrap: String? {
-        ProcessInfo.processInfo.environment["TANSU_BOOTSTRAP"].flatMap { $0.isEmpty ? nil : $0 }
     }
 }

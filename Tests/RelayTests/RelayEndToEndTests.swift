@@ -1,6 +1,7 @@
 import Foundation
 import JobStatus
 import Kafka
+import TestSupport
 import Testing
 
 @testable import Relay
@@ -21,7 +22,7 @@ struct RelayEndToEndTests {
     static let jobs = 1500
 
     func checkDeadLetters(_ harness: RelayHarness, _ stream: EventStream) async throws {
-        let letters = try await harness.readAll(harness.deadLetters, atLeast: stream.invalidCount)
+        let letters = try await harness.broker.readToEnd(harness.deadLetters)
         #expect(letters.count == stream.invalidCount, "the DLQ holds exactly the invalid records")
         let sources = Set(letters.compactMap { DeadLetter.source(of: $0).map { "\($0.0)@\($0.1)" } })
         #expect(sources.count == letters.count, "each dead letter names its own source record")
@@ -40,11 +41,11 @@ struct RelayEndToEndTests {
         let stream = EventStream(jobs: Self.jobs, seed: 42)
         try await harness.produce(stream.events)
         let running = RunningRelay(harness.relayConfiguration(), logger: harness.logger)
-        try await RelayHarness.waitUntil("every record consumed") { running.counters.consumed >= stream.events.count }
+        try await waitUntil("every record consumed") { running.counters.consumed >= stream.events.count }
         try await running.stop()
 
         let expectedCount = stream.expected.values.map(\.count).reduce(0, +)
-        let output = try await harness.readAll(harness.output, atLeast: expectedCount)
+        let output = try await harness.broker.readToEnd(harness.output)
         #expect(RelayHarness.perJob(output) == stream.expected, "published sequence per job_id")
         #expect(output.count == expectedCount)
         #expect(
@@ -88,15 +89,14 @@ struct RelayEndToEndTests {
         let configuration = harness.relayConfiguration(delivery: delivery)
 
         let first = RunningRelay(configuration, logger: harness.logger)
-        try await RelayHarness.waitUntil("a third consumed") { first.counters.consumed >= stream.events.count / 3 }
+        try await waitUntil("a third consumed") { first.counters.consumed >= stream.events.count / 3 }
         try await first.abandon()  // no commit of the open transaction, as kill -9
 
         let second = RunningRelay(configuration, logger: harness.logger)
         try await harness.waitUntilCommitted([first, second], ends: ends)
         try await second.stop()
 
-        let expectedCount = stream.expected.values.map(\.count).reduce(0, +)
-        let output = try await harness.readAll(harness.output, atLeast: expectedCount)
+        let output = try await harness.broker.readToEnd(harness.output)
         let perJob = RelayHarness.perJob(output)
         #expect(perJob == stream.expected, "\(Self.difference(perJob, stream.expected))")
         #expect(second.counters.dropped[.duplicate, default: 0] > 0, "the restore makes replays duplicates")
@@ -115,19 +115,18 @@ struct RelayEndToEndTests {
         let kafka = ["partition.assignment.strategy": strategy]
         let first = RunningRelay(
             harness.relayConfiguration(transactionalID: "txn-a", kafka: kafka), logger: harness.logger)
-        try await RelayHarness.waitUntil("the first relay running") { first.counters.consumed > 0 }
+        try await waitUntil("the first relay running") { first.counters.consumed > 0 }
         let second = RunningRelay(
             harness.relayConfiguration(transactionalID: "txn-b", kafka: kafka), logger: harness.logger)
         try await harness.produce(Array(stream.events[half...]))
-        try await RelayHarness.waitUntil("both relays got partitions") {
+        try await waitUntil("both relays got partitions") {
             first.relay.status.current.assignedPartitions > 0 && second.relay.status.current.assignedPartitions > 0
         }
         try await harness.waitUntilCommitted([first, second], ends: try await harness.inputEnds())
         try await first.stop()
         try await second.stop()
 
-        let expectedCount = stream.expected.values.map(\.count).reduce(0, +)
-        let output = try await harness.readAll(harness.output, atLeast: expectedCount)
+        let output = try await harness.broker.readToEnd(harness.output)
         let perJob = RelayHarness.perJob(output)
         #expect(
             perJob == stream.expected,
@@ -146,22 +145,22 @@ struct RelayEndToEndTests {
         }
         try await harness.produce(raw: jobs.map { event($0, "RUNNING", "running") })
         let first = RunningRelay(harness.relayConfiguration(transactionalID: "txn-a"), logger: harness.logger)
-        try await RelayHarness.waitUntil("the first relay published") { first.counters.published >= jobs.count }
+        try await waitUntil("the first relay published") { first.counters.published >= jobs.count }
         let second = RunningRelay(harness.relayConfiguration(transactionalID: "txn-b"), logger: harness.logger)
-        try await RelayHarness.waitUntil("the second relay owns a partition") {
+        try await waitUntil("the second relay owns a partition") {
             second.relay.status.current.assignedPartitions == 1 && first.relay.status.current.assignedPartitions == 1
         }
         try await harness.produce(raw: jobs.map { event($0, "DONE", "done") })
         try await harness.waitUntilCommitted([first, second], ends: try await harness.inputEnds())
         try await second.stop()
-        try await RelayHarness.waitUntil("the first relay owns both partitions again") {
+        try await waitUntil("the first relay owns both partitions again") {
             first.relay.status.current.assignedPartitions == 2 && first.relay.status.current.isReady
         }
         try await harness.produce(raw: jobs.map { event($0, "RUNNING", "late") })
         try await harness.waitUntilCommitted([first], ends: try await harness.inputEnds())
         try await first.stop()
 
-        let perJob = RelayHarness.perJob(try await harness.readAll(harness.output))
+        let perJob = RelayHarness.perJob(try await harness.broker.readToEnd(harness.output))
         for job in jobs {
             let statuses = (perJob[job] ?? []).map { $0.contains("\"DONE\"") ? "DONE" : "RUNNING" }
             #expect(statuses == ["RUNNING", "DONE"], "\(job): nothing after DONE")
@@ -193,11 +192,11 @@ struct RelayEndToEndTests {
         try await harness.waitUntilCommitted([running], ends: ends)
         try await running.stop()
 
-        let output = try await harness.readAll(harness.output)
+        let output = try await harness.broker.readToEnd(harness.output)
         #expect(
             Set(output.compactMap { $0.key.map { String(decoding: $0, as: UTF8.self) } })
                 == Set((0..<10).map { "small-\($0)" }))
-        let letters = try await harness.readAll(harness.deadLetters)
+        let letters = try await harness.broker.readToEnd(harness.deadLetters)
         #expect(letters.count == 1)
         #expect(letters.first?.header(DeadLetter.Header.reason)?.stringValue == "output_rejected")
         #expect(letters.first?.value == Array(big.utf8), "the original value, untouched")
@@ -222,10 +221,10 @@ struct RelayEndToEndTests {
         var losing = configuration
         losing.transactionInterval = .seconds(3600)  // no commit of offsets in this test's time
         losing.deadLetterTopic = harness.deadLetters + "-lost"
-        if let mock = harness.mock { try mock.createTopic(losing.deadLetterTopic, partitions: 1) }
+        if harness.mock != nil { try await harness.broker.createTopic(losing.deadLetterTopic, partitions: 1) }
         let first = RunningRelay(losing, logger: harness.logger)
-        try await RelayHarness.waitUntilAsync("the output arrived") {
-            (try? await harness.readAll(harness.output).count) == 1
+        try await waitUntil("the output arrived") {
+            (try? await harness.broker.readToEnd(harness.output).count) == 1
         }
         try await first.abandon()
 
@@ -233,8 +232,8 @@ struct RelayEndToEndTests {
         try await harness.waitUntilCommitted([second], ends: ends)
         try await second.stop()
 
-        #expect(try await harness.readAll(harness.output).count == 1, "J published once")
-        let letters = try await harness.readAll(harness.deadLetters)
+        #expect(try await harness.broker.readToEnd(harness.output).count == 1, "J published once")
+        let letters = try await harness.broker.readToEnd(harness.deadLetters)
         #expect(letters.count == 1, "the dead letter is written on the replay")
         #expect(letters.first?.header(DeadLetter.Header.reason)?.stringValue == "key_mismatch")
     }
@@ -247,7 +246,7 @@ struct RelayEndToEndTests {
         let stream = EventStream(jobs: Self.jobs, seed: 2024)
         let configuration = harness.relayConfiguration()
         let running = RunningRelay(configuration, logger: harness.logger)
-        try await RelayHarness.waitUntil("the relay running") { running.relay.status.current.isReady }
+        try await waitUntil("the relay running") { running.relay.status.current.isReady }
 
         let third = stream.events.count / 3
         try await harness.produce(Array(stream.events[..<third]))
@@ -263,11 +262,10 @@ struct RelayEndToEndTests {
         }
         try await harness.produce(Array(stream.events[(2 * third)...]))
         try await outage.value
-        try await RelayHarness.waitUntil("every record consumed") { running.counters.consumed >= stream.events.count }
+        try await waitUntil("every record consumed") { running.counters.consumed >= stream.events.count }
         try await running.stop()
 
-        let expectedCount = stream.expected.values.map(\.count).reduce(0, +)
-        let output = RelayHarness.perJob(try await harness.readAll(harness.output, atLeast: expectedCount))
+        let output = RelayHarness.perJob(try await harness.broker.readToEnd(harness.output))
         let aborted = running.relay.status.current.transactionsAborted
         #expect(aborted > 0, "the injected error made the relay abort")
         // The mock shows aborted records; after an abort the relay reads them back, so the redo

@@ -1,8 +1,8 @@
 import Foundation
 import JobStatus
 import Kafka
-import Logging
 import Relay
+import TestSupport
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -15,30 +15,27 @@ import Testing
 @Suite("jobstatusd run", .timeLimit(.minutes(4)), .serialized)
 struct DaemonTests {
     struct Setup {
-        let mock: MockCluster
+        let broker: TestBroker
         let input: String
         let output: String
         let dlq: String
         let port: Int
         let configPath: String
-        let logger: Logger
 
         var kafkaFlags: [String] {
-            ["--set", "kafka.bootstrap.servers=\(mock.bootstrapServers)", "--set", "output.topic=\(output)"]
+            ["--set", "kafka.bootstrap.servers=\(broker.bootstrapServers)", "--set", "output.topic=\(output)"]
         }
     }
 
-    static func setup() throws -> Setup {
-        var logger = Logger(label: "daemon-test")
-        logger.logLevel = .warning
-        let mock = try MockCluster(brokers: 3, logger: logger)
+    static func setup() async throws -> Setup {
+        let broker = try TestBroker.start(label: "daemon-test")
         let suffix = UUID().uuidString.prefix(8).lowercased()
         let (input, output, dlq) = ("in-\(suffix)", "out-\(suffix)", "dlq-\(suffix)")
-        for topic in [input, output, dlq] { try mock.createTopic(topic, partitions: 3) }
+        for topic in [input, output, dlq] { try await broker.createTopic(topic, partitions: 3) }
         let port = try freePort()
         let yaml = """
             kafka:
-              bootstrap.servers: "\(mock.bootstrapServers)"
+              bootstrap.servers: "\(broker.bootstrapServers)"
               session.timeout.ms: 6000
               heartbeat.interval.ms: 1000
             input:
@@ -62,7 +59,7 @@ struct DaemonTests {
             """
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("jsd-\(suffix).yaml").path
         try yaml.write(toFile: path, atomically: true, encoding: .utf8)
-        return Setup(mock: mock, input: input, output: output, dlq: dlq, port: port, configPath: path, logger: logger)
+        return Setup(broker: broker, input: input, output: output, dlq: dlq, port: port, configPath: path)
     }
 
     static func events(jobs: Int, prefix: String) -> [(String, [UInt8])] {
@@ -79,14 +76,8 @@ struct DaemonTests {
     }
 
     static func produce(_ events: [(String, [UInt8])], to setup: Setup) async throws {
-        var configuration = KafkaConfiguration(["partitioner": "murmur2_random", "linger.ms": "2"])
-        configuration.bootstrapServers = setup.mock.bootstrapServers
-        let producer = try KafkaProducer(configuration: configuration, logger: setup.logger)
-        for (key, value) in events {
-            try await producer.send(KafkaOutgoingMessage(topic: setup.input, key: Array(key.utf8), value: value))
-        }
-        try await producer.flush(timeout: .seconds(20))
-        await producer.close()
+        let messages = events.map { KafkaOutgoingMessage(topic: setup.input, key: Array($0.0.utf8), value: $0.1) }
+        try await setup.broker.produce(messages, ["partitioner": "murmur2_random", "linger.ms": "2"])
     }
 
     static func http(_ setup: Setup, _ path: String) async throws -> (Int, String) {
@@ -110,7 +101,7 @@ struct DaemonTests {
     }
 
     @Test func readyWatchdogHTTPAndADrainingSIGTERM() async throws {
-        let setup = try Self.setup()
+        let setup = try await Self.setup()
         defer { withExtendedLifetime(setup) {} }
         let notify = try NotifyListener()
         defer { notify.close() }
@@ -180,7 +171,7 @@ struct DaemonTests {
     }
 
     @Test func sigtermDuringABusyRunLosesNothing() async throws {
-        let setup = try Self.setup()
+        let setup = try await Self.setup()
         defer { withExtendedLifetime(setup) {} }
         let notify = try NotifyListener()
         defer { notify.close() }
@@ -209,7 +200,7 @@ struct DaemonTests {
         let secondDeadline = ContinuousClock.now + .seconds(90)
         var records: [KafkaMessage] = []
         while ContinuousClock.now < secondDeadline {
-            records = try await Self.readOutput(setup)
+            records = try await setup.broker.readToEnd(setup.output)
             if records.count >= expected { break }
             try await Task.sleep(for: .seconds(1))
         }
@@ -221,29 +212,6 @@ struct DaemonTests {
         }
         #expect(transitions.count == expected, "nothing lost, nothing twice")
         #expect(Set(transitions).count == transitions.count)
-    }
-
-    /// The output as it stands, read_committed, to each partition's end as fetch responses report it.
-    static func readOutput(_ setup: Setup) async throws -> [KafkaMessage] {
-        var configuration = KafkaConfiguration([
-            "group.id": "reader-\(UUID())", "isolation.level": "read_committed", "enable.partition.eof": "true",
-        ])
-        configuration.bootstrapServers = setup.mock.bootstrapServers
-        let consumer = try KafkaConsumer(configuration: configuration, logger: setup.logger)
-        let partitions = (0..<3).map { TopicPartition(setup.output, Int32($0)) }
-        try consumer.assign(partitions.map { TopicPartitionOffset($0, .beginning) })
-        var remaining = Set(partitions)
-        var messages: [KafkaMessage] = []
-        let deadline = ContinuousClock.now + .seconds(60)
-        while !remaining.isEmpty, ContinuousClock.now < deadline {
-            switch await consumer.poll(maxMessages: 10_000, timeout: .seconds(1)) {
-            case .messages(let batch): messages += batch
-            case .endOfPartition(let end): remaining.remove(end.topicPartition)
-            case .error, .rebalance: break
-            }
-        }
-        await consumer.close()
-        return messages
     }
 
     /// A port nothing listens on now (the kernel's pick), for the daemon's HTTP server.

@@ -34,5 +34,7 @@ func measure(idLength: Int) -> Double {
 }
 
 for length in [12, 24, 36] {
-    print("id of \(length) bytes: \(String(format: "%.1f", measure(idLength: length))) bytes of table per job (ids allocated beforehand, not counted)")
+    print(
+        "id of \(length) bytes: \(String(format: "%.1f", measure(idLength: length))) bytes of table per job (ids allocated beforehand, not counted)"
+    )
 }

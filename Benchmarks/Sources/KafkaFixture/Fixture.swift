@@ -1,7 +1,8 @@
 import CRdKafkaBaseline
 import Foundation
-public import Kafka
+import Kafka
 import Logging
+import TestSupport
 
 /// The Kafka layer against librdkafka itself: the same records, the same mock
 /// cluster, in the same run. scripts/bench prints the ratios (target >= 0.9).
@@ -21,24 +22,24 @@ public let consumerSettings: [(String, String)] = [
     ("queued.min.messages", "10000000"),
     ("queued.max.messages.kbytes", "1048576"),
 ]
-public let value = Array(#"{"job_id":"job-000123","status":"RUNNING","status_msg":"job is actively running","n":1}"#.utf8)
+public let value = Array(
+    #"{"job_id":"job-000123","status":"RUNNING","status_msg":"job is actively running","n":1}"#.utf8)
 
-/// The shared fixture of KafkaBenchmarks and KafkaThroughput: a mock cluster holding the records.
-public final class Fixture: @unchecked Sendable {
+/// The shared fixture of KafkaBenchmarks and KafkaThroughput: the tests' broker fixture
+/// (one in-process mock broker) holding the records.
+public final class Fixture: Sendable {
     public static let shared = Fixture()
-    public let mock: MockCluster
     public let topic = "bench-consume"
-    let logger: Logger
+    let broker: TestBroker
+    var logger: Logger { broker.logger }
 
     private init() {
         var logger = Logger(label: "bench")
         logger.logLevel = .error
-        self.logger = logger
+        let topics = [topic, "bench-produce-raw", "bench-produce-swift"]
         do {
-            mock = try MockCluster(brokers: 1, logger: logger)
-            try mock.createTopic(topic, partitions: partitions)
-            try mock.createTopic("bench-produce-raw", partitions: partitions)
-            try mock.createTopic("bench-produce-swift", partitions: partitions)
+            broker = try TestBroker.mock(
+                brokers: 1, topics: Dictionary(uniqueKeysWithValues: topics.map { ($0, partitions) }), logger: logger)
         } catch {
             fatalError("mock cluster: \(error)")
         }
@@ -48,14 +49,16 @@ public final class Fixture: @unchecked Sendable {
     /// Produces `count` records with the plain C API.
     public func rawProduce(topic: String, count: Int) {
         let conf = rd_kafka_conf_new()
-        rd_kafka_conf_set(conf, "bootstrap.servers", mock.bootstrapServers, nil, 0)
+        rd_kafka_conf_set(conf, "bootstrap.servers", broker.bootstrapServers, nil, 0)
         rd_kafka_conf_set(conf, "linger.ms", "5", nil, 0)
         rd_kafka_conf_set(conf, "queue.buffering.max.messages", "1000000", nil, 0)
         let producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, nil, 0)
         for index in 0..<count {
             // Distinct keys spread the records over every partition (the mock keeps ~5 MiB each).
             let keyBytes = Array("job-\(index)".utf8)
-            while baseline_produce(producer, topic, keyBytes, keyBytes.count, value, value.count) == RD_KAFKA_RESP_ERR__QUEUE_FULL {
+            while baseline_produce(producer, topic, keyBytes, keyBytes.count, value, value.count)
+                == RD_KAFKA_RESP_ERR__QUEUE_FULL
+            {
                 rd_kafka_poll(producer, 10)
             }
             rd_kafka_poll(producer, 0)
@@ -67,7 +70,7 @@ public final class Fixture: @unchecked Sendable {
     /// Consumes every record with a plain rd_kafka_consumer_poll loop.
     public func rawConsume() -> Int {
         let conf = rd_kafka_conf_new()
-        rd_kafka_conf_set(conf, "bootstrap.servers", mock.bootstrapServers, nil, 0)
+        rd_kafka_conf_set(conf, "bootstrap.servers", broker.bootstrapServers, nil, 0)
         rd_kafka_conf_set(conf, "group.id", "raw-\(UUID())", nil, 0)
         for (name, value) in consumerSettings { rd_kafka_conf_set(conf, name, value, nil, 0) }
         let consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, nil, 0)
@@ -96,9 +99,8 @@ public final class Fixture: @unchecked Sendable {
 
     /// Consumes every record through the Kafka layer (batches, payload copies).
     public func swiftConsume() async throws -> Int {
-        var configuration = KafkaConfiguration(["group.id": "swift-\(UUID())"])
+        var configuration = broker.configuration(["group.id": "swift-\(UUID())"])
         for (name, value) in consumerSettings { configuration[name] = value }
-        configuration.bootstrapServers = mock.bootstrapServers
         let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
         try consumer.assign((0..<partitions).map { TopicPartitionOffset(TopicPartition(topic, $0), .beginning) })
         var count = 0
@@ -115,10 +117,7 @@ public final class Fixture: @unchecked Sendable {
     }
 
     public func swiftProduce(count: Int) async throws {
-        var configuration = KafkaConfiguration([
-            "linger.ms": "5", "queue.buffering.max.messages": "1000000",
-        ])
-        configuration.bootstrapServers = mock.bootstrapServers
+        let configuration = broker.configuration(["linger.ms": "5", "queue.buffering.max.messages": "1000000"])
         let producer = try KafkaProducer(configuration: configuration, logger: logger)
         for index in 0..<count {
             let keyBytes = Array("job-\(index)".utf8)
@@ -128,4 +127,3 @@ public final class Fixture: @unchecked Sendable {
         await producer.close()
     }
 }
-

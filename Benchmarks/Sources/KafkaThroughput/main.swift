@@ -19,7 +19,9 @@ for round in 1...rounds {
     let swiftConsume = try await time { _ = try await fixture.swiftConsume() }
     let rawProduce = await time { fixture.rawProduce(topic: "bench-produce-raw", count: records) }
     let swiftProduce = try await time { try await fixture.swiftProduce(count: records) }
-    print("round \(round): consume raw \(rawConsume)s swift \(swiftConsume)s; produce raw \(rawProduce)s swift \(swiftProduce)s")
+    print(
+        "round \(round): consume raw \(rawConsume)s swift \(swiftConsume)s; produce raw \(rawProduce)s swift \(swiftProduce)s"
+    )
     rows.append(("consume", rawConsume, swiftConsume))
     rows.append(("produce", rawProduce, swiftProduce))
 }
@@ -33,6 +35,7 @@ for kind in ["consume", "produce"] {
     let swift = median(pairs.map(\.2))
     print(
         String(
-            format: "%@: Kafka layer at %.2f of raw librdkafka's speed (median of %d paired rounds; medians %.3f s vs %.3f s, %d records, %.0f records/s)",
+            format:
+                "%@: Kafka layer at %.2f of raw librdkafka's speed (median of %d paired rounds; medians %.3f s vs %.3f s, %d records, %.0f records/s)",
             kind, ratio, rounds, swift, raw, records, Double(records) / swift))
 }

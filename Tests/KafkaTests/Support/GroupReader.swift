@@ -1,4 +1,5 @@
 import Kafka
+import TestSupport
 
 /// Reads as a group member the way the relay does: process a batch, commit it,
 /// and on a revoke commit what was processed *before* polling again (which is
