@@ -136,6 +136,10 @@ struct RelayEndToEndTests {
 
     /// Issue 10, defect 2: a partition that went to another instance and came back must be read
     /// again, or a late event is judged against a stale table (RUNNING published after DONE).
+    ///
+    /// Defect 3 as well: the group metadata sent with each transactional commit is taken at that
+    /// commit, so it carries the generation and member id of the group as it is then (KIP-447
+    /// fencing); metadata taken once, before joining, says generation -1 and no member.
     @Test func aPartitionThatComesBackIsRestoredAgain() async throws {
         let harness = try await RelayHarness.start(partitions: 2)
         defer { withExtendedLifetime(harness) {} }
@@ -146,6 +150,9 @@ struct RelayEndToEndTests {
         try await harness.produce(raw: jobs.map { event($0, "RUNNING", "running") })
         let first = RunningRelay(harness.relayConfiguration(transactionalID: "txn-a"), logger: harness.logger)
         try await waitUntil("the first relay published") { first.counters.published >= jobs.count }
+        try await waitUntil("the first relay committed") { first.relay.status.current.transactionsCommitted > 0 }
+        let joined = first.relay.status.current
+        #expect(joined.lastGroupGeneration >= 0 && !joined.lastGroupMemberID.isEmpty, "a member's metadata")
         let second = RunningRelay(harness.relayConfiguration(transactionalID: "txn-b"), logger: harness.logger)
         try await waitUntil("the second relay owns a partition") {
             second.relay.status.current.assignedPartitions == 1 && first.relay.status.current.assignedPartitions == 1
@@ -166,6 +173,14 @@ struct RelayEndToEndTests {
             #expect(statuses == ["RUNNING", "DONE"], "\(job): nothing after DONE")
         }
         #expect(first.counters.dropped[.afterTerminal, default: 0] > 0)
+        let (rejoined, other) = (first.relay.status.current, second.relay.status.current)
+        #expect(
+            other.lastGroupGeneration > joined.lastGroupGeneration, "the second member committed in a later generation")
+        #expect(
+            rejoined.lastGroupGeneration > other.lastGroupGeneration, "the first committed again after the second left")
+        #expect(
+            rejoined.lastGroupMemberID == joined.lastGroupMemberID
+                && other.lastGroupMemberID != joined.lastGroupMemberID)
     }
 
     /// Issue 10, defect 1: a record whose canonical form the producer refuses (larger than

@@ -44,6 +44,20 @@ struct ConfigurationTests {
         #expect(configuration.logLevel == .info)
     }
 
+    /// Issue 10 (minor): one Kafka operation must fit in the drain, and the drain in systemd's
+    /// stop timeout (deploy/jobstatusd.service: TimeoutStopSec=30).
+    @Test func timeoutsNestInsideTheShutdown() throws {
+        let configuration = try load()
+        #expect(configuration.relay.operationTimeout == .seconds(10))
+        #expect(configuration.shutdownTimeout == .seconds(20))
+        #expect(configuration.relay.drainTimeout == .seconds(15))
+        #expect(configuration.relay.operationTimeout < configuration.relay.drainTimeout)
+        #expect(configuration.relay.restoreTimeout == .seconds(300))
+        let message = try error(flags: ["operation.timeout=30s"])
+        #expect(
+            message.contains("operation.timeout") && message.contains("shorter than shutdown.timeout"), "\(message)")
+    }
+
     @Test func precedenceIsDefaultsFileEnvironmentFlags() throws {
         let yaml = """
             output:

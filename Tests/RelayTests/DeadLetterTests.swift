@@ -1,0 +1,48 @@
+import JobStatus
+import Kafka
+import Relay
+import Testing
+
+@Suite("Dead letters")
+struct DeadLetterTests {
+    static func record(
+        _ topic: String, _ partition: Int32, _ offset: Int64, headers: [KafkaHeader] = []
+    )
+        -> KafkaMessage
+    {
+        KafkaMessage(
+            topicPartition: TopicPartition(topic, partition), offset: KafkaOffset(rawValue: offset),
+            key: Array("job-1".utf8), value: Array("not json".utf8), headers: headers)
+    }
+
+    @Test func aDeadLetterKeepsTheRecordAndSaysWhyAndWhereFrom() throws {
+        let letter = DeadLetter.make(
+            for: Self.record("in", 3, 42, headers: [KafkaHeader(name: "trace", string: "t")]),
+            error: InvalidEvent(.invalidJSON, "bad"), topic: "dlq")
+        #expect(letter.topic == "dlq")
+        #expect(letter.key == Array("job-1".utf8) && letter.value == Array("not json".utf8))
+        #expect(letter.headers.first?.name == "trace", "the producer's headers come first, untouched")
+        let names = letter.headers.map(\.name)
+        #expect(names.contains(DeadLetter.Header.reason) && names.contains(DeadLetter.Header.message))
+        let source = try #require(DeadLetter.source(of: Self.read(letter, at: 0)))
+        #expect(source.0 == TopicPartition("in", 3) && source.1 == KafkaOffset(rawValue: 42))
+    }
+
+    /// Issue 10 (minor): a dead letter re-injected into the input carries its old source headers;
+    /// dead-lettered again, it must report where it was read this time, not the first time.
+    @Test func aReinjectedDeadLetterReportsItsNewCoordinates() throws {
+        let first = DeadLetter.make(
+            for: Self.record("in", 3, 42), error: InvalidEvent(.invalidJSON, "bad"), topic: "dlq")
+        let reinjected = Self.record("in", 1, 7, headers: first.headers)
+        let second = DeadLetter.make(for: reinjected, error: InvalidEvent(.invalidJSON, "bad"), topic: "dlq")
+        let source = try #require(DeadLetter.source(of: Self.read(second, at: 0)))
+        #expect(source.0 == TopicPartition("in", 1) && source.1 == KafkaOffset(rawValue: 7))
+    }
+
+    /// The record as a reader of `letter.topic` would see it.
+    static func read(_ letter: KafkaOutgoingMessage, at offset: Int64) -> KafkaMessage {
+        KafkaMessage(
+            topicPartition: TopicPartition(letter.topic, 0), offset: KafkaOffset(rawValue: offset), key: letter.key,
+            value: letter.value, headers: letter.headers)
+    }
+}
