@@ -2,6 +2,7 @@
 # Installs jobstatusd where deploy/jobstatusd.service expects it:
 #   /usr/local/bin/jobstatusd                 (release build, Swift runtime linked in)
 #   /etc/systemd/system/jobstatusd.service
+#   /etc/systemd/system/jobstatusd@.service    (template: jobstatusd@NAME reads /etc/jobstatusd/NAME.yaml)
 #   /etc/jobstatusd/jobstatusd.yaml           (kept if it exists)
 #   /etc/jobstatusd/secrets.env               (mode 0600, created empty if missing)
 #   /usr/local/share/doc/jobstatusd/README.md
@@ -40,6 +41,8 @@ install -d -m 0755 "$root/usr/local/bin" "$root/etc/systemd/system" "$root/usr/l
 install -d -m 0755 "$root/etc/jobstatusd"
 install -m 0755 "$binary" "$root/usr/local/bin/jobstatusd"
 install -m 0644 deploy/jobstatusd.service "$root/etc/systemd/system/jobstatusd.service"
+deploy/template-unit.sh >"$root/etc/systemd/system/jobstatusd@.service"
+chmod 0644 "$root/etc/systemd/system/jobstatusd@.service"
 install -m 0644 README.md "$root/usr/local/share/doc/jobstatusd/README.md"
 if [ ! -e "$root/etc/jobstatusd/jobstatusd.yaml" ]; then
     # World-readable: the service runs as a dynamic user; secrets belong in secrets.env (0600, read by systemd).

@@ -20,7 +20,7 @@ final class KafkaClient: @unchecked Sendable {
         type: rd_kafka_type_t, configuration: KafkaConfiguration, context: ClientContext,
         threadWatchesEvents: Bool, configure: (OpaquePointer) -> Void = { _ in }
     ) throws(KafkaError) {
-        let conf = try configuration.makeNative()
+        let conf = try configuration.scoped(to: type).makeNative()
         rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(context).toOpaque())
         rd_kafka_conf_set_log_cb(conf, kafkaLogCallback)
         rd_kafka_conf_set_error_cb(conf, kafkaErrorCallback)

@@ -109,6 +109,13 @@ extension KafkaConfiguration {
 }
 
 extension KafkaConfiguration {
+    /// Only the properties a client of `type` takes (``KafkaPropertyScope``).
+    func scoped(to type: rd_kafka_type_t) -> KafkaConfiguration {
+        var scoped = KafkaConfiguration()
+        scoped.storage = storage.filter { KafkaPropertyScope.applies($0.key, to: type) }
+        return scoped
+    }
+
     /// Checks every property with librdkafka without creating a client (no network).
     /// - Throws: ``KafkaError`` naming the rejected key, its value (redacted when secret) and why.
     public func validate() throws(KafkaError) {

@@ -41,6 +41,13 @@ public struct RelayConfiguration: Sendable {
     public var delivery: Delivery
     /// `transaction.id`: "" derives `jobstatusd-<group>-<host name>`.
     public var transactionalID: String
+    /// Whether to ask the broker (DescribeConfigs) that an existing output topic is compacted.
+    /// Off only for the demo's embedded broker, which never answers and cost 5 s per start.
+    public var checksOutputCompaction = true
+    /// `kafka.<role>.*`: properties for one kind of client, on top of ``kafka``.
+    public var roleKafka: [ClientRole: KafkaConfiguration] = [:]
+    /// Names one of several instances on a host: part of the default transactional id.
+    public var instance: String
     /// `transaction.interval`: how often the open transaction is committed.
     public var transactionInterval: Duration
     /// `transaction.max-records`: commit early once a transaction holds this many input records.
@@ -69,6 +76,7 @@ public struct RelayConfiguration: Sendable {
         outputTopic: String = "job-status-latest", createTopics: Bool = true, outputPartitions: Int32 = 0,
         replicationFactor: Int32 = 3, outputTopicConfigs: [String: String] = [:],
         deadLetterTopic: String = "job-status-dlq", delivery: Delivery = .exactlyOnce, transactionalID: String = "",
+        instance: String = "",
         transactionInterval: Duration = .milliseconds(100), maxRecordsPerTransaction: Int = 10_000,
         ordering: DedupOrdering = .lifecycle, decoding: DecodingOptions = .default,
         keyMismatch: KeyMismatchPolicy = .warn,
@@ -86,6 +94,7 @@ public struct RelayConfiguration: Sendable {
         self.deadLetterTopic = deadLetterTopic
         self.delivery = delivery
         self.transactionalID = transactionalID
+        self.instance = instance
         self.transactionInterval = transactionInterval
         self.maxRecordsPerTransaction = maxRecordsPerTransaction
         self.ordering = ordering
@@ -94,5 +103,17 @@ public struct RelayConfiguration: Sendable {
         self.operationTimeout = operationTimeout
         self.drainTimeout = drainTimeout
         self.restoreTimeout = restoreTimeout
+    }
+
+    /// The properties of one kind of client: ``kafka``, then ``roleKafka``, then a default
+    /// `client.id` (`jobstatusd-<group>[-<instance>]-<role>`) so that broker logs and quotas
+    /// tell the clients apart.
+    public func kafka(for role: ClientRole) -> KafkaConfiguration {
+        var merged = kafka.merging(roleKafka[role] ?? KafkaConfiguration())
+        if merged["client.id"] == nil {
+            let instance = instance.isEmpty ? "" : "-\(instance)"
+            merged["client.id"] = "jobstatusd-\(group)\(instance)-\(role.rawValue)"
+        }
+        return merged
     }
 }

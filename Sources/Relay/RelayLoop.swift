@@ -44,7 +44,7 @@ final class RelayLoop {
         self.inputTopicIndex = Dictionary(
             configuration.inputTopics.enumerated().map { ($1, Int16(clamping: $0)) },
             uniquingKeysWith: { first, _ in first })
-        self.maxMessageBytes = configuration.kafka["message.max.bytes"].flatMap { Int($0) } ?? 1_000_000
+        self.maxMessageBytes = configuration.kafka(for: .producer)["message.max.bytes"].flatMap { Int($0) } ?? 1_000_000
         self.classifier = RecordClassifier(
             decoding: configuration.decoding, ordering: configuration.ordering, keyMismatch: configuration.keyMismatch)
         self.machine = RelayStateMachine(
@@ -58,7 +58,8 @@ final class RelayLoop {
             producer = try KafkaProducer(
                 configuration: RelayClientSettings.producer(configuration), logger: logger,
                 statisticsHandler: configuration.statisticsHandler)
-            restorer = try OutputRestorer(kafka: configuration.kafka, group: configuration.group, logger: logger)
+            restorer = try OutputRestorer(
+                kafka: RelayClientSettings.restoreReader(configuration), group: configuration.group, logger: logger)
         } catch {
             throw RelayError(.other, "kafka configuration: \(error.message)", underlying: error)
         }
@@ -89,6 +90,11 @@ final class RelayLoop {
             try consumer.subscribe(topics: configuration.inputTopics)
         } catch {
             throw fatal(error, "cannot start")
+        }
+        for overridden in RelayClientSettings.overridden(configuration) {
+            logger.warning(
+                "kafka.\(overridden.forced.key)=\(overridden.userValue) is replaced by \(overridden.forced.value) for the \(overridden.forced.role.rawValue): \(overridden.forced.reason)"
+            )
         }
         logger.notice(
             "relay started",

@@ -23,7 +23,7 @@ struct TopicPreparation {
     func run() async throws(RelayError) -> TopicTopology {
         let admin: KafkaAdmin
         do {
-            admin = try KafkaAdmin(configuration: configuration.kafka, logger: logger)
+            admin = try KafkaAdmin(configuration: configuration.kafka(for: .admin), logger: logger)
         } catch {
             throw RelayError(.other, "kafka configuration: \(error.message)", underlying: error)
         }
@@ -67,7 +67,7 @@ struct TopicPreparation {
     ) async throws(RelayError) -> Int32 {
         let topic = configuration.outputTopic
         if let existing = metadata.topic(topic) {
-            try await checkCompacted(admin, topic)
+            if configuration.checksOutputCompaction { try await checkCompacted(admin, topic) }
             return Int32(existing.partitions.count)
         }
         guard configuration.createTopics else {

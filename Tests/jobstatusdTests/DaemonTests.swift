@@ -147,6 +147,14 @@ struct DaemonTests {
         #expect(notify.count("WATCHDOG=1", after: silentSince) == 0, "a stuck loop must let the watchdog fire")
         _ = try await notify.waitFor("WATCHDOG=1", after: resumed)  // petting resumes with progress
 
+        // SIGHUP reloads (RELOADING=1, then READY=1) instead of killing the process.
+        let reloadAt = ContinuousClock.now
+        kill(process.processIdentifier, SIGHUP)
+        _ = try await notify.waitFor("RELOADING=1", after: reloadAt)
+        _ = try await notify.waitFor("READY=1", after: reloadAt)
+        #expect(process.isRunning, "SIGHUP must not end the daemon")
+        #expect(try await Self.http(setup, "/readyz").0 == 200)
+
         // SIGTERM: STOPPING=1, drain, exit 0.
         process.terminate()
         _ = try await notify.waitFor("STOPPING=1", timeout: .seconds(20))
@@ -239,5 +247,7 @@ struct DaemonTests {
         #expect(run.status == 0, "\(run.stderr.suffix(2000))")
         #expect(run.stdout.contains("demo OK: every input record is accounted for"), "\(run.stdout.suffix(1500))")
         #expect(!run.stdout.contains("FAILED"))
+        let warnings = run.stderr.split(separator: "\n").filter { $0.contains(" warning ") || $0.contains("CONFWARN") }
+        #expect(warnings.isEmpty, "the demo starts without a warning: \(warnings.prefix(3))")
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Kafka
+import Relay
 
 /// `jobstatusd check-config`: the effective configuration, secrets redacted.
 struct CheckConfigCommand: ParsableCommand {
@@ -17,8 +18,10 @@ struct CheckConfigCommand: ParsableCommand {
 
     func run() throws {
         let configuration = try options.load()
-        do {
-            try configuration.kafka.validate()
+        do throws(KafkaError) {
+            for role in ClientRole.allCases {
+                try configuration.relay.kafka(for: role).validate()
+            }
         } catch {
             writeToStandardError("jobstatusd: configuration error: \(error.message)\n")
             throw ExitCode(ExitStatus.usage)

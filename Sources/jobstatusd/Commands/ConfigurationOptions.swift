@@ -20,24 +20,18 @@ struct ConfigurationOptions: ParsableArguments {
 
     /// Loads the layered configuration; a mistake prints one line and exits with status 2.
     func load(fileIsOptional: Bool = false, extra: [String] = []) throws -> DaemonConfiguration {
-        var flags = extra + overrides
-        if let logLevel { flags.append("log.level=\(logLevel)") }
         do {
-            return try ConfigurationLoader(filePath: config, fileIsOptional: fileIsOptional, flags: flags).load()
+            return try loader(fileIsOptional: fileIsOptional, extra: extra).load()
         } catch {
             writeToStandardError("jobstatusd: configuration error: \(error)\n")
             throw ExitCode(ExitStatus.usage)
         }
     }
-}
 
-/// Logging to stderr (journald under systemd), once per process.
-enum DaemonLogging {
-    static func bootstrap(level: Logger.Level) {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+    /// The loader these flags describe (a reload runs it again).
+    func loader(fileIsOptional: Bool = false, extra: [String] = []) -> ConfigurationLoader {
+        var flags = extra + overrides
+        if let logLevel { flags.append("log.level=\(logLevel)") }
+        return ConfigurationLoader(filePath: config, fileIsOptional: fileIsOptional, flags: flags)
     }
 }

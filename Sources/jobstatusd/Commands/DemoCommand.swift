@@ -32,6 +32,14 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        var configuration = try options.load(
+            fileIsOptional: true,
+            extra: [
+                "output.replication=1", "kafka.session.timeout.ms=6000", "kafka.heartbeat.interval.ms=1000",
+                "http.listen=", "log.level=warning",
+            ])
+        // Logging first: a logger takes its handler when it is made.
+        DaemonLogging.bootstrap(level: configuration.logLevel, format: configuration.logFormat)
         let logger = Logger(label: "jobstatusd.demo")
         let mock: MockCluster
         do {
@@ -40,14 +48,9 @@ struct DemoCommand: AsyncParsableCommand {
             writeToStandardError("jobstatusd demo: cannot start the embedded broker: \(error)\n")
             throw ExitCode(1)
         }
-        let configuration = try options.load(
-            fileIsOptional: true,
-            extra: [
-                "kafka.bootstrap.servers=\(mock.bootstrapServers)", "output.replication=1",
-                "kafka.session.timeout.ms=6000", "kafka.heartbeat.interval.ms=1000", "http.listen=",
-                "log.level=warning",
-            ])
-        DaemonLogging.bootstrap(level: configuration.logLevel)
+        configuration.kafka.bootstrapServers = mock.bootstrapServers
+        configuration.relay.kafka.bootstrapServers = mock.bootstrapServers
+        configuration.relay.checksOutputCompaction = false  // the embedded broker cannot describe configs
         let relay = configuration.relay
         for topic in [relay.inputTopics.first ?? "job-status", relay.outputTopic, relay.deadLetterTopic] {
             try mock.createTopic(topic, partitions: partitions)

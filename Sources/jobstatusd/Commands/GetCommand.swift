@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import Relay
 
 /// `jobstatusd get JOB_ID`: one job's current canonical record, from the compacted topic.
 struct GetCommand: AsyncParsableCommand {
@@ -17,9 +18,10 @@ struct GetCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.load(fileIsOptional: true)
-        DaemonLogging.bootstrap(level: min(configuration.logLevel, .warning))
+        DaemonLogging.bootstrap(level: min(configuration.logLevel, .warning), format: configuration.logFormat)
         let reader = OutputTopicReader(
-            kafka: configuration.kafka, topic: configuration.relay.outputTopic, logger: Logger(label: "jobstatusd.get"))
+            kafka: configuration.relay.kafka(for: .consumer), topic: configuration.relay.outputTopic,
+            logger: Logger(label: "jobstatusd.get"))
         guard let record = try await reader.latest(jobID: jobID) else {
             writeToStandardError("jobstatusd get: no record for job \(jobID) in \(configuration.relay.outputTopic)\n")
             throw ExitCode(ExitStatus.invalidInput)

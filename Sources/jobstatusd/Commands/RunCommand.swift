@@ -15,18 +15,29 @@ struct RunCommand: AsyncParsableCommand {
         discussion: """
             Runs until SIGTERM or SIGINT, then drains: the open transaction commits (or aborts), the \
             consumer leaves its group, and the process exits 0 within shutdown.timeout. A second \
-            signal exits at once. Fatal Kafka errors (a fenced producer, ...) exit 1 so that systemd \
-            restarts the service. Under systemd (Type=notify) it sends READY=1 after the restore, \
-            STATUS= progress and WATCHDOG=1 while the relay loop is healthy.
+            signal exits at once (130). SIGHUP re-reads the configuration and applies log.level. \
+            Under systemd (Type=notify) it sends READY=1 after the restore, STATUS= progress, \
+            EXTEND_TIMEOUT_USEC= while a long restore makes progress, and WATCHDOG=1 while the relay \
+            loop is healthy.
+
+            Exit status: 0 drained; 1 a runtime failure a restart may cure (a fatal Kafka error, a \
+            fenced producer, a restore timeout); 2 a configuration or command-line error; 3 the \
+            topics are not as required (output not compacted, a topic missing that may not be \
+            created); 130 a second signal. The unit lists 2 and 3 in RestartPreventExitStatus=.
             """)
 
     @OptionGroup var options: ConfigurationOptions
 
     func run() async throws {
         let configuration = try options.load()
-        DaemonLogging.bootstrap(level: configuration.logLevel)
+        let levelSwitch = DaemonLogging.bootstrap(level: configuration.logLevel, format: configuration.logFormat)
         let logger = Logger(label: "jobstatusd")
-        let exitCode = await DaemonRunner(configuration: configuration, logger: logger).run()
+        var runner = DaemonRunner(configuration: configuration, logger: logger)
+        let loader = options.loader()
+        runner.reload = ConfigurationReload(
+            running: configuration, levelSwitch: levelSwitch,
+            load: { () throws(ConfigurationError) in try loader.load() })
+        let exitCode = await runner.run()
         if exitCode != 0 { throw ExitCode(exitCode) }
     }
 }
@@ -36,8 +47,10 @@ struct DaemonRunner {
     let configuration: DaemonConfiguration
     let logger: Logger
     var status = RelayStatus()
+    /// What SIGHUP does; nil (the demo) leaves SIGHUP's default.
+    var reload: ConfigurationReload?
 
-    /// Runs until drained (0) or failed (1).
+    /// Runs until drained (0) or failed (``ExitStatus``).
     func run() async -> Int32 {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
@@ -68,8 +81,13 @@ struct DaemonRunner {
                         host: listen.host, port: listen.port, status: status, registry: registry, logger: logger),
                     failureTerminationBehavior: .cancelGroup))
         }
-        if let socket = SystemdNotifySocket.fromEnvironment() {
+        let socket = SystemdNotifySocket.fromEnvironment()
+        if let socket {
             services.append(.init(service: SystemdService(socket: socket, status: status, logger: logger)))
+        }
+        if let reload {
+            services.append(
+                .init(service: ReloadService(reload: reload, socket: socket, status: status, logger: logger)))
         }
         var groupConfiguration = ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
@@ -82,8 +100,19 @@ struct DaemonRunner {
             logger.notice("drained; exiting")
             return 0
         } catch {
-            logger.critical("exiting after a fatal error: \(error)")
-            return 1
+            let status = Self.exitStatus(for: error)
+            logger.critical("exiting after a fatal error: \(error)", metadata: ["exit-status": "\(status)"])
+            return status
+        }
+    }
+
+    /// Permanent topology errors get their own status, which the unit does not restart on.
+    static func exitStatus(for error: any Error) -> Int32 {
+        guard let error = error as? RelayError else { return ExitStatus.failure }
+        switch error.kind {
+        case .outputNotCompacted: return ExitStatus.topology
+        case .topicMissing where error.underlying == nil: return ExitStatus.topology
+        case .topicMissing, .fatalKafka, .deliveryFailed, .other: return ExitStatus.failure
         }
     }
 
@@ -94,7 +123,7 @@ struct DaemonRunner {
             count += 1
             if count >= 2 {
                 logger.warning("second \(signal): exiting without draining")
-                exit(130)
+                exit(ExitStatus.interrupted)
             }
         }
     }

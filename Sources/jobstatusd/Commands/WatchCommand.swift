@@ -3,6 +3,7 @@ import Foundation
 import JobStatus
 import Kafka
 import Logging
+import Relay
 
 /// `jobstatusd watch`: follow the compacted topic like a job monitor.
 struct WatchCommand: AsyncParsableCommand {
@@ -22,9 +23,9 @@ struct WatchCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.load(fileIsOptional: true)
-        DaemonLogging.bootstrap(level: min(configuration.logLevel, .warning))
+        DaemonLogging.bootstrap(level: min(configuration.logLevel, .warning), format: configuration.logFormat)
         let reader = OutputTopicReader(
-            kafka: configuration.kafka, topic: configuration.relay.outputTopic,
+            kafka: configuration.relay.kafka(for: .consumer), topic: configuration.relay.outputTopic,
             logger: Logger(label: "jobstatusd.watch"))
         let partitions = try await reader.partitionCount()
         let consumer = try reader.makeConsumer()

@@ -41,6 +41,11 @@ enum ConfigurationSchema {
         Setting(
             key: "transaction.id", kind: .string, defaultValue: "",
             help: "transactional.id; empty derives jobstatusd-<group>-<host name>"),
+        Setting(
+            key: "instance", kind: .string, defaultValue: "",
+            help:
+                "names one of several instances on a host (jobstatusd@NAME sets it); part of the default transaction.id"
+        ),
         Setting(key: "transaction.interval", kind: .duration, defaultValue: "100ms", help: "how often to commit"),
         Setting(
             key: "transaction.max-records", kind: .integer(minimum: 1), defaultValue: "10000",
@@ -66,6 +71,9 @@ enum ConfigurationSchema {
             help: "host:port of /metrics, /healthz, /readyz, /jobs; empty turns HTTP off"),
         Setting(
             key: "log.level", kind: .logLevel, defaultValue: "info", help: "trace, debug, info, notice, warning, error"),
+        Setting(
+            key: "log.format", kind: .choice(["text", "json", "logfmt"]), defaultValue: "text",
+            help: "text for people; json or logfmt (one field per metadata entry) for log shippers"),
         Setting(
             key: "shutdown.timeout", kind: .duration, defaultValue: "20s",
             help: "drain deadline after SIGTERM (keep below the unit's TimeoutStopSec)"),

@@ -10,6 +10,7 @@ struct DaemonConfiguration {
     /// `http.listen`: nil when HTTP is off.
     var httpListen: (host: String, port: Int)?
     var logLevel: Logger.Level
+    var logFormat: LogFormat
     var shutdownTimeout: Duration
     /// The merged text of every setting and where it came from (for `check-config`).
     var effective: [(key: String, value: String, source: ConfigurationSource)]
@@ -20,7 +21,7 @@ struct DaemonConfiguration {
         throws(ConfigurationError)
     {
         let typed = TypedValues(values: values, sources: sources)
-        let kafka = KafkaConfiguration(properties)
+        let (kafka, roleKafka) = Self.splitByRole(properties)
         self.kafka = kafka
         let decoding = DecodingOptions(
             limits: DecodingLimits(
@@ -36,15 +37,17 @@ struct DaemonConfiguration {
             replicationFactor: Int32(clamping: try typed.integer("output.replication")),
             deadLetterTopic: try typed.nonEmpty("dlq.topic"),
             delivery: try typed.choice("delivery") == "at-least-once" ? .atLeastOnce : .exactlyOnce,
-            transactionalID: typed.text("transaction.id"),
+            transactionalID: typed.text("transaction.id"), instance: typed.text("instance"),
             transactionInterval: try typed.duration("transaction.interval"),
             maxRecordsPerTransaction: try typed.integer("transaction.max-records"),
             ordering: try typed.choice("dedup.ordering") == "arrival" ? .arrival : .lifecycle,
             decoding: decoding, keyMismatch: try typed.choice("key-mismatch") == "reject" ? .reject : .warn,
             operationTimeout: try typed.duration("operation.timeout"),
             restoreTimeout: try typed.duration("restore.timeout"))
+        relay.roleKafka = roleKafka
         httpListen = try typed.listenAddress("http.listen")
         logLevel = try typed.logLevel("log.level")
+        logFormat = LogFormat(rawValue: try typed.choice("log.format")) ?? .text
         shutdownTimeout = try typed.duration("shutdown.timeout")
         // The drain's last commit gets three quarters of the stop deadline; the rest closes the clients.
         relay.drainTimeout = shutdownTimeout * 3 / 4
@@ -52,10 +55,29 @@ struct DaemonConfiguration {
         var effective: [(String, String, ConfigurationSource)] = ConfigurationSchema.settings.map { setting in
             (setting.key, values[setting.key] ?? setting.defaultValue, sources[setting.key] ?? .defaultValue)
         }
-        for (property, value) in kafka.redacted {
+        let roleProperties = ClientRole.allCases.flatMap { role in
+            (roleKafka[role]?.redacted ?? []).map { ("\(role.rawValue).\($0.key)", $0.value) }
+        }
+        for (property, value) in kafka.redacted + roleProperties {
             effective.append(("kafka." + property, value, sources["kafka." + property] ?? .defaultValue))
         }
         self.effective = effective
+    }
+
+    /// `kafka.*` apart from `kafka.consumer.*`, `kafka.producer.*` and `kafka.admin.*`.
+    private static func splitByRole(
+        _ properties: [String: String]
+    ) -> (KafkaConfiguration, [ClientRole: KafkaConfiguration]) {
+        var base: [String: String] = [:]
+        var roles: [ClientRole: [String: String]] = [:]
+        for (key, value) in properties {
+            if let role = ClientRole.allCases.first(where: { key.hasPrefix($0.rawValue + ".") }) {
+                roles[role, default: [:]][String(key.dropFirst(role.rawValue.count + 1))] = value
+            } else {
+                base[key] = value
+            }
+        }
+        return (KafkaConfiguration(base), roles.mapValues { KafkaConfiguration($0) })
     }
 
     private static func checkCombinations(relay: RelayConfiguration, typed: TypedValues) throws(ConfigurationError) {
@@ -81,7 +103,8 @@ struct DaemonConfiguration {
                 key: "operation.timeout", source: typed.source("operation.timeout"),
                 "must be shorter than shutdown.timeout, or a drain cannot finish its last commit in time")
         }
-        if relay.kafka["transactional.id"] != nil || relay.kafka["group.id"] != nil {
+        let everyRole = [relay.kafka] + Array(relay.roleKafka.values)
+        if everyRole.contains(where: { $0["transactional.id"] != nil || $0["group.id"] != nil }) {
             throw ConfigurationError(
                 "kafka.transactional.id and kafka.group.id are set by jobstatusd: use transaction.id and input.group")
         }

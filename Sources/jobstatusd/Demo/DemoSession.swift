@@ -27,7 +27,7 @@ struct DemoSession {
             }
         }
         let reader = OutputTopicReader(
-            kafka: configuration.kafka, topic: configuration.relay.outputTopic, logger: logger)
+            kafka: configuration.relay.kafka(for: .consumer), topic: configuration.relay.outputTopic, logger: logger)
         let board = try BoardFollower(reader: reader, partitions: try await reader.partitionCount())
         let started = ContinuousClock.now
         let interactive = isatty(STDOUT_FILENO) != 0
@@ -52,7 +52,8 @@ struct DemoSession {
     }
 
     private func produce(into produced: ProducedCount) async throws {
-        var kafka = configuration.kafka
+        var kafka = configuration.relay.kafka(for: .producer)
+        kafka["client.id"] = "jobstatusd-demo-events"
         kafka["partitioner"] = "murmur2_random"
         kafka["linger.ms"] = "5"
         let producer = try KafkaProducer(configuration: kafka, logger: logger)

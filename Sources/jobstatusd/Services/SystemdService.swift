@@ -5,7 +5,8 @@ import ServiceLifecycle
 /// Talks to systemd for the relay (DESIGN.md section 5): `READY=1` once the
 /// first restore is done and the relay runs, `STATUS=` lines with progress,
 /// `WATCHDOG=1` only while the relay loop shows a recent heartbeat (a stuck
-/// loop lets the watchdog fire), and `STOPPING=1` when the drain begins.
+/// loop lets the watchdog fire), `EXTEND_TIMEOUT_USEC=` while the first restore makes progress
+/// (``StartTimeoutExtension``), and `STOPPING=1` when the drain begins.
 struct SystemdService: Service {
     let socket: SystemdNotifySocket
     let status: RelayStatus
@@ -17,8 +18,12 @@ struct SystemdService: Service {
         await cancelWhenGracefulShutdown {
             var ready = false
             var lastStatus = ""
+            var startTimeout = StartTimeoutExtension()
             while !Task.isCancelled {
                 let snapshot = status.current
+                if !ready, let more = startTimeout.observe(snapshot, now: .now) {
+                    socket.send("EXTEND_TIMEOUT_USEC=\(more.components.seconds * 1_000_000)")
+                }
                 if !ready && snapshot.isReady {
                     ready = true
                     socket.send("READY=1\nSTATUS=\(snapshot.statusLine)")

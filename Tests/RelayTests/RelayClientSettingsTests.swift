@@ -1,0 +1,51 @@
+import Kafka
+import Testing
+
+@testable import Relay
+
+/// What each of the relay's Kafka clients is given.
+@Suite("Relay client settings")
+struct RelayClientSettingsTests {
+    static func configuration(
+        kafka: [String: String] = [:], roles: [ClientRole: [String: String]] = [:], instance: String = ""
+    ) -> RelayConfiguration {
+        var configuration = RelayConfiguration(
+            kafka: KafkaConfiguration(kafka.merging(["bootstrap.servers": "b:9092"]) { $1 }), group: "g",
+            instance: instance)
+        configuration.roleKafka = roles.mapValues { KafkaConfiguration($0) }
+        return configuration
+    }
+
+    @Test func eachRoleTakesItsOwnPropertiesOnTopOfTheSharedOnes() {
+        let configuration = Self.configuration(
+            kafka: ["linger.ms": "5", "fetch.max.bytes": "1000"],
+            roles: [.producer: ["linger.ms": "50"], .consumer: ["fetch.max.bytes": "2000"]])
+        let producer = RelayClientSettings.producer(configuration)
+        let consumer = RelayClientSettings.consumer(configuration)
+        #expect(producer["linger.ms"] == "50" && consumer["fetch.max.bytes"] == "2000")
+        #expect(producer["bootstrap.servers"] == "b:9092" && consumer["bootstrap.servers"] == "b:9092")
+        #expect(configuration.kafka(for: .admin)["linger.ms"] == "5")
+    }
+
+    @Test func everyClientIsNamedForItsInstanceAndRoleUnlessTheUserNamedIt() {
+        let named = Self.configuration(instance: "eu")
+        #expect(RelayClientSettings.consumer(named)["client.id"] == "jobstatusd-g-eu-consumer")
+        #expect(RelayClientSettings.producer(named)["client.id"] == "jobstatusd-g-eu-producer")
+        #expect(named.kafka(for: .admin)["client.id"] == "jobstatusd-g-eu-admin")
+        #expect(RelayClientSettings.restoreReader(named)["client.id"] == "jobstatusd-g-eu-consumer-restore")
+        let chosen = Self.configuration(kafka: ["client.id": "mine"], roles: [.producer: ["client.id": "mine-p"]])
+        #expect(RelayClientSettings.consumer(chosen)["client.id"] == "mine")
+        #expect(RelayClientSettings.producer(chosen)["client.id"] == "mine-p")
+    }
+
+    @Test func aUserValueTheRelayMustReplaceIsReportedNotDroppedSilently() {
+        let configuration = Self.configuration(
+            kafka: ["partitioner": "consistent_random", "enable.idempotence": "true"],
+            roles: [.consumer: ["isolation.level": "read_uncommitted"]])
+        let overridden = RelayClientSettings.overridden(configuration).map { "\($0.forced.key)=\($0.userValue)" }
+        #expect(overridden == ["isolation.level=read_uncommitted", "partitioner=consistent_random"])
+        #expect(RelayClientSettings.consumer(configuration)["isolation.level"] == "read_committed")
+        #expect(RelayClientSettings.producer(configuration)["partitioner"] == "murmur2_random")
+        #expect(RelayClientSettings.overridden(Self.configuration()).isEmpty, "nothing set, nothing to report")
+    }
+}
