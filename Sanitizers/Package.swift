@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 // The Kafka wrapper's tests, built on their own for the sanitizer runs of
 // scripts/sanitize: a sanitizer build is a full rebuild, and this package
-// compiles only what those tests need (Kafka, CRdKafka, swift-log), not the
+// compiles only what those tests need (Kafka, CRdKafka, TestSupport, swift-log), not the
 // daemon's HTTP and metrics stack. KafkaTests is a link to ../Tests/KafkaTests.
 
 import PackageDescription
@@ -18,6 +18,7 @@ let package = Package(
             name: "KafkaTests",
             dependencies: [
                 .product(name: "Kafka", package: "jobstatusd"),
+                .product(name: "TestSupport", package: "jobstatusd"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "KafkaTests",
