@@ -240,6 +240,28 @@ struct DaemonTests {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
+    /// Exit 3 for topics an operator must fix (the unit does not restart it), with the key to change.
+    @Test func aMissingOutputTopicThatMayNotBeCreatedExitsThree() async throws {
+        let broker = try TestBroker.start(label: "daemon-test")
+        let input = TestBroker.uniqueName("in")
+        try await broker.createTopic(input, partitions: 2)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("jsd-\(UUID()).yaml").path
+        try """
+        kafka:
+          bootstrap.servers: "\(broker.bootstrapServers)"
+        input:
+          topics: [\(input)]
+        output:
+          topic: \(TestBroker.uniqueName("absent"))
+          create: false
+        http:
+          listen: ""
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        let run = try JobStatusBinary.run(["run", "--config", path], environment: JobStatusBinary.cleanEnvironment)
+        #expect(run.status == 3, "\(run.stderr.suffix(1500))")
+        #expect(run.stderr.contains("output.create"))
+    }
+
     @Test func demoRunsAndProvesItsInvariants() throws {
         let run = try JobStatusBinary.run(
             ["demo", "--duration", "10", "--jobs", "100", "--rate", "200"],

@@ -23,8 +23,11 @@ struct OutputTopicReader {
         return Int32(found.partitions.count)
     }
 
-    func makeConsumer() throws -> KafkaConsumer {
+    /// A read_committed reader in a group of its own.
+    /// - Parameter reportingEnds: whether polls report each partition's end (`enable.partition.eof`).
+    func makeConsumer(reportingEnds: Bool = false) throws -> KafkaConsumer {
         var configuration = kafka
+        configuration["enable.partition.eof"] = reportingEnds ? "true" : "false"
         configuration["group.id"] = "jobstatusd-reader-\(UUID().uuidString.prefix(8))"
         configuration["isolation.level"] = "read_committed"
         configuration["enable.auto.commit"] = "false"
@@ -37,20 +40,28 @@ struct OutputTopicReader {
         let partitions = try await partitionCount()
         let partition = TopicPartition(
             topic, Murmur2Partitioner.partition(forKey: Array(jobID.utf8), partitionCount: partitions))
-        let consumer = try makeConsumer()
+        let consumer = try makeConsumer(reportingEnds: true)
         defer { Task { await consumer.close() } }
-        let end = try await consumer.watermarks(for: partition, timeout: timeout).high.rawValue
         try consumer.assign([TopicPartitionOffset(partition, .beginning)])
         var latest: [UInt8]? = nil
-        var next: Int64 = 0
-        while true {
-            let idle: Duration = next >= end ? .milliseconds(300) : .seconds(3)
-            guard case .messages(let batch) = await consumer.poll(maxMessages: 5000, timeout: idle) else { continue }
-            if batch.isEmpty { return latest }
-            for message in batch {
-                next = message.offset.rawValue + 1
-                if message.key.map({ $0.elementsEqual(jobID.utf8) }) == true { latest = message.value }
+        var lastProgress = ContinuousClock.now
+        // Only the job's partition, up to its end as the fetch response reports it (the last
+        // stable offset): no wait for silence, and right on brokers whose ListOffsets is not.
+        while ContinuousClock.now - lastProgress < timeout {
+            switch await consumer.poll(maxMessages: 5000, timeout: .seconds(1)) {
+            case .messages(let batch):
+                if !batch.isEmpty { lastProgress = .now }
+                for message in batch where message.key.map({ $0.elementsEqual(jobID.utf8) }) == true {
+                    latest = message.value
+                }
+            case .endOfPartition(let end) where end.topicPartition == partition:
+                return latest
+            case .error(let error) where error.isFatal:
+                throw error
+            case .endOfPartition, .error, .rebalance:
+                continue
             }
         }
+        throw ValidationError("\(partition) was not read to its end: no progress for \(timeout)")
     }
 }

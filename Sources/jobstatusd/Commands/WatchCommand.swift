@@ -89,9 +89,14 @@ struct JobBoard {
                 + "STATUS".padding(toLength: 14, withPad: " ", startingAt: 0) + "MESSAGE")
         let newest = latest.sorted { $0.value.sequence > $1.value.sequence }.prefix(recent)
         for (job, entry) in newest {
+            // Job ids and messages are producer text: control characters (a newline, an escape
+            // sequence) are shown escaped, never let loose on the terminal.
+            let job = LogEscaping.controlCharacters(job)
+            let status = LogEscaping.controlCharacters(entry.status)
             lines.append(
                 String(job.prefix(39)).padding(toLength: 40, withPad: " ", startingAt: 0)
-                    + entry.status.padding(toLength: 14, withPad: " ", startingAt: 0) + entry.message.prefix(60))
+                    + status.padding(toLength: 14, withPad: " ", startingAt: 0)
+                    + LogEscaping.controlCharacters(entry.message).prefix(60))
         }
         return lines.joined(separator: "\n") + "\n"
     }
