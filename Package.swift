@@ -81,8 +81,10 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            swiftSettings: strictSettings
+            swiftSettings: strictSettings,
+            plugins: ["BuildVersionPlugin"]
         ),
+        .plugin(name: "BuildVersionPlugin", capability: .buildTool(), path: "Plugins/BuildVersionPlugin"),
 
         // MARK: Tests
         .target(

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Kafka
 
 /// The `jobstatusd` command line: the daemon and its operator tools.
 struct JobStatusDaemon: AsyncParsableCommand {
@@ -18,7 +19,8 @@ struct JobStatusDaemon: AsyncParsableCommand {
     )
 }
 
-/// The version printed by `--version`.
+/// The version printed by `--version`: the build's `git describe` and the librdkafka the
+/// process runs with (the system library, which can change without a rebuild).
 enum JobStatusDaemonVersion {
-    static let current = "0.1.0"
+    static var current: String { "\(BuildVersion.describe) (librdkafka \(LibrdkafkaVersion.current))" }
 }

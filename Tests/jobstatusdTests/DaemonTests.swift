@@ -130,6 +130,7 @@ struct DaemonTests {
         #expect(metrics.contains("jobstatusd_dropped_total{reason=\"duplicate\"} 200"))
         #expect(metrics.contains("jobstatusd_dead_lettered_total 1"))
         #expect(metrics.contains("jobstatusd_jobs_tracked 200"))
+        #expect(metrics.contains("jobstatusd_build_info{"), "the build and librdkafka versions as labels")
         let (status, record) = try await Self.http(setup, "/jobs/job-7")
         #expect(status == 200)
         #expect(record == #"{"job_id":"job-7","status":"DONE","status_msg":"m"}"#)

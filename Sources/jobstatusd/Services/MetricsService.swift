@@ -1,5 +1,6 @@
 import Foundation
 import JobStatus
+import Kafka
 import Metrics
 import Relay
 import ServiceLifecycle
@@ -12,6 +13,11 @@ struct MetricsService: Service {
     let statistics: KafkaStatistics
 
     func run() async throws {
+        // The build and the librdkafka it runs with, as labels of a constant 1.
+        Gauge(
+            label: "jobstatusd_build_info",
+            dimensions: [("version", BuildVersion.describe), ("librdkafka", LibrdkafkaVersion.current)]
+        ).record(1)
         await cancelWhenGracefulShutdown {
             var previous = RelayCounters()
             var previousTransactions = (committed: 0, aborted: 0)
