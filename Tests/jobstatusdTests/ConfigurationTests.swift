@@ -44,6 +44,23 @@ struct ConfigurationTests {
         #expect(configuration.logLevel == .info)
     }
 
+    /// The example file is the documentation of every setting: it names each key of the
+    /// schema, with the schema's default, and nothing else.
+    @Test func theExampleFileDocumentsExactlyTheSchema() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("config/jobstatusd.yaml").path
+        let settings = try YAMLConfigurationFile.read(
+            path: path, contents: try String(contentsOfFile: path, encoding: .utf8))
+        let documented = Dictionary(
+            settings.filter { !$0.key.hasPrefix(ConfigurationSchema.kafkaPrefix) }.map { ($0.key, $0.value) },
+            uniquingKeysWith: { first, _ in first })
+        let schema = Dictionary(uniqueKeysWithValues: ConfigurationSchema.settings.map { ($0.key, $0.defaultValue) })
+        #expect(Set(documented.keys) == Set(schema.keys))
+        for (key, value) in documented {
+            #expect(value == schema[key], "\(key): the file says \(value), the default is \(schema[key] ?? "-")")
+        }
+    }
+
     /// Issue 10 (minor): one Kafka operation must fit in the drain, and the drain in systemd's
     /// stop timeout (deploy/jobstatusd.service: TimeoutStopSec=30).
     @Test func timeoutsNestInsideTheShutdown() throws {
