@@ -61,6 +61,7 @@ let package = Package(
                 "JobStatus",
                 "Kafka",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strictSettings
         ),
@@ -130,6 +131,8 @@ let package = Package(
             dependencies: [
                 "jobstatusd", "JobStatus", "Kafka", "Relay", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strictSettings
         ),

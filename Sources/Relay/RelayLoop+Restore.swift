@@ -29,7 +29,10 @@ extension RelayLoop {
                 for partition in leaving { snapshot.committedOffsets[partition] = nil }
             }
         }
-        relay.status.update { $0.assignedPartitions = assigned.count }
+        relay.status.update { snapshot in
+            snapshot.assignedPartitions = assigned.count
+            snapshot.consumerLag = snapshot.consumerLag.filter { assigned.contains($0.key) }
+        }
         return false
     }
 
@@ -65,6 +68,7 @@ extension RelayLoop {
             throw stop(.restore(error))
         }
         let duration = ContinuousClock.now - started
+        metrics.restoreDuration.recordNanoseconds(RelayMetrics.nanoseconds(duration))
         relay.status.update { snapshot in
             snapshot.phase = .running
             snapshot.trackedJobs = table.count

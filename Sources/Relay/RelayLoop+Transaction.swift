@@ -143,6 +143,10 @@ extension RelayLoop {
         for (jobID, record) in transaction.published { relay.status.keep(jobID, record) }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let latency: Duration = transaction.oldestTimestamp.map { .milliseconds(max(0, now - $0)) } ?? .zero
+        metrics.commitDuration.recordNanoseconds(RelayMetrics.nanoseconds(commitDuration))
+        if transaction.oldestTimestamp != nil {
+            metrics.endToEndLatency.recordNanoseconds(RelayMetrics.nanoseconds(latency))
+        }
         relay.status.update { snapshot in
             snapshot.lastEndToEndLatency = latency
             snapshot.counters = committedCounters

@@ -33,6 +33,9 @@ final class RelayLoop {
     let inputTopicIndex: [String: Int16]
     /// The producer's `message.max.bytes` (librdkafka's default when unset).
     let maxMessageBytes: Int
+    let metrics = RelayMetrics()
+    /// When ``updateLag(now:)`` last looked at the watermarks.
+    var lastLagUpdate = ContinuousClock.now - .seconds(1)
 
     var isExactlyOnce: Bool { configuration.delivery == .exactlyOnce }
 
@@ -119,6 +122,7 @@ final class RelayLoop {
             }
             let event = await consumer.poll(maxMessages: 1000, timeout: pollTimeout)
             relay.status.heartbeat()
+            updateLag(now: .now)
             switch event {
             case .messages(let batch) where !batch.isEmpty:
                 if try await perform(machine.batchReceived(batch, now: .now), batch: batch) { return }
@@ -217,4 +221,22 @@ struct RefusedOutput {
     /// The dead letter was refused too: the next one goes without the value.
     var deadLetterRefused: Bool
     var error: KafkaError
+}
+
+extension RelayLoop {
+    /// Once a second: each assigned partition's lag, from the watermarks of the last fetch
+    /// (no broker round trip) and this instance's committed offsets. A partition this
+    /// instance has not committed yet has no lag figure until it does.
+    func updateLag(now: ContinuousClock.Instant) {
+        guard now - lastLagUpdate >= .seconds(1) else { return }
+        lastLagUpdate = now
+        let committed = relay.status.current.committedOffsets
+        var lag: [TopicPartition: Int64] = [:]
+        for partition in assigned {
+            let high = consumer.cachedWatermarks(for: partition).high.rawValue
+            guard high >= 0, let done = committed[partition] else { continue }
+            lag[partition] = max(0, high - done)
+        }
+        relay.status.update { $0.consumerLag = lag }
+    }
 }

@@ -34,6 +34,10 @@ public struct RelaySnapshot: Sendable {
     public var lastCommitDuration: Duration = .zero
     /// Input partitions assigned to this instance.
     public var assignedPartitions = 0
+    /// Per assigned input partition: records behind the end (the high watermark of the last
+    /// fetch) that this instance has not committed yet. Right in both delivery modes (it uses
+    /// the relay's own commits, transactional or not); a revoked partition leaves the map.
+    public var consumerLag: [TopicPartition: Int64] = [:]
     /// The largest time from an input record's timestamp to the commit that published it, in the last transaction.
     public var lastEndToEndLatency: Duration = .zero
 

@@ -131,6 +131,19 @@ struct DaemonTests {
         #expect(metrics.contains("jobstatusd_dead_lettered_total 1"))
         #expect(metrics.contains("jobstatusd_jobs_tracked 200"))
         #expect(metrics.contains("jobstatusd_build_info{"), "the build and librdkafka versions as labels")
+        #expect(metrics.contains("jobstatusd_transaction_commit_seconds_bucket{le="), "a histogram, not a last value")
+        #expect(metrics.contains("jobstatusd_end_to_end_latency_seconds_count "))
+        #expect(metrics.contains("jobstatusd_restore_seconds_sum "))
+        #expect(metrics.contains("process_resident_memory_bytes ") && metrics.contains("process_open_fds "))
+        #expect(metrics.contains("jobstatusd_consumer_lag{"))
+        let typed = metrics.split(separator: "\n").filter { $0.hasPrefix("# TYPE ") }.map {
+            $0.split(separator: " ")[2]
+        }
+        let helped = Set(
+            metrics.split(separator: "\n").filter { $0.hasPrefix("# HELP ") }.map { $0.split(separator: " ")[2] })
+        #expect(
+            !typed.isEmpty && typed.allSatisfy(helped.contains),
+            "every metric has # HELP: \(typed.filter { !helped.contains($0) })")
         let (status, record) = try await Self.http(setup, "/jobs/job-7")
         #expect(status == 200)
         #expect(record == #"{"job_id":"job-7","status":"DONE","status_msg":"m"}"#)

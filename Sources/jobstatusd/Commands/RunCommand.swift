@@ -53,7 +53,7 @@ struct DaemonRunner {
     /// Runs until drained (0) or failed (``ExitStatus``).
     func run() async -> Int32 {
         let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        MetricsSystem.bootstrap(CatalogMetricsFactory(registry: registry))
         let statistics = KafkaStatistics()
         var relayConfiguration = configuration.relay
         relayConfiguration.statisticsHandler = statistics.handler

@@ -21,12 +21,16 @@ struct MetricsService: Service {
         await cancelWhenGracefulShutdown {
             var previous = RelayCounters()
             var previousTransactions = (committed: 0, aborted: 0)
+            var process = ProcessMetrics()
+            var lagSeries: [TopicPartition: Gauge] = [:]
             while !Task.isCancelled {
                 let snapshot = status.current
                 Self.publish(snapshot, since: previous, transactions: previousTransactions)
+                Self.publishLag(snapshot.consumerLag, series: &lagSeries)
                 previous = snapshot.counters
                 previousTransactions = (snapshot.transactionsCommitted, snapshot.transactionsAborted)
                 statistics.publish()
+                process.publish()
                 try? await Task.sleep(for: .seconds(1))
             }
         }
@@ -60,15 +64,34 @@ struct MetricsService: Service {
         Gauge(label: "jobstatusd_jobs_tracked").record(snapshot.trackedJobs)
         Gauge(label: "jobstatusd_assigned_partitions").record(snapshot.assignedPartitions)
         Gauge(label: "jobstatusd_ready").record(snapshot.isReady ? 1 : 0)
-        Gauge(label: "jobstatusd_transaction_commit_seconds").record(snapshot.lastCommitDuration.seconds)
-        Gauge(label: "jobstatusd_restore_seconds").record(snapshot.lastRestoreDuration.seconds)
-        Gauge(label: "jobstatusd_end_to_end_latency_seconds").record(snapshot.lastEndToEndLatency.seconds)
         Gauge(label: "jobstatusd_restored_records").record(snapshot.restoredRecords)
         for (partition, offset) in snapshot.committedOffsets {
             Gauge(
                 label: "jobstatusd_input_committed_offset",
                 dimensions: [("topic", partition.topic), ("partition", String(partition.partition))]
             ).record(offset)
+        }
+    }
+
+    /// One series per assigned partition; a partition that left has its series removed, so a
+    /// revoked partition's last value cannot keep an alert firing.
+    static func publishLag(
+        _ lag: [TopicPartition: Int64], series: inout [TopicPartition: Gauge],
+        factory: any MetricsFactory = MetricsSystem.factory
+    ) {
+        for (partition, gauge) in series where lag[partition] == nil {
+            gauge.destroy()
+            series[partition] = nil
+        }
+        for (partition, value) in lag {
+            let gauge =
+                series[partition]
+                ?? Gauge(
+                    label: "jobstatusd_consumer_lag",
+                    dimensions: [("topic", partition.topic), ("partition", String(partition.partition))],
+                    factory: factory)
+            series[partition] = gauge
+            gauge.record(value)
         }
     }
 
@@ -85,12 +108,14 @@ extension Duration {
     }
 }
 
-/// librdkafka's statistics JSON (every `statistics.interval.ms`) as gauges: consumer lag per
-/// partition and the client totals.
+/// librdkafka's statistics JSON (every `statistics.interval.ms`) per client type: queue
+/// levels as gauges, running totals as counters (Prometheus `_total`).
 final class KafkaStatistics: @unchecked Sendable {
     // @unchecked: `latest` is only touched under `lock`.
     private let lock = NSLock()
     private var latest: [String: Any] = [:]
+    /// The totals already turned into counter increments, per client type and field.
+    private var counted: [String: Double] = [:]
 
     /// The handler to give the Kafka clients.
     var handler: @Sendable (String) -> Void {
@@ -106,20 +131,18 @@ final class KafkaStatistics: @unchecked Sendable {
         let clients = lock.withLock { latest }
         for (type, value) in clients {
             guard let client = value as? [String: Any] else { continue }
-            for key in ["msg_cnt", "txmsgs", "rxmsgs", "replyq", "tx", "rx"] {
+            for key in ["msg_cnt", "replyq"] {
                 if let number = client[key] as? NSNumber {
                     Gauge(label: "jobstatusd_kafka_\(key)", dimensions: [("client", type)]).record(number.doubleValue)
                 }
             }
-            guard let topics = client["topics"] as? [String: Any] else { continue }
-            for (topic, topicValue) in topics {
-                guard let partitions = (topicValue as? [String: Any])?["partitions"] as? [String: Any] else { continue }
-                for (partition, partitionValue) in partitions where partition != "-1" {
-                    guard let lag = (partitionValue as? [String: Any])?["consumer_lag"] as? NSNumber, lag.intValue >= 0
-                    else { continue }
-                    Gauge(label: "jobstatusd_consumer_lag", dimensions: [("topic", topic), ("partition", partition)])
-                        .record(lag.doubleValue)
-                }
+            for key in ["tx", "rx", "txmsgs", "rxmsgs"] {
+                guard let total = (client[key] as? NSNumber)?.doubleValue else { continue }
+                let seen = lock.withLock { counted["\(type).\(key)"] ?? 0 }
+                guard total > seen else { continue }
+                Counter(label: "jobstatusd_kafka_\(key)_total", dimensions: [("client", type)])
+                    .increment(by: Int64(total - seen))
+                lock.withLock { counted["\(type).\(key)"] = total }
             }
         }
     }

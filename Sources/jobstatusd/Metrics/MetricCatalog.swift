@@ -1,0 +1,75 @@
+/// Every metric jobstatusd exports, with its `# HELP` text and, for histograms, its buckets:
+/// one place to read what `/metrics` means (README, `deploy/prometheus-rules.yaml`).
+enum MetricCatalog {
+    struct Entry {
+        let help: String
+        var buckets: [Duration]? = nil
+    }
+
+    static let entries: [String: Entry] = [
+        "jobstatusd_build_info": Entry(
+            help: "Always 1; labels name the build (git describe) and the librdkafka in use."),
+        "jobstatusd_ready": Entry(help: "1 once the restore is done and the relay runs (what /readyz says)."),
+        "jobstatusd_consumed_total": Entry(help: "Input records whose handling is committed."),
+        "jobstatusd_published_total": Entry(help: "Records committed to the output topic."),
+        "jobstatusd_dead_lettered_total": Entry(help: "Invalid input records committed to the dead-letter topic."),
+        "jobstatusd_tombstones_total": Entry(help: "Tombstones committed to the output topic."),
+        "jobstatusd_key_mismatches_total": Entry(help: "Input records whose Kafka key was not their job_id."),
+        "jobstatusd_replayed_dead_letters_total": Entry(
+            help: "Invalid records met again after a restart whose dead letter was already written."),
+        "jobstatusd_dropped_total": Entry(help: "Valid events not published, by reason (duplicate, stale, ...)."),
+        "jobstatusd_invalid_total": Entry(help: "Input records that failed to decode, by reason."),
+        "jobstatusd_transactions_committed_total": Entry(
+            help: "Commits (Kafka transactions, or at-least-once batches)."),
+        "jobstatusd_transactions_aborted_total": Entry(help: "Aborted transactions (each one is redone)."),
+        "jobstatusd_jobs_tracked": Entry(help: "Jobs in the dedup table."),
+        "jobstatusd_assigned_partitions": Entry(help: "Input partitions this instance owns."),
+        "jobstatusd_restored_records": Entry(help: "Records read by restores since start."),
+        "jobstatusd_input_committed_offset": Entry(
+            help: "The next input offset this instance committed, per partition (its progress)."),
+        "jobstatusd_consumer_lag": Entry(
+            help:
+                "Input records behind the partition's end not yet committed by this instance; revoked partitions leave."
+        ),
+        "jobstatusd_transaction_commit_seconds": Entry(
+            help: "Time to commit: from the commit decision to the broker's answer.",
+            buckets: [
+                .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+                .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5),
+                .seconds(10),
+            ]),
+        "jobstatusd_end_to_end_latency_seconds": Entry(
+            help: "Per commit, its oldest input record: from the record's timestamp to its output being visible.",
+            buckets: [
+                .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(200),
+                .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30), .seconds(60),
+            ]),
+        "jobstatusd_restore_seconds": Entry(
+            help: "Time to restore the dedup table after an assignment (read output and DLQ to their end).",
+            buckets: [
+                .milliseconds(100), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
+                .seconds(30), .seconds(60), .seconds(120), .seconds(300), .seconds(600),
+            ]),
+        "jobstatusd_kafka_msg_cnt": Entry(help: "librdkafka: messages in the client's queues now, per client."),
+        "jobstatusd_kafka_replyq": Entry(
+            help: "librdkafka: operations waiting in the client's reply queue, per client."),
+        "jobstatusd_kafka_tx_total": Entry(help: "librdkafka: requests sent to brokers, per client."),
+        "jobstatusd_kafka_rx_total": Entry(help: "librdkafka: responses received from brokers, per client."),
+        "jobstatusd_kafka_txmsgs_total": Entry(help: "librdkafka: messages sent to brokers, per client."),
+        "jobstatusd_kafka_rxmsgs_total": Entry(help: "librdkafka: messages received from brokers, per client."),
+        "process_cpu_seconds_total": Entry(help: "User and system CPU time spent, in seconds."),
+        "process_resident_memory_bytes": Entry(help: "Resident memory size in bytes."),
+        "process_virtual_memory_bytes": Entry(help: "Virtual memory size in bytes."),
+        "process_open_fds": Entry(help: "Open file descriptors."),
+        "process_max_fds": Entry(help: "The limit of open file descriptors."),
+        "process_start_time_seconds": Entry(help: "Start time of the process since the Unix epoch, in seconds."),
+    ]
+
+    static func help(_ name: String) -> String {
+        entries[name]?.help ?? ""
+    }
+
+    static func buckets(_ name: String) -> [Duration] {
+        entries[name]?.buckets ?? [.milliseconds(10), .milliseconds(100), .seconds(1), .seconds(10)]
+    }
+}
