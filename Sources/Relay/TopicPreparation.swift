@@ -113,7 +113,7 @@ struct TopicPreparation {
                 metadata: ["topic": "\(topic)"])
             return
         }
-        guard policy.split(separator: ",").contains(where: { $0.trimmingSpaces == "compact" }) else {
+        guard CleanupPolicy.isCompacted(policy) else {
             throw RelayError(
                 .outputNotCompacted,
                 "output topic \(topic) has cleanup.policy=\(policy), not compact; downstream readers need the latest "
