@@ -276,13 +276,33 @@ struct DaemonTests {
         #expect(run.stderr.contains("output.create"))
     }
 
-    @Test func demoRunsAndProvesItsInvariants() throws {
-        let run = try JobStatusBinary.run(
-            ["demo", "--duration", "10", "--jobs", "100", "--rate", "200"],
-            environment: JobStatusBinary.cleanEnvironment)
+    /// The demo: relay ready before the producers, lifecycles for the whole duration, the
+    /// summary's invariants, no warnings, and run's HTTP endpoints while it runs.
+    @Test func demoRunsAndProvesItsInvariants() async throws {
+        let port = try Self.freePort()
+        let demo = Task.detached {
+            try JobStatusBinary.run(
+                [
+                    "demo", "--duration", "10", "--jobs", "40", "--rate", "200", "--set",
+                    "http.listen=127.0.0.1:\(port)",
+                ], environment: JobStatusBinary.cleanEnvironment)
+        }
+        let base = "http://127.0.0.1:\(port)"
+        try await waitUntil("the demo's /readyz answers 200", timeout: .seconds(60), interval: .milliseconds(200)) {
+            guard let url = URL(string: base + "/readyz") else { return false }
+            return ((try? await URLSession.shared.data(from: url))?.1 as? HTTPURLResponse)?.statusCode == 200
+        }
+        let metricsURL = try #require(URL(string: base + "/metrics"))
+        let metrics = String(decoding: try await URLSession.shared.data(from: metricsURL).0, as: UTF8.self)
+        #expect(metrics.contains("jobstatusd_ready 1"), "\(metrics.prefix(500))")
+
+        let run = try await demo.value
         #expect(run.status == 0, "\(run.stderr.suffix(2000))")
         #expect(run.stdout.contains("demo OK: every input record is accounted for"), "\(run.stdout.suffix(1500))")
         #expect(!run.stdout.contains("FAILED"))
+        #expect(run.stdout.contains("\(base)/metrics"), "the live view names the endpoint")
+        let started = run.stdout.matches(of: /of (\d+) started/).first.flatMap { Int($0.output.1) } ?? 0
+        #expect(started > 40, "new lifecycles keep arriving for the whole duration (\(started) jobs started)")
         let warnings = run.stderr.split(separator: "\n").filter { $0.contains(" warning ") || $0.contains("CONFWARN") }
         #expect(warnings.isEmpty, "the demo starts without a warning: \(warnings.prefix(3))")
     }

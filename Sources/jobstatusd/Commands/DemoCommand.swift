@@ -36,7 +36,7 @@ struct DemoCommand: AsyncParsableCommand {
             fileIsOptional: true,
             extra: [
                 "output.replication=1", "kafka.session.timeout.ms=6000", "kafka.heartbeat.interval.ms=1000",
-                "http.listen=", "log.level=warning",
+                "log.level=warning",
             ])
         // Logging first: a logger takes its handler when it is made.
         DaemonLogging.bootstrap(level: configuration.logLevel, format: configuration.logFormat)

@@ -2,7 +2,10 @@ import Foundation
 import JobStatus
 import Kafka
 import Logging
+import Metrics
+import Prometheus
 import Relay
+import ServiceLifecycle
 
 /// One demo run: producers, relay, a downstream reader of the output, the live view and the summary.
 struct DemoSession {
@@ -15,8 +18,17 @@ struct DemoSession {
 
     func run() async throws -> Bool {
         let status = RelayStatus()
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(CatalogMetricsFactory(registry: registry))
         let relay = Relay(configuration: configuration.relay, logger: logger, status: status)
         let relayTask = Task { try await relay.run() }
+        let serving = startServing(status: status, registry: registry)
+        // The relay first (topics checked, group joined, restore done), then the producers: the
+        // live view shows records flowing through, not a backlog handled in one transaction.
+        let readyBy = ContinuousClock.now + .seconds(60)
+        while !status.current.isReady, status.current.phase != .failed, ContinuousClock.now < readyBy {
+            try await Task.sleep(for: .milliseconds(50))
+        }
         let produced = ProducedCount()
         let producer = Task {
             do {
@@ -31,6 +43,7 @@ struct DemoSession {
         let board = try BoardFollower(reader: reader, partitions: try await reader.partitionCount())
         let started = ContinuousClock.now
         let interactive = isatty(STDOUT_FILENO) != 0
+        var rate = RateMeter()
         // Live view until the producers are done and the relay has caught up (bounded).
         while true {
             await board.poll()
@@ -38,7 +51,7 @@ struct DemoSession {
             print(
                 view(
                     snapshot, board: board.board, produced: produced.value, elapsed: .now - started,
-                    interactive: interactive))
+                    perSecond: rate.observe(snapshot.counters.consumed), interactive: interactive))
             let producersDone = produced.isFinished
             if producersDone && snapshot.counters.consumed >= produced.value { break }
             if ContinuousClock.now - started > duration + .seconds(60) { break }
@@ -46,9 +59,33 @@ struct DemoSession {
         }
         relay.requestStop()
         let relayResult = await relayTask.result
+        await serving?.triggerGracefulShutdown()
         await producer.value
         for _ in 0..<6 { await board.poll() }
-        return summary(status.current, board: board.board, produced: produced.value, relayResult: relayResult)
+        return summary(
+            status.current, board: board.board, produced: produced.value, jobsStarted: produced.jobsStarted,
+            relayResult: relayResult)
+    }
+
+    /// `/metrics`, `/readyz`, `/jobs/{id}` on `http.listen`, as `run` serves them; a port in
+    /// use costs the demo its HTTP, not its run. Returns the group to shut down at the end.
+    private func startServing(status: RelayStatus, registry: PrometheusCollectorRegistry) -> ServiceGroup? {
+        guard let listen = configuration.httpListen else { return nil }
+        let logger = logger
+        let group = ServiceGroup(
+            services: [
+                MetricsService(status: status, statistics: KafkaStatistics()),
+                HTTPService.make(
+                    host: listen.host, port: listen.port, status: status, registry: registry, logger: logger),
+            ], gracefulShutdownSignals: [], logger: logger)
+        Task {
+            do {
+                try await group.run()
+            } catch {
+                logger.warning("demo: no HTTP on \(listen.host):\(listen.port): \(error)")
+            }
+        }
+        return group
     }
 
     private func produce(into produced: ProducedCount) async throws {
@@ -57,7 +94,7 @@ struct DemoSession {
         kafka["partitioner"] = "murmur2_random"
         kafka["linger.ms"] = "5"
         let producer = try KafkaProducer(configuration: kafka, logger: logger)
-        var generator = SyntheticJobs(jobs: jobs)
+        var generator = SyntheticJobs(jobs: jobs, repeats: true)
         let topic = configuration.relay.inputTopics.first ?? "job-status"
         let start = ContinuousClock.now
         let deadline = start + duration
@@ -66,7 +103,7 @@ struct DemoSession {
             try await producer.send(
                 KafkaOutgoingMessage(topic: topic, key: Array(event.jobID.utf8), value: event.value))
             sent += 1
-            produced.set(sent)
+            produced.set(sent, jobsStarted: generator.started)
             // Pace to --rate: sleep when ahead of schedule.
             let due = start + .milliseconds(Int64(Double(sent) * 1000 / rate))
             if due > .now { try await Task.sleep(until: due) }
@@ -77,7 +114,8 @@ struct DemoSession {
     }
 
     private func view(
-        _ snapshot: RelaySnapshot, board: JobBoard, produced: Int, elapsed: Duration, interactive: Bool
+        _ snapshot: RelaySnapshot, board: JobBoard, produced: Int, elapsed: Duration, perSecond: Double,
+        interactive: Bool
     )
         -> String
     {
@@ -87,15 +125,19 @@ struct DemoSession {
         let dropped = DropReason.all.map { "\($0.code) \(counters.dropped[$0, default: 0])" }.joined(separator: ", ")
         let lines = [
             "jobstatusd demo  \(String(format: "%.0f", seconds))s  relay: \(snapshot.statusLine)",
-            "  produced \(produced)   consumed \(counters.consumed) (\(String(format: "%.0f", Double(counters.consumed) / seconds))/s)",
+            "  produced \(produced)   consumed \(counters.consumed) (now \(String(format: "%.0f", perSecond))/s)",
             "  published \(counters.published)   dropped: \(dropped)   dead-lettered \(counters.deadLettered)",
+            "  commits \(snapshot.transactionsCommitted) (last took \(Self.milliseconds(snapshot.lastCommitDuration)))"
+                + "   end-to-end latency \(Self.milliseconds(snapshot.lastEndToEndLatency))"
+                + (configuration.httpListen.map { "   http://\($0.host):\($0.port)/metrics" } ?? ""),
             "  jobs in the compacted topic (\(board.latest.count)): \(perStatus)",
         ]
         return (interactive ? "\u{1B}[H\u{1B}[2J" : "") + lines.joined(separator: "\n")
     }
 
     private func summary(
-        _ snapshot: RelaySnapshot, board: JobBoard, produced: Int, relayResult: Result<Void, any Error>
+        _ snapshot: RelaySnapshot, board: JobBoard, produced: Int, jobsStarted: Int,
+        relayResult: Result<Void, any Error>
     ) -> Bool {
         let counters = snapshot.counters
         var checks: [(String, Bool)] = [
@@ -107,7 +149,10 @@ struct DemoSession {
             ),
         ]
         checks.append(
-            ("the compacted topic shows \(board.latest.count) jobs, one latest record each", board.latest.count <= jobs)
+            (
+                "the compacted topic shows \(board.latest.count) jobs of \(jobsStarted) started, one latest record each",
+                board.latest.count <= jobsStarted
+            )
         )
         print("\n== summary ==")
         for (text, ok) in checks { print("  [\(ok ? "ok" : "FAILED")] \(text)") }
@@ -128,10 +173,17 @@ struct DemoSession {
 final class ProducedCount: @unchecked Sendable {
     private let lock = NSLock()
     private var count = 0
+    private var jobs = 0
     private var finished = false
     var value: Int { lock.withLock { count } }
+    var jobsStarted: Int { lock.withLock { jobs } }
     var isFinished: Bool { lock.withLock { finished } }
-    func set(_ value: Int) { lock.withLock { count = value } }
+    func set(_ value: Int, jobsStarted: Int) {
+        lock.withLock {
+            count = value
+            jobs = jobsStarted
+        }
+    }
     func finish() { lock.withLock { finished = true } }
 }
 
@@ -150,5 +202,22 @@ final class BoardFollower: @unchecked Sendable {
         if case .messages(let batch) = await consumer.poll(maxMessages: 10_000, timeout: .milliseconds(100)) {
             for message in batch { board.apply(message) }
         }
+    }
+}
+
+extension DemoSession {
+    static func milliseconds(_ duration: Duration) -> String {
+        String(format: "%.1f ms", duration.seconds * 1000)
+    }
+}
+
+/// Records per second over the last view interval (not the average since start).
+struct RateMeter {
+    private var last: (count: Int, at: ContinuousClock.Instant)?
+
+    mutating func observe(_ count: Int, now: ContinuousClock.Instant = .now) -> Double {
+        defer { last = (count, now) }
+        guard let last, now > last.at else { return 0 }
+        return Double(count - last.count) / (now - last.at).seconds
     }
 }

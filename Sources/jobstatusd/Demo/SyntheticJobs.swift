@@ -12,16 +12,21 @@ struct SyntheticJobs {
     private var rng = SystemRandomNumberGenerator()
     private var pending: [[Event]] = []
     private var nextJob = 0
+    /// Jobs started so far.
+    var started: Int { nextJob }
     let jobCount: Int
+    /// Whether a new round of `jobCount` jobs starts when one ends (for a demo of set duration).
+    let repeats: Bool
     private let backends = ["ibm_brisbane", "ibm_kyoto", "ibm_osaka", "ibm_sherbrooke"]
 
-    init(jobs: Int) {
+    init(jobs: Int, repeats: Bool = false) {
         jobCount = jobs
+        self.repeats = repeats
     }
 
-    /// The next event of some running job; nil when every job has finished.
+    /// The next event of some running job; nil when every job has finished (never when repeating).
     mutating func next() -> Event? {
-        while pending.count < 32 && nextJob < jobCount {
+        while pending.count < 32 && (repeats || nextJob < jobCount) {
             pending.append(lifecycle(jobID: String(format: "job-%05d-%04x", nextJob, rng.next() % 0x10000)))
             nextJob += 1
         }
