@@ -11,7 +11,7 @@ struct ConfigurationOptions: ParsableArguments {
     @Option(
         name: .customLong("set"),
         help: ArgumentHelp(
-            "Override one setting, highest precedence (repeatable): --set output.topic=x, --set kafka.sasl.password=...",
+            "Override one setting, highest precedence (repeatable): --set output.topic=x. Not for secrets: a command line is visible to every user; use LoadCredential= or the environment file.",
             valueName: "key=value"))
     var overrides: [String] = []
 

@@ -2,8 +2,9 @@ import Configuration
 import Foundation
 
 /// Builds the daemon's configuration from, lowest to highest precedence:
-/// built-in defaults, the YAML file, `JOBSTATUSD_*` environment variables,
-/// `--set key=value` flags (DESIGN.md section 5).
+/// built-in defaults, the YAML file, systemd credentials (files in
+/// `$CREDENTIALS_DIRECTORY`, each named by its key), `JOBSTATUSD_*` environment
+/// variables, `--set key=value` flags (DESIGN.md section 5).
 ///
 /// Each source is flattened to dotted keys with its origin, checked against
 /// ``ConfigurationSchema`` (unknown keys are errors, with a "did you mean"),
@@ -31,7 +32,7 @@ struct ConfigurationLoader {
     }
 
     func load() throws(ConfigurationError) -> DaemonConfiguration {
-        let layers = [try fileSettings(), try environmentSettings(), try flagSettings()]
+        let layers = [try fileSettings(), try credentialSettings(), try environmentSettings(), try flagSettings()]
         for setting in layers.joined() { try check(setting) }
         // One provider per source, highest precedence first.
         let providers: [any ConfigProvider] = layers.reversed().enumerated().map { index, settings in
@@ -96,6 +97,32 @@ struct ConfigurationLoader {
                     + "make it mode 0644 and keep secrets in secrets.env")
         }
         return try YAMLConfigurationFile.read(path: path, contents: String(decoding: data, as: UTF8.self))
+    }
+
+    /// systemd's credentials (`LoadCredential=kafka.sasl.password:/etc/...`): each file in
+    /// `$CREDENTIALS_DIRECTORY` named like a setting (`kafka.*` or a key of the schema) is that
+    /// setting, its content the value (a final newline dropped). Other files (a TLS key, a CA)
+    /// are referenced by path: `%d/tls.key` in the unit. systemd makes the files readable by
+    /// the service's user only.
+    private func credentialSettings() throws(ConfigurationError) -> [RawSetting] {
+        guard let directory = environment["CREDENTIALS_DIRECTORY"], !directory.isEmpty else { return [] }
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
+            throw ConfigurationError(
+                "CREDENTIALS_DIRECTORY \(directory) cannot be read by user \(getuid()); check LoadCredential= in the unit"
+            )
+        }
+        let settings = names.filter {
+            $0.hasPrefix(ConfigurationSchema.kafkaPrefix) || ConfigurationSchema.setting($0) != nil
+        }
+        return try settings.sorted().map { name throws(ConfigurationError) in
+            guard let data = FileManager.default.contents(atPath: directory + "/" + name) else {
+                throw ConfigurationError(
+                    key: name, source: .credential(name: name), "cannot be read by user \(getuid())")
+            }
+            var value = String(decoding: data, as: UTF8.self)
+            if value.last == "\n" || value.last == "\r\n" { value.removeLast() }
+            return RawSetting(key: name, value: value, source: .credential(name: name))
+        }
     }
 
     private func environmentSettings() throws(ConfigurationError) -> [RawSetting] {

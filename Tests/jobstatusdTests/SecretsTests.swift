@@ -1,0 +1,117 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import jobstatusd
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// Secrets the systemd way (`LoadCredential=` files in `$CREDENTIALS_DIRECTORY`), and a secret
+/// that reaches librdkafka must reach nothing else: logs, check-config, /metrics, the command line.
+@Suite("Secrets", .timeLimit(.minutes(2)))
+struct SecretsTests {
+    static let secret = "pw-\(UUID().uuidString)"
+
+    static func credentials(_ files: [String: String]) throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("creds-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        for (name, value) in files {
+            try value.write(toFile: directory + "/" + name, atomically: true, encoding: .utf8)
+        }
+        return directory
+    }
+
+    @Test func credentialFilesAreSettingsNamedByTheirKey() throws {
+        let directory = try Self.credentials(["kafka.sasl.password": Self.secret + "\n", "output.topic": "from-cred"])
+        let loaded = try ConfigurationLoader(
+            filePath: nil, fileIsOptional: true, environment: ["CREDENTIALS_DIRECTORY": directory]
+        ).load()
+        #expect(loaded.kafka["sasl.password"] == Self.secret, "the final newline is not part of it")
+        #expect(loaded.relay.outputTopic == "from-cred")
+        let entry = try #require(loaded.effective.first { $0.key == "kafka.sasl.password" })
+        #expect(entry.value == "[redacted]" && entry.source == .credential(name: "kafka.sasl.password"))
+
+        let overridden = try ConfigurationLoader(
+            filePath: nil, fileIsOptional: true,
+            environment: ["CREDENTIALS_DIRECTORY": directory, "JOBSTATUSD_OUTPUT_TOPIC": "from-env"]
+        ).load()
+        #expect(overridden.relay.outputTopic == "from-env", "the environment is above credentials")
+
+        let files = try Self.credentials(["tls.key": "-----BEGIN PRIVATE KEY-----"])
+        let withFiles = try ConfigurationLoader(
+            filePath: nil, fileIsOptional: true, environment: ["CREDENTIALS_DIRECTORY": files]
+        ).load()
+        #expect(!withFiles.effective.contains { $0.key.contains("tls") }, "other credentials are files, used by path")
+    }
+
+    @Test func aSecretReachesNoLogNoMetricNoCommandLineAndNoCheckConfigOutput() async throws {
+        let broker = try TestBroker.start(label: "secrets-test")
+        let input = TestBroker.uniqueName("in")
+        try await broker.createTopic(input, partitions: 2)
+        let port = try DaemonTests.freePort()
+        let configPath = FileManager.default.temporaryDirectory.appendingPathComponent("jsd-\(UUID()).yaml").path
+        try """
+        kafka:
+          bootstrap.servers: "\(broker.bootstrapServers)"
+          sasl.username: "relay"
+          session.timeout.ms: 6000
+          heartbeat.interval.ms: 1000
+        input:
+          topics: [\(input)]
+        output:
+          topic: \(input)-out
+          replication: 1
+        dlq:
+          topic: \(input)-dlq
+        http:
+          listen: "127.0.0.1:\(port)"
+        log:
+          level: debug
+        """.write(toFile: configPath, atomically: true, encoding: .utf8)
+        if broker.mock != nil {  // the mock cannot create topics through the admin API
+            try await broker.createTopic("\(input)-out", partitions: 2)
+            try await broker.createTopic("\(input)-dlq", partitions: 2)
+        }
+        var environment = JobStatusBinary.cleanEnvironment
+        environment["CREDENTIALS_DIRECTORY"] = try Self.credentials(["kafka.sasl.password": Self.secret])
+
+        let check = try JobStatusBinary.run(["check-config", "--config", configPath], environment: environment)
+        #expect(check.status == 0, "\(check.stderr)")
+        #expect(check.stdout.contains("[redacted]") && check.stdout.contains("credential kafka.sasl.password"))
+
+        let logPath = FileManager.default.temporaryDirectory.appendingPathComponent("log-\(UUID())").path
+        #expect(FileManager.default.createFile(atPath: logPath, contents: nil))
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        let process = Process()
+        process.executableURL = try JobStatusBinary.binary
+        process.arguments = ["run", "--config", configPath]
+        process.environment = environment
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        let base = "http://127.0.0.1:\(port)"
+        try await waitUntil("the daemon is ready", timeout: .seconds(60), interval: .milliseconds(200)) {
+            guard let url = URL(string: base + "/readyz") else { return false }
+            return ((try? await URLSession.shared.data(from: url))?.1 as? HTTPURLResponse)?.statusCode == 200
+        }
+        let metricsURL = try #require(URL(string: base + "/metrics"))
+        let metrics = String(decoding: try await URLSession.shared.data(from: metricsURL).0, as: UTF8.self)
+        let commandLine = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/cmdline", encoding: .utf8))
+        let processEnvironment = try? String(
+            contentsOfFile: "/proc/\(process.processIdentifier)/environ", encoding: .utf8)
+        process.terminate()
+        process.waitUntilExit()
+        try log.close()
+        let logged = try String(contentsOfFile: logPath, encoding: .utf8)
+
+        #expect(logged.contains("relay started"), "the log is the daemon's (debug level): \(logged.suffix(500))")
+        #expect(!logged.contains(Self.secret), "no secret in the log")
+        #expect(!metrics.contains(Self.secret), "no secret in /metrics")
+        #expect(commandLine != nil && !(commandLine ?? "").contains(Self.secret), "no secret on the command line")
+        #expect(!(processEnvironment ?? "").contains(Self.secret), "no secret in the environment")
+        #expect(!check.stdout.contains(Self.secret) && !check.stderr.contains(Self.secret))
+    }
+}
