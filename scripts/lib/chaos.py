@@ -354,9 +354,38 @@ def source_of(message):
         return None
 
 
+def schema_violations(output, letters):
+    """Every output value and every dead letter's headers against schemas/ (the downstream contract)."""
+    import jsonschema
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "schemas")
+    record_schema = json.load(open(os.path.join(root, "job-status.schema.json")))
+    letter_schema = json.load(open(os.path.join(root, "dead-letter.schema.json")))
+    records = jsonschema.Draft202012Validator(record_schema)
+    headers = jsonschema.Draft202012Validator(letter_schema)
+    violations = []
+    for message in output:
+        if message.value() is None:
+            continue
+        value = json.loads(message.value())
+        errors = [e.message for e in records.iter_errors(value)]
+        if value.get("job_id", "").encode() != message.key():
+            errors.append("job_id differs from the record key")
+        if errors:
+            violations.append(f"output {message.partition()}@{message.offset()}: {errors[0]}")
+    for message in letters:
+        named = {}
+        for name, value in message.headers() or []:
+            named[name] = (value or b"").decode()
+        errors = [e.message for e in headers.iter_errors(named)]
+        if errors:
+            violations.append(f"dlq {message.partition()}@{message.offset()}: {errors[0]}")
+    return violations
+
+
 def check(bootstrap, args, stream, coordinates, expected):
     output = read_topic(bootstrap, args.output, 120)
     letters = read_topic(bootstrap, args.dlq, 120)
+    violations = schema_violations(output, letters)
     seen = {}
     for message in sorted(output, key=lambda m: (m.partition(), m.offset())):
         seen.setdefault(message.key().decode(), []).append(message.value().decode())
@@ -397,7 +426,9 @@ def check(bootstrap, args, stream, coordinates, expected):
         "output": len(output), "lost": lost, "duplicated": duplicated, "wrong": wrong,
         "out_of_order": out_of_order, "invalid": len(invalid_sources), "dlq": len(letters),
         "dlq_missing": dlq_missing, "dlq_duplicated": dlq_duplicated, "dlq_wrong": dlq_wrong,
+        "schema_violations": len(violations),
     }
+    examples += violations[:3]
     return figures, examples
 
 
@@ -592,7 +623,7 @@ def main():
 
     exact = finished and all(figures[k] == 0 for k in
                              ("lost", "duplicated", "wrong", "out_of_order", "dlq_missing", "dlq_duplicated",
-                              "dlq_wrong"))
+                              "dlq_wrong", "schema_violations"))
     restarts = {"a": first.starts, "b": second.starts}
     nonzero = [c for c in first.exits + second.exits if c not in (0, -signal.SIGKILL)]
     print(json.dumps({"chaos": figures, "exact": exact, "finished": finished, "starts": restarts,
@@ -600,7 +631,8 @@ def main():
                       "assignment": args.assignment, "seed": args.seed}), flush=True)
     log(f"lost {figures['lost']}, duplicated {figures['duplicated']}, wrong {figures['wrong']}, "
         f"out of order {figures['out_of_order']}; DLQ {figures['dlq']} of {figures['invalid']} "
-        f"(missing {figures['dlq_missing']}, twice {figures['dlq_duplicated']}, wrong {figures['dlq_wrong']})")
+        f"(missing {figures['dlq_missing']}, twice {figures['dlq_duplicated']}, wrong {figures['dlq_wrong']}); "
+        f"records against schemas/: {figures['schema_violations']} violations")
     for example in examples:
         log(f"  {example}")
     if not finished:
