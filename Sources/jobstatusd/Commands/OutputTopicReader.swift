@@ -40,28 +40,50 @@ struct OutputTopicReader {
         let partitions = try await partitionCount()
         let partition = TopicPartition(
             topic, Murmur2Partitioner.partition(forKey: Array(jobID.utf8), partitionCount: partitions))
+        var latest: [UInt8]? = nil
+        // Only the job's partition.
+        try await read([partition]) { batch in
+            for message in batch where message.key.map({ $0.elementsEqual(jobID.utf8) }) == true {
+                latest = message.value
+            }
+        }
+        return latest
+    }
+
+    /// Every record of the topic, from the beginning to each partition's end.
+    func readToEnd() async throws -> [KafkaMessage] {
+        let partitions = try await partitionCount()
+        var messages: [KafkaMessage] = []
+        try await read((0..<partitions).map { TopicPartition(topic, $0) }) { messages += $0 }
+        return messages
+    }
+
+    /// Reads `partitions` from the beginning up to their ends as the fetch responses report them
+    /// (the last stable offset under read_committed): no wait for silence, and right on brokers
+    /// whose ListOffsets is not. Fails after `timeout` without progress.
+    private func read(_ partitions: [TopicPartition], _ body: ([KafkaMessage]) -> Void) async throws {
         let consumer = try makeConsumer(reportingEnds: true)
         defer { Task { await consumer.close() } }
-        try consumer.assign([TopicPartitionOffset(partition, .beginning)])
-        var latest: [UInt8]? = nil
+        try consumer.assign(partitions.map { TopicPartitionOffset($0, .beginning) })
+        var remaining = Set(partitions)
         var lastProgress = ContinuousClock.now
-        // Only the job's partition, up to its end as the fetch response reports it (the last
-        // stable offset): no wait for silence, and right on brokers whose ListOffsets is not.
-        while ContinuousClock.now - lastProgress < timeout {
+        while !remaining.isEmpty {
+            guard ContinuousClock.now - lastProgress < timeout else {
+                throw ValidationError("\(remaining.sorted()) not read to the end: no progress for \(timeout)")
+            }
             switch await consumer.poll(maxMessages: 5000, timeout: .seconds(1)) {
             case .messages(let batch):
-                if !batch.isEmpty { lastProgress = .now }
-                for message in batch where message.key.map({ $0.elementsEqual(jobID.utf8) }) == true {
-                    latest = message.value
-                }
-            case .endOfPartition(let end) where end.topicPartition == partition:
-                return latest
+                guard !batch.isEmpty else { continue }
+                lastProgress = .now
+                body(batch)
+            case .endOfPartition(let end):
+                remaining.remove(end.topicPartition)
+                lastProgress = .now
             case .error(let error) where error.isFatal:
                 throw error
-            case .endOfPartition, .error, .rebalance:
+            case .error, .rebalance:
                 continue
             }
         }
-        throw ValidationError("\(partition) was not read to its end: no progress for \(timeout)")
     }
 }

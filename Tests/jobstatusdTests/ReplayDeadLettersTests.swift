@@ -1,0 +1,63 @@
+import Foundation
+import JobStatus
+import Kafka
+import Relay
+import TestSupport
+import Testing
+
+/// `jobstatusd replay-dlq` against a real broker.
+@Suite("replay-dlq", .timeLimit(.minutes(2)))
+struct ReplayDeadLettersTests {
+    @Test func deadLettersGoBackToTheirTopicTraceably() async throws {
+        let broker = try TestBroker.start(label: "replay-test")
+        let (input, dlq) = (TestBroker.uniqueName("in"), TestBroker.uniqueName("dlq"))
+        try await broker.createTopic(input, partitions: 2)
+        try await broker.createTopic(dlq, partitions: 2)
+        func source(_ offset: Int64, _ value: String) -> KafkaMessage {
+            KafkaMessage(
+                topicPartition: TopicPartition(input, 1), offset: KafkaOffset(rawValue: offset),
+                key: Array("job-\(offset)".utf8), value: Array(value.utf8),
+                headers: [KafkaHeader(name: "trace", string: "t\(offset)")])
+        }
+        try await broker.produce([
+            DeadLetter.make(for: source(7, "{not json"), error: InvalidEvent(.invalidJSON, "bad"), topic: dlq),
+            DeadLetter.make(for: source(9, "{also not"), error: InvalidEvent(.invalidJSON, "bad"), topic: dlq),
+            DeadLetter.make(for: source(8, "[]"), error: InvalidEvent(.notObject, "array"), topic: dlq),
+            DeadLetter.make(
+                for: source(11, "huge"), error: InvalidEvent(.tooLarge, "big"), topic: dlq,
+                valueOmittedBecause: "MSG_SIZE_TOO_LARGE"),
+        ])
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("jsd-\(UUID()).yaml").path
+        try """
+        kafka:
+          bootstrap.servers: "\(broker.bootstrapServers)"
+        input:
+          topics: [\(input)]
+        dlq:
+          topic: \(dlq)
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        let environment = JobStatusBinary.cleanEnvironment
+
+        let dry = try JobStatusBinary.run(["replay-dlq", "--config", path, "--dry-run"], environment: environment)
+        #expect(dry.stdout.contains("4 dead letters read, 4 selected"), "\(dry.stdout)\(dry.stderr)")
+        #expect(try await broker.readToEnd(input).isEmpty, "a dry run produces nothing")
+
+        let some = try JobStatusBinary.run(
+            ["replay-dlq", "--config", path, "--reason", "invalid_json"], environment: environment)
+        #expect(some.status == 0, "\(some.stdout)\(some.stderr)")
+        #expect(some.stdout.contains("2 selected (invalid_json=2), 2 replayed"), "\(some.stdout)")
+        let replayed = try await broker.readToEnd(input)
+        #expect(Set(replayed.map { String(decoding: $0.value ?? [], as: UTF8.self) }) == ["{not json", "{also not"])
+        for record in replayed {
+            let names = record.headers.map(\.name)
+            #expect(names.first == "trace", "the producer's own headers first, untouched")
+            #expect(names.contains(DeadLetter.Header.sourceOffset), "the first coordinates stay traceable")
+            #expect(record.headers.last?.name == "jobstatusd.replayed-from")
+            #expect(record.headers.last?.stringValue?.hasPrefix(dlq) == true)
+        }
+
+        let all = try JobStatusBinary.run(["replay-dlq", "--config", path], environment: environment)
+        #expect(all.status == 1, "a dead letter without its value cannot be replayed")
+        #expect(all.stdout.contains("1 without a value"), "\(all.stdout)")
+    }
+}
