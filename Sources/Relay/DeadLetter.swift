@@ -15,13 +15,29 @@ public enum DeadLetter {
         public static let valueOmitted = "jobstatusd.error.value-omitted"
     }
 
+    /// The Kafka Connect dead-letter headers (`errors.deadletterqueue.context.headers.enable`),
+    /// written as well when `dlq.connect-headers` is on, so that tools made for Connect's DLQs
+    /// read jobstatusd's too.
+    public enum ConnectHeader {
+        public static let topic = "__connect.errors.topic"
+        public static let partition = "__connect.errors.partition"
+        public static let offset = "__connect.errors.offset"
+        public static let connectorName = "__connect.errors.connector.name"
+        public static let stage = "__connect.errors.stage"
+        public static let exceptionClass = "__connect.errors.exception.class.name"
+        public static let exceptionMessage = "__connect.errors.exception.message"
+    }
+
     /// The record to produce to `topic`.
-    /// - Parameter valueOmittedBecause: set when the dead letter *with* the value was refused
-    ///   (too large for the producer or the broker): the dead letter then goes without the
-    ///   value, with this reason in `jobstatusd.error.value-omitted`; the source headers still
-    ///   lead to the original record in the input topic.
+    /// - Parameters:
+    ///   - valueOmittedBecause: set when the dead letter *with* the value was refused (too
+    ///     large for the producer or the broker): the dead letter then goes without the value,
+    ///     with this reason in `jobstatusd.error.value-omitted`; the source headers still lead
+    ///     to the original record in the input topic.
+    ///   - connectHeaders: also write Kafka Connect's `__connect.errors.*` headers.
     public static func make(
-        for message: KafkaMessage, error: InvalidEvent, topic: String, valueOmittedBecause: String? = nil
+        for message: KafkaMessage, error: InvalidEvent, topic: String, valueOmittedBecause: String? = nil,
+        connectHeaders: Bool = false
     ) -> KafkaOutgoingMessage {
         var headers = message.headers
         headers.append(KafkaHeader(name: Header.reason, string: error.reason.code))
@@ -30,6 +46,7 @@ public enum DeadLetter {
             headers.append(KafkaHeader(name: Header.valueOmitted, string: valueOmittedBecause))
         }
         headers += sourceHeaders(of: message)
+        if connectHeaders { headers += Self.connectHeaders(of: message, error: error) }
         let value = valueOmittedBecause == nil ? message.value : nil
         return KafkaOutgoingMessage(topic: topic, key: message.key, value: value, headers: headers)
     }
@@ -40,6 +57,21 @@ public enum DeadLetter {
             KafkaHeader(name: Header.sourceTopic, string: message.topic),
             KafkaHeader(name: Header.sourcePartition, string: String(message.partition)),
             KafkaHeader(name: Header.sourceOffset, string: String(message.offset.rawValue)),
+        ]
+    }
+
+    /// Connect's names for the same facts: where from, which stage failed, and why (the reason
+    /// code as the "exception class", so Connect tools can group by it).
+    static func connectHeaders(of message: KafkaMessage, error: InvalidEvent) -> [KafkaHeader] {
+        [
+            KafkaHeader(name: ConnectHeader.topic, string: message.topic),
+            KafkaHeader(name: ConnectHeader.partition, string: String(message.partition)),
+            KafkaHeader(name: ConnectHeader.offset, string: String(message.offset.rawValue)),
+            KafkaHeader(name: ConnectHeader.connectorName, string: "jobstatusd"),
+            KafkaHeader(
+                name: ConnectHeader.stage, string: error.reason == .outputRejected ? "PRODUCE" : "VALUE_CONVERTER"),
+            KafkaHeader(name: ConnectHeader.exceptionClass, string: "jobstatusd.\(error.reason.code)"),
+            KafkaHeader(name: ConnectHeader.exceptionMessage, string: error.description),
         ]
     }
 

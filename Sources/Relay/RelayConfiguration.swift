@@ -41,6 +41,8 @@ public struct RelayConfiguration: Sendable {
     public var delivery: Delivery
     /// `transaction.id`: "" derives `jobstatusd-<group>-<host name>`.
     public var transactionalID: String
+    /// `dlq.connect-headers`: also write Kafka Connect's `__connect.errors.*` headers on dead letters.
+    public var connectDeadLetterHeaders = false
     /// Whether to ask the broker (DescribeConfigs) that an existing output topic is compacted.
     /// Off only for the demo's embedded broker, which never answers and cost 5 s per start.
     public var checksOutputCompaction = true

@@ -130,11 +130,14 @@ extension RelayLoop {
         transaction.counters.deadLettered += 1
         let topic = configuration.deadLetterTopic
         let letter = DeadLetter.make(
-            for: message, error: reason, topic: topic, valueOmittedBecause: omitValueBecause)
+            for: message, error: reason, topic: topic, valueOmittedBecause: omitValueBecause,
+            connectHeaders: configuration.connectDeadLetterHeaders)
         do {
             try await producer.send(letter, tag: transaction.tagProduced(from: message, isDeadLetter: true))
         } catch  where error.isRecordRejection && omitValueBecause == nil {
-            let bare = DeadLetter.make(for: message, error: reason, topic: topic, valueOmittedBecause: error.message)
+            let bare = DeadLetter.make(
+                for: message, error: reason, topic: topic, valueOmittedBecause: error.message,
+                connectHeaders: configuration.connectDeadLetterHeaders)
             do {
                 try await producer.send(bare, tag: transaction.tagProduced(from: message, isDeadLetter: true))
             } catch {

@@ -39,6 +39,22 @@ struct DeadLetterTests {
         #expect(source.0 == TopicPartition("in", 1) && source.1 == KafkaOffset(rawValue: 7))
     }
 
+    /// `dlq.connect-headers`: Connect's names for the same facts, after jobstatusd's own.
+    @Test func connectHeadersAreWrittenOnlyWhenAskedFor() {
+        let plain = DeadLetter.make(
+            for: Self.record("in", 3, 42), error: InvalidEvent(.invalidJSON, "bad"), topic: "dlq")
+        #expect(!plain.headers.contains { $0.name.hasPrefix("__connect.") })
+        let letter = DeadLetter.make(
+            for: Self.record("in", 3, 42), error: InvalidEvent(.invalidJSON, "bad"), topic: "dlq", connectHeaders: true)
+        func value(_ name: String) -> String? { letter.headers.last { $0.name == name }?.stringValue }
+        #expect(value(DeadLetter.ConnectHeader.topic) == "in")
+        #expect(value(DeadLetter.ConnectHeader.partition) == "3")
+        #expect(value(DeadLetter.ConnectHeader.offset) == "42")
+        #expect(value(DeadLetter.ConnectHeader.stage) == "VALUE_CONVERTER")
+        #expect(value(DeadLetter.ConnectHeader.exceptionClass) == "jobstatusd.invalid_json")
+        #expect(value(DeadLetter.Header.reason) == "invalid_json", "jobstatusd's own headers stay")
+    }
+
     /// The record as a reader of `letter.topic` would see it.
     static func read(_ letter: KafkaOutgoingMessage, at offset: Int64) -> KafkaMessage {
         KafkaMessage(

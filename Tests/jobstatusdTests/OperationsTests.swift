@@ -80,6 +80,11 @@ extension OperationsTests {
             flags: ["kafka.consumer.fetch.max.bytes=2000", "kafka.producer.linger.ms=50", "kafka.linger.ms=5"]
         ).load()
         #expect(loaded.relay.roleKafka[.consumer]?["fetch.max.bytes"] == "2000")
+        #expect(!loaded.relay.connectDeadLetterHeaders, "Connect's DLQ headers are opt-in")
+        let connect = try ConfigurationLoader(
+            filePath: nil, fileIsOptional: true, environment: ["JOBSTATUSD_DLQ_CONNECT_HEADERS": "true"]
+        ).load()
+        #expect(connect.relay.connectDeadLetterHeaders)
         #expect(loaded.relay.kafka(for: .producer)["linger.ms"] == "50")
         #expect(loaded.relay.kafka(for: .consumer)["linger.ms"] == "5", "the shared value, dropped by the client")
         #expect(loaded.effective.contains { $0.key == "kafka.producer.linger.ms" && $0.value == "50" })

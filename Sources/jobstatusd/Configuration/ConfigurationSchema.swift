@@ -36,6 +36,9 @@ enum ConfigurationSchema {
             help: "replication factor of created topics"),
         Setting(key: "dlq.topic", kind: .string, defaultValue: "job-status-dlq", help: "dead-letter topic"),
         Setting(
+            key: "dlq.connect-headers", kind: .bool, defaultValue: "false",
+            help: "also write Kafka Connect's __connect.errors.* headers, for tools made for Connect's DLQs"),
+        Setting(
             key: "delivery", kind: .choice(["exactly-once", "at-least-once"]), defaultValue: "exactly-once",
             help: "transactions, or idempotent produce + offset commits for brokers without transactions"),
         Setting(

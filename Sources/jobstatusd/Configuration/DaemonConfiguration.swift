@@ -45,6 +45,7 @@ struct DaemonConfiguration {
             operationTimeout: try typed.duration("operation.timeout"),
             restoreTimeout: try typed.duration("restore.timeout"))
         relay.roleKafka = roleKafka
+        relay.connectDeadLetterHeaders = try typed.bool("dlq.connect-headers")
         httpListen = try typed.listenAddress("http.listen")
         logLevel = try typed.logLevel("log.level")
         logFormat = LogFormat(rawValue: try typed.choice("log.format")) ?? .text
