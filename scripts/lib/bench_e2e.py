@@ -1,0 +1,262 @@
+#!/usr/bin/env python3
+"""End-to-end figures of jobstatusd against the physical limit, on the same broker, in one run.
+
+1. limit: a raw librdkafka consume-to-produce passthrough of the same records (passthrough.c);
+2. jobstatusd run, exactly-once: from process start to the commit that completes the output;
+3. the same, at-least-once;
+4. restore: a fresh instance on the resulting output, start to READY, against a raw read of
+   the output and DLQ partitions;
+5. end-to-end latency at a fixed input rate: input send time to the moment a read_committed
+   reader sees the output (p50, p99, p999).
+
+Prints a table and one JSON line per figure ({"bench": ..., "events_per_s": ..., "ratio": ...}).
+Completion is read from the daemon's jobstatusd_input_committed_offset gauge, which the
+daemon updates once a second: durations are good to about a second.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import chaos  # noqa: E402  (the generator, the mock broker host, the daemon handle)
+from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer  # noqa: E402
+
+
+def log(message):
+    print(f"[bench-e2e {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def preload(bootstrap, topic, stream):
+    """Produces the stream keyed by job_id; returns each partition's end offset."""
+    ends = {}
+
+    def report(error, message):
+        if error is None:
+            ends[message.partition()] = max(ends.get(message.partition(), 0), message.offset() + 1)
+
+    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "linger.ms": 20,
+                         "partitioner": "murmur2_random", "queue.buffering.max.messages": 1000000})
+    for key, value, _ in stream:
+        while True:
+            try:
+                producer.produce(topic, key=key.encode(), value=value, on_delivery=report)
+                break
+            except BufferError:
+                producer.poll(0.05)
+        producer.poll(0)
+    producer.flush(300)
+    return ends
+
+
+def settings(bootstrap, group, input_topic, output, dlq, delivery, transaction_id):
+    def render(name, port):
+        return f"""kafka:
+  bootstrap.servers: "{bootstrap}"
+  session.timeout.ms: "6000"
+  heartbeat.interval.ms: "1000"
+input:
+  topics: ["{input_topic}"]
+  group: "{group}"
+output:
+  topic: "{output}"
+  replication: 1
+dlq:
+  topic: "{dlq}"
+delivery: "{delivery}"
+transaction:
+  id: "{transaction_id}-{name}"
+http:
+  listen: "127.0.0.1:{port}"
+log:
+  level: "notice"
+"""
+    return render
+
+
+def run_relay(binary, workdir, render, ends, timeout):
+    """Starts jobstatusd; returns (seconds to the commit completing the input, seconds to READY)."""
+    daemon = chaos.Daemon("relay", binary, workdir, render)
+    started = time.monotonic()
+    daemon.start()
+    ready_at = None
+    try:
+        while time.monotonic() - started < timeout:
+            if ready_at is None and daemon.ready():
+                ready_at = time.monotonic() - started
+            committed = daemon.committed_offsets()
+            if all(committed.get(p, -1) >= end for p, end in ends.items()):
+                return time.monotonic() - started, ready_at
+            if not daemon.running:
+                raise RuntimeError(f"jobstatusd exited {daemon.process.returncode}; see {workdir}/relay.log")
+            time.sleep(0.1)
+        raise RuntimeError(f"jobstatusd did not finish in {timeout}s")
+    finally:
+        daemon.stop()
+
+
+def time_to_ready(binary, workdir, render, timeout):
+    daemon = chaos.Daemon("restore", binary, workdir, render)
+    started = time.monotonic()
+    daemon.start()
+    try:
+        if not daemon.wait_ready(timeout):
+            raise RuntimeError(f"the restoring instance was not ready in {timeout}s; see {workdir}/restore.log")
+        return time.monotonic() - started
+    finally:
+        daemon.stop()
+
+
+def passthrough(tool, *args):
+    result = subprocess.run([tool, *args], capture_output=True, text=True, check=True)
+    return result.stdout.split()
+
+
+def latency(binary, workdir, bootstrap, topics, rate, seconds, stream):
+    """Sends at `rate` for `seconds`; returns per-record latencies (s) from send to visible output."""
+    input_topic, output, dlq = topics
+    render = settings(bootstrap, "bench-latency", input_topic, output, dlq, "exactly-once", "bench-latency")
+    daemon = chaos.Daemon("latency", binary, workdir, render)
+    daemon.start()
+    sent = {}
+    seen = []
+    stop = threading.Event()
+    reader = Consumer({"bootstrap.servers": bootstrap, "group.id": f"bench-reader-{time.time()}",
+                       "isolation.level": "read_committed", "auto.offset.reset": "earliest",
+                       "enable.auto.commit": False, "fetch.wait.max.ms": 10})
+
+    # Assigned, not subscribed: no group join to wait for before the first record counts.
+    partitions = reader.list_topics(output, timeout=30).topics[output].partitions
+    reader.assign([chaos.TopicPartition(output, p, OFFSET_BEGINNING) for p in partitions])
+
+    def read():
+        while not stop.is_set():
+            message = reader.poll(0.05)
+            if message is None or message.error():
+                continue
+            source = chaos.source_of(message)
+            if source is not None:
+                seen.append((source[1], source[2], time.monotonic()))
+
+    thread = threading.Thread(target=read, daemon=True)
+    try:
+        if not daemon.wait_ready(120):
+            raise RuntimeError(f"latency instance not ready; see {workdir}/latency.log")
+        thread.start()
+        producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "linger.ms": 1,
+                             "partitioner": "murmur2_random"})
+        started = time.monotonic()
+        count = int(rate * seconds)
+        for index, (key, value, _) in enumerate(stream[:count]):
+            due = started + index / rate
+            while time.monotonic() < due:
+                producer.poll(0.0005)
+            at = time.monotonic()
+
+            def report(error, message, at=at):
+                if error is None:
+                    sent[(message.partition(), message.offset())] = at
+            producer.produce(input_topic, key=key.encode(), value=value, on_delivery=report)
+            producer.poll(0)
+        producer.flush(60)
+        deadline = time.monotonic() + 60
+        published = sum(1 for _, _, c in stream[:count] if c is not None)  # an upper bound
+        while time.monotonic() < deadline and len(seen) < published * 0.5:
+            time.sleep(0.2)
+        time.sleep(3)  # the last transactions
+    finally:
+        stop.set()
+        daemon.stop()
+    thread.join(5)
+    reader.close()
+    return sorted(at - sent[(p, o)] for p, o, at in seen if (p, o) in sent)
+
+
+def percentile(values, fraction):
+    if not values:
+        return float("nan")
+    return values[min(len(values) - 1, int(fraction * len(values)))]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--binary", required=True)
+    parser.add_argument("--passthrough", required=True, help="the compiled scripts/lib/passthrough.c")
+    parser.add_argument("--broker", choices=["mock", "tansu", "external"], default="mock")
+    parser.add_argument("--bootstrap")
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--partitions", type=int, default=16)
+    parser.add_argument("--latency-rate", type=float, default=20000)
+    parser.add_argument("--latency-seconds", type=float, default=20)
+    parser.add_argument("--timeout", type=float, default=1800)
+    args = parser.parse_args()
+
+    workdir = tempfile.mkdtemp(prefix="jsd-bench-e2e-")
+    names = ["bench-in", "bench-pass", "bench-eo-latest", "bench-eo-dlq", "bench-alo-latest", "bench-alo-dlq",
+             "bench-lat-in", "bench-lat-latest", "bench-lat-dlq"]
+    topics = [(n, args.partitions) for n in names]
+    broker = (chaos.MockBroker(args.binary, topics, workdir) if args.broker == "mock"
+              else chaos.ExternalBroker(args.bootstrap, topics))
+    figures = []
+    try:
+        log(f"generating and preloading {args.records} records ({args.broker} broker, {args.partitions} partitions)")
+        stream = chaos.generate(args.records, max(1, args.records // 10), seed=7)
+        ends = preload(broker.bootstrap, "bench-in", stream)
+        records = sum(ends.values())
+
+        log("1. the limit: raw librdkafka passthrough")
+        copied, delivered, seconds = passthrough(args.passthrough, "copy", broker.bootstrap, "bench-in",
+                                                 "bench-pass", str(records))
+        limit = records / float(seconds)
+        figures.append(("passthrough (raw librdkafka)", records / float(seconds), 1.0, f"{seconds}s"))
+
+        for delivery, output, dlq in [("exactly-once", "bench-eo-latest", "bench-eo-dlq"),
+                                      ("at-least-once", "bench-alo-latest", "bench-alo-dlq")]:
+            log(f"2. jobstatusd run, {delivery}")
+            render = settings(broker.bootstrap, f"bench-{delivery}", "bench-in", output, dlq, delivery,
+                              f"bench-{delivery}")
+            total, ready = run_relay(args.binary, workdir, render, ends, args.timeout)
+            figures.append((f"jobstatusd {delivery}", records / total, records / total / limit,
+                            f"{total:.1f}s (ready after {ready or float('nan'):.1f}s)"))
+
+        log("4. restore: a fresh instance on the exactly-once output")
+        out_records, out_seconds = passthrough(args.passthrough, "read", broker.bootstrap, "bench-eo-latest")
+        dlq_records, dlq_seconds = passthrough(args.passthrough, "read", broker.bootstrap, "bench-eo-dlq")
+        raw_read = (int(out_records) + int(dlq_records)) / (float(out_seconds) + float(dlq_seconds))
+        render = settings(broker.bootstrap, "bench-exactly-once", "bench-in", "bench-eo-latest", "bench-eo-dlq",
+                          "exactly-once", "bench-restore")
+        ready = time_to_ready(args.binary, workdir, render, args.timeout)
+        restored = int(out_records) + int(dlq_records)
+        figures.append(("raw read of output + DLQ", raw_read, None, f"{restored} records"))
+        figures.append(("restore to READY", restored / ready, restored / ready / raw_read, f"{ready:.1f}s"))
+
+        log(f"5. latency at {args.latency_rate:.0f} events/s for {args.latency_seconds:.0f}s")
+        latencies = latency(args.binary, workdir, broker.bootstrap,
+                            ("bench-lat-in", "bench-lat-latest", "bench-lat-dlq"),
+                            args.latency_rate, args.latency_seconds,
+                            chaos.generate(int(args.latency_rate * args.latency_seconds), 20000, seed=8))
+    finally:
+        broker.stop()
+
+    print(f"\n== bench-e2e: {records} records, {args.partitions} partitions, broker {args.broker} ==")
+    print(f"{'what':34} {'events/s':>12} {'x limit':>8}  notes")
+    for name, rate, ratio, notes in figures:
+        ratio_text = f"{ratio:8.2f}" if ratio is not None else " " * 8
+        print(f"{name:34} {rate:12,.0f} {ratio_text}  {notes}")
+        print(json.dumps({"bench": name, "events_per_s": round(rate), "ratio": None if ratio is None else
+                          round(ratio, 3), "records": records, "broker": args.broker}))
+    quantiles = {q: percentile(latencies, q) for q in (0.5, 0.99, 0.999)}
+    print(f"latency at {args.latency_rate:.0f}/s over {len(latencies)} records: "
+          + ", ".join(f"p{str(q * 100).rstrip('0').rstrip('.')} {v * 1000:.0f} ms" for q, v in quantiles.items()))
+    print(json.dumps({"bench": "latency", "rate": args.latency_rate, "samples": len(latencies),
+                      "p50_ms": round(quantiles[0.5] * 1000, 1), "p99_ms": round(quantiles[0.99] * 1000, 1),
+                      "p999_ms": round(quantiles[0.999] * 1000, 1), "broker": args.broker}))
+    log(f"logs in {workdir}")
+
+
+if __name__ == "__main__":
+    main()
