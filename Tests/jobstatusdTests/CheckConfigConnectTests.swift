@@ -5,12 +5,6 @@ import Testing
 /// `check-config --connect` against a real broker: what run will need, one line per check.
 @Suite("check-config --connect", .timeLimit(.minutes(2)))
 struct CheckConfigConnectTests {
-    static func configFile(_ yaml: String) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("jsd-\(UUID()).yaml").path
-        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
-
     @Test func namesWhatIsThereAndWhatIsMissing() async throws {
         let broker = try TestBroker.start(label: "check-test")
         let (input, dlq) = (TestBroker.uniqueName("in"), TestBroker.uniqueName("dlq"))
@@ -27,7 +21,7 @@ struct CheckConfigConnectTests {
               topic: \(dlq)
             """
         let good = try JobStatusBinary.run(
-            ["check-config", "--connect", "--config", try Self.configFile(yaml)],
+            ["check-config", "--connect", "--config", try TemporaryFile.write(yaml)],
             environment: JobStatusBinary.cleanEnvironment)
         #expect(good.status == 0, "\(good.stdout)\(good.stderr)")
         #expect(good.stdout.contains("ok   input topic \(input): 3 partitions"), "\(good.stdout)")
@@ -36,14 +30,14 @@ struct CheckConfigConnectTests {
         #expect(good.stdout.contains("ok   group jobstatusd: committed offsets readable"))
 
         let missing = try JobStatusBinary.run(
-            ["check-config", "--connect", "--config", try Self.configFile(yaml), "--set", "input.topics=nope"],
+            ["check-config", "--connect", "--config", try TemporaryFile.write(yaml), "--set", "input.topics=nope"],
             environment: JobStatusBinary.cleanEnvironment)
         #expect(missing.status == 1)
         #expect(missing.stdout.contains("FAIL input topic nope does not exist"), "\(missing.stdout)")
     }
 
     @Test func anUnreachableBrokerIsOneLineAndExitOne() throws {
-        let path = try Self.configFile(
+        let path = try TemporaryFile.write(
             """
             kafka:
               bootstrap.servers: "127.0.0.1:1"

@@ -81,9 +81,7 @@ struct DaemonTests {
     }
 
     static func http(_ setup: Setup, _ path: String) async throws -> (Int, String) {
-        let url = try #require(URL(string: "http://127.0.0.1:\(setup.port)\(path)"))
-        let (data, response) = try await URLSession.shared.data(from: url)
-        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+        try await LocalHTTP(port: setup.port).get(path)
     }
 
     static func launch(_ setup: Setup, notify: NotifyListener, stallFile: String) throws -> Process {
@@ -259,18 +257,18 @@ struct DaemonTests {
         let broker = try TestBroker.start(label: "daemon-test")
         let input = TestBroker.uniqueName("in")
         try await broker.createTopic(input, partitions: 2)
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("jsd-\(UUID()).yaml").path
-        try """
-        kafka:
-          bootstrap.servers: "\(broker.bootstrapServers)"
-        input:
-          topics: [\(input)]
-        output:
-          topic: \(TestBroker.uniqueName("absent"))
-          create: false
-        http:
-          listen: ""
-        """.write(toFile: path, atomically: true, encoding: .utf8)
+        let path = try TemporaryFile.write(
+            """
+            kafka:
+              bootstrap.servers: "\(broker.bootstrapServers)"
+            input:
+              topics: [\(input)]
+            output:
+              topic: \(TestBroker.uniqueName("absent"))
+              create: false
+            http:
+              listen: ""
+            """)
         let run = try JobStatusBinary.run(["run", "--config", path], environment: JobStatusBinary.cleanEnvironment)
         #expect(run.status == 3, "\(run.stderr.suffix(1500))")
         #expect(run.stderr.contains("output.create"))
@@ -287,13 +285,10 @@ struct DaemonTests {
                     "http.listen=127.0.0.1:\(port)",
                 ], environment: JobStatusBinary.cleanEnvironment)
         }
-        let base = "http://127.0.0.1:\(port)"
-        try await waitUntil("the demo's /readyz answers 200", timeout: .seconds(60), interval: .milliseconds(200)) {
-            guard let url = URL(string: base + "/readyz") else { return false }
-            return ((try? await URLSession.shared.data(from: url))?.1 as? HTTPURLResponse)?.statusCode == 200
-        }
-        let metricsURL = try #require(URL(string: base + "/metrics"))
-        let metrics = String(decoding: try await URLSession.shared.data(from: metricsURL).0, as: UTF8.self)
+        let http = LocalHTTP(port: port)
+        let base = http.base
+        try await http.waitUntilReady()
+        let metrics = try await http.get("/metrics").body
         #expect(metrics.contains("jobstatusd_ready 1"), "\(metrics.prefix(500))")
 
         let run = try await demo.value

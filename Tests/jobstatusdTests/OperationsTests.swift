@@ -8,14 +8,8 @@ import Testing
 /// What systemd and an operator see: reloads, exit statuses, start-time extensions.
 @Suite("Operations")
 struct OperationsTests {
-    func file(_ text: String, at path: String? = nil) throws -> String {
-        let path = path ?? FileManager.default.temporaryDirectory.appendingPathComponent("jsd-\(UUID()).yaml").path
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
-
     @Test func aReloadAppliesTheLogLevelAndNamesWhatNeedsARestart() throws {
-        let path = try file("log:\n  level: notice\n")
+        let path = try TemporaryFile.write("log:\n  level: notice\n")
         let loader = ConfigurationLoader(filePath: path, environment: [:])
         let levelSwitch = LogLevelSwitch(.notice)
         let reload = ConfigurationReload(
@@ -23,11 +17,11 @@ struct OperationsTests {
             load: { () throws(ConfigurationError) in try loader.load() })
 
         #expect(try reload.reload() == .init(applied: [], needRestart: []), "nothing changed")
-        _ = try file("log:\n  level: debug\ntransaction:\n  interval: 250ms\n", at: path)
+        _ = try TemporaryFile.write("log:\n  level: debug\ntransaction:\n  interval: 250ms\n", to: path)
         #expect(try reload.reload() == .init(applied: ["log.level"], needRestart: ["transaction.interval"]))
         #expect(levelSwitch.level == .debug)
 
-        _ = try file("log:\n  level: nonsense\n", at: path)
+        _ = try TemporaryFile.write("log:\n  level: nonsense\n", to: path)
         #expect(throws: ConfigurationError.self, "a configuration that does not load changes nothing") {
             try reload.reload()
         }

@@ -27,15 +27,15 @@ struct ReplayDeadLettersTests {
                 for: source(11, "huge"), error: InvalidEvent(.tooLarge, "big"), topic: dlq,
                 valueOmittedBecause: "MSG_SIZE_TOO_LARGE"),
         ])
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("jsd-\(UUID()).yaml").path
-        try """
-        kafka:
-          bootstrap.servers: "\(broker.bootstrapServers)"
-        input:
-          topics: [\(input)]
-        dlq:
-          topic: \(dlq)
-        """.write(toFile: path, atomically: true, encoding: .utf8)
+        let path = try TemporaryFile.write(
+            """
+            kafka:
+              bootstrap.servers: "\(broker.bootstrapServers)"
+            input:
+              topics: [\(input)]
+            dlq:
+              topic: \(dlq)
+            """)
         let environment = JobStatusBinary.cleanEnvironment
 
         let dry = try JobStatusBinary.run(["replay-dlq", "--config", path, "--dry-run"], environment: environment)

@@ -51,25 +51,25 @@ struct SecretsTests {
         let input = TestBroker.uniqueName("in")
         try await broker.createTopic(input, partitions: 2)
         let port = try DaemonTests.freePort()
-        let configPath = FileManager.default.temporaryDirectory.appendingPathComponent("jsd-\(UUID()).yaml").path
-        try """
-        kafka:
-          bootstrap.servers: "\(broker.bootstrapServers)"
-          sasl.username: "relay"
-          session.timeout.ms: 6000
-          heartbeat.interval.ms: 1000
-        input:
-          topics: [\(input)]
-        output:
-          topic: \(input)-out
-          replication: 1
-        dlq:
-          topic: \(input)-dlq
-        http:
-          listen: "127.0.0.1:\(port)"
-        log:
-          level: debug
-        """.write(toFile: configPath, atomically: true, encoding: .utf8)
+        let configPath = try TemporaryFile.write(
+            """
+            kafka:
+              bootstrap.servers: "\(broker.bootstrapServers)"
+              sasl.username: "relay"
+              session.timeout.ms: 6000
+              heartbeat.interval.ms: 1000
+            input:
+              topics: [\(input)]
+            output:
+              topic: \(input)-out
+              replication: 1
+            dlq:
+              topic: \(input)-dlq
+            http:
+              listen: "127.0.0.1:\(port)"
+            log:
+              level: debug
+            """)
         if broker.mock != nil {  // the mock cannot create topics through the admin API
             try await broker.createTopic("\(input)-out", partitions: 2)
             try await broker.createTopic("\(input)-dlq", partitions: 2)
@@ -92,13 +92,9 @@ struct SecretsTests {
         process.standardError = log
         try process.run()
         defer { if process.isRunning { process.terminate() } }
-        let base = "http://127.0.0.1:\(port)"
-        try await waitUntil("the daemon is ready", timeout: .seconds(60), interval: .milliseconds(200)) {
-            guard let url = URL(string: base + "/readyz") else { return false }
-            return ((try? await URLSession.shared.data(from: url))?.1 as? HTTPURLResponse)?.statusCode == 200
-        }
-        let metricsURL = try #require(URL(string: base + "/metrics"))
-        let metrics = String(decoding: try await URLSession.shared.data(from: metricsURL).0, as: UTF8.self)
+        let http = LocalHTTP(port: port)
+        try await http.waitUntilReady()
+        let metrics = try await http.get("/metrics").body
         let commandLine = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/cmdline", encoding: .utf8))
         let processEnvironment = try? String(
             contentsOfFile: "/proc/\(process.processIdentifier)/environ", encoding: .utf8)

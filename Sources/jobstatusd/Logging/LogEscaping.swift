@@ -2,20 +2,7 @@
 enum LogEscaping {
     /// A JSON string literal (RFC 8259): quote, backslash and control characters escaped.
     static func jsonString(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-                result += "\\u" + hex4(scalar.value)
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
+        "\"" + escaped(text, quotes: true) + "\""
     }
 
     /// A logfmt value: bare when it has no space, quote, `=` or control character; quoted and
@@ -41,9 +28,16 @@ enum LogEscaping {
     /// Text with control characters (newlines included) written as `\n`, `\u0007`, ...
     static func controlCharacters(_ text: String) -> String {
         guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return text }
+        return escaped(text, quotes: false)
+    }
+
+    /// Control characters as JSON escapes; quote and backslash too when `quotes`.
+    private static func escaped(_ text: String, quotes: Bool) -> String {
         var result = ""
         for scalar in text.unicodeScalars {
             switch scalar {
+            case "\"" where quotes: result += "\\\""
+            case "\\" where quotes: result += "\\\\"
             case "\n": result += "\\n"
             case "\r": result += "\\r"
             case "\t": result += "\\t"
