@@ -15,6 +15,8 @@ final class ClientContext: Sendable {
 
     /// Called on the client thread from the rebalance callback (consumers only).
     let rebalanceHandler = Locked<RebalanceHandler?>(nil)
+    /// Whether the group gave this consumer an assignment (a completed SyncGroup) at least once.
+    let hasBeenAssigned = Atomic<Bool>(false)
     /// Called from the delivery-report callback (producers only).
     let deliveryHandler = Locked<DeliveryHandler?>(nil)
 
@@ -101,6 +103,8 @@ final class ClientContext: Sendable {
 public enum LibrdkafkaVersion {
     /// e.g. `2.0.2`.
     public static var current: String { String(cString: rd_kafka_version_str()) }
+    /// `0xMMmmrrxx`, as `rd_kafka_version()` returns it (2.0.2 is `0x020002ff`).
+    public static var number: Int32 { rd_kafka_version() }
 }
 
 // Closures are wrapped in these concrete structs instead of being a generic argument of

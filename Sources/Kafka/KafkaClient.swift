@@ -57,6 +57,16 @@ final class KafkaClient: @unchecked Sendable {
         thread.stop()
     }
 
+    /// Gives the handle up without destroying it (a librdkafka bug would abort the process;
+    /// see ``KafkaConsumer/close()``): it stays allocated until the process exits.
+    func abandon() {
+        guard !destroyed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        // librdkafka's threads live on and call back with the context as their opaque: it must
+        // outlive them, so it is never released.
+        _ = Unmanaged.passRetained(context)
+        thread.stop()
+    }
+
     /// Throws the client's fatal error, if librdkafka raised one.
     func checkFatal() throws(KafkaError) {
         if let fatal = context.fatal { throw fatal }

@@ -227,6 +227,7 @@ public final class KafkaConsumer: Sendable {
     /// then destroys the client. Idempotent.
     public func close() async {
         guard !client.isDestroyed else { return }
+        let destroyIsUnsafe = isDestroyUnsafe
         let handle = UnsafeSendableHandle(client.handle)
         let engine = self.engine
         let closeResult: KafkaError? = await client.thread.run(topLevelOnly: true) { () throws(Never) -> KafkaError? in
@@ -238,7 +239,25 @@ public final class KafkaConsumer: Sendable {
         if let closeResult {
             client.context.logger.warning("consumer close reported an error", metadata: ["error": "\(closeResult)"])
         }
+        if destroyIsUnsafe {
+            // librdkafka < 2.3.0 aborts the process destroying a cooperative-sticky consumer that
+            // joined but never completed a SyncGroup (its assignor state is NULL; librdkafka#4312).
+            // The consumer has left its group; its handle is left to the process's exit.
+            client.context.logger.warning(
+                "not destroying a cooperative consumer that was never assigned partitions: librdkafka would abort",
+                metadata: ["librdkafka": "\(LibrdkafkaVersion.current)", "see": "librdkafka#4312, fixed in 2.3.0"])
+            client.abandon()
+            return
+        }
         await client.destroy()
+    }
+
+    /// Whether `rd_kafka_destroy` would hit librdkafka#4312: the cooperative protocol was chosen
+    /// (a JoinGroup answered), no assignment ever came, and the library predates the fix.
+    private var isDestroyUnsafe: Bool {
+        guard LibrdkafkaVersion.number < 0x0203_0000, !client.context.hasBeenAssigned.load(ordering: .acquiring)
+        else { return false }
+        return rd_kafka_rebalance_protocol(client.handle).map { String(cString: $0) == "COOPERATIVE" } ?? false
     }
 }
 
@@ -249,6 +268,9 @@ private let kafkaRebalanceCallback:
         OpaquePointer?, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?,
         UnsafeMutableRawPointer?
     ) -> Void = { handle, code, partitions, _ in
+        if code == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS {
+            clientContext(of: handle)?.hasBeenAssigned.store(true, ordering: .releasing)
+        }
         let handler = clientContext(of: handle)?.rebalanceHandler.withLock { $0 }
         if handler?.call(code, partitions) == true { return }
         // No consumer left to ask (it is being destroyed without close()): apply the change as is.
