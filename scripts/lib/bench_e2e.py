@@ -53,6 +53,19 @@ def preload(bootstrap, topic, stream):
     return ends
 
 
+def check_nothing_dropped(bootstrap, topic, ends):
+    """The mock keeps a few MiB per partition and drops the oldest records beyond that."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "bench-check"})
+    try:
+        for partition in ends:
+            low, _ = consumer.get_watermark_offsets(chaos.TopicPartition(topic, partition), timeout=30)
+            if low > 0:
+                sys.exit(f"{topic}[{partition}] starts at offset {low}: the broker dropped records; "
+                         "use more --partitions or fewer --records")
+    finally:
+        consumer.close()
+
+
 def settings(bootstrap, group, input_topic, output, dlq, delivery, transaction_id):
     def render(name, port):
         return f"""kafka:
@@ -189,7 +202,8 @@ def main():
     parser.add_argument("--broker", choices=["mock", "tansu", "external"], default="mock")
     parser.add_argument("--bootstrap")
     parser.add_argument("--records", type=int, default=1_000_000)
-    parser.add_argument("--partitions", type=int, default=16)
+    parser.add_argument("--partitions", type=int, default=64,
+                        help="the mock keeps about 5 MiB per partition: 1M records need 64")
     parser.add_argument("--latency-rate", type=float, default=20000)
     parser.add_argument("--latency-seconds", type=float, default=20)
     parser.add_argument("--timeout", type=float, default=1800)
@@ -207,6 +221,7 @@ def main():
         stream = chaos.generate(args.records, max(1, args.records // 10), seed=7)
         ends = preload(broker.bootstrap, "bench-in", stream)
         records = sum(ends.values())
+        check_nothing_dropped(broker.bootstrap, "bench-in", ends)
 
         log("1. the limit: raw librdkafka passthrough")
         copied, delivered, seconds = passthrough(args.passthrough, "copy", broker.bootstrap, "bench-in",

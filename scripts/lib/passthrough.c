@@ -80,12 +80,18 @@ static int copy(const char *bootstrap, const char *in, const char *out, long cou
     rd_kafka_t *writer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
     if (!writer) { fprintf(stderr, "passthrough: %s\n", error); return 2; }
     double started = now();
+    double progressed = started;
     long consumed = 0;
     while (consumed < count) {
+        if (now() - progressed > 60) {
+            fprintf(stderr, "passthrough: no record for 60 s after %ld of %ld\n", consumed, count);
+            return 1;
+        }
         rd_kafka_message_t *message = rd_kafka_consumer_poll(reader, 100);
         if (message) {
             if (!message->err) {
                 consumed++;
+                progressed = now();
                 while (rd_kafka_producev(writer, RD_KAFKA_V_TOPIC(out),
                            RD_KAFKA_V_KEY(message->key, message->key_len),
                            RD_KAFKA_V_VALUE(message->payload, message->len),
