@@ -1,5 +1,6 @@
 import CRdKafka
 public import Logging
+import Synchronization
 
 /// A Kafka consumer: a consumer group member (``subscribe(topics:)``) or a
 /// reader of chosen partitions (``assign(_:)``), over the system librdkafka.
@@ -16,6 +17,9 @@ public import Logging
 public final class KafkaConsumer: Sendable {
     let client: KafkaClient
     private let engine: ConsumerEngine
+    /// `partition.assignment.strategy` is cooperative-sticky (see ``close()``).
+    private let usesCooperativeAssignor: Bool
+    private let subscribed = Atomic<Bool>(false)
 
     /// The most records one poll returns.
     public let maxBatchSize: Int
@@ -39,6 +43,8 @@ public final class KafkaConsumer: Sendable {
             rd_kafka_conf_set_rebalance_cb(conf, kafkaRebalanceCallback)
         }
         self.client = client
+        self.usesCooperativeAssignor =
+            configuration["partition.assignment.strategy"]?.contains("cooperative-sticky") ?? false
         self.maxBatchSize = max(1, maxBatchSize)
         self.engine = ConsumerEngine(client: client, capacity: self.maxBatchSize)
         // The handler holds the engine weakly: the engine holds the client, which holds the context.
@@ -64,6 +70,7 @@ public final class KafkaConsumer: Sendable {
         let list = PartitionList.make(topics.map { TopicPartition($0, TopicPartition.unassignedPartition) })
         defer { rd_kafka_topic_partition_list_destroy(list) }
         try KafkaError.check(rd_kafka_subscribe(client.handle, list), context: "subscribe to \(topics)")
+        subscribed.store(true, ordering: .releasing)
     }
 
     /// Reads exactly these partitions from these offsets, outside any group balancing. Replaces
@@ -227,7 +234,6 @@ public final class KafkaConsumer: Sendable {
     /// then destroys the client. Idempotent.
     public func close() async {
         guard !client.isDestroyed else { return }
-        let destroyIsUnsafe = isDestroyUnsafe
         let handle = UnsafeSendableHandle(client.handle)
         let engine = self.engine
         let closeResult: KafkaError? = await client.thread.run(topLevelOnly: true) { () throws(Never) -> KafkaError? in
@@ -239,7 +245,7 @@ public final class KafkaConsumer: Sendable {
         if let closeResult {
             client.context.logger.warning("consumer close reported an error", metadata: ["error": "\(closeResult)"])
         }
-        if destroyIsUnsafe {
+        if isDestroyUnsafe {
             // librdkafka < 2.3.0 aborts the process destroying a cooperative-sticky consumer that
             // joined but never completed a SyncGroup (its assignor state is NULL; librdkafka#4312).
             // The consumer has left its group; its handle is left to the process's exit.
@@ -252,12 +258,15 @@ public final class KafkaConsumer: Sendable {
         await client.destroy()
     }
 
-    /// Whether `rd_kafka_destroy` would hit librdkafka#4312: the cooperative protocol was chosen
-    /// (a JoinGroup answered), no assignment ever came, and the library predates the fix.
+    /// Whether `rd_kafka_destroy` may hit librdkafka#4312 (fixed in 2.3.0): a cooperative-sticky
+    /// member that never got an assignment may have had its JoinGroup answered (the assignor
+    /// chosen) without a SyncGroup (its state NULL). Read after `rd_kafka_consumer_close`, which
+    /// serves an assignment still queued. Decided conservatively, without asking librdkafka
+    /// (whose answer can be stale, and which blocks): a needless leak at exit is cheap, an abort
+    /// is not.
     private var isDestroyUnsafe: Bool {
-        guard LibrdkafkaVersion.number < 0x0203_0000, !client.context.hasBeenAssigned.load(ordering: .acquiring)
-        else { return false }
-        return rd_kafka_rebalance_protocol(client.handle).map { String(cString: $0) == "COOPERATIVE" } ?? false
+        LibrdkafkaVersion.number < 0x0203_0000 && usesCooperativeAssignor && subscribed.load(ordering: .acquiring)
+            && !client.context.hasBeenAssigned.load(ordering: .acquiring)
     }
 }
 

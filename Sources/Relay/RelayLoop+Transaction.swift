@@ -142,7 +142,9 @@ extension RelayLoop {
         committedCounters.add(transaction.counters)
         for (jobID, record) in transaction.published { relay.status.keep(jobID, record) }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        let latency: Duration = transaction.oldestTimestamp.map { .milliseconds(max(0, now - $0)) } ?? .zero
+        let latency: Duration =
+            transaction.oldestTimestamp.map { .milliseconds(max(0, now.subtractingReportingOverflow($0).partialValue)) }
+            ?? .zero
         metrics.commitDuration.recordNanoseconds(RelayMetrics.nanoseconds(commitDuration))
         if transaction.oldestTimestamp != nil {
             metrics.endToEndLatency.recordNanoseconds(RelayMetrics.nanoseconds(latency))

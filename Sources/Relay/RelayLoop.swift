@@ -225,16 +225,25 @@ struct RefusedOutput {
 
 extension RelayLoop {
     /// Once a second: each assigned partition's lag, from the watermarks of the last fetch
-    /// (no broker round trip) and this instance's committed offsets. A partition this
-    /// instance has not committed yet has no lag figure until it does.
+    /// (no broker round trip) and this instance's progress: its committed offsets, or, when
+    /// idle, the consumer's position (so transaction markers in the input do not count).
     func updateLag(now: ContinuousClock.Instant) {
         guard now - lastLagUpdate >= .seconds(1) else { return }
         lastLagUpdate = now
         let committed = relay.status.current.committedOffsets
+        // With nothing open, everything read is committed: the position (past transaction
+        // markers and aborted records, offsets that are never delivered) is the progress.
+        let positions: [TopicPartition: Int64] =
+            !machine.isIdle
+            ? [:]
+            : Dictionary(
+                ((try? consumer.position(Array(assigned))) ?? []).map { ($0.topicPartition, $0.offset.rawValue) },
+                uniquingKeysWith: max)
         var lag: [TopicPartition: Int64] = [:]
         for partition in assigned {
             let high = consumer.cachedWatermarks(for: partition).high.rawValue
-            guard high >= 0, let done = committed[partition] else { continue }
+            let done = max(committed[partition] ?? -1, positions[partition] ?? -1)
+            guard high >= 0, done >= 0 else { continue }
             lag[partition] = max(0, high - done)
         }
         relay.status.update { $0.consumerLag = lag }

@@ -13,8 +13,13 @@ struct RelayMetrics {
     /// Each restore: from the assignment to reading the output and the DLQ to their end.
     let restoreDuration = Metrics.Timer(label: "jobstatusd_restore_seconds")
 
+    /// Nanoseconds, saturating: a record's timestamp is the producer's to set, and one from
+    /// the far past must give a huge latency, not trap.
     static func nanoseconds(_ duration: Duration) -> Int64 {
         let (seconds, attoseconds) = duration.components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        guard !overflow else { return seconds < 0 ? .min : .max }
+        let (total, overflowAgain) = whole.addingReportingOverflow(attoseconds / 1_000_000_000)
+        return overflowAgain ? (whole < 0 ? .min : .max) : total
     }
 }

@@ -106,6 +106,12 @@ struct RelayStateMachine {
     }
 
     /// Whether a transaction is open (the relay polls with a shorter timeout then).
+    /// No transaction open, none committing or aborting: everything read is committed.
+    var isIdle: Bool {
+        if case .running = state { return true }
+        return false
+    }
+
     var hasOpenTransaction: Bool {
         if case .open = state { return true }
         return false

@@ -289,6 +289,38 @@ struct RelayEndToEndTests {
         #expect(running.counters.isBalanced)
     }
 
+    /// Transactional producers leave commit markers in the input: offsets that are never
+    /// delivered. A caught-up, idle relay must report lag 0, or a "no commits" alert pages.
+    @Test func lagIsZeroWhenCaughtUpWithTransactionalInput() async throws {
+        let harness = try await RelayHarness.start(partitions: 2)
+        defer { withExtendedLifetime(harness) {} }
+        let producer = try KafkaProducer(
+            configuration: harness.kafka([
+                "transactional.id": TestBroker.uniqueName("upstream"), "partitioner": "murmur2_random",
+            ]),
+            logger: harness.logger)
+        try await producer.initTransactions(timeout: .seconds(30))
+        for batch in 0..<3 {
+            try producer.beginTransaction()
+            for index in 0..<20 {
+                let job = "txn-\(batch)-\(index)"
+                try await producer.send(
+                    KafkaOutgoingMessage(
+                        topic: harness.input, key: Array(job.utf8),
+                        value: Array("{\"job_id\":\"\(job)\",\"status\":\"DONE\",\"status_msg\":\"ok\"}".utf8)))
+            }
+            try await producer.commitTransaction(timeout: .seconds(30))
+        }
+        await producer.close()
+        let running = RunningRelay(harness.relayConfiguration(), logger: harness.logger)
+        try await waitUntil("every record consumed") { running.counters.consumed >= 60 }
+        try await waitUntil("lag 0 on every partition once idle", timeout: .seconds(60)) {
+            let lag = running.relay.status.current.consumerLag
+            return lag.count == 2 && lag.values.allSatisfy { $0 == 0 }
+        }
+        try await running.stop()
+    }
+
     /// A short, readable difference between two per-job outputs (status and progress of each record).
     static func difference(_ seen: [String: [String]], _ expected: [String: [String]], limit: Int = 3) -> String {
         func brief(_ records: [String]) -> String {

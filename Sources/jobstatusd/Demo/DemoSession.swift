@@ -62,6 +62,7 @@ struct DemoSession {
         await serving?.triggerGracefulShutdown()
         await producer.value
         for _ in 0..<6 { await board.poll() }
+        await board.close()  // before the embedded broker goes away with the command
         return summary(
             status.current, board: board.board, produced: produced.value, jobsStarted: produced.jobsStarted,
             relayResult: relayResult)
@@ -196,6 +197,10 @@ final class BoardFollower: @unchecked Sendable {
     init(reader: OutputTopicReader, partitions: Int32) throws {
         consumer = try reader.makeConsumer()
         try consumer.assign((0..<partitions).map { TopicPartitionOffset(TopicPartition(reader.topic, $0), .beginning) })
+    }
+
+    func close() async {
+        await consumer.close()
     }
 
     func poll() async {
