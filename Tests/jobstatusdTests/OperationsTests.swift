@@ -82,6 +82,14 @@ extension OperationsTests {
         #expect(loaded.relay.kafka(for: .producer)["linger.ms"] == "50")
         #expect(loaded.relay.kafka(for: .consumer)["linger.ms"] == "5", "the shared value, dropped by the client")
         #expect(loaded.effective.contains { $0.key == "kafka.producer.linger.ms" && $0.value == "50" })
+        let misplaced = #expect(throws: ConfigurationError.self, "a property the role's client would drop") {
+            try ConfigurationLoader(
+                filePath: nil, fileIsOptional: true, environment: [:],
+                flags: ["kafka.producer.isolation.level=read_committed"]
+            ).load()
+        }
+        #expect(misplaced?.description.contains("kafka.producer.isolation.level") == true)
+        #expect(misplaced?.description.contains("kafka.consumer.isolation.level") == true, "it names the fix")
         #expect(throws: ConfigurationError.self, "group.id is jobstatusd's, under any role") {
             try ConfigurationLoader(
                 filePath: nil, fileIsOptional: true, environment: [:], flags: ["kafka.consumer.group.id=x"]

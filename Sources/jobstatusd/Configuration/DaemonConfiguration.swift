@@ -109,6 +109,27 @@ struct DaemonConfiguration {
             throw ConfigurationError(
                 "kafka.transactional.id and kafka.group.id are set by jobstatusd: use transaction.id and input.group")
         }
+        try checkRoleScopes(relay.roleKafka, typed: typed)
+    }
+
+    /// A `kafka.<role>.*` property the role's client would drop (librdkafka's table says it is
+    /// for the other kind of client) is a mistake to name, not to ignore.
+    private static func checkRoleScopes(
+        _ roleKafka: [ClientRole: KafkaConfiguration], typed: TypedValues
+    ) throws(ConfigurationError) {
+        for (role, kafka) in roleKafka.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            for (property, _) in kafka.properties {
+                let scope = KafkaPropertyScope.of(property)
+                let wrongKind = role == .consumer ? scope == .producer : scope == .consumer
+                guard wrongKind else { continue }
+                let key = "kafka.\(role.rawValue).\(property)"
+                let owner = scope == .producer ? "producer" : "consumer"
+                throw ConfigurationError(
+                    key: key, source: typed.source(key),
+                    "\(property) is a \(owner) property, which the \(role.rawValue) client would ignore; "
+                        + "use kafka.\(owner).\(property) or kafka.\(property)")
+            }
+        }
     }
 }
 
