@@ -79,14 +79,16 @@ public enum DeadLetter {
     /// The *last* header of each name counts: a dead letter re-injected into the input and
     /// dead-lettered again keeps its old headers first, and its new coordinates last.
     public static func source(of message: KafkaMessage) -> (TopicPartition, KafkaOffset)? {
-        guard let topic = lastHeader(Header.sourceTopic, of: message),
-            let partition = lastHeader(Header.sourcePartition, of: message).flatMap({ Int32($0) }),
-            let offset = lastHeader(Header.sourceOffset, of: message).flatMap({ Int64($0) })
+        guard let topic = currentHeader(Header.sourceTopic, of: message),
+            let partition = currentHeader(Header.sourcePartition, of: message).flatMap({ Int32($0) }),
+            let offset = currentHeader(Header.sourceOffset, of: message).flatMap({ Int64($0) })
         else { return nil }
         return (TopicPartition(topic, partition), KafkaOffset(rawValue: offset))
     }
 
-    private static func lastHeader(_ name: String, of message: KafkaMessage) -> String? {
+    /// The current value of header `name`: the last one, since a dead letter re-injected and
+    /// dead-lettered again keeps its old headers first.
+    public static func currentHeader(_ name: String, of message: KafkaMessage) -> String? {
         message.headers.last { $0.name == name }?.stringValue
     }
 }

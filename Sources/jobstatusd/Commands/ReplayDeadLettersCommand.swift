@@ -72,11 +72,12 @@ struct DeadLetterReplay {
         var report = Report(read: letters.count)
         var messages: [KafkaOutgoingMessage] = []
         for letter in letters {
-            let reason = Self.lastHeader(DeadLetter.Header.reason, of: letter) ?? "?"
+            let reason = DeadLetter.currentHeader(DeadLetter.Header.reason, of: letter) ?? "?"
             guard reasons.isEmpty || reasons.contains(reason) else { continue }
             report.selected += 1
             report.byReason[reason, default: 0] += 1
-            guard let value = letter.value, Self.lastHeader(DeadLetter.Header.valueOmitted, of: letter) == nil else {
+            guard let value = letter.value, DeadLetter.currentHeader(DeadLetter.Header.valueOmitted, of: letter) == nil
+            else {
                 report.withoutValue += 1
                 continue
             }
@@ -102,9 +103,5 @@ struct DeadLetterReplay {
         report.replayed = delivery.delivered
         report.failed += messages.count - delivery.delivered
         return report
-    }
-
-    private static func lastHeader(_ name: String, of message: KafkaMessage) -> String? {
-        message.headers.last { $0.name == name }?.stringValue
     }
 }

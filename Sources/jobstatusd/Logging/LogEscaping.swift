@@ -11,7 +11,7 @@ enum LogEscaping {
         let needsQuotes =
             alwaysQuote || text.isEmpty
             || text.unicodeScalars.contains {
-                $0 == " " || $0 == "\"" || $0 == "=" || $0.value < 0x20 || $0.value == 0x7F
+                $0 == " " || $0 == "\"" || $0 == "=" || isControl($0)
             }
         return needsQuotes ? jsonString(text) : text
     }
@@ -27,7 +27,7 @@ enum LogEscaping {
 
     /// Text with control characters (newlines included) written as `\n`, `\u0007`, ...
     static func controlCharacters(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return text }
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
         return escaped(text, quotes: false)
     }
 
@@ -41,11 +41,16 @@ enum LogEscaping {
             case "\n": result += "\\n"
             case "\r": result += "\\r"
             case "\t": result += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F: result += "\\u" + hex4(scalar.value)
+            case _ where isControl(scalar): result += "\\u" + hex4(scalar.value)
             default: result.unicodeScalars.append(scalar)
             }
         }
         return result
+    }
+
+    /// C0 controls and DEL: what would break a line or drive a terminal.
+    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || scalar.value == 0x7F
     }
 
     private static func hex4(_ value: UInt32) -> String {
