@@ -118,9 +118,12 @@ struct DaemonTests {
         try await Self.produce(events, to: setup)
         let deadline = ContinuousClock.now + .seconds(60)
         var metrics = ""
+        // /metrics is refreshed once a second, and the lag once a second in the relay loop: the
+        // counters can arrive one refresh before the first lag series does.
         while ContinuousClock.now < deadline {
             metrics = try await Self.http(setup, "/metrics").1
-            if metrics.contains("jobstatusd_consumed_total \(events.count)") { break }
+            let consumed = metrics.contains("jobstatusd_consumed_total \(events.count)")
+            if consumed, metrics.contains("jobstatusd_consumer_lag{") { break }
             try await Task.sleep(for: .milliseconds(300))
         }
         #expect(metrics.contains("jobstatusd_consumed_total \(events.count)"), "\(metrics.prefix(2000))")
