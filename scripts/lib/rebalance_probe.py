@@ -12,8 +12,15 @@ cooperative-sticky on tansu, nobody gets partitions again (README, "What does no
 
 With --drain-then-kill (members in subprocesses, as the chaos run has them): a and b settle,
 b closes (LeaveGroup), a is SIGKILLed 3 s later, a2 joins. On tansu with range or
-range,roundrobin, a2 gets the 16 partitions in ~11 s (tansu waits out the sessions); a chaos
-run with jobstatusd stalled once in this shape (issue 10).
+range,roundrobin, a2 gets the 16 partitions in ~11 s (tansu waits out the sessions).
+
+With --leave-while-joining (members in subprocesses): a owns the topic; b joins; 0.3-1.2 s later,
+while a's own JoinGroup for the new generation is still pending, a closes (LeaveGroup) and a2
+joins. Measured (2026-11-26, librdkafka 2.0.2, range,roundrobin), 4 runs each: the mock cluster
+settles (b and a2 get 8 partitions each) in ~5 s every time; tansu makes the departed a the leader
+of the next generation, never expires it, and b and a2 get nothing for as long as they run (90 s
+here, 15 min in a chaos run). jobstatusd shows the same on tansu, so scripts/chaos lets the group
+settle before each fault on tansu (issue 10, README "What does not hold").
 """
 import signal
 import subprocess
@@ -66,9 +73,55 @@ def drain_then_kill(bootstrap, strategy, topic):
         print(strategy, name, [(round(float(at) - started, 1), int(count)) for _, at, count in assigns])
 
 
+def leave_while_joining(bootstrap, strategy, topic, delays=(0.3, 0.6, 0.9, 1.2)):
+    """One round per delay, each in its own group: prints how long b and a2 took to share the
+    topic after a left mid-join, or None if they never did within 90 s."""
+    for round_number, delay in enumerate(delays):
+        group = f"probe-join-{topic}-{round_number}"
+        latest = {}
+
+        def spawn(name):
+            process = subprocess.Popen([sys.executable, "-c", MEMBER, bootstrap, group, topic, strategy],
+                                       stdout=subprocess.PIPE, text=True)
+
+            def read():
+                for line in process.stdout:
+                    parts = line.split()
+                    if parts and parts[0] == "assign":
+                        latest[name] = int(parts[2])
+            threading.Thread(target=read, daemon=True).start()
+            return process
+
+        a = spawn("a")
+        deadline = time.time() + 60
+        while latest.get("a") != 16 and time.time() < deadline:
+            time.sleep(0.1)
+        owned = latest.get("a")
+        time.sleep(2)
+        b = spawn("b")
+        time.sleep(delay)
+        a.send_signal(signal.SIGTERM)
+        a.wait()
+        a2 = spawn("a2")
+        left = time.time()
+        settled = None
+        while time.time() - left < 90:
+            if latest.get("b") and latest.get("a2") and latest["b"] + latest["a2"] == 16:
+                settled = round(time.time() - left, 1)
+                break
+            time.sleep(0.2)
+        print(f"{strategy}: a owned {owned}, left {delay} s after b started; "
+              f"b and a2 share the topic after {settled} s (None: never, within 90 s)", flush=True)
+        for member in (b, a2):
+            member.send_signal(signal.SIGTERM)
+        for member in (b, a2):
+            member.wait()
+
+
 def main():
     kill = "--drain-then-kill" in sys.argv
-    sys.argv = [arg for arg in sys.argv if arg != "--drain-then-kill"]
+    joining = "--leave-while-joining" in sys.argv
+    sys.argv = [arg for arg in sys.argv if arg not in ("--drain-then-kill", "--leave-while-joining")]
     bootstrap, strategy = sys.argv[1], sys.argv[2]
     if len(sys.argv) > 3:
         topic = sys.argv[3]  # the mock cluster has no CreateTopics: pass one made with --topic
@@ -82,6 +135,9 @@ def main():
     producer.flush(30)
     if kill:
         drain_then_kill(bootstrap, strategy, topic)
+        return
+    if joining:
+        leave_while_joining(bootstrap, strategy, topic)
         return
     group = f"probe-{topic}"
     events = {}

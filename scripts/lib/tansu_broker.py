@@ -121,6 +121,8 @@ async def handle_client(client_reader, client_writer, upstream_port):
     ]
     try:
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:
+        pass  # the proxy is shutting down; the connection goes with it
     finally:
         for task in tasks:
             task.cancel()
