@@ -588,7 +588,7 @@ def main():
     second = Daemon("b", args.binary, workdir, settings)
     producer = StreamProducer(broker.bootstrap, args.input, stream, args.rate)
     figures, examples, finished = None, [], False
-    # tansu makes a member that leaves while its JoinGroup is pending the leader of the next
+    # tansu makes a member that leaves while a rebalance is under way the leader of the next
     # generation and never expires it: the group wedges for good (plain librdkafka consumers
     # show it: rebalance_probe.py --leave-while-joining). Kafka and the mock cluster recover,
     # so only on tansu does a fault wait until the group has settled.

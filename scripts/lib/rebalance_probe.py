@@ -15,8 +15,8 @@ b closes (LeaveGroup), a is SIGKILLed 3 s later, a2 joins. On tansu with range o
 range,roundrobin, a2 gets the 16 partitions in ~11 s (tansu waits out the sessions).
 
 With --leave-while-joining (members in subprocesses): a owns the topic; b joins; 0.3-1.2 s later,
-while a's own JoinGroup for the new generation is still pending, a closes (LeaveGroup) and a2
-joins. Measured (2026-11-26, librdkafka 2.0.2, range,roundrobin), 4 runs each: the mock cluster
+while the rebalance b started is under way (a's own JoinGroup pending, or not sent yet), a closes
+(LeaveGroup) and a2 joins. Measured (2026-11-26, librdkafka 2.0.2, range,roundrobin), 4 runs each: the mock cluster
 settles (b and a2 get 8 partitions each) in ~5 s every time; tansu makes the departed a the leader
 of the next generation, never expires it, and b and a2 get nothing for as long as they run (90 s
 here, 15 min in a chaos run). jobstatusd shows the same on tansu, so scripts/chaos lets the group
