@@ -1,4 +1,5 @@
 import Foundation
+import Relay
 import Testing
 
 @testable import jobstatusd
@@ -14,6 +15,7 @@ struct ConfigurationTests {
 
     func load(_ yaml: String? = nil, env: [String: String] = [:], flags: [String] = []) throws -> DaemonConfiguration {
         let path = try yaml.map(file)
+        defer { if let path { try? FileManager.default.removeItem(atPath: path) } }
         return try ConfigurationLoader(filePath: path, fileIsOptional: path == nil, environment: env, flags: flags)
             .load()
     }
@@ -42,6 +44,42 @@ struct ConfigurationTests {
         #expect(configuration.httpListen?.host == "127.0.0.1")
         #expect(configuration.httpListen?.port == 9464)
         #expect(configuration.logLevel == .info)
+    }
+
+    /// The relay's own defaults (what the library and the tests start from) are the schema's:
+    /// the two places that hold a default cannot drift apart.
+    @Test func theRelayDefaultsAreTheSchemaDefaults() throws {
+        let configuration = try load()
+        #expect("\(configuration.relay)" == "\(RelayConfiguration(kafka: configuration.kafka))")
+    }
+
+    /// Every key of the schema reaches what `run` uses: a value other than its default changes
+    /// the configuration, so no documented key is silently ignored.
+    @Test(arguments: ConfigurationSchema.settings.map(\.key))
+    func everySettingChangesTheConfiguration(key: String) throws {
+        let setting = try #require(ConfigurationSchema.setting(key))
+        let other = Self.otherValue(for: setting)
+        let changed = try load(flags: ["\(key)=\(other)"])
+        #expect(Self.used(changed) != Self.used(try load()), "\(key)=\(other) changed nothing")
+    }
+
+    static func used(_ configuration: DaemonConfiguration) -> String {
+        "\(configuration.relay) \(String(describing: configuration.httpListen)) \(configuration.logLevel) "
+            + "\(configuration.logFormat) \(configuration.shutdownTimeout)"
+    }
+
+    /// A valid value other than the default, for each kind of setting.
+    static func otherValue(for setting: ConfigurationSchema.Setting) -> String {
+        switch setting.kind {
+        case .string: "other-\(setting.key)"
+        case .stringList: "other-topic"
+        case .bool: setting.defaultValue == "true" ? "false" : "true"
+        case .integer(let minimum): String(max(minimum, Int(setting.defaultValue) ?? minimum) + 1)
+        case .duration: setting.key == "shutdown.timeout" ? "59s" : "1234ms"
+        case .choice(let options): options.first { $0 != setting.defaultValue } ?? setting.defaultValue
+        case .listenAddress: "127.0.0.1:1"
+        case .logLevel: setting.defaultValue == "debug" ? "info" : "debug"
+        }
     }
 
     /// The example file is the documentation of every setting: it names each key of the

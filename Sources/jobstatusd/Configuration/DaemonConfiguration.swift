@@ -141,7 +141,10 @@ struct TypedValues {
     func source(_ key: String) -> ConfigurationSource { sources[key] ?? .defaultValue }
 
     func text(_ key: String) -> String {
-        values[key] ?? ConfigurationSchema.setting(key)?.defaultValue ?? ""
+        // Every key read here is declared once, in ConfigurationSchema: a typo is a bug the
+        // tests meet on their first load, not a setting that silently reads as empty.
+        assert(ConfigurationSchema.setting(key) != nil, "\(key) is not declared in ConfigurationSchema")
+        return values[key] ?? ConfigurationSchema.setting(key)?.defaultValue ?? ""
     }
 
     func nonEmpty(_ key: String) throws(ConfigurationError) -> String {
