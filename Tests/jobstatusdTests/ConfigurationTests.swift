@@ -8,9 +8,7 @@ import Testing
 @Suite("Configuration")
 struct ConfigurationTests {
     func file(_ text: String) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("jsd-\(UUID()).yaml").path
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
+        try TemporaryFile.write(text)
     }
 
     func load(_ yaml: String? = nil, env: [String: String] = [:], flags: [String] = []) throws -> DaemonConfiguration {

@@ -57,8 +57,7 @@ struct DaemonTests {
             log:
               level: notice
             """
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("jsd-\(suffix).yaml").path
-        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        let path = try TemporaryFile.write(yaml, to: TemporaryFile.directory + "/jsd-\(suffix).yaml")
         return Setup(broker: broker, input: input, output: output, dlq: dlq, port: port, configPath: path)
     }
 
@@ -103,7 +102,7 @@ struct DaemonTests {
         defer { withExtendedLifetime(setup) {} }
         let notify = try NotifyListener()
         defer { notify.close() }
-        let stallFile = FileManager.default.temporaryDirectory.appendingPathComponent("stall-\(UUID())").path
+        let stallFile = TemporaryFile.path("stall-")
         let process = try Self.launch(setup, notify: notify, stallFile: stallFile)
         defer { if process.isRunning { process.terminate() } }
 

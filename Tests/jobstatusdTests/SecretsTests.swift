@@ -15,10 +15,10 @@ struct SecretsTests {
     static let secret = "pw-\(UUID().uuidString)"
 
     static func credentials(_ files: [String: String]) throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("creds-\(UUID())").path
+        let directory = TemporaryFile.path("creds-")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         for (name, value) in files {
-            try value.write(toFile: directory + "/" + name, atomically: true, encoding: .utf8)
+            try value.write(toFile: directory + "/" + name, atomically: false, encoding: .utf8)
         }
         return directory
     }
@@ -81,7 +81,7 @@ struct SecretsTests {
         #expect(check.status == 0, "\(check.stderr)")
         #expect(check.stdout.contains("[redacted]") && check.stdout.contains("credential kafka.sasl.password"))
 
-        let logPath = FileManager.default.temporaryDirectory.appendingPathComponent("log-\(UUID())").path
+        let logPath = TemporaryFile.path("log-")
         #expect(FileManager.default.createFile(atPath: logPath, contents: nil))
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         let process = Process()
