@@ -219,6 +219,32 @@ struct RelayEndToEndTests {
         #expect(running.counters.isBalanced)
     }
 
+    /// Issue 10 (minor): the restore reads back what an earlier instance published under other
+    /// limits. A DONE whose canonical record is larger than today's max-record-bytes still makes
+    /// its job final after the restart: a late RUNNING is dropped, not published.
+    @Test func restoreKeepsJobsPublishedUnderOtherLimits() async throws {
+        let harness = try await RelayHarness.start(partitions: 1)
+        defer { withExtendedLifetime(harness) {} }
+        let wide = String(repeating: "w", count: 400)
+        let done = "{\"job_id\":\"wide\",\"status\":\"DONE\",\"status_msg\":\"\(wide)\"}"
+        try await harness.produce(raw: [("wide", Array(done.utf8))])
+        let first = RunningRelay(harness.relayConfiguration(), logger: harness.logger)
+        try await harness.waitUntilCommitted([first], ends: try await harness.inputEnds())
+        try await first.stop()
+
+        let late = "{\"job_id\":\"wide\",\"status\":\"RUNNING\",\"status_msg\":\"late\"}"
+        try await harness.produce(raw: [("wide", Array(late.utf8))])
+        var smaller = harness.relayConfiguration()
+        smaller.decoding.limits.maxRecordBytes = 200  // the late event fits; the published DONE does not
+        let second = RunningRelay(smaller, logger: harness.logger)
+        try await harness.waitUntilCommitted([second], ends: try await harness.inputEnds())
+        try await second.stop()
+
+        let output = try await harness.broker.readToEnd(harness.output)
+        #expect(output.map { $0.value } == [Array(done.utf8)], "only the DONE")
+        #expect(second.counters.dropped[.afterTerminal] == 1)
+    }
+
     /// Review of issue 10: a valid event that was dead-lettered (here its key is not its job_id and
     /// `key-mismatch: reject`) leaves no output. If its dead letter is lost while a later record of
     /// the same job reached the output, that later record must not count as proof for it. The

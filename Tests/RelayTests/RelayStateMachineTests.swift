@@ -129,6 +129,19 @@ struct RelayStateMachineTests {
         #expect(machine.committed().1.name == "none")
     }
 
+    /// Defect 7, at commit: a delivery report that failed (even a retriable one) stops the
+    /// relay; rewinding would re-produce while librdkafka may still deliver the first copies.
+    @Test func atLeastOnceDeliveryFailureAtCommitStops() {
+        var machine = machine(exactlyOnce: false)
+        process(&machine, Self.batch(0, 0...4), at: start)
+        guard case .deliver = machine.tick(now: start + .milliseconds(100)) else {
+            Issue.record("expected deliver at the interval")
+            return
+        }
+        let error = KafkaError(code: .timedOut, message: "message timed out", isRetriable: true)
+        #expect(machine.commitStepFailed(error, now: start + .milliseconds(100)).name == "fail")
+    }
+
     /// Defect 6: a timed-out commit_transaction is resumed with the same call, never by sending
     /// the offsets again (librdkafka answers that with _CONFLICT).
     @Test func aTimedOutCommitIsResumedNotRestarted() {
