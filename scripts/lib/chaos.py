@@ -393,8 +393,18 @@ def check(bootstrap, args, stream, coordinates, expected):
     letters = read_topic(bootstrap, args.dlq, 120)
     violations = schema_violations(output, letters)
     seen = {}
+    placed = {}  # job -> [(status, output partition@offset, source offset)], for the examples
     for message in sorted(output, key=lambda m: (m.partition(), m.offset())):
-        seen.setdefault(message.key().decode(), []).append(message.value().decode())
+        job = message.key().decode()
+        seen.setdefault(job, []).append(message.value().decode())
+        source = source_of(message)
+        placed.setdefault(job, []).append(
+            (json.loads(message.value())["status"], f"{message.partition()}@{message.offset()}",
+             source[2] if source else None))
+    inputs = {}  # (job, record) -> input partition@offset of each copy of it
+    for index, (job, _, record) in enumerate(stream):
+        if record is not None and coordinates[index] is not None:
+            inputs.setdefault((job, record), []).append("%d@%d" % coordinates[index])
     lost = duplicated = wrong = out_of_order = 0
     examples = []
     for job in set(expected) | set(seen):
@@ -422,6 +432,11 @@ def check(bootstrap, args, stream, coordinates, expected):
         if len(examples) < 3:
             examples.append(f"{job}: got {[json.loads(r)['status'] for r in got]} "
                             f"expected {[json.loads(r)['status'] for r in want]}")
+            # Where each copy landed, and where each expected record came from: enough to find
+            # the instance and the moment in the daemons' logs.
+            examples.append(f"    output (status, partition@offset, source offset): {placed.get(job, [])}")
+            examples.append(f"    expected, input partition@offset: "
+                            f"{[(json.loads(r)['status'], inputs.get((job, r), [])) for r in want]}")
     invalid_sources = {(args.input,) + coordinates[i] for i, (_, _, c) in enumerate(stream) if c is None}
     letter_sources = [source_of(m) for m in letters]
     dlq_missing = len(invalid_sources - set(letter_sources))
