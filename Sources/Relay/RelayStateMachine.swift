@@ -105,13 +105,13 @@ struct RelayStateMachine {
         self.maxConsecutiveAborts = maxConsecutiveAborts
     }
 
-    /// Whether a transaction is open (the relay polls with a shorter timeout then).
     /// No transaction open, none committing or aborting: everything read is committed.
     var isIdle: Bool {
         if case .running = state { return true }
         return false
     }
 
+    /// Whether a transaction is open (the relay polls with a shorter timeout then).
     var hasOpenTransaction: Bool {
         if case .open = state { return true }
         return false
