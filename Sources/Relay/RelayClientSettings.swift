@@ -12,11 +12,15 @@ enum RelayClientSettings {
         var key: String
         var value: String
         var reason: String
+        /// Other names librdkafka accepts for `key` (a user value under one is replaced too).
+        var aliases: [String] = []
     }
 
     /// One user value a forced setting replaced.
     struct Overridden: Equatable {
         var forced: Forced
+        /// The key the user set: ``Forced/key`` or one of its aliases.
+        var userKey: String
         var userValue: String
     }
 
@@ -36,21 +40,36 @@ enum RelayClientSettings {
                 reason: "a retried produce must not write a record twice"),
         ]
         if configuration.delivery == .atLeastOnce {
-            // No gaps within a partition: a record that fails fails the ones after it too, so a
-            // later record of a job in the output proves its earlier ones are there (SourcePosition).
+            // At-least-once restores take a job's later record in the output as proof that its
+            // earlier ones are there (SourcePosition), so a partition must hold no gap:
+            // - a record that fails for good fails the ones after it too (gapless);
+            // - a request that timed out is retried before any later one is sent. With several
+            //   in flight, librdkafka reports a timed-out request delivered once a later one
+            //   succeeds ("implicit ack"), which is only true on brokers that check idempotent
+            //   sequence numbers; librdkafka's mock cluster, for one, does not (without
+            //   transactions) and loses those records behind a success report.
             forced.append(
                 Forced(
                     role: .producer, key: "enable.gapless.guarantee", value: "true",
                     reason: "at-least-once restores rely on a later output proving the earlier ones"))
+            forced.append(
+                Forced(
+                    role: .producer, key: "max.in.flight.requests.per.connection", value: "1",
+                    reason: "a timed-out produce request must be retried before a later one can succeed "
+                        + "(at-least-once restores rely on a later output proving the earlier ones)",
+                    aliases: ["max.in.flight"]))
         }
         return forced
     }
 
     /// User values (`kafka.*`, `kafka.<role>.*`) that ``forced(_:)`` replaces.
     static func overridden(_ configuration: RelayConfiguration) -> [Overridden] {
-        forced(configuration).compactMap { forced in
-            guard let user = configuration.kafka(for: forced.role)[forced.key], user != forced.value else { return nil }
-            return Overridden(forced: forced, userValue: user)
+        forced(configuration).flatMap { forced in
+            let kafka = configuration.kafka(for: forced.role)
+            return ([forced.key] + forced.aliases).compactMap { key -> Overridden? in
+                guard let user = kafka[key], user != forced.value else { return nil }
+                return Overridden(forced: forced, userKey: key, userValue: user)
+            }
         }
     }
 
@@ -79,6 +98,7 @@ enum RelayClientSettings {
     private static func applyingForced(_ configuration: RelayConfiguration, to role: ClientRole) -> KafkaConfiguration {
         var kafka = configuration.kafka(for: role)
         for forced in forced(configuration) where forced.role == role {
+            for alias in forced.aliases { kafka[alias] = nil }
             kafka[forced.key] = forced.value
         }
         return kafka

@@ -96,7 +96,7 @@ final class RelayLoop {
         }
         for overridden in RelayClientSettings.overridden(configuration) {
             logger.warning(
-                "kafka.\(overridden.forced.key)=\(overridden.userValue) is replaced by \(overridden.forced.value) for the \(overridden.forced.role.rawValue): \(overridden.forced.reason)"
+                "kafka.\(overridden.userKey)=\(overridden.userValue) is replaced by \(overridden.forced.key)=\(overridden.forced.value) for the \(overridden.forced.role.rawValue): \(overridden.forced.reason)"
             )
         }
         logger.notice(

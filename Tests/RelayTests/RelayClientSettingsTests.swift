@@ -48,4 +48,20 @@ struct RelayClientSettingsTests {
         #expect(RelayClientSettings.producer(configuration)["partitioner"] == "murmur2_random")
         #expect(RelayClientSettings.overridden(Self.configuration()).isEmpty, "nothing set, nothing to report")
     }
+
+    @Test func theAtLeastOnceProducerKeepsOneRequestInFlightWhateverItIsCalled() {
+        var atLeastOnce = Self.configuration(kafka: ["max.in.flight": "5"])
+        atLeastOnce.delivery = .atLeastOnce
+        let producer = RelayClientSettings.producer(atLeastOnce)
+        #expect(producer["max.in.flight.requests.per.connection"] == "1")
+        #expect(producer["max.in.flight"] == nil, "the alias would win if it came later")
+        #expect(producer["enable.gapless.guarantee"] == "true")
+        let overridden = RelayClientSettings.overridden(atLeastOnce).map { "\($0.userKey)=\($0.userValue)" }
+        #expect(overridden == ["max.in.flight=5"])
+
+        var exactlyOnce = Self.configuration(kafka: ["max.in.flight": "5"])
+        exactlyOnce.delivery = .exactlyOnce
+        #expect(RelayClientSettings.producer(exactlyOnce)["max.in.flight"] == "5", "transactions keep the user's value")
+        #expect(RelayClientSettings.overridden(exactlyOnce).isEmpty)
+    }
 }
