@@ -130,6 +130,15 @@ extension RelayLoop {
 
     // MARK: - After a commit
 
+    /// From a record's timestamp to `now` (both milliseconds since the epoch): zero for a
+    /// timestamp in the future, and the largest value rather than a wrapped one for a timestamp
+    /// so far in the past that the difference overflows (producers set any 64-bit value).
+    static func latency(since timestamp: Int64, now: Int64) -> Duration {
+        let (difference, overflow) = now.subtractingReportingOverflow(timestamp)
+        guard !overflow else { return timestamp < 0 ? .milliseconds(Int64.max) : .zero }
+        return .milliseconds(max(0, difference))
+    }
+
     /// The transaction's work is now what readers see: into the table, the counters, the status.
     private func apply(_ transaction: OpenTransaction, commitDuration: Duration) {
         table.commitPending()
@@ -142,9 +151,7 @@ extension RelayLoop {
         committedCounters.add(transaction.counters)
         for (jobID, record) in transaction.published { relay.status.keep(jobID, record) }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        let latency: Duration =
-            transaction.oldestTimestamp.map { .milliseconds(max(0, now.subtractingReportingOverflow($0).partialValue)) }
-            ?? .zero
+        let latency = transaction.oldestTimestamp.map { Self.latency(since: $0, now: now) } ?? .zero
         metrics.commitDuration.recordNanoseconds(RelayMetrics.nanoseconds(commitDuration))
         if transaction.oldestTimestamp != nil {
             metrics.endToEndLatency.recordNanoseconds(RelayMetrics.nanoseconds(latency))

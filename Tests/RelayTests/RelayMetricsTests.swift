@@ -10,4 +10,13 @@ struct RelayMetricsTests {
         #expect(RelayMetrics.nanoseconds(.seconds(-9_300_000_000_000)) == .min)
         #expect(RelayMetrics.nanoseconds(.milliseconds(1500)) == 1_500_000_000)
     }
+
+    @Test func endToEndLatencySaturatesInsteadOfWrapping() {
+        let now: Int64 = 1_790_000_000_000
+        #expect(RelayLoop.latency(since: now - 250, now: now) == .milliseconds(250))
+        #expect(RelayLoop.latency(since: now + 5_000, now: now) == .zero, "a timestamp in the future")
+        #expect(RelayLoop.latency(since: .min, now: now) == .milliseconds(Int64.max), "not a negative wrap")
+        #expect(RelayLoop.latency(since: .max, now: -1) == .zero)
+        #expect(RelayMetrics.nanoseconds(RelayLoop.latency(since: .min, now: now)) == .max)
+    }
 }
