@@ -15,11 +15,10 @@ func residentBytes() -> Int {
     return resident * Int(sysconf(Int32(_SC_PAGESIZE)))
 }
 
-/// Bytes of resident memory per job in the dedup table, measured around 1M inserts.
-/// Ids of 15 bytes or fewer live inline in the String; longer ones add their own heap block,
-/// so both are measured.
-func measure(idLength: Int) -> Double {
-    let jobs = 1_000_000
+/// Bytes of resident memory per job in the dedup table, measured around `jobs` inserts. Ids of
+/// 15 bytes or fewer live inline in the String; longer ones have their own heap block, which the
+/// ids array allocates beforehand and the table shares, so it is not counted.
+func measure(jobs: Int, idLength: Int) -> Double {
     let ids = (0..<jobs).map { index -> String in
         let digits = String(index)
         return String(repeating: "j", count: max(0, idLength - digits.count)) + digits
@@ -33,8 +32,13 @@ func measure(idLength: Int) -> Double {
     return Double(after - before) / Double(jobs)
 }
 
-for length in [12, 24, 36] {
-    print(
-        "id of \(length) bytes: \(String(format: "%.1f", measure(idLength: length))) bytes of table per job (ids allocated beforehand, not counted)"
-    )
+// Job counts from the command line (default 1M and 10M), each with 20- and 36-byte ids.
+let counts = CommandLine.arguments.dropFirst().compactMap { Int($0) }
+for jobs in counts.isEmpty ? [1_000_000, 10_000_000] : counts {
+    for length in [20, 36] {
+        let perJob = measure(jobs: jobs, idLength: length)
+        print(
+            "dedup table, \(jobs) jobs, ids of \(length) bytes: \(String(format: "%.1f", perJob)) bytes per job (target <= 64)"
+        )
+    }
 }
