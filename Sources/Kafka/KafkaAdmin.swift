@@ -26,6 +26,10 @@ public final class KafkaAdmin: Sendable {
     }
 
     /// The configs of a topic as the broker describes them (name to value; unset or sensitive values omitted).
+    ///
+    /// Asked of one broker from the metadata, as Kafka's own admin client does for topics:
+    /// librdkafka would otherwise wait for a controller, which a cluster that names none
+    /// (librdkafka's mock cluster) never reports, until the timeout.
     public func describeTopicConfiguration(
         _ topic: String, timeout: Duration
     ) async throws(KafkaError)
@@ -91,12 +95,14 @@ public final class KafkaAdmin: Sendable {
     ) throws(KafkaError)
         -> [String: String]
     {
+        let broker = try metadata(handle, timeout: timeout).brokers.map(\.id).min()
         guard let resource = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic) else {
             throw .invalidArgument("describe configs of \(topic): cannot create the request")
         }
         defer { rd_kafka_ConfigResource_destroy(resource) }
         let event = try request(
-            handle, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, timeout: timeout, what: "describe configs of \(topic)"
+            handle, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, timeout: timeout, broker: broker,
+            what: "describe configs of \(topic)"
         ) { options, queue in
             var resources: [OpaquePointer?] = [resource]
             rd_kafka_DescribeConfigs(handle, &resources, 1, options, queue)
@@ -155,9 +161,10 @@ public final class KafkaAdmin: Sendable {
     }
 
     /// Sends one admin request and waits for its result event (which the caller destroys).
+    /// - Parameter broker: the broker to ask, instead of librdkafka's default (the controller).
     private static func request(
-        _ handle: OpaquePointer, _ operation: rd_kafka_admin_op_t, timeout: Duration, what: String,
-        send: (OpaquePointer, OpaquePointer) -> Void
+        _ handle: OpaquePointer, _ operation: rd_kafka_admin_op_t, timeout: Duration, broker: Int32? = nil,
+        what: String, send: (OpaquePointer, OpaquePointer) -> Void
     ) throws(KafkaError) -> OpaquePointer {
         guard let options = rd_kafka_AdminOptions_new(handle, operation), let queue = rd_kafka_queue_new(handle) else {
             throw .invalidArgument("\(what): cannot create the request")
@@ -170,6 +177,10 @@ public final class KafkaAdmin: Sendable {
         _ = rd_kafka_AdminOptions_set_request_timeout(options, timeout.milliseconds, &reason, reason.count)
         if operation == RD_KAFKA_ADMIN_OP_CREATETOPICS {
             _ = rd_kafka_AdminOptions_set_operation_timeout(options, timeout.milliseconds, &reason, reason.count)
+        }
+        if let broker {
+            let result = rd_kafka_AdminOptions_set_broker(options, broker, &reason, reason.count)
+            guard result == RD_KAFKA_RESP_ERR_NO_ERROR else { throw .invalidArgument("\(what): \(cString(reason))") }
         }
         send(options, queue)
         // A little beyond the request timeout, so librdkafka reports its own timeout first.

@@ -51,15 +51,11 @@ struct RelayHarness {
         transactionalID: String = "", delivery: RelayConfiguration.Delivery = .exactlyOnce,
         kafka extra: [String: String] = [:]
     ) -> RelayConfiguration {
-        var configuration = RelayConfiguration(
+        RelayConfiguration(
             kafka: kafka(extra), inputTopics: [input], group: group, outputTopic: output, createTopics: true,
             outputPartitions: 0, replicationFactor: 1, deadLetterTopic: deadLetters, delivery: delivery,
             transactionalID: transactionalID.isEmpty ? "txn-\(group)" : transactionalID,
             operationTimeout: .seconds(10))
-        // The mock cluster never answers DescribeConfigs (brokers.md): each start would wait 5 s
-        // for nothing. Real brokers are checked.
-        configuration.checksOutputCompaction = broker.mock == nil
-        return configuration
     }
 
     /// Produces raw records, keyed as given, each to the partition the Java client would pick.
