@@ -27,9 +27,10 @@ public final class KafkaAdmin: Sendable {
 
     /// The configs of a topic as the broker describes them (name to value; unset or sensitive values omitted).
     ///
-    /// Asked of one broker from the metadata, as Kafka's own admin client does for topics:
-    /// librdkafka would otherwise wait for a controller, which a cluster that names none
-    /// (librdkafka's mock cluster) never reports, until the timeout.
+    /// Asked of the broker that just answered a metadata request (any broker can describe a
+    /// topic's configs; Kafka's own admin client asks the least loaded one): librdkafka would
+    /// otherwise wait for the controller, which a cluster that names none (librdkafka's mock
+    /// cluster) never reports, until the timeout. Both requests share `timeout`.
     public func describeTopicConfiguration(
         _ topic: String, timeout: Duration
     ) async throws(KafkaError)
@@ -95,13 +96,16 @@ public final class KafkaAdmin: Sendable {
     ) throws(KafkaError)
         -> [String: String]
     {
-        let broker = try metadata(handle, timeout: timeout).brokers.map(\.id).min()
+        let started = ContinuousClock.now
+        let cluster = try metadata(handle, timeout: timeout)
+        let broker = cluster.answeredBy ?? cluster.brokers.map(\.id).min()
+        let remaining = max(.milliseconds(1), timeout - (ContinuousClock.now - started))
         guard let resource = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic) else {
             throw .invalidArgument("describe configs of \(topic): cannot create the request")
         }
         defer { rd_kafka_ConfigResource_destroy(resource) }
         let event = try request(
-            handle, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, timeout: timeout, broker: broker,
+            handle, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, timeout: remaining, broker: broker,
             what: "describe configs of \(topic)"
         ) { options, queue in
             var resources: [OpaquePointer?] = [resource]
@@ -157,7 +161,8 @@ public final class KafkaAdmin: Sendable {
                 name: String(cString: topic.topic), partitions: partitions.sorted { $0.id < $1.id },
                 error: KafkaError.Code(topic.err))
         }
-        return KafkaClusterMetadata(brokers: brokers, topics: topics)
+        let answeredBy = raw.orig_broker_id >= 0 ? raw.orig_broker_id : nil
+        return KafkaClusterMetadata(brokers: brokers, topics: topics, answeredBy: answeredBy)
     }
 
     /// Sends one admin request and waits for its result event (which the caller destroys).

@@ -39,6 +39,8 @@ public struct KafkaClusterMetadata: Hashable, Sendable {
 
     public var brokers: [Broker]
     public var topics: [Topic]
+    /// The id of the broker that answered (up a moment ago), when librdkafka knows it.
+    public var answeredBy: Int32? = nil
 
     /// The topic named `name`, if the cluster has it.
     public func topic(_ name: String) -> Topic? {

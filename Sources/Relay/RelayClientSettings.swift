@@ -19,7 +19,8 @@ enum RelayClientSettings {
     /// One user value a forced setting replaced.
     struct Overridden: Equatable {
         var forced: Forced
-        /// The key the user set: ``Forced/key`` or one of its aliases.
+        /// The key the user set, below `kafka.`: ``Forced/key`` or one of its aliases, after
+        /// the role (`producer.max.in.flight`) when set for that kind of client only.
         var userKey: String
         var userValue: String
     }
@@ -68,7 +69,9 @@ enum RelayClientSettings {
             let kafka = configuration.kafka(for: forced.role)
             return ([forced.key] + forced.aliases).compactMap { key -> Overridden? in
                 guard let user = kafka[key], user != forced.value else { return nil }
-                return Overridden(forced: forced, userKey: key, userValue: user)
+                let scoped = configuration.roleKafka[forced.role]?[key] != nil
+                return Overridden(
+                    forced: forced, userKey: scoped ? "\(forced.role.rawValue).\(key)" : key, userValue: user)
             }
         }
     }

@@ -58,6 +58,12 @@ struct RelayClientSettingsTests {
         #expect(producer["enable.gapless.guarantee"] == "true")
         let overridden = RelayClientSettings.overridden(atLeastOnce).map { "\($0.userKey)=\($0.userValue)" }
         #expect(overridden == ["max.in.flight=5"])
+        var scoped = Self.configuration(roles: [.producer: ["max.in.flight.requests.per.connection": "3"]])
+        scoped.delivery = .atLeastOnce
+        #expect(RelayClientSettings.producer(scoped)["max.in.flight.requests.per.connection"] == "1")
+        #expect(
+            RelayClientSettings.overridden(scoped).map { "\($0.userKey)=\($0.userValue)" }
+                == ["producer.max.in.flight.requests.per.connection=3"], "named as the user wrote it")
 
         var exactlyOnce = Self.configuration(kafka: ["max.in.flight": "5"])
         exactlyOnce.delivery = .exactlyOnce

@@ -48,10 +48,12 @@ ensure_build_deps() {
 debian_version() {
     local version
     version=$(echo "$1" | sed -e 's/^v//' -e 's/-\([0-9]*\)-g/+\1.g/' -e 's/-dirty$/.dirty/')
-    case "$version" in
-        [0-9]*) echo "$version" ;;
-        *) echo "0.0.0+git.$version" ;;
-    esac
+    # A tag (v1.2.3, 1.2) starts the version; a bare hash may start with a digit too.
+    if [[ "$version" =~ ^[0-9]+\.[0-9] ]]; then
+        echo "$version"
+    else
+        echo "0.0.0+git.$version"
+    fi
 }
 
 # start_tansu: starts tansu behind its proxy (scripts/lib/tansu_broker.py) and

@@ -15,30 +15,26 @@ func residentBytes() -> Int {
     return resident * Int(sysconf(Int32(_SC_PAGESIZE)))
 }
 
-/// Bytes of resident memory per job in the dedup table, measured around `jobs` inserts. Ids of
-/// 15 bytes or fewer live inline in the String; longer ones have their own heap block, which the
-/// ids array allocates beforehand and the table shares, so it is not counted.
+/// Bytes of resident memory per job in the dedup table after `jobs` inserts, its job_id keys
+/// included (as in the daemon, where the table owns the ids it decoded): ids of 15 bytes or
+/// fewer live inline in the String, longer ones in a heap block of their own.
 func measure(jobs: Int, idLength: Int) -> Double {
-    let ids = (0..<jobs).map { index -> String in
-        let digits = String(index)
-        return String(repeating: "j", count: max(0, idLength - digits.count)) + digits
-    }
     let state = PublishedState(status: .running, canonicalBytes: Array("x".utf8))
     let before = residentBytes()
     var table = DedupTable()
-    for id in ids { table.restore(id, state) }
+    for index in 0..<jobs {
+        let digits = String(index)
+        table.restore(String(repeating: "j", count: max(0, idLength - digits.count)) + digits, state)
+    }
     let after = residentBytes()
     precondition(table.count == jobs)
     return Double(after - before) / Double(jobs)
 }
 
-// Job counts from the command line (default 1M and 10M), each with 20- and 36-byte ids.
-let counts = CommandLine.arguments.dropFirst().compactMap { Int($0) }
-for jobs in counts.isEmpty ? [1_000_000, 10_000_000] : counts {
-    for length in [20, 36] {
-        let perJob = measure(jobs: jobs, idLength: length)
-        print(
-            "dedup table, \(jobs) jobs, ids of \(length) bytes: \(String(format: "%.1f", perJob)) bytes per job (target <= 64)"
-        )
-    }
-}
+// One measurement per process (a second one in the same process reads differently, as the
+// allocator keeps what the first freed): `DedupMemory JOBS ID_LENGTH`.
+let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }
+let jobs = arguments.first ?? 1_000_000
+let length = arguments.dropFirst().first ?? 20
+let perJob = measure(jobs: jobs, idLength: length)
+print("dedup table, \(jobs) jobs, ids of \(length) bytes: \(String(format: "%.1f", perJob)) bytes per job (target <= 64)")
