@@ -47,11 +47,17 @@ public struct InvalidReason: Hashable, Sendable, CustomStringConvertible {
     /// broker refused it for good (for example larger than `message.max.bytes`; canonical
     /// bytes can be longer than the input, `1e20` becomes 21 digits). Set by the relay.
     public static let outputRejected = InvalidReason("output_rejected")
+    /// `dedup.ordering` is `field` and the event lacks the ordering member (set by the relay
+    /// when `dedup.order-missing` is `dead-letter`).
+    public static let missingOrderField = InvalidReason("missing_order_field")
+    /// `dedup.ordering` is `field` and the ordering member is not of `dedup.order-type` (an
+    /// integer, or an ISO 8601 timestamp or epoch seconds); set by the relay as above.
+    public static let invalidOrderField = InvalidReason("invalid_order_field")
 
     /// Every reason, in a stable order (for metrics that want a zero per label).
     public static let all: [InvalidReason] = [
         .invalidUTF8, .invalidJSON, .notObject, .duplicateMember, .missingMember, .memberNotString,
         .emptyJobID, .jobIDTooLong, .unknownStatus, .unrepresentableNumber, .tooDeep, .tooLarge,
-        .keyMismatch, .outputRejected,
+        .keyMismatch, .outputRejected, .missingOrderField, .invalidOrderField,
     ]
 }

@@ -14,7 +14,10 @@ public struct DropReason: Hashable, Sendable, CustomStringConvertible {
     public static let afterTerminal = DropReason("after_terminal")
     /// A lower lifecycle rank than what was last published: an out-of-order regression.
     public static let stale = DropReason("stale")
+    /// `dedup.ordering: field`: the event's ordering value is older than that of what was last
+    /// published for the job.
+    public static let outOfOrder = DropReason("out_of_order")
 
     /// Every reason, in a stable order.
-    public static let all: [DropReason] = [.duplicate, .afterTerminal, .stale]
+    public static let all: [DropReason] = [.duplicate, .afterTerminal, .stale, .outOfOrder]
 }

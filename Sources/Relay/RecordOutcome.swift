@@ -91,8 +91,16 @@ public struct RecordClassifier: Sendable {
             }
             keyMismatched = true
         }
+        var order: Int64?
+        if let field = ordering.orderField {
+            switch field.position(of: status) {
+            case .success(let position): order = position
+            case .failure(let error) where field.missing == .deadLetter: return (.deadLetter(error), false)
+            case .failure: order = nil
+            }
+        }
         let canonical = status.canonicalBytes()
-        let state = PublishedState(status: status.status, canonicalBytes: canonical)
+        let state = PublishedState(status: status.status, canonicalBytes: canonical, order: order)
         switch DedupPolicy.decide(last: table[status.jobID], event: state, ordering: ordering) {
         case .publish:
             return (.publish(jobID: status.jobID, canonicalBytes: canonical, state: state), keyMismatched)

@@ -169,17 +169,23 @@ extension RelayLoop {
                     SourcePosition(topicIndex: $0, partition: partition.partition, offset: offset.rawValue)
                 }
             }
-            table.restore(jobID, message.value.map(Self.restoredState), source: position)
+            table.restore(
+                jobID, message.value.map { Self.restoredState($0, ordering: configuration.ordering) }, source: position)
             relay.status.keep(jobID, message.value)
         }
     }
 
     /// What an output record says was published. Decoded without today's limits (it may have
     /// been written under others); bytes that do not decode at all still dedup by fingerprint.
-    static func restoredState(_ value: [UInt8]) -> PublishedState {
+    /// With `dedup.ordering: field` the ordering value comes back from the record's own member
+    /// (the output is the canonical event, extras included); a record without one (published
+    /// under `dedup.order-missing: arrival`, or before the setting) restores without an order,
+    /// as it was judged when published.
+    static func restoredState(_ value: [UInt8], ordering: DedupOrdering) -> PublishedState {
         guard let status = try? JobStatus.decode(value, options: .restore) else {
             return PublishedState(fingerprint: Fingerprint(of: value), rank: nil, isTerminal: false)
         }
-        return PublishedState(status: status.status, canonicalBytes: value)
+        let order = ordering.orderField.flatMap { try? $0.position(of: status).get() }
+        return PublishedState(status: status.status, canonicalBytes: value, order: order)
     }
 }

@@ -142,9 +142,11 @@ struct InvalidEventTests {
         for code in codes {
             #expect(code.allSatisfy { $0.isLowercase || $0.isNumber || $0 == "_" }, "\(code)")
         }
-        // Every reason the decoder can produce is exercised by the table (key_mismatch and output_rejected
-        // are the relay's).
-        let covered = Set(Self.cases.map(\.reason)).union([.keyMismatch, .outputRejected])
+        // Every reason the decoder can produce is exercised by the table (key_mismatch, output_rejected
+        // and the two order-field reasons are the relay's).
+        let covered = Set(Self.cases.map(\.reason)).union([
+            .keyMismatch, .outputRejected, .missingOrderField, .invalidOrderField,
+        ])
         #expect(covered == Set(InvalidReason.all))
     }
 

@@ -73,6 +73,76 @@ struct RelayEndToEndTests {
         )
     }
 
+    /// Issue 15: with `dedup.ordering: field`, a stream shuffled before it reaches Kafka leaves
+    /// the same latest record per job as the same stream in order (a job's later RUNNING updates
+    /// differ only in `status_msg`, which lifecycle rank cannot order). Both runs are checked
+    /// against a model too: the sorted run publishes every distinct event, the shuffled one
+    /// drops the older ones as `out_of_order`.
+    @Test func orderingByAFieldMakesAShuffledStreamEndLikeTheSortedOne() async throws {
+        let jobs = 300
+        var random = SplitMix64(seed: 15)
+        var sorted: [(key: String, value: [UInt8])] = []
+        var latest: [String: String] = [:]
+        var steps = (0..<jobs).map { _ in Int.random(in: 2...8, using: &random) }
+        var sequence = 0
+        // Round robin over the jobs, so a job's events are spread over the stream.
+        while steps.contains(where: { $0 > 0 }) {
+            for job in 0..<jobs where steps[job] > 0 {
+                steps[job] -= 1
+                sequence += 1
+                let status = steps[job] == 0 && job % 3 != 0 ? (job % 2 == 0 ? "DONE" : "ERROR") : "RUNNING"
+                let event = JobStatus(
+                    jobID: "job-\(job)", status: Status(passingUnknown: status), statusMessage: "step \(sequence)",
+                    extras: ["meta": ["sequence": .number(Double(sequence))]])
+                sorted.append((event.jobID, event.canonicalBytes()))
+                latest[event.jobID] = String(decoding: event.canonicalBytes(), as: UTF8.self)
+            }
+        }
+        // A producer's retry repeats an event right away: a duplicate, in order.
+        let withRetries = sorted.flatMap { event in
+            Int.random(in: 0..<10, using: &random) == 0 ? [event, event] : [event]
+        }
+        let shuffled = withRetries.shuffled(using: &random)
+        let field = try #require(OrderField(path: "meta.sequence", kind: .integer, missing: .deadLetter))
+
+        var outputs: [[String: [String]]] = []
+        var outOfOrder: [Int] = []
+        for stream in [withRetries, shuffled] {
+            let harness = try await RelayHarness.start()
+            try await harness.produce(raw: stream)
+            var configuration = harness.relayConfiguration()
+            configuration.ordering = .field(field)
+            let running = RunningRelay(configuration, logger: harness.logger)
+            try await harness.waitUntilCommitted([running], ends: try await harness.inputEnds())
+            try await running.stop()
+            outputs.append(RelayHarness.perJob(try await harness.broker.readToEnd(harness.output)))
+            outOfOrder.append(running.counters.dropped[.outOfOrder, default: 0])
+            #expect(running.counters.isBalanced, "\(running.counters)")
+            #expect(running.counters.deadLettered == 0)
+            withExtendedLifetime(harness) {}
+        }
+        let inOrder = outputs[0]
+        #expect(inOrder.values.map(\.count).reduce(0, +) == sorted.count, "in order, every distinct event is published")
+        #expect(outOfOrder[0] == 0)
+        #expect(outOfOrder[1] > 0, "the shuffled stream had older events to drop")
+        let notNewest = latest.keys.filter { inOrder[$0]?.last != latest[$0] }.sorted()
+        #expect(notNewest.isEmpty, "the sorted run ends at each job's newest event; not: \(notNewest.prefix(3))")
+        let different = latest.keys.filter { outputs[1][$0]?.last != inOrder[$0]?.last }.sorted()
+        #expect(different.isEmpty, "\(different.count) jobs end otherwise when shuffled, e.g. \(different.prefix(3))")
+        let unordered = outputs[1].filter { _, records in
+            let orders = records.map(Self.sequence(of:))
+            return orders != orders.sorted()
+        }
+        #expect(unordered.isEmpty, "published in producer order; not: \(unordered.keys.sorted().prefix(3))")
+    }
+
+    static func sequence(of record: String) -> Int {
+        guard let status = try? JobStatus.decode(Array(record.utf8)),
+            case .number(let value) = status.extras["meta"]?.objectValue?["sequence"]
+        else { return -1 }
+        return Int(value)
+    }
+
     /// A crash (no commit of the open transaction) and a replacement: nothing lost, nothing twice,
     /// in both delivery modes, and whatever the DLQ's partition count (the restore reads them all).
     @Test(arguments: [

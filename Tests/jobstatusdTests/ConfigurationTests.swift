@@ -57,8 +57,36 @@ struct ConfigurationTests {
     func everySettingChangesTheConfiguration(key: String) throws {
         let setting = try #require(ConfigurationSchema.setting(key))
         let other = Self.otherValue(for: setting)
-        let changed = try load(flags: ["\(key)=\(other)"])
-        #expect(Self.used(changed) != Self.used(try load()), "\(key)=\(other) changed nothing")
+        let base = Self.prerequisites[key] ?? []
+        let changed = try load(flags: base + ["\(key)=\(other)"])
+        #expect(Self.used(changed) != Self.used(try load(flags: base)), "\(key)=\(other) changed nothing")
+    }
+
+    /// Keys that only mean something beside another setting.
+    static let prerequisites: [String: [String]] = [
+        "dedup.order-field": ["dedup.ordering=field", "dedup.order-field=seq"],
+        "dedup.order-type": ["dedup.ordering=field", "dedup.order-field=seq"],
+        "dedup.order-missing": ["dedup.ordering=field", "dedup.order-field=seq"],
+    ]
+
+    @Test func orderingByAFieldNeedsAPathOfExtraMembers() throws {
+        let configuration = try load(flags: [
+            "dedup.ordering=field", "dedup.order-field=meta.sequence", "dedup.order-type=timestamp",
+            "dedup.order-missing=arrival",
+        ])
+        let field = try #require(configuration.relay.ordering.orderField)
+        #expect(field.path == ["meta", "sequence"])
+        #expect(field.kind == .timestamp)
+        #expect(field.missing == .arrival)
+        for (flags, message) in [
+            (["dedup.ordering=field"], "must name the member that orders events"),
+            (["dedup.ordering=field", "dedup.order-field=meta..seq"], "is not a path of extra members"),
+            (["dedup.ordering=field", "dedup.order-field=status"], "is not a path of extra members"),
+            (["dedup.order-field=seq"], "set dedup.ordering: field"),
+        ] {
+            let error = try error(flags: flags)
+            #expect(error.contains(message), "\(flags): \(error)")
+        }
     }
 
     static func used(_ configuration: DaemonConfiguration) -> String {

@@ -54,8 +54,21 @@ enum ConfigurationSchema {
             key: "transaction.max-records", kind: .integer(minimum: 1), defaultValue: "10000",
             help: "commit early once a transaction holds this many input records"),
         Setting(
-            key: "dedup.ordering", kind: .choice(["lifecycle", "arrival"]), defaultValue: "lifecycle",
-            help: "lifecycle: drop stale and after-terminal events too; arrival: exact duplicates only"),
+            key: "dedup.ordering", kind: .choice(["lifecycle", "arrival", "field"]), defaultValue: "lifecycle",
+            help:
+                "lifecycle: drop stale and after-terminal events too; arrival: exact duplicates only; "
+                + "field: lifecycle, but by the producer's clock in dedup.order-field"),
+        Setting(
+            key: "dedup.order-field", kind: .string, defaultValue: "",
+            help: "with dedup.ordering: field, the dotted path of the member that orders events, e.g. meta.sequence"),
+        Setting(
+            key: "dedup.order-type", kind: .choice(["integer", "timestamp"]), defaultValue: "integer",
+            help: "integer: a sequence number; timestamp: ISO 8601 (no offset = UTC) or epoch seconds"),
+        Setting(
+            key: "dedup.order-missing", kind: .choice(["dead-letter", "arrival"]), defaultValue: "dead-letter",
+            help:
+                "an event without a readable order-field: dead-letter it (missing_order_field, invalid_order_field), "
+                + "or judge it by the lifecycle rules in arrival order"),
         Setting(
             key: "statuses.unknown", kind: .choice(["reject", "pass"]), defaultValue: "reject",
             help: "what to do with a status that is not one of qiskit's seven"),

@@ -40,7 +40,7 @@ struct DaemonConfiguration {
             transactionalID: typed.text("transaction.id"), instance: typed.text("instance"),
             transactionInterval: try typed.duration("transaction.interval"),
             maxRecordsPerTransaction: try typed.integer("transaction.max-records"),
-            ordering: try typed.choice("dedup.ordering") == "arrival" ? .arrival : .lifecycle,
+            ordering: try Self.ordering(typed),
             decoding: decoding, keyMismatch: try typed.choice("key-mismatch") == "reject" ? .reject : .warn,
             operationTimeout: try typed.duration("operation.timeout"),
             restoreTimeout: try typed.duration("restore.timeout"))
@@ -63,6 +63,36 @@ struct DaemonConfiguration {
             effective.append(("kafka." + property, value, sources["kafka." + property] ?? .defaultValue))
         }
         self.effective = effective
+    }
+
+    /// `dedup.ordering` and, for `field`, the `dedup.order-*` keys that describe the member.
+    private static func ordering(_ typed: TypedValues) throws(ConfigurationError) -> DedupOrdering {
+        let path = typed.text("dedup.order-field").trimmingCharacters(in: .whitespaces)
+        let kind: OrderField.Kind = try typed.choice("dedup.order-type") == "timestamp" ? .timestamp : .integer
+        let missing: OrderField.MissingPolicy =
+            try typed.choice("dedup.order-missing") == "arrival" ? .arrival : .deadLetter
+        switch try typed.choice("dedup.ordering") {
+        case "field":
+            guard !path.isEmpty else {
+                throw ConfigurationError(
+                    key: "dedup.order-field", source: typed.source("dedup.order-field"),
+                    "must name the member that orders events when dedup.ordering is field, e.g. meta.sequence")
+            }
+            guard let field = OrderField(path: path, kind: kind, missing: missing) else {
+                throw ConfigurationError(
+                    key: "dedup.order-field", source: typed.source("dedup.order-field"),
+                    "\"\(path)\" is not a path of extra members like meta.sequence (no empty names; not "
+                        + "job_id, status or status_msg)")
+            }
+            return .field(field)
+        case let ordering:
+            guard path.isEmpty else {
+                throw ConfigurationError(
+                    key: "dedup.order-field", source: typed.source("dedup.order-field"),
+                    "is set, but dedup.ordering is \(ordering): set dedup.ordering: field to order by it")
+            }
+            return ordering == "arrival" ? .arrival : .lifecycle
+        }
     }
 
     /// `kafka.*` apart from `kafka.consumer.*`, `kafka.producer.*` and `kafka.admin.*`.
