@@ -11,7 +11,9 @@ grep -q '^ExecStart=.*--config /etc/jobstatusd/jobstatusd.yaml$' "$unit" || { ec
 echo "# jobstatusd@NAME: one of several instances on this host (generated from"
 echo "# jobstatusd.service by deploy/template-unit.sh; edit that one). Configuration"
 echo "# in /etc/jobstatusd/NAME.yaml, secrets in /etc/jobstatusd/NAME.secrets.env."
-sed -e '/^# /{/^# jobstatusd as a systemd service/,/^# in \/etc\/jobstatusd\/secrets.env/d}' \
+# The unit's leading comment (about the single instance) is replaced by the lines above;
+# every comment below [Unit] stays.
+sed -e '1,/^\[Unit\]$/{/^#/d}' \
     -e 's/^\(Description=.*\)$/\1 (instance %i)/' \
     -e 's|--config /etc/jobstatusd/jobstatusd.yaml$|--config /etc/jobstatusd/%i.yaml|' \
     -e 's|^EnvironmentFile=-/etc/jobstatusd/secrets.env$|EnvironmentFile=-/etc/jobstatusd/%i.secrets.env\nEnvironment=JOBSTATUSD_INSTANCE=%i|' \

@@ -76,6 +76,12 @@ public final class MockCluster: @unchecked Sendable {
         rd_kafka_mock_push_request_errors_array(cluster, apiKey.rawValue, native.count, &native)
     }
 
+    /// Metadata responses report this error for `topic` (``KafkaError/Code/noError`` clears it),
+    /// as a broker does for a topic the principal may not Describe.
+    public func setTopicError(_ topic: String, _ code: KafkaError.Code) {
+        rd_kafka_mock_topic_set_error(cluster, topic, code.native)
+    }
+
     /// Forgets pushed errors of this API.
     public func clearRequestErrors(_ apiKey: KafkaAPIKey) {
         rd_kafka_mock_clear_request_errors(cluster, apiKey.rawValue)

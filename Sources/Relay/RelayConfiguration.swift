@@ -33,7 +33,8 @@ public struct RelayConfiguration: Sendable {
     public var outputPartitions: Int32
     /// `output.replication`
     public var replicationFactor: Int32
-    /// `output.configs`: extra topic configs for a created output topic (beyond `cleanup.policy=compact`).
+    /// Extra topic configs for a created output topic (beyond `cleanup.policy=compact`); library
+    /// users only, not a setting of the daemon.
     public var outputTopicConfigs: [String: String]
     /// `dlq.topic`
     public var deadLetterTopic: String

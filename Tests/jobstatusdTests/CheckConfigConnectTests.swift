@@ -36,6 +36,58 @@ struct CheckConfigConnectTests {
         #expect(missing.stdout.contains("FAIL input topic nope does not exist"), "\(missing.stdout)")
     }
 
+    /// A broker that refuses this principal: each failure names the ACL to grant.
+    @Test(.enabled(if: !TestBroker.isExternal, "needs the in-process mock cluster's error injection"))
+    func namesTheMissingPermissionOfEachRefusal() async throws {
+        let broker = try TestBroker.start(label: "check-acl-test")
+        let mock = try #require(broker.mock)
+        let (input, output, dlq) = (
+            TestBroker.uniqueName("in"), TestBroker.uniqueName("out"), TestBroker.uniqueName("dlq")
+        )
+        for topic in [input, output, dlq] { try await broker.createTopic(topic, partitions: 2) }
+        mock.setTopicError(output, .topicAuthorizationFailed)
+        mock.setTopicError(dlq, .topicAuthorizationFailed)
+        mock.pushRequestErrors(.offsetFetch, [.groupAuthorizationFailed])
+        let yaml = """
+            kafka:
+              bootstrap.servers: "\(broker.bootstrapServers)"
+            input:
+              topics: [\(input)]
+              group: acl-group
+            output:
+              topic: \(output)
+            dlq:
+              topic: \(dlq)
+            """
+        let run = try JobStatusBinary.run(
+            ["check-config", "--connect", "--config", try TemporaryFile.write(yaml)],
+            environment: JobStatusBinary.cleanEnvironment)
+        #expect(run.status == 1, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("ok   input topic \(input): 2 partitions"), "\(run.stdout)")
+        #expect(
+            run.stdout.contains(
+                "FAIL output topic \(output): not authorized; grant this principal Topic \(output): Describe, "
+                    + "DescribeConfigs, Read, Write"), "\(run.stdout)")
+        #expect(
+            run.stdout.contains(
+                "FAIL dead-letter topic \(dlq): not authorized; grant this principal Topic \(dlq): Describe, Read, Write"
+            ), "\(run.stdout)")
+        #expect(run.stdout.contains("FAIL group acl-group:"), "\(run.stdout)")
+        #expect(run.stdout.contains("(needs Group acl-group: Read, Describe)"), "\(run.stdout)")
+
+        mock.setTopicError(output, .noError)
+        mock.setTopicError(dlq, .noError)
+        mock.setTopicError(input, .topicAuthorizationFailed)
+        let refusedInput = try JobStatusBinary.run(
+            ["check-config", "--connect", "--config", try TemporaryFile.write(yaml)],
+            environment: JobStatusBinary.cleanEnvironment)
+        #expect(refusedInput.status == 1)
+        #expect(
+            refusedInput.stdout.contains(
+                "FAIL input topic \(input): not authorized; grant this principal Topic \(input): Describe, Read"),
+            "\(refusedInput.stdout)")
+    }
+
     @Test func anUnreachableBrokerIsOneLineAndExitOne() throws {
         let path = try TemporaryFile.write(
             """

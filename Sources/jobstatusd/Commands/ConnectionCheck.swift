@@ -56,21 +56,50 @@ struct ConnectionCheck {
         return findings
     }
 
+    /// The topic as the metadata lists it, with its error (``KafkaClusterMetadata/topic(_:)``
+    /// skips a topic listed with an error, such as one this principal may not Describe).
+    private static func listed(_ name: String, _ metadata: KafkaClusterMetadata) -> KafkaClusterMetadata.Topic? {
+        metadata.topics.first { $0.name == name }
+    }
+
     private func inputTopic(_ name: String, _ metadata: KafkaClusterMetadata) -> Finding {
+        if let topic = Self.listed(name, metadata),
+            let problem = Self.problem(of: topic, role: "input topic", needs: "Describe, Read")
+        {
+            return problem
+        }
         guard let topic = metadata.topic(name) else {
             return Finding(
                 level: .failed,
                 text: "input topic \(name) does not exist, or this principal may not Describe it "
                     + "(needs Topic \(name): Describe, Read); create it or fix input.topics")
         }
-        if topic.error != .noError {
-            return Finding(level: .failed, text: "input topic \(name): \(topic.error)")
-        }
         return Finding(level: .ok, text: "input topic \(name): \(topic.partitions.count) partitions")
+    }
+
+    /// A topic the metadata names with an error: the missing ACL when the broker refused it.
+    private static func problem(
+        of topic: KafkaClusterMetadata.Topic, role: String, needs operations: String
+    ) -> Finding? {
+        switch topic.error {
+        case .noError:
+            return nil
+        case .topicAuthorizationFailed:
+            return Finding(
+                level: .failed,
+                text: "\(role) \(topic.name): not authorized; grant this principal Topic \(topic.name): \(operations)")
+        default:
+            return Finding(level: .failed, text: "\(role) \(topic.name): \(topic.error)")
+        }
     }
 
     private func outputTopic(_ admin: KafkaAdmin, _ metadata: KafkaClusterMetadata) async -> Finding {
         let name = relay.outputTopic
+        if let topic = Self.listed(name, metadata),
+            let problem = Self.problem(of: topic, role: "output topic", needs: "Describe, DescribeConfigs, Read, Write")
+        {
+            return problem
+        }
         guard metadata.topic(name) != nil else {
             return relay.createTopics
                 ? Finding(
@@ -103,7 +132,10 @@ struct ConnectionCheck {
 
     private func deadLetterTopic(_ metadata: KafkaClusterMetadata) -> Finding {
         let name = relay.deadLetterTopic
-        if metadata.topic(name) != nil { return Finding(level: .ok, text: "dead-letter topic \(name): exists") }
+        if let topic = Self.listed(name, metadata) {
+            return Self.problem(of: topic, role: "dead-letter topic", needs: "Describe, Read, Write")
+                ?? Finding(level: .ok, text: "dead-letter topic \(name): exists")
+        }
         return relay.createTopics
             ? Finding(
                 level: .warning,
