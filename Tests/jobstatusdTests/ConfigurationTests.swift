@@ -118,7 +118,9 @@ struct ConfigurationTests {
         let documented = Dictionary(
             settings.filter { !$0.key.hasPrefix(ConfigurationSchema.kafkaPrefix) }.map { ($0.key, $0.value) },
             uniquingKeysWith: { first, _ in first })
-        let schema = Dictionary(uniqueKeysWithValues: ConfigurationSchema.settings.map { ($0.key, $0.defaultValue) })
+        let keys = ConfigurationSchema.settings.map(\.key)
+        #expect(Set(keys).count == keys.count, "each setting is listed once")
+        let schema = Dictionary(ConfigurationSchema.settings.map { ($0.key, $0.defaultValue) }) { first, _ in first }
         #expect(Set(documented.keys) == Set(schema.keys))
         for (key, value) in documented {
             #expect(value == schema[key], "\(key): the file says \(value), the default is \(schema[key] ?? "-")")

@@ -23,84 +23,34 @@ enum ConfigurationSchema {
     static let kafkaPrefix = "kafka."
 
     static let settings: [Setting] = [
-        Setting(key: "input.topics", kind: .stringList, defaultValue: "job-status", help: "topics to read events from"),
-        Setting(key: "input.group", kind: .string, defaultValue: "jobstatusd", help: "consumer group of all instances"),
-        Setting(key: "output.topic", kind: .string, defaultValue: "job-status-latest", help: "compacted output topic"),
-        Setting(
-            key: "output.create", kind: .bool, defaultValue: "true", help: "create output and DLQ topics if missing"),
-        Setting(
-            key: "output.partitions", kind: .integer(minimum: 0), defaultValue: "0",
-            help: "partitions of a created output topic; 0 = as many as the input"),
-        Setting(
-            key: "output.replication", kind: .integer(minimum: 1), defaultValue: "3",
-            help: "replication factor of created topics"),
-        Setting(key: "dlq.topic", kind: .string, defaultValue: "job-status-dlq", help: "dead-letter topic"),
-        Setting(
-            key: "dlq.connect-headers", kind: .bool, defaultValue: "false",
-            help: "also write Kafka Connect's __connect.errors.* headers, for tools made for Connect's DLQs"),
-        Setting(
-            key: "delivery", kind: .choice(["exactly-once", "at-least-once"]), defaultValue: "exactly-once",
-            help: "transactions, or idempotent produce + offset commits for brokers without transactions"),
-        Setting(
-            key: "transaction.id", kind: .string, defaultValue: "",
-            help: "transactional.id; empty derives jobstatusd-<group>-<host name>"),
-        Setting(
-            key: "instance", kind: .string, defaultValue: "",
-            help:
-                "names one of several instances on a host (jobstatusd@NAME sets it); part of the default transaction.id"
-        ),
-        Setting(key: "transaction.interval", kind: .duration, defaultValue: "100ms", help: "how often to commit"),
-        Setting(
-            key: "transaction.max-records", kind: .integer(minimum: 1), defaultValue: "10000",
-            help: "commit early once a transaction holds this many input records"),
-        Setting(
-            key: "dedup.ordering", kind: .choice(["lifecycle", "arrival", "field"]), defaultValue: "lifecycle",
-            help:
-                "lifecycle: drop stale and after-terminal events too; arrival: exact duplicates only; "
-                + "field: lifecycle, but by the producer's clock in dedup.order-field"),
-        Setting(
-            key: "dedup.order-field", kind: .string, defaultValue: "",
-            help: "with dedup.ordering: field, the dotted path of the member that orders events, e.g. meta.sequence"),
-        Setting(
-            key: "dedup.order-type", kind: .choice(["integer", "timestamp"]), defaultValue: "integer",
-            help: "integer: a sequence number; timestamp: ISO 8601 (no offset = UTC) or epoch seconds"),
-        Setting(
-            key: "dedup.order-missing", kind: .choice(["dead-letter", "arrival"]), defaultValue: "dead-letter",
-            help:
-                "an event without a readable order-field: dead-letter it (missing_order_field, invalid_order_field), "
-                + "or judge it by the lifecycle rules in arrival order"),
-        Setting(
-            key: "statuses.unknown", kind: .choice(["reject", "pass"]), defaultValue: "reject",
-            help: "what to do with a status that is not one of qiskit's seven"),
-        Setting(
-            key: "limits.max-record-bytes", kind: .integer(minimum: 1), defaultValue: "1048576",
-            help: "largest record parsed"),
-        Setting(key: "limits.max-depth", kind: .integer(minimum: 1), defaultValue: "64", help: "deepest nesting"),
-        Setting(
-            key: "limits.max-job-id-bytes", kind: .integer(minimum: 1), defaultValue: "256",
-            help: "longest job_id in bytes"),
-        Setting(
-            key: "key-mismatch", kind: .choice(["warn", "reject"]), defaultValue: "warn",
-            help: "a record key that is not its job_id: publish and count, or dead-letter"),
-        Setting(
-            key: "http.listen", kind: .listenAddress, defaultValue: "127.0.0.1:9464",
-            help: "host:port of /metrics, /healthz, /readyz, /jobs; empty turns HTTP off"),
-        Setting(
-            key: "log.level", kind: .logLevel, defaultValue: "info", help: "trace, debug, info, notice, warning, error"),
-        Setting(
-            key: "log.format", kind: .choice(["text", "json", "logfmt"]), defaultValue: "text",
-            help: "text for people; json or logfmt (one field per metadata entry) for log shippers"),
-        Setting(
-            key: "shutdown.timeout", kind: .duration, defaultValue: "20s",
-            help: "drain deadline after SIGTERM (keep below the unit's TimeoutStopSec)"),
-        Setting(
-            key: "operation.timeout", kind: .duration, defaultValue: "10s",
-            help:
-                "longest broker round trip (transaction commit, admin) before it counts as failed; below shutdown.timeout"
-        ),
-        Setting(
-            key: "restore.timeout", kind: .duration, defaultValue: "5m",
-            help: "longest restore (reading output and DLQ to their end) before the daemon exits non-zero"),
+        .inputTopics,
+        .inputGroup,
+        .outputTopic,
+        .outputCreate,
+        .outputPartitions,
+        .outputReplication,
+        .dlqTopic,
+        .dlqConnectHeaders,
+        .delivery,
+        .transactionID,
+        .instance,
+        .transactionInterval,
+        .transactionMaxRecords,
+        .dedupOrdering,
+        .dedupOrderField,
+        .dedupOrderType,
+        .dedupOrderMissing,
+        .statusesUnknown,
+        .limitsMaxRecordBytes,
+        .limitsMaxDepth,
+        .limitsMaxJobIDBytes,
+        .keyMismatch,
+        .httpListen,
+        .logLevel,
+        .logFormat,
+        .shutdownTimeout,
+        .operationTimeout,
+        .restoreTimeout,
     ]
 
     static let kafkaDefaults: [String: String] = ["bootstrap.servers": "localhost:9092"]
@@ -135,4 +85,90 @@ enum ConfigurationSchema {
         }
         return previous[b.count]
     }
+}
+
+/// Every setting, declared once: the reads in `DaemonConfiguration` name these, never a key string.
+extension ConfigurationSchema.Setting {
+    static let inputTopics = ConfigurationSchema.Setting(
+        key: "input.topics", kind: .stringList, defaultValue: "job-status", help: "topics to read events from")
+    static let inputGroup = ConfigurationSchema.Setting(
+        key: "input.group", kind: .string, defaultValue: "jobstatusd", help: "consumer group of all instances")
+    static let outputTopic = ConfigurationSchema.Setting(
+        key: "output.topic", kind: .string, defaultValue: "job-status-latest", help: "compacted output topic")
+    static let outputCreate = ConfigurationSchema.Setting(
+        key: "output.create", kind: .bool, defaultValue: "true", help: "create output and DLQ topics if missing")
+    static let outputPartitions = ConfigurationSchema.Setting(
+        key: "output.partitions", kind: .integer(minimum: 0), defaultValue: "0",
+        help: "partitions of a created output topic; 0 = as many as the input")
+    static let outputReplication = ConfigurationSchema.Setting(
+        key: "output.replication", kind: .integer(minimum: 1), defaultValue: "3",
+        help: "replication factor of created topics")
+    static let dlqTopic = ConfigurationSchema.Setting(
+        key: "dlq.topic", kind: .string, defaultValue: "job-status-dlq", help: "dead-letter topic")
+    static let dlqConnectHeaders = ConfigurationSchema.Setting(
+        key: "dlq.connect-headers", kind: .bool, defaultValue: "false",
+        help: "also write Kafka Connect's __connect.errors.* headers, for tools made for Connect's DLQs")
+    static let delivery = ConfigurationSchema.Setting(
+        key: "delivery", kind: .choice(["exactly-once", "at-least-once"]), defaultValue: "exactly-once",
+        help: "transactions, or idempotent produce + offset commits for brokers without transactions")
+    static let transactionID = ConfigurationSchema.Setting(
+        key: "transaction.id", kind: .string, defaultValue: "",
+        help: "transactional.id; empty derives jobstatusd-<group>-<host name>")
+    static let instance = ConfigurationSchema.Setting(
+        key: "instance", kind: .string, defaultValue: "",
+        help:
+            "names one of several instances on a host (jobstatusd@NAME sets it); part of the default transaction.id")
+    static let transactionInterval = ConfigurationSchema.Setting(
+        key: "transaction.interval", kind: .duration, defaultValue: "100ms", help: "how often to commit")
+    static let transactionMaxRecords = ConfigurationSchema.Setting(
+        key: "transaction.max-records", kind: .integer(minimum: 1), defaultValue: "10000",
+        help: "commit early once a transaction holds this many input records")
+    static let dedupOrdering = ConfigurationSchema.Setting(
+        key: "dedup.ordering", kind: .choice(["lifecycle", "arrival", "field"]), defaultValue: "lifecycle",
+        help:
+            "lifecycle: drop stale and after-terminal events too; arrival: exact duplicates only; "
+            + "field: lifecycle, but by the producer's clock in dedup.order-field")
+    static let dedupOrderField = ConfigurationSchema.Setting(
+        key: "dedup.order-field", kind: .string, defaultValue: "",
+        help: "with dedup.ordering: field, the dotted path of the member that orders events, e.g. meta.sequence")
+    static let dedupOrderType = ConfigurationSchema.Setting(
+        key: "dedup.order-type", kind: .choice(["integer", "timestamp"]), defaultValue: "integer",
+        help: "integer: a sequence number; timestamp: ISO 8601 (no offset = UTC) or epoch seconds")
+    static let dedupOrderMissing = ConfigurationSchema.Setting(
+        key: "dedup.order-missing", kind: .choice(["dead-letter", "arrival"]), defaultValue: "dead-letter",
+        help:
+            "an event without a readable order-field: dead-letter it (missing_order_field, invalid_order_field), "
+            + "or judge it by the lifecycle rules in arrival order")
+    static let statusesUnknown = ConfigurationSchema.Setting(
+        key: "statuses.unknown", kind: .choice(["reject", "pass"]), defaultValue: "reject",
+        help: "what to do with a status that is not one of qiskit's seven")
+    static let limitsMaxRecordBytes = ConfigurationSchema.Setting(
+        key: "limits.max-record-bytes", kind: .integer(minimum: 1), defaultValue: "1048576",
+        help: "largest record parsed")
+    static let limitsMaxDepth = ConfigurationSchema.Setting(
+        key: "limits.max-depth", kind: .integer(minimum: 1), defaultValue: "64", help: "deepest nesting")
+    static let limitsMaxJobIDBytes = ConfigurationSchema.Setting(
+        key: "limits.max-job-id-bytes", kind: .integer(minimum: 1), defaultValue: "256",
+        help: "longest job_id in bytes")
+    static let keyMismatch = ConfigurationSchema.Setting(
+        key: "key-mismatch", kind: .choice(["warn", "reject"]), defaultValue: "warn",
+        help: "a record key that is not its job_id: publish and count, or dead-letter")
+    static let httpListen = ConfigurationSchema.Setting(
+        key: "http.listen", kind: .listenAddress, defaultValue: "127.0.0.1:9464",
+        help: "host:port of /metrics, /healthz, /readyz, /jobs; empty turns HTTP off")
+    static let logLevel = ConfigurationSchema.Setting(
+        key: "log.level", kind: .logLevel, defaultValue: "info", help: "trace, debug, info, notice, warning, error")
+    static let logFormat = ConfigurationSchema.Setting(
+        key: "log.format", kind: .choice(["text", "json", "logfmt"]), defaultValue: "text",
+        help: "text for people; json or logfmt (one field per metadata entry) for log shippers")
+    static let shutdownTimeout = ConfigurationSchema.Setting(
+        key: "shutdown.timeout", kind: .duration, defaultValue: "20s",
+        help: "drain deadline after SIGTERM (keep below the unit's TimeoutStopSec)")
+    static let operationTimeout = ConfigurationSchema.Setting(
+        key: "operation.timeout", kind: .duration, defaultValue: "10s",
+        help:
+            "longest broker round trip (transaction commit, admin) before it counts as failed; below shutdown.timeout")
+    static let restoreTimeout = ConfigurationSchema.Setting(
+        key: "restore.timeout", kind: .duration, defaultValue: "5m",
+        help: "longest restore (reading output and DLQ to their end) before the daemon exits non-zero")
 }

@@ -25,31 +25,31 @@ struct DaemonConfiguration {
         self.kafka = kafka
         let decoding = DecodingOptions(
             limits: DecodingLimits(
-                maxRecordBytes: try typed.integer("limits.max-record-bytes"),
-                maxDepth: try typed.integer("limits.max-depth"),
-                maxJobIDBytes: try typed.integer("limits.max-job-id-bytes")),
-            unknownStatus: try typed.choice("statuses.unknown") == "pass" ? .pass : .reject)
-        let topics = try typed.list("input.topics")
+                maxRecordBytes: try typed.integer(.limitsMaxRecordBytes),
+                maxDepth: try typed.integer(.limitsMaxDepth),
+                maxJobIDBytes: try typed.integer(.limitsMaxJobIDBytes)),
+            unknownStatus: try typed.choice(.statusesUnknown) == "pass" ? .pass : .reject)
+        let topics = try typed.list(.inputTopics)
         relay = RelayConfiguration(
-            kafka: kafka, inputTopics: topics, group: try typed.nonEmpty("input.group"),
-            outputTopic: try typed.nonEmpty("output.topic"), createTopics: try typed.bool("output.create"),
-            outputPartitions: Int32(clamping: try typed.integer("output.partitions")),
-            replicationFactor: Int32(clamping: try typed.integer("output.replication")),
-            deadLetterTopic: try typed.nonEmpty("dlq.topic"),
-            delivery: try typed.choice("delivery") == "at-least-once" ? .atLeastOnce : .exactlyOnce,
-            transactionalID: typed.text("transaction.id"), instance: typed.text("instance"),
-            transactionInterval: try typed.duration("transaction.interval"),
-            maxRecordsPerTransaction: try typed.integer("transaction.max-records"),
+            kafka: kafka, inputTopics: topics, group: try typed.nonEmpty(.inputGroup),
+            outputTopic: try typed.nonEmpty(.outputTopic), createTopics: try typed.bool(.outputCreate),
+            outputPartitions: Int32(clamping: try typed.integer(.outputPartitions)),
+            replicationFactor: Int32(clamping: try typed.integer(.outputReplication)),
+            deadLetterTopic: try typed.nonEmpty(.dlqTopic),
+            delivery: try typed.choice(.delivery) == "at-least-once" ? .atLeastOnce : .exactlyOnce,
+            transactionalID: typed.text(.transactionID), instance: typed.text(.instance),
+            transactionInterval: try typed.duration(.transactionInterval),
+            maxRecordsPerTransaction: try typed.integer(.transactionMaxRecords),
             ordering: try Self.ordering(typed),
-            decoding: decoding, keyMismatch: try typed.choice("key-mismatch") == "reject" ? .reject : .warn,
-            operationTimeout: try typed.duration("operation.timeout"),
-            restoreTimeout: try typed.duration("restore.timeout"))
+            decoding: decoding, keyMismatch: try typed.choice(.keyMismatch) == "reject" ? .reject : .warn,
+            operationTimeout: try typed.duration(.operationTimeout),
+            restoreTimeout: try typed.duration(.restoreTimeout))
         relay.roleKafka = roleKafka
-        relay.connectDeadLetterHeaders = try typed.bool("dlq.connect-headers")
-        httpListen = try typed.listenAddress("http.listen")
-        logLevel = try typed.logLevel("log.level")
-        logFormat = LogFormat(rawValue: try typed.choice("log.format")) ?? .text
-        shutdownTimeout = try typed.duration("shutdown.timeout")
+        relay.connectDeadLetterHeaders = try typed.bool(.dlqConnectHeaders)
+        httpListen = try typed.listenAddress(.httpListen)
+        logLevel = try typed.logLevel(.logLevel)
+        logFormat = LogFormat(rawValue: try typed.choice(.logFormat)) ?? .text
+        shutdownTimeout = try typed.duration(.shutdownTimeout)
         // The drain's last commit gets three quarters of the stop deadline; the rest closes the clients.
         relay.drainTimeout = shutdownTimeout * 3 / 4
         try Self.checkCombinations(relay: relay, typed: typed)
@@ -67,28 +67,28 @@ struct DaemonConfiguration {
 
     /// `dedup.ordering` and, for `field`, the `dedup.order-*` keys that describe the member.
     private static func ordering(_ typed: TypedValues) throws(ConfigurationError) -> DedupOrdering {
-        let path = typed.text("dedup.order-field").trimmingCharacters(in: .whitespaces)
-        let kind: OrderField.Kind = try typed.choice("dedup.order-type") == "timestamp" ? .timestamp : .integer
+        let path = typed.text(.dedupOrderField).trimmingCharacters(in: .whitespaces)
+        let kind: OrderField.Kind = try typed.choice(.dedupOrderType) == "timestamp" ? .timestamp : .integer
         let missing: OrderField.MissingPolicy =
-            try typed.choice("dedup.order-missing") == "arrival" ? .arrival : .deadLetter
-        switch try typed.choice("dedup.ordering") {
+            try typed.choice(.dedupOrderMissing) == "arrival" ? .arrival : .deadLetter
+        switch try typed.choice(.dedupOrdering) {
         case "field":
             guard !path.isEmpty else {
-                throw ConfigurationError(
-                    key: "dedup.order-field", source: typed.source("dedup.order-field"),
+                throw typed.error(
+                    .dedupOrderField,
                     "must name the member that orders events when dedup.ordering is field, e.g. meta.sequence")
             }
             guard let field = OrderField(path: path, kind: kind, missing: missing) else {
-                throw ConfigurationError(
-                    key: "dedup.order-field", source: typed.source("dedup.order-field"),
+                throw typed.error(
+                    .dedupOrderField,
                     "\"\(path)\" is not a path of extra members like meta.sequence (no empty names; not "
                         + "job_id, status or status_msg)")
             }
             return .field(field)
         case let ordering:
             guard path.isEmpty else {
-                throw ConfigurationError(
-                    key: "dedup.order-field", source: typed.source("dedup.order-field"),
+                throw typed.error(
+                    .dedupOrderField,
                     "is set, but dedup.ordering is \(ordering): set dedup.ordering: field to order by it")
             }
             return ordering == "arrival" ? .arrival : .lifecycle
@@ -112,26 +112,24 @@ struct DaemonConfiguration {
     }
 
     private static func checkCombinations(relay: RelayConfiguration, typed: TypedValues) throws(ConfigurationError) {
-        for (key, topic) in [("output.topic", relay.outputTopic), ("dlq.topic", relay.deadLetterTopic)]
-        where relay.inputTopics.contains(topic) {
+        let written: [(ConfigurationSchema.Setting, String, String)] = [
+            (.outputTopic, relay.outputTopic, "output"), (.dlqTopic, relay.deadLetterTopic, "dead-letter"),
+        ]
+        for (setting, topic, role) in written where relay.inputTopics.contains(topic) {
             // Blame whichever of the two keys the operator set (it has a line or a variable to point at).
-            let blamed = typed.source(key) == .defaultValue ? "input.topics" : key
-            throw ConfigurationError(
-                key: blamed, source: typed.source(blamed),
-                "\(topic) is both an input topic and the \(key == "output.topic" ? "output" : "dead-letter") topic; "
-                    + "the relay would read its own records")
+            let blamed = typed.source(setting) == .defaultValue ? .inputTopics : setting
+            throw typed.error(
+                blamed, "\(topic) is both an input topic and the \(role) topic; the relay would read its own records")
         }
         if relay.outputTopic == relay.deadLetterTopic {
-            throw ConfigurationError(
-                key: "dlq.topic", source: typed.source("dlq.topic"), "must differ from output.topic")
+            throw typed.error(.dlqTopic, "must differ from output.topic")
         }
         if relay.transactionInterval < .milliseconds(1) {
-            throw ConfigurationError(
-                key: "transaction.interval", source: typed.source("transaction.interval"), "must be at least 1ms")
+            throw typed.error(.transactionInterval, "must be at least 1ms")
         }
-        if relay.operationTimeout >= (try typed.duration("shutdown.timeout")) {
-            throw ConfigurationError(
-                key: "operation.timeout", source: typed.source("operation.timeout"),
+        if relay.operationTimeout >= (try typed.duration(.shutdownTimeout)) {
+            throw typed.error(
+                .operationTimeout,
                 "must be shorter than shutdown.timeout, or a drain cannot finish its last commit in time")
         }
         let everyRole = [relay.kafka] + Array(relay.roleKafka.values)
@@ -155,7 +153,7 @@ struct DaemonConfiguration {
                 let key = "kafka.\(role.rawValue).\(property)"
                 let owner = scope == .producer ? "producer" : "consumer"
                 throw ConfigurationError(
-                    key: key, source: typed.source(key),
+                    key: key, source: typed.source(ofKafkaKey: key),
                     "\(property) is a \(owner) property, which the \(role.rawValue) client would ignore; "
                         + "use kafka.\(owner).\(property) or kafka.\(property)")
             }
@@ -164,92 +162,91 @@ struct DaemonConfiguration {
 }
 
 /// Typed reads of the merged values, with errors that name key, origin and what is allowed.
+/// Each read names a declared ``ConfigurationSchema/Setting`` (never a key string), whose kind
+/// decides how its text, the default included, is parsed.
 struct TypedValues {
+    typealias Setting = ConfigurationSchema.Setting
+
     let values: [String: String]
     let sources: [String: ConfigurationSource]
 
-    func source(_ key: String) -> ConfigurationSource { sources[key] ?? .defaultValue }
+    func source(_ setting: Setting) -> ConfigurationSource { sources[setting.key] ?? .defaultValue }
 
-    func text(_ key: String) -> String {
-        // Every key read here is declared once, in ConfigurationSchema: a typo is a bug the
-        // tests meet on their first load, not a setting that silently reads as empty.
-        assert(ConfigurationSchema.setting(key) != nil, "\(key) is not declared in ConfigurationSchema")
-        return values[key] ?? ConfigurationSchema.setting(key)?.defaultValue ?? ""
+    /// Where a `kafka.*` property came from (those keys are open, not declared settings).
+    func source(ofKafkaKey key: String) -> ConfigurationSource { sources[key] ?? .defaultValue }
+
+    func text(_ setting: Setting) -> String {
+        values[setting.key] ?? setting.defaultValue
     }
 
-    func nonEmpty(_ key: String) throws(ConfigurationError) -> String {
-        let value = text(key).trimmingCharacters(in: .whitespaces)
-        guard !value.isEmpty else { throw ConfigurationError(key: key, source: source(key), "must not be empty") }
+    /// An error about `setting`, naming where its value came from.
+    func error(_ setting: Setting, _ message: String) -> ConfigurationError {
+        ConfigurationError(key: setting.key, source: source(setting), message)
+    }
+
+    func nonEmpty(_ setting: Setting) throws(ConfigurationError) -> String {
+        let value = text(setting).trimmingCharacters(in: .whitespaces)
+        guard !value.isEmpty else { throw error(setting, "must not be empty") }
         return value
     }
 
-    func list(_ key: String) throws(ConfigurationError) -> [String] {
-        let items = text(key).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+    func list(_ setting: Setting) throws(ConfigurationError) -> [String] {
+        let items = text(setting).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
             !$0.isEmpty
         }
-        guard !items.isEmpty else {
-            throw ConfigurationError(key: key, source: source(key), "needs at least one topic, e.g. [job-status]")
-        }
+        guard !items.isEmpty else { throw error(setting, "needs at least one topic, e.g. [job-status]") }
         return items
     }
 
-    func bool(_ key: String) throws(ConfigurationError) -> Bool {
-        switch text(key).lowercased() {
+    func bool(_ setting: Setting) throws(ConfigurationError) -> Bool {
+        switch text(setting).lowercased() {
         case "true", "yes", "on", "1": return true
         case "false", "no", "off", "0": return false
-        default:
-            throw ConfigurationError(key: key, source: source(key), "\"\(text(key))\" is not true or false")
+        default: throw error(setting, "\"\(text(setting))\" is not true or false")
         }
     }
 
-    func integer(_ key: String) throws(ConfigurationError) -> Int {
-        guard case .integer(let minimum) = ConfigurationSchema.setting(key)?.kind, let value = Int(text(key)) else {
-            throw ConfigurationError(key: key, source: source(key), "\"\(text(key))\" is not a whole number")
+    func integer(_ setting: Setting) throws(ConfigurationError) -> Int {
+        guard case .integer(let minimum) = setting.kind, let value = Int(text(setting)) else {
+            throw error(setting, "\"\(text(setting))\" is not a whole number")
         }
-        guard value >= minimum else {
-            throw ConfigurationError(key: key, source: source(key), "\(value) is below the minimum of \(minimum)")
+        guard value >= minimum else { throw error(setting, "\(value) is below the minimum of \(minimum)") }
+        return value
+    }
+
+    func choice(_ setting: Setting) throws(ConfigurationError) -> String {
+        let value = text(setting).lowercased()
+        let allowed: [String] = if case .choice(let options) = setting.kind { options } else { [] }
+        guard allowed.contains(value) else {
+            throw error(setting, "\"\(text(setting))\" is not one of \(allowed.joined(separator: ", "))")
         }
         return value
     }
 
-    func choice(_ key: String) throws(ConfigurationError) -> String {
-        let value = text(key).lowercased()
-        guard case .choice(let allowed) = ConfigurationSchema.setting(key)?.kind, allowed.contains(value) else {
-            let allowed: [String] =
-                if case .choice(let options) = ConfigurationSchema.setting(key)?.kind { options } else { [] }
-            throw ConfigurationError(
-                key: key, source: source(key), "\"\(text(key))\" is not one of \(allowed.joined(separator: ", "))")
-        }
-        return value
-    }
-
-    func duration(_ key: String) throws(ConfigurationError) -> Duration {
-        guard let duration = DurationText.parse(text(key)) else {
-            throw ConfigurationError(
-                key: key, source: source(key), "\"\(text(key))\" is not a duration like 100ms, 5s or 1m")
+    func duration(_ setting: Setting) throws(ConfigurationError) -> Duration {
+        guard let duration = DurationText.parse(text(setting)) else {
+            throw error(setting, "\"\(text(setting))\" is not a duration like 100ms, 5s or 1m")
         }
         return duration
     }
 
-    func listenAddress(_ key: String) throws(ConfigurationError) -> (host: String, port: Int)? {
-        let value = text(key).trimmingCharacters(in: .whitespaces)
+    func listenAddress(_ setting: Setting) throws(ConfigurationError) -> (host: String, port: Int)? {
+        let value = text(setting).trimmingCharacters(in: .whitespaces)
         if value.isEmpty { return nil }
         guard let colon = value.lastIndex(of: ":"), let port = Int(value[value.index(after: colon)...]),
             (0...65535).contains(port)
         else {
-            throw ConfigurationError(
-                key: key, source: source(key), "\"\(value)\" is not host:port (e.g. 127.0.0.1:9464), or \"\" for off")
+            throw error(setting, "\"\(value)\" is not host:port (e.g. 127.0.0.1:9464), or \"\" for off")
         }
         var host = String(value[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         return (host.isEmpty ? "0.0.0.0" : host, port)
     }
 
-    func logLevel(_ key: String) throws(ConfigurationError) -> Logger.Level {
-        guard let level = Logger.Level(rawValue: text(key).lowercased()) else {
-            throw ConfigurationError(
-                key: key, source: source(key),
-                "\"\(text(key))\" is not one of trace, debug, info, notice, warning, error, critical")
+    func logLevel(_ setting: Setting) throws(ConfigurationError) -> Logger.Level {
+        guard let level = Logger.Level(rawValue: text(setting).lowercased()) else {
+            throw error(
+                setting, "\"\(text(setting))\" is not one of trace, debug, info, notice, warning, error, critical")
         }
         return level
     }
