@@ -138,15 +138,18 @@ public struct KafkaOutgoingMessage: Hashable, Sendable {
     public var key: [UInt8]?
     public var value: [UInt8]?
     public var headers: [KafkaHeader]
+    /// The record's CreateTime in milliseconds since the epoch; `nil`: librdkafka's clock at send.
+    public var timestampMilliseconds: Int64?
 
     public init(
         topic: String, partition: Int32 = TopicPartition.unassignedPartition, key: [UInt8]?, value: [UInt8]?,
-        headers: [KafkaHeader] = []
+        headers: [KafkaHeader] = [], timestampMilliseconds: Int64? = nil
     ) {
         self.topic = topic
         self.partition = partition
         self.key = key
         self.value = value
         self.headers = headers
+        self.timestampMilliseconds = timestampMilliseconds
     }
 }

@@ -114,7 +114,7 @@ public final class KafkaProducer: Sendable {
             withOptionalBytes(message.value) { value in
                 jsd_produce(
                     client.handle, message.topic, message.partition, key.baseAddress, key.count, value.baseAddress,
-                    value.count, headers, DeliveryTag.opaque(for: tag))
+                    value.count, headers, message.timestampMilliseconds ?? 0, DeliveryTag.opaque(for: tag))
             }
         }
         if result != RD_KAFKA_RESP_ERR_NO_ERROR, let headers { rd_kafka_headers_destroy(headers) }

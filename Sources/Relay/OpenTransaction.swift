@@ -24,6 +24,8 @@ struct OpenTransaction {
     let firstTag: Int
     /// The oldest input timestamp among published records (end-to-end latency).
     var oldestTimestamp: Int64?
+    /// Jobs given a retention tombstone in this transaction (for the status view after the commit).
+    var tombstoned: [String] = []
 
     init(openedAt: ContinuousClock.Instant, firstTag: Int) {
         self.openedAt = openedAt
@@ -46,6 +48,15 @@ struct OpenTransaction {
         if startOffsets[message.topicPartition] == nil { startOffsets[message.topicPartition] = message.offset }
         nextOffsets[message.topicPartition] = KafkaOffset(rawValue: message.offset.rawValue + 1)
         counters.consumed += 1
+    }
+
+    /// Commits the offsets already `committed` again, for the partitions this transaction has
+    /// read nothing of, so a transaction of tombstones alone still carries the group's offsets
+    /// (and with them the fencing of a member that lost its partitions, KIP-447). They do not move.
+    mutating func commitUnchanged(_ committed: [TopicPartitionOffset]) {
+        for offset in committed where offset.offset.rawValue >= 0 && nextOffsets[offset.topicPartition] == nil {
+            nextOffsets[offset.topicPartition] = offset.offset
+        }
     }
 
     /// The delivery tag for the next record produced from `source`.

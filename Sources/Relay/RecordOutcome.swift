@@ -101,7 +101,10 @@ public struct RecordClassifier: Sendable {
         }
         let canonical = status.canonicalBytes()
         let state = PublishedState(status: status.status, canonicalBytes: canonical, order: order)
-        switch DedupPolicy.decide(last: table[status.jobID], event: state, ordering: ordering) {
+        let last = table[status.jobID]
+        // A job forgotten by a retention tombstone stays finished until the horizon.
+        if last == nil, table.isRecentlyFinished(status.jobID) { return (.drop(.afterTerminal), keyMismatched) }
+        switch DedupPolicy.decide(last: last, event: state, ordering: ordering) {
         case .publish:
             return (.publish(jobID: status.jobID, canonicalBytes: canonical, state: state), keyMismatched)
         case .drop(let reason):

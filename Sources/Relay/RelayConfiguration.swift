@@ -55,6 +55,12 @@ public struct RelayConfiguration: Sendable {
     public var transactionInterval: Duration
     /// `transaction.max-records`: commit early once a transaction holds this many input records.
     public var maxRecordsPerTransaction: Int
+    /// `output.finished-retention`: a job terminal for longer than this gets a tombstone and is
+    /// forgotten; `nil` keeps every job (the default).
+    public var finishedRetention: Duration?
+    /// `output.finished-horizon`: how long a job forgotten by a tombstone is remembered (by a
+    /// 128-bit hash of its id), so a late event for it is dropped instead of starting it anew.
+    public var finishedHorizon: Duration = .seconds(86_400)
     /// `dedup.ordering`
     public var ordering: DedupOrdering
     /// `statuses.unknown` and `limits.*`

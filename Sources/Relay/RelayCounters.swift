@@ -10,7 +10,11 @@ public struct RelayCounters: Hashable, Sendable {
     public var deadLettered = 0
     /// Dead letters not written again because a replay had already written them.
     public var deadLettersAlreadyWritten = 0
+    /// Input records with a null value (ignored).
     public var tombstones = 0
+    /// Retention tombstones written (`output.finished-retention`): not input records, so outside
+    /// the balance.
+    public var finishedTombstones = 0
     /// Records whose key differed from job_id but were published (`key-mismatch: warn`).
     public var keyMismatches = 0
 
@@ -32,6 +36,7 @@ public struct RelayCounters: Hashable, Sendable {
         deadLettered += other.deadLettered
         deadLettersAlreadyWritten += other.deadLettersAlreadyWritten
         tombstones += other.tombstones
+        finishedTombstones += other.finishedTombstones
         keyMismatches += other.keyMismatches
     }
 }

@@ -19,6 +19,8 @@ extension RelayLoop {
             for message in batch where assigned.contains(message.topicPartition) {
                 try await process(message, in: &transaction)
             }
+            collectFinishedJobs()
+            try await writeTombstones(&transaction)
         } catch {
             switch error {
             case .produce(let error):
@@ -99,9 +101,10 @@ extension RelayLoop {
         _ message: KafkaMessage, jobID: String, bytes: [UInt8], state: PublishedState,
         _ transaction: inout OpenTransaction
     ) async throws(RecordFailure) {
+        let publishedAt = clock.milliseconds()
         let output = KafkaOutgoingMessage(
             topic: configuration.outputTopic, key: Array(jobID.utf8), value: bytes,
-            headers: DeadLetter.sourceHeaders(of: message))
+            headers: DeadLetter.sourceHeaders(of: message), timestampMilliseconds: publishedAt)
         do {
             try await producer.send(output, tag: transaction.tagProduced(from: message, isDeadLetter: false))
         } catch  where error.isRecordRejection {
@@ -112,7 +115,7 @@ extension RelayLoop {
         } catch {
             throw .produce(error)
         }
-        table.recordPending(jobID, state, source: sourcePosition(of: message))
+        table.recordPending(jobID, state, source: sourcePosition(of: message), publishedAt: publishedAt)
         transaction.published.append((jobID, bytes))
         if let timestamp = message.timestampMilliseconds {
             transaction.oldestTimestamp = min(transaction.oldestTimestamp ?? timestamp, timestamp)

@@ -170,7 +170,9 @@ extension RelayLoop {
                 }
             }
             table.restore(
-                jobID, message.value.map { Self.restoredState($0, ordering: configuration.ordering) }, source: position)
+                jobID, message.value.map { Self.restoredState($0, ordering: configuration.ordering) }, source: position,
+                timestamp: message.timestampMilliseconds ?? 0,
+                remembersTombstone: configuration.finishedRetention != nil)
             relay.status.keep(jobID, message.value)
         }
     }

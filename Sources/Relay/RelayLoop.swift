@@ -36,6 +36,12 @@ final class RelayLoop {
     let metrics = RelayMetrics()
     /// When ``updateLag(now:)`` last looked at the watermarks.
     var lastLagUpdate = ContinuousClock.now - .seconds(1)
+    /// Output record timestamps and retention (`RelayLoop+Retention.swift`).
+    let clock = AnchoredClock()
+    /// When the table is next scanned for jobs past `output.finished-retention`.
+    var nextSweep = ContinuousClock.now
+    /// Jobs whose retention tombstone the next transaction writes.
+    var dueTombstones: [String] = []
 
     var isExactlyOnce: Bool { configuration.delivery == .exactlyOnce }
 
@@ -133,6 +139,11 @@ final class RelayLoop {
             case .error(let error):
                 if error.isFatal { throw fatal(error, "consumer") }
                 logger.warning("consumer error", metadata: ["error": "\(error)"])
+            }
+            if machine.isIdle && !relay.isStopRequested {
+                // Tombstones are due while no input arrives: a transaction of their own.
+                collectFinishedJobs()
+                if !dueTombstones.isEmpty, try await perform(machine.batchReceived([], now: .now)) { return }
             }
             if try await perform(machine.tick(now: .now)) { return }
         }

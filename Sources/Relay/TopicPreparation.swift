@@ -86,6 +86,12 @@ struct TopicPreparation {
                     + "\(configuration.inputTopics.first ?? "") does not exist; set output.partitions")
         }
         var configs = ["cleanup.policy": "compact"]
+        if configuration.finishedRetention != nil {
+            // Tombstones stay readable for the horizon, so a restore remembers the jobs they forgot
+            // (Kafka's default delete.retention.ms is a day).
+            let horizon = configuration.finishedHorizon.components.seconds * 1000
+            configs["delete.retention.ms"] = String(max(86_400_000, horizon))
+        }
         configs.merge(configuration.outputTopicConfigs) { _, new in new }
         try await create(
             admin,

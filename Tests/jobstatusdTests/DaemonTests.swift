@@ -303,4 +303,14 @@ struct DaemonTests {
         let warnings = run.stderr.split(separator: "\n").filter { $0.contains(" warning ") || $0.contains("CONFWARN") }
         #expect(warnings.isEmpty, "the demo starts without a warning: \(warnings.prefix(3))")
     }
+
+    /// Issue 15: the demo shows finished jobs leaving the compacted topic.
+    @Test func theDemoShowsFinishedJobsLeaving() throws {
+        let run = try JobStatusBinary.run(
+            ["demo", "--duration", "8", "--jobs", "40", "--rate", "200", "--finished-retention", "1"],
+            environment: JobStatusBinary.cleanEnvironment)
+        #expect(run.status == 0, "\(run.stdout.suffix(1500))\(run.stderr.suffix(1500))")
+        #expect(run.stdout.contains("[ok] finished jobs tombstoned after 1.0 seconds"), "\(run.stdout.suffix(1500))")
+        #expect(run.stdout.contains("finished and tombstoned "), "the live view counts them")
+    }
 }

@@ -23,11 +23,17 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "How many jobs the producers run through their lifecycles.") var jobs = 300
     @Option(help: "Events per second the producers send.") var rate: Double = 400
     @Option(help: "Partitions of the demo topics.") var partitions: Int32 = 4
+    @Option(
+        help: ArgumentHelp(
+            "Tombstone and forget jobs terminal for longer than this many seconds (output.finished-retention).",
+            valueName: "seconds"))
+    var finishedRetention: Double?
     @OptionGroup var options: ConfigurationOptions
 
     func validate() throws {
-        guard duration > 0, jobs > 0, rate > 0, partitions > 0 else {
-            throw ValidationError("--duration, --jobs, --rate and --partitions must be positive")
+        guard duration > 0, jobs > 0, rate > 0, partitions > 0, (finishedRetention ?? 1) > 0 else {
+            throw ValidationError(
+                "--duration, --jobs, --rate, --partitions and --finished-retention must be positive")
         }
     }
 
@@ -37,7 +43,7 @@ struct DemoCommand: AsyncParsableCommand {
             extra: [
                 "output.replication=1", "kafka.session.timeout.ms=6000", "kafka.heartbeat.interval.ms=1000",
                 "log.level=warning",
-            ])
+            ] + (finishedRetention.map { ["output.finished-retention=\(Int64($0 * 1000))ms"] } ?? []))
         // Logging first: a logger takes its handler when it is made.
         DaemonLogging.bootstrap(level: configuration.logLevel, format: configuration.logFormat)
         let logger = Logger(label: "jobstatusd.demo")

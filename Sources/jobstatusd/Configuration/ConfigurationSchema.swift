@@ -29,6 +29,8 @@ enum ConfigurationSchema {
         .outputCreate,
         .outputPartitions,
         .outputReplication,
+        .outputFinishedRetention,
+        .outputFinishedHorizon,
         .dlqTopic,
         .dlqConnectHeaders,
         .delivery,
@@ -103,6 +105,12 @@ extension ConfigurationSchema.Setting {
     static let outputReplication = ConfigurationSchema.Setting(
         key: "output.replication", kind: .integer(minimum: 1), defaultValue: "3",
         help: "replication factor of created topics")
+    static let outputFinishedRetention = ConfigurationSchema.Setting(
+        key: "output.finished-retention", kind: .duration, defaultValue: "0s",
+        help: "tombstone and forget a job terminal for longer than this (e.g. 7d); 0s keeps every job")
+    static let outputFinishedHorizon = ConfigurationSchema.Setting(
+        key: "output.finished-horizon", kind: .duration, defaultValue: "1d",
+        help: "how long a forgotten job is remembered, so a late event for it is dropped (after_terminal)")
     static let dlqTopic = ConfigurationSchema.Setting(
         key: "dlq.topic", kind: .string, defaultValue: "job-status-dlq", help: "dead-letter topic")
     static let dlqConnectHeaders = ConfigurationSchema.Setting(

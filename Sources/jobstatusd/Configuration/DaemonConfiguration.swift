@@ -46,6 +46,9 @@ struct DaemonConfiguration {
             restoreTimeout: try typed.duration(.restoreTimeout))
         relay.roleKafka = roleKafka
         relay.connectDeadLetterHeaders = try typed.bool(.dlqConnectHeaders)
+        let retention = try typed.duration(.outputFinishedRetention)
+        relay.finishedRetention = retention > .zero ? retention : nil
+        relay.finishedHorizon = try typed.duration(.outputFinishedHorizon)
         httpListen = try typed.listenAddress(.httpListen)
         logLevel = try typed.logLevel(.logLevel)
         logFormat = LogFormat(rawValue: try typed.choice(.logFormat)) ?? .text
@@ -225,7 +228,7 @@ struct TypedValues {
 
     func duration(_ setting: Setting) throws(ConfigurationError) -> Duration {
         guard let duration = DurationText.parse(text(setting)) else {
-            throw error(setting, "\"\(text(setting))\" is not a duration like 100ms, 5s or 1m")
+            throw error(setting, "\"\(text(setting))\" is not a duration like 100ms, 5s, 1m, 2h or 7d")
         }
         return duration
     }
@@ -256,7 +259,7 @@ struct TypedValues {
 enum DurationText {
     static func parse(_ text: String) -> Duration? {
         let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
-        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400)]
         for (suffix, seconds) in units where trimmed.hasSuffix(suffix) {
             guard let number = Double(trimmed.dropLast(suffix.count)), number >= 0, number.isFinite else {
                 return nil

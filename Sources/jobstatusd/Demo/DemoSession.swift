@@ -131,7 +131,9 @@ struct DemoSession {
             "  commits \(snapshot.transactionsCommitted) (last took \(Self.milliseconds(snapshot.lastCommitDuration)))"
                 + "   end-to-end latency \(Self.milliseconds(snapshot.lastEndToEndLatency))"
                 + (configuration.httpListen.map { "   http://\($0.host):\($0.port)/metrics" } ?? ""),
-            "  jobs in the compacted topic (\(board.latest.count)): \(perStatus)",
+            "  jobs in the compacted topic (\(board.latest.count)): \(perStatus)"
+                + (configuration.relay.finishedRetention == nil
+                    ? "" : "   finished and tombstoned \(counters.finishedTombstones)"),
         ]
         return (interactive ? "\u{1B}[H\u{1B}[2J" : "") + lines.joined(separator: "\n")
     }
@@ -145,7 +147,7 @@ struct DemoSession {
             ("relay drained cleanly", (try? relayResult.get()) != nil),
             ("every produced record consumed (\(counters.consumed) of \(produced))", counters.consumed == produced),
             (
-                "every record accounted for: published \(counters.published) + dropped \(counters.droppedTotal) + dead-lettered \(counters.deadLettered) + tombstones \(counters.tombstones) = \(counters.consumed)",
+                "every record accounted for: published \(counters.published) + dropped \(counters.droppedTotal) + dead-lettered \(counters.deadLettered) + input tombstones \(counters.tombstones) = \(counters.consumed)",
                 counters.isBalanced
             ),
         ]
@@ -155,6 +157,16 @@ struct DemoSession {
                 board.latest.count <= jobsStarted
             )
         )
+        if let retention = configuration.relay.finishedRetention {
+            checks.append(
+                (
+                    "finished jobs tombstoned after \(retention) (output.finished-retention): "
+                        + "\(counters.finishedTombstones), none of them back in the topic",
+                    counters.finishedTombstones > 0
+                        && board.latest.count + counters.finishedTombstones <= jobsStarted
+                )
+            )
+        }
         print("\n== summary ==")
         for (text, ok) in checks { print("  [\(ok ? "ok" : "FAILED")] \(text)") }
         print(

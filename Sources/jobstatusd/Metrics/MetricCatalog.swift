@@ -13,7 +13,9 @@ enum MetricCatalog {
         "jobstatusd_consumed_total": Entry(help: "Input records whose handling is committed."),
         "jobstatusd_published_total": Entry(help: "Records committed to the output topic."),
         "jobstatusd_dead_lettered_total": Entry(help: "Invalid input records committed to the dead-letter topic."),
-        "jobstatusd_tombstones_total": Entry(help: "Tombstones committed to the output topic."),
+        "jobstatusd_tombstones_total": Entry(help: "Input tombstones (null values): ignored, counted."),
+        "jobstatusd_finished_tombstones_total": Entry(
+            help: "Jobs terminal for longer than output.finished-retention: a tombstone committed, the job forgotten."),
         "jobstatusd_key_mismatches_total": Entry(help: "Input records whose Kafka key was not their job_id."),
         "jobstatusd_replayed_dead_letters_total": Entry(
             help: "Invalid records met again after a restart whose dead letter was already written."),

@@ -44,6 +44,8 @@ struct MetricsService: Service {
         increment("jobstatusd_published_total", by: counters.published - previous.published)
         increment("jobstatusd_dead_lettered_total", by: counters.deadLettered - previous.deadLettered)
         increment("jobstatusd_tombstones_total", by: counters.tombstones - previous.tombstones)
+        increment(
+            "jobstatusd_finished_tombstones_total", by: counters.finishedTombstones - previous.finishedTombstones)
         increment("jobstatusd_key_mismatches_total", by: counters.keyMismatches - previous.keyMismatches)
         increment(
             "jobstatusd_replayed_dead_letters_total",

@@ -1,0 +1,151 @@
+import Foundation
+import JobStatus
+import Kafka
+import TestSupport
+import Testing
+
+@testable import Relay
+
+/// `output.finished-retention` (issue 15): finished jobs leave the output topic and the table
+/// on schedule, and stay gone: a long run keeps the live key count, the table and what a
+/// restore holds flat, while late events for forgotten jobs are dropped.
+@Suite("Finished-job retention", .timeLimit(.minutes(4)), .serialized)
+struct FinishedRetentionTests {
+    static let rounds = 6
+    static let finishedPerRound = 40
+    static let openPerRound = 5
+
+    static func event(_ job: String, _ status: String, _ message: String) -> (key: String, value: [UInt8]) {
+        (job, Array(#"{"job_id":"\#(job)","status":"\#(status)","status_msg":"\#(message)"}"#.utf8))
+    }
+
+    /// Each round: lifecycles that finish, and a few jobs left running.
+    static func round(_ round: Int) -> [(key: String, value: [UInt8])] {
+        var events: [(key: String, value: [UInt8])] = []
+        for index in 0..<finishedPerRound {
+            let job = "done-\(round)-\(index)"
+            events += [
+                event(job, "QUEUED", "q"), event(job, "RUNNING", "r"),
+                event(job, index % 2 == 0 ? "DONE" : "ERROR", "end"),
+            ]
+        }
+        for index in 0..<openPerRound { events.append(event("open-\(round)-\(index)", "RUNNING", "r")) }
+        return events
+    }
+
+    func configuration(_ harness: RelayHarness) -> RelayConfiguration {
+        var configuration = harness.relayConfiguration()
+        configuration.finishedRetention = .seconds(1)
+        configuration.finishedHorizon = .seconds(3600)
+        return configuration
+    }
+
+    @Test func finishedJobsLeaveOnScheduleAndStayGone() async throws {
+        let harness = try await RelayHarness.start()
+        defer { withExtendedLifetime(harness) {} }
+        let running = RunningRelay(configuration(harness), logger: harness.logger)
+        var tracked: [Int] = []
+        for round in 0..<Self.rounds {
+            try await harness.produce(raw: Self.round(round))
+            try await harness.waitUntilCommitted([running], ends: try await harness.inputEnds())
+            let finished = Self.finishedPerRound * (round + 1)
+            try await waitUntil("round \(round): every finished job tombstoned", timeout: .seconds(60)) {
+                running.counters.finishedTombstones >= finished
+            }
+            tracked.append(running.relay.status.current.trackedJobs)
+        }
+        // Flat: the table holds the jobs still running, never the finished ones.
+        #expect(tracked == (1...Self.rounds).map { $0 * Self.openPerRound }, "jobs tracked after each round")
+        #expect(running.counters.finishedTombstones == Self.rounds * Self.finishedPerRound, "one tombstone per job")
+
+        // A late event for a forgotten job is dropped, not a new job.
+        try await harness.produce(raw: [Self.event("done-0-0", "RUNNING", "late")])
+        try await harness.waitUntilCommitted([running], ends: try await harness.inputEnds())
+        #expect(running.counters.dropped[.afterTerminal, default: 0] == 1)
+        try await running.stop()
+
+        let output = try await harness.broker.readToEnd(harness.output)
+        try Self.checkOutput(output)
+
+        // A fresh instance restores only the live jobs, and still remembers the forgotten ones.
+        let restored = RunningRelay(configuration(harness), logger: harness.logger)
+        try await waitUntil("the new instance restored") {
+            restored.relay.status.current.phase == .running && restored.relay.status.current.assignedPartitions > 0
+        }
+        #expect(restored.relay.status.current.trackedJobs == Self.rounds * Self.openPerRound)
+        try await harness.produce(raw: [Self.event("done-1-3", "RUNNING", "late again")])
+        try await harness.waitUntilCommitted([restored], ends: try await harness.inputEnds())
+        // Dropped, not published: the new late event, and on the mock (which keeps no transactional
+        // offsets, brokers.md) the first one again, replayed with the whole input.
+        #expect(restored.counters.dropped[.afterTerminal, default: 0] >= 1, "\(restored.counters)")
+        #expect(restored.counters.published == 0, "\(restored.counters)")
+        #expect(restored.counters.finishedTombstones == 0, "nothing tombstoned twice")
+        try await restored.stop()
+        #expect(try await harness.broker.readToEnd(harness.output).count == output.count, "nothing written again")
+    }
+
+    @Test func aTombstoneForgetsTheJobOnlyWhenItCommits() {
+        let done = PublishedState(status: .done, canonicalBytes: Array("d".utf8))
+        let source = SourcePosition(topicIndex: 0, partition: 1, offset: 7)
+        var table = DedupTable()
+        table.restore("a", done, source: source, timestamp: 1000)
+        table.restore("b", PublishedState(status: .running, canonicalBytes: Array("r".utf8)), timestamp: 1000)
+        #expect(table.finishedJobs(publishedAtOrBefore: 999, limit: 10) { _ in true }.isEmpty, "not yet due")
+        #expect(table.finishedJobs(publishedAtOrBefore: 1000, limit: 10) { _ in true } == ["a"], "never b: running")
+        #expect(table.finishedJobs(publishedAtOrBefore: 1000, limit: 10) { $0 != source }.isEmpty, "not owned")
+
+        table.recordTombstonePending("a", at: 5000)
+        #expect(table["a"] == nil && table.isRecentlyFinished("a"), "gone within the transaction")
+        #expect(table.committed("a") == done)
+        table.discardPending()
+        #expect(table["a"] == done && !table.isRecentlyFinished("a"), "an abort brings it back")
+
+        table.recordTombstonePending("a", at: 5000)
+        table.commitPending()
+        #expect(table["a"] == nil && table.count == 1 && table.isRecentlyFinished("a"))
+        table.forgetFinished(before: 5000)
+        #expect(table.isRecentlyFinished("a"), "within the horizon")
+        table.forgetFinished(before: 5001)
+        #expect(!table.isRecentlyFinished("a"), "after the horizon a new event starts the job anew")
+
+        table.restore("c", nil, timestamp: 9000)
+        #expect(!table.isRecentlyFinished("c"), "restored tombstones count only with retention on")
+        table.restore("c", nil, timestamp: 9000, remembersTombstone: true)
+        #expect(table.isRecentlyFinished("c"))
+    }
+
+    @Test func theClockIgnoresWallClockJumpsDuringARun() {
+        let start = ContinuousClock.now
+        let clock = AnchoredClock(wallMilliseconds: 1_000_000, at: start)
+        #expect(clock.milliseconds(at: start) == 1_000_000)
+        #expect(clock.milliseconds(at: start + .milliseconds(1500)) == 1_001_500)
+        #expect(Duration.seconds(2).wholeMilliseconds == 2000)
+        #expect(RelayLoop.sweepInterval(retention: .seconds(10)) == .seconds(1))
+        #expect(RelayLoop.sweepInterval(retention: .seconds(86_400 * 7)) == .seconds(60))
+        #expect(RelayLoop.sweepInterval(retention: .seconds(3000)) == .seconds(30))
+    }
+
+    /// Per job: a finished one is its three transitions then one tombstone, at least the retention
+    /// after its terminal record (by the records' own timestamps); a running one has no tombstone.
+    static func checkOutput(_ output: [KafkaMessage]) throws {
+        var perJob: [String: [KafkaMessage]] = [:]
+        for message in output.sorted(by: { ($0.partition, $0.offset) < ($1.partition, $1.offset) }) {
+            perJob[String(decoding: message.key ?? [], as: UTF8.self), default: []].append(message)
+        }
+        #expect(perJob.count == rounds * (finishedPerRound + openPerRound))
+        var live = 0
+        for (job, records) in perJob {
+            if job.hasPrefix("open-") {
+                #expect(records.count == 1 && records[0].value != nil, "\(job): running, never tombstoned")
+                live += 1
+                continue
+            }
+            #expect(records.count == 4, "\(job): \(records.count) records")
+            #expect(records.dropLast().allSatisfy { $0.value != nil } && records.last?.value == nil, "\(job)")
+            let terminal = try #require(records.dropLast().last?.timestampMilliseconds)
+            let tombstone = try #require(records.last?.timestampMilliseconds)
+            #expect(tombstone - terminal >= 1000, "\(job): tombstoned \(tombstone - terminal) ms after finishing")
+        }
+        #expect(live == rounds * openPerRound, "live keys: only the running jobs")
+    }
+}
