@@ -117,19 +117,34 @@ public struct DedupTable: Sendable {
     }
 
     /// Committed jobs that have been terminal since `cutoff` or earlier, with no change in the
-    /// open transaction, whose source `isOwned` accepts: at most `limit` of them.
+    /// open transaction, that `isOwned` accepts (given the job and its source): at most `limit`.
     func finishedJobs(
-        publishedAtOrBefore cutoff: Int64, limit: Int, isOwned: (SourcePosition?) -> Bool
+        publishedAtOrBefore cutoff: Int64, limit: Int, isOwned: (String, SourcePosition?) -> Bool
     ) -> [String] {
         var jobs: [String] = []
         for (jobID, entry) in published
         where entry.state.isTerminal && entry.publishedAt <= cutoff && pending[jobID] == nil
-            && pendingTombstones[jobID] == nil && isOwned(entry.source)
+            && pendingTombstones[jobID] == nil && isOwned(jobID, entry.source)
         {
             jobs.append(jobID)
             if jobs.count >= limit { break }
         }
         return jobs
+    }
+
+    /// Forgets committed jobs terminal since `cutoff` or earlier that `isElsewhere` accepts
+    /// (another member writes their tombstone), remembering them as recently finished from `now`.
+    mutating func forgetFinishedElsewhere(
+        publishedAtOrBefore cutoff: Int64, at now: Int64, isElsewhere: (String, SourcePosition?) -> Bool
+    ) {
+        let gone = published.filter { jobID, entry in
+            entry.state.isTerminal && entry.publishedAt <= cutoff && pending[jobID] == nil
+                && isElsewhere(jobID, entry.source)
+        }
+        for jobID in gone.keys {
+            published.removeValue(forKey: jobID)
+            finished[Self.idHash(jobID)] = now
+        }
     }
 
     /// Forgets recently finished jobs whose tombstone is older than `cutoff`: after the horizon,

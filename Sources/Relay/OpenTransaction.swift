@@ -32,8 +32,8 @@ struct OpenTransaction {
         self.firstTag = firstTag
     }
 
-    /// Input records read so far.
-    var recordCount: Int { counters.consumed }
+    /// Input records read so far, plus retention tombstones written: what `transaction.max-records` bounds.
+    var recordCount: Int { counters.consumed + counters.finishedTombstones }
 
     /// Notes a batch before it is processed, so an abort in the middle of it rewinds every
     /// partition it touched, including records not reached yet.

@@ -104,7 +104,9 @@ extension RelayLoop {
         let publishedAt = clock.milliseconds()
         let output = KafkaOutgoingMessage(
             topic: configuration.outputTopic, key: Array(jobID.utf8), value: bytes,
-            headers: DeadLetter.sourceHeaders(of: message), timestampMilliseconds: publishedAt)
+            headers: DeadLetter.sourceHeaders(of: message),
+            // With retention, the record's timestamp is "terminal since": the relay's own clock.
+            timestampMilliseconds: configuration.finishedRetention == nil ? nil : publishedAt)
         do {
             try await producer.send(output, tag: transaction.tagProduced(from: message, isDeadLetter: false))
         } catch  where error.isRecordRejection {

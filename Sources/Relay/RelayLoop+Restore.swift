@@ -111,6 +111,9 @@ extension RelayLoop {
             }
         }
         var fromStart = false
+        for offset in committed where offset.offset.rawValue >= 0 {
+            groupOffsets[offset.topicPartition] = offset.offset.rawValue
+        }
         for offset in committed {
             // No committed offset: the group starts at the beginning.
             let replayFrom = max(0, offset.offset.rawValue)
@@ -171,10 +174,19 @@ extension RelayLoop {
             }
             table.restore(
                 jobID, message.value.map { Self.restoredState($0, ordering: configuration.ordering) }, source: position,
-                timestamp: message.timestampMilliseconds ?? 0,
-                remembersTombstone: configuration.finishedRetention != nil)
+                timestamp: message.timestampMilliseconds ?? clock.milliseconds(),
+                remembersTombstone: remembersTombstone(message))
             relay.status.keep(jobID, message.value)
         }
+    }
+
+    /// Whether a restored tombstone is one of this daemon's retention tombstones within the
+    /// horizon: then the job it forgot stays finished. An operator's tombstone, or one older than
+    /// the horizon, only removes the job.
+    private func remembersTombstone(_ message: KafkaMessage) -> Bool {
+        guard configuration.finishedRetention != nil, message.header(Self.retentionHeader) != nil else { return false }
+        let horizon = clock.milliseconds() - configuration.finishedHorizon.wholeMilliseconds
+        return (message.timestampMilliseconds ?? Int64.max) >= horizon
     }
 
     /// What an output record says was published. Decoded without today's limits (it may have

@@ -12,41 +12,60 @@ import Kafka
 ///   tombstone (every member may hold the job after a restore), so a rebalance hands the duty
 ///   over with the partition and no tombstone is written twice.
 /// - The table is scanned at most every `retention / 100` (1 s to 60 s), at most
-///   `transaction.max-records` tombstones per transaction; a backlog is swept again at once.
+///   `transaction.max-records` records and tombstones per transaction; a backlog is swept
+///   again at once.
 extension RelayLoop {
     /// How often the table is scanned for jobs past the retention.
     static func sweepInterval(retention: Duration) -> Duration {
         min(max(retention / 100, .seconds(1)), .seconds(60))
     }
 
-    /// Scans the table if a sweep is due: the owned jobs whose tombstone is due, kept for
-    /// ``writeTombstones(_:)``.
+    /// Scans the table if a sweep is due: the owned jobs whose tombstone is due are kept for
+    /// ``writeTombstones(_:)``; jobs another member owns, past the retention by another sweep
+    /// interval, are forgotten here without a tombstone (their owner writes it), so the table of
+    /// every member stays bounded.
     func collectFinishedJobs(now instant: ContinuousClock.Instant = .now) {
         guard let retention = configuration.finishedRetention, dueTombstones.isEmpty, instant >= nextSweep else {
             return
         }
+        let interval = Self.sweepInterval(retention: retention)
         let now = clock.milliseconds(at: instant)
         table.forgetFinished(before: now - configuration.finishedHorizon.wholeMilliseconds)
+        table.forgetFinishedElsewhere(
+            publishedAtOrBefore: now - (retention + interval).wholeMilliseconds, at: now
+        ) { !owns($0, $1) }
         let limit = max(1, configuration.maxRecordsPerTransaction)
-        dueTombstones = table.finishedJobs(
-            publishedAtOrBefore: now - retention.wholeMilliseconds, limit: limit, isOwned: owns)
-        nextSweep = dueTombstones.count >= limit ? instant : instant + Self.sweepInterval(retention: retention)
+        dueTombstones = table.finishedJobs(publishedAtOrBefore: now - retention.wholeMilliseconds, limit: limit) {
+            owns($0, $1)
+        }
+        nextSweep = dueTombstones.count >= limit ? instant : instant + interval
     }
 
-    /// Writes the due tombstones in the open transaction (after its records).
+    /// Writes the due tombstones in the open transaction, as many as `transaction.max-records`
+    /// leaves room for (the rest stay due). In exactly-once mode a transaction of tombstones
+    /// alone must carry offsets, whose group generation fences a member that lost its
+    /// partitions (KIP-447): without any known offset they wait for input.
     func writeTombstones(_ transaction: inout OpenTransaction) async throws(RecordFailure) {
-        guard !dueTombstones.isEmpty else { return }
-        let jobs = dueTombstones
-        dueTombstones = []
-        let now = clock.milliseconds()
-        let committed = relay.status.current.committedOffsets
+        let room = configuration.maxRecordsPerTransaction - transaction.recordCount
+        guard !dueTombstones.isEmpty, room > 0 else { return }
         transaction.commitUnchanged(
             assigned.compactMap { partition in
-                committed[partition].map { TopicPartitionOffset(partition, KafkaOffset(rawValue: $0)) }
+                groupOffsets[partition].map { TopicPartitionOffset(partition, KafkaOffset(rawValue: $0)) }
             })
-        for jobID in jobs where table[jobID]?.isTerminal == true && owns(table.lastSource(of: jobID)) {
+        if isExactlyOnce && transaction.commitOffsets.isEmpty {
+            logger.debug(
+                "tombstones wait for an offset to commit with them", metadata: ["due": "\(dueTombstones.count)"])
+            dueTombstones = []
+            return
+        }
+        let jobs = dueTombstones.prefix(room)
+        dueTombstones.removeFirst(jobs.count)
+        let now = clock.milliseconds()
+        for jobID in jobs where table[jobID]?.isTerminal == true && owns(jobID, table.lastSource(of: jobID)) {
             let tombstone = KafkaOutgoingMessage(
-                topic: configuration.outputTopic, key: Array(jobID.utf8), value: nil, timestampMilliseconds: now)
+                topic: configuration.outputTopic, key: Array(jobID.utf8), value: nil,
+                headers: [KafkaHeader(name: Self.retentionHeader, value: Array("finished-retention".utf8))],
+                timestampMilliseconds: now)
             do {
                 try await producer.send(tombstone)
             } catch {
@@ -58,10 +77,23 @@ extension RelayLoop {
         }
     }
 
-    /// Whether this member writes the tombstone of a job last published from `source`.
-    func owns(_ source: SourcePosition?) -> Bool {
-        guard let source, configuration.inputTopics.indices.contains(Int(source.topicIndex)) else { return false }
-        return assigned.contains(TopicPartition(configuration.inputTopics[Int(source.topicIndex)], source.partition))
+    /// Marks jobstatusd's retention tombstones: a restore remembers only these as recently
+    /// finished (an operator's tombstone just removes the job).
+    static let retentionHeader = "jobstatusd.tombstone"
+
+    /// Whether this member writes the tombstone of `jobID`, last published from `source`: the
+    /// owner of that input partition; without a source, the owner of the partition a Java
+    /// producer keying by job_id would pick in the first input topic.
+    func owns(_ jobID: String, _ source: SourcePosition?) -> Bool {
+        if let source, configuration.inputTopics.indices.contains(Int(source.topicIndex)) {
+            return assigned.contains(
+                TopicPartition(configuration.inputTopics[Int(source.topicIndex)], source.partition))
+        }
+        guard let topic = configuration.inputTopics.first, let count = topology.inputPartitions[topic], count > 0 else {
+            return false
+        }
+        let partition = Murmur2Partitioner.partition(forKey: Array(jobID.utf8), partitionCount: count)
+        return assigned.contains(TopicPartition(topic, partition))
     }
 }
 

@@ -143,6 +143,7 @@ extension RelayLoop {
     private func apply(_ transaction: OpenTransaction, commitDuration: Duration) {
         table.commitPending()
         for offset in transaction.commitOffsets {
+            groupOffsets[offset.topicPartition] = offset.offset.rawValue
             handled.raiseFloor(offset.topicPartition, to: offset.offset.rawValue)
             if !refused.isEmpty {
                 refused = refused.filter { $0.key.partition != offset.topicPartition || $0.key.offset >= offset.offset }

@@ -42,6 +42,9 @@ final class RelayLoop {
     var nextSweep = ContinuousClock.now
     /// Jobs whose retention tombstone the next transaction writes.
     var dueTombstones: [String] = []
+    /// The group's committed offset per input partition, as last fetched or committed here: what
+    /// a transaction of tombstones alone commits again.
+    var groupOffsets: [TopicPartition: Int64] = [:]
 
     var isExactlyOnce: Bool { configuration.delivery == .exactlyOnce }
 

@@ -251,5 +251,8 @@ struct ConfigurationTests {
         #expect(DurationText.parse("250") == .milliseconds(250))
         #expect(DurationText.parse("soon") == nil)
         #expect(DurationText.parse("-1s") == nil)
+        #expect(DurationText.parse("7d") == .seconds(7 * 86_400))
+        #expect(DurationText.parse("1e17d") == nil, "too long for milliseconds in an Int64: an error, not a crash")
+        #expect(DurationText.parse("nand") == nil)
     }
 }

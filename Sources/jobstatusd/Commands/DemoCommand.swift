@@ -31,9 +31,11 @@ struct DemoCommand: AsyncParsableCommand {
     @OptionGroup var options: ConfigurationOptions
 
     func validate() throws {
-        guard duration > 0, jobs > 0, rate > 0, partitions > 0, (finishedRetention ?? 1) > 0 else {
-            throw ValidationError(
-                "--duration, --jobs, --rate, --partitions and --finished-retention must be positive")
+        guard duration > 0, jobs > 0, rate > 0, partitions > 0 else {
+            throw ValidationError("--duration, --jobs, --rate and --partitions must be positive")
+        }
+        guard (finishedRetention ?? 1) >= 0.001 else {
+            throw ValidationError("--finished-retention must be at least 0.001 seconds (1 ms)")
         }
     }
 

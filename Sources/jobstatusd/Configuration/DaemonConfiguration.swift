@@ -261,7 +261,8 @@ enum DurationText {
         let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
         let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400)]
         for (suffix, seconds) in units where trimmed.hasSuffix(suffix) {
-            guard let number = Double(trimmed.dropLast(suffix.count)), number >= 0, number.isFinite else {
+            // Up to about a thousand years: beyond that an Int64 of milliseconds is not far off.
+            guard let number = Double(trimmed.dropLast(suffix.count)), number >= 0, number * seconds < 3.2e10 else {
                 return nil
             }
             return .milliseconds(Int64((number * seconds * 1000).rounded()))
