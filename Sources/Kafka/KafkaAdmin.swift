@@ -133,7 +133,7 @@ public final class KafkaAdmin: Sendable {
         return configs
     }
 
-    private static func metadata(
+    static func metadata(
         _ handle: OpaquePointer, timeout: Duration
     ) throws(KafkaError)
         -> KafkaClusterMetadata

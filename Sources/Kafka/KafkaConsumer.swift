@@ -219,6 +219,17 @@ public final class KafkaConsumer: Sendable {
         return (KafkaOffset(rawValue: low), KafkaOffset(rawValue: high))
     }
 
+    /// Brokers and every topic with its partitions, asked through this consumer's connection, so
+    /// its metadata cache knows the leaders of topics it has not used yet: partitions assigned
+    /// later start fetching at once instead of waiting for a metadata refresh first.
+    public func metadata(timeout: Duration) async throws(KafkaError) -> KafkaClusterMetadata {
+        try client.checkFatal()
+        let handle = UnsafeSendableHandle(client.handle)
+        return try await client.thread.run { () throws(KafkaError) in
+            try KafkaAdmin.metadata(handle.pointer, timeout: timeout)
+        }
+    }
+
     /// The group metadata to send with offsets in a transaction: take it anew for every
     /// transaction, since it carries the member's current generation (KIP-447 fencing).
     public func groupMetadata() throws(KafkaError) -> KafkaGroupMetadata {

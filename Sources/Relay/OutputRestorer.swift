@@ -29,8 +29,22 @@ final class OutputRestorer {
         configuration["enable.auto.offset.store"] = "false"
         configuration["auto.offset.reset"] = "earliest"
         configuration["enable.partition.eof"] = "true"
+        // Reading to the end: a fetch that finds nothing new need not wait the default 500 ms
+        // for more (an empty output partition costs one such wait per round otherwise).
+        if configuration["fetch.wait.max.ms"] == nil { configuration["fetch.wait.max.ms"] = "50" }
         reader = try KafkaConsumer(configuration: configuration, logger: logger)
         self.logger = logger
+    }
+
+    /// Asks for the cluster's metadata through the reader, so the first restore finds the
+    /// leaders of the output and DLQ partitions known (otherwise each partition first waits
+    /// for a metadata refresh, about a second). A failure only costs that second.
+    func warmUp(timeout: Duration) async {
+        do {
+            _ = try await reader.metadata(timeout: timeout)
+        } catch {
+            logger.debug("restore reader: metadata warm-up failed", metadata: ["error": "\(error)"])
+        }
     }
 
     func close() async {

@@ -103,6 +103,7 @@ final class RelayLoop {
         } catch {
             throw fatal(error, "cannot start")
         }
+        await restorer.warmUp(timeout: configuration.operationTimeout)
         for overridden in RelayClientSettings.overridden(configuration) {
             logger.warning(
                 "kafka.\(overridden.userKey)=\(overridden.userValue) is replaced by \(overridden.forced.key)=\(overridden.forced.value) for the \(overridden.forced.role.rawValue): \(overridden.forced.reason)"
