@@ -132,19 +132,13 @@ public struct DedupTable: Sendable {
         return jobs
     }
 
-    /// Forgets committed jobs terminal since `cutoff` or earlier that `isElsewhere` accepts
-    /// (another member writes their tombstone), remembering them as recently finished from `now`.
-    mutating func forgetFinishedElsewhere(
-        publishedAtOrBefore cutoff: Int64, at now: Int64, isElsewhere: (String, SourcePosition?) -> Bool
-    ) {
-        let gone = published.filter { jobID, entry in
-            entry.state.isTerminal && entry.publishedAt <= cutoff && pending[jobID] == nil
-                && isElsewhere(jobID, entry.source)
+    /// Whether `jobID` is committed, terminal since `cutoff` or earlier, and unchanged in the
+    /// open transaction.
+    func isFinished(_ jobID: String, publishedAtOrBefore cutoff: Int64) -> Bool {
+        guard let entry = published[jobID], pending[jobID] == nil, pendingTombstones[jobID] == nil else {
+            return false
         }
-        for jobID in gone.keys {
-            published.removeValue(forKey: jobID)
-            finished[Self.idHash(jobID)] = now
-        }
+        return entry.state.isTerminal && entry.publishedAt <= cutoff
     }
 
     /// Forgets recently finished jobs whose tombstone is older than `cutoff`: after the horizon,

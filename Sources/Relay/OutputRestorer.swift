@@ -38,7 +38,8 @@ final class OutputRestorer {
 
     /// Asks for the cluster's metadata through the reader, so the first restore finds the
     /// leaders of the output and DLQ partitions known (otherwise each partition first waits
-    /// for a metadata refresh, about a second). A failure only costs that second.
+    /// for a metadata refresh, about a second). It waits at most `timeout` (an unreachable
+    /// broker delays the start by that much); a failure only loses the head start.
     func warmUp(timeout: Duration) async {
         do {
             _ = try await reader.metadata(timeout: timeout)

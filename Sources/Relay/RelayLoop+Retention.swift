@@ -21,9 +21,9 @@ extension RelayLoop {
     }
 
     /// Scans the table if a sweep is due: the owned jobs whose tombstone is due are kept for
-    /// ``writeTombstones(_:)``; jobs another member owns, past the retention by another sweep
-    /// interval, are forgotten here without a tombstone (their owner writes it), so the table of
-    /// every member stays bounded.
+    /// ``writeTombstones(_:)``. Jobs another member owns stay until a restore reads their
+    /// tombstone: forgetting them here could leave a job with no tombstone at all, should its
+    /// partition come here later (a restore reads only what is new since the last one).
     func collectFinishedJobs(now instant: ContinuousClock.Instant = .now) {
         guard let retention = configuration.finishedRetention, dueTombstones.isEmpty, instant >= nextSweep else {
             return
@@ -31,9 +31,6 @@ extension RelayLoop {
         let interval = Self.sweepInterval(retention: retention)
         let now = clock.milliseconds(at: instant)
         table.forgetFinished(before: now - configuration.finishedHorizon.wholeMilliseconds)
-        table.forgetFinishedElsewhere(
-            publishedAtOrBefore: now - (retention + interval).wholeMilliseconds, at: now
-        ) { !owns($0, $1) }
         let limit = max(1, configuration.maxRecordsPerTransaction)
         dueTombstones = table.finishedJobs(publishedAtOrBefore: now - retention.wholeMilliseconds, limit: limit) {
             owns($0, $1)
@@ -56,12 +53,17 @@ extension RelayLoop {
             logger.debug(
                 "tombstones wait for an offset to commit with them", metadata: ["due": "\(dueTombstones.count)"])
             dueTombstones = []
+            nextSweep = .now + Self.sweepInterval(retention: configuration.finishedRetention ?? .seconds(1))
             return
         }
         let jobs = dueTombstones.prefix(room)
         dueTombstones.removeFirst(jobs.count)
         let now = clock.milliseconds()
-        for jobID in jobs where table[jobID]?.isTerminal == true && owns(jobID, table.lastSource(of: jobID)) {
+        // Checked again: a job may have changed since the scan (under `dedup.ordering: arrival` a
+        // new final status can follow), and a fresh final record must not be tombstoned.
+        let cutoff = now - (configuration.finishedRetention ?? .zero).wholeMilliseconds
+        for jobID in jobs
+        where table.isFinished(jobID, publishedAtOrBefore: cutoff) && owns(jobID, table.lastSource(of: jobID)) {
             let tombstone = KafkaOutgoingMessage(
                 topic: configuration.outputTopic, key: Array(jobID.utf8), value: nil,
                 headers: [KafkaHeader(name: Self.retentionHeader, value: Array("finished-retention".utf8))],
