@@ -68,9 +68,10 @@ struct FinishedRetentionTests {
         try Self.checkOutput(output)
 
         // An operator removes a running job: a restore forgets it, but does not hold it finished.
-        try await harness.broker.produce([
-            KafkaOutgoingMessage(topic: harness.output, key: Array("open-0-0".utf8), value: nil)
-        ])
+        try await harness.broker.produce(
+            [
+                KafkaOutgoingMessage(topic: harness.output, key: Array("open-0-0".utf8), value: nil)
+            ], ["partitioner": "murmur2_random"])  // the job's own partition, as a Java client picks it
 
         // A fresh instance restores only the live jobs, and still remembers the forgotten ones.
         let restored = RunningRelay(configuration(harness), logger: harness.logger)
