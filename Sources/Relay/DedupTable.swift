@@ -123,9 +123,7 @@ public struct DedupTable: Sendable {
     ) -> [String] {
         var jobs: [String] = []
         for (jobID, entry) in published
-        where entry.state.isTerminal && entry.publishedAt <= cutoff && pending[jobID] == nil
-            && pendingTombstones[jobID] == nil && isOwned(jobID, entry.source)
-        {
+        where isFinished(jobID, entry, publishedAtOrBefore: cutoff) && isOwned(jobID, entry.source) {
             jobs.append(jobID)
             if jobs.count >= limit { break }
         }
@@ -135,10 +133,12 @@ public struct DedupTable: Sendable {
     /// Whether `jobID` is committed, terminal since `cutoff` or earlier, and unchanged in the
     /// open transaction.
     func isFinished(_ jobID: String, publishedAtOrBefore cutoff: Int64) -> Bool {
-        guard let entry = published[jobID], pending[jobID] == nil, pendingTombstones[jobID] == nil else {
-            return false
-        }
-        return entry.state.isTerminal && entry.publishedAt <= cutoff
+        published[jobID].map { isFinished(jobID, $0, publishedAtOrBefore: cutoff) } ?? false
+    }
+
+    private func isFinished(_ jobID: String, _ entry: Entry, publishedAtOrBefore cutoff: Int64) -> Bool {
+        entry.state.isTerminal && entry.publishedAt <= cutoff && pending[jobID] == nil
+            && pendingTombstones[jobID] == nil
     }
 
     /// Forgets recently finished jobs whose tombstone is older than `cutoff`: after the horizon,

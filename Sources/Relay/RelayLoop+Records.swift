@@ -101,12 +101,13 @@ extension RelayLoop {
         _ message: KafkaMessage, jobID: String, bytes: [UInt8], state: PublishedState,
         _ transaction: inout OpenTransaction
     ) async throws(RecordFailure) {
-        let publishedAt = clock.milliseconds()
+        // Only retention reads it: no clock read per record without it.
+        let publishedAt = configuration.finishedRetention == nil ? 0 : clock.milliseconds()
         let output = KafkaOutgoingMessage(
             topic: configuration.outputTopic, key: Array(jobID.utf8), value: bytes,
             headers: DeadLetter.sourceHeaders(of: message),
             // With retention, the record's timestamp is "terminal since": the relay's own clock.
-            timestampMilliseconds: configuration.finishedRetention == nil ? nil : publishedAt)
+            timestampMilliseconds: publishedAt == 0 ? nil : publishedAt)
         do {
             try await producer.send(output, tag: transaction.tagProduced(from: message, isDeadLetter: false))
         } catch  where error.isRecordRejection {
