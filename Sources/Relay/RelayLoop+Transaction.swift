@@ -150,8 +150,7 @@ extension RelayLoop {
             }
         }
         committedCounters.add(transaction.counters)
-        for (jobID, record) in transaction.published { relay.status.keep(jobID, record) }
-        for jobID in transaction.tombstoned { relay.status.keep(jobID, nil) }
+        relay.status.keep(transaction.published, tombstoned: transaction.tombstoned)
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let latency = transaction.oldestTimestamp.map { Self.latency(since: $0, now: now) } ?? .zero
         metrics.commitDuration.recordNanoseconds(RelayMetrics.nanoseconds(commitDuration))

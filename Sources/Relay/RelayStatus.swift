@@ -1,3 +1,4 @@
+import DequeModule
 public import Kafka
 import Synchronization
 
@@ -80,6 +81,15 @@ public final class RelayStatus: Sendable {
         records.withLock { $0[jobID] = record }
     }
 
+    /// Keeps a committed transaction's records under one lock.
+    func keep(_ published: [(jobID: String, record: [UInt8])], tombstoned: [String]) {
+        guard !published.isEmpty || !tombstoned.isEmpty else { return }
+        records.withLock { records in
+            for (jobID, record) in published { records[jobID] = record }
+            for jobID in tombstoned { records[jobID] = nil }
+        }
+    }
+
     /// The current snapshot.
     public var current: RelaySnapshot { snapshot.withLock { $0 } }
 
@@ -96,7 +106,8 @@ public final class RelayStatus: Sendable {
 struct RecentRecords: ~Copyable {
     private let capacity: Int
     private var records: [String: (record: [UInt8], stamp: Int)] = [:]
-    private var order: [(jobID: String, stamp: Int)] = []
+    /// Writes in order, oldest first (a deque: evicting the oldest is O(1)).
+    private var order: Deque<(jobID: String, stamp: Int)> = []
     private var nextStamp = 0
 
     init(capacity: Int) {
@@ -120,12 +131,11 @@ struct RecentRecords: ~Copyable {
 
     /// Drops the oldest entries; stale order entries (rewritten jobs) are skipped and compacted.
     private mutating func evict() {
-        while records.count > capacity, let oldest = order.first {
-            order.removeFirst()
+        while records.count > capacity, let oldest = order.popFirst() {
             if records[oldest.jobID]?.stamp == oldest.stamp { records[oldest.jobID] = nil }
         }
         if order.count > 2 * capacity + 1024 {
-            order = order.filter { records[$0.jobID]?.stamp == $0.stamp }
+            order = Deque(order.filter { records[$0.jobID]?.stamp == $0.stamp })
         }
     }
 }
