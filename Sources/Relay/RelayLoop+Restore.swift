@@ -195,7 +195,12 @@ extension RelayLoop {
     /// (the output is the canonical event, extras included); a record without one (published
     /// under `dedup.order-missing: arrival`, or before the setting) restores without an order,
     /// as it was judged when published.
+    /// Without an order field, the status alone is needed: ``CanonicalStatusScanner`` reads it
+    /// without building the record, and hands anything unusual back to the full decoder.
     static func restoredState(_ value: [UInt8], ordering: DedupOrdering) -> PublishedState {
+        if ordering.orderField == nil, let status = CanonicalStatusScanner.status(ofCanonical: value) {
+            return PublishedState(status: status, canonicalBytes: value)
+        }
         guard let status = try? JobStatus.decode(value, options: .restore) else {
             return PublishedState(fingerprint: Fingerprint(of: value), rank: nil, isTerminal: false)
         }

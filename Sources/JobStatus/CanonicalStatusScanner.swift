@@ -1,0 +1,196 @@
+/// Reads the status of a record the daemon published without building it: the restore's fast
+/// path, which reads every record of the output topic.
+///
+/// It accepts only the plain shape of a canonical record (RFC 8785: no whitespace, member
+/// names without escapes in strictly increasing UTF-16 order at every level, short numbers
+/// without exponents, strings whose escapes are the two-character ones) and gives up, returning
+/// `nil`, on anything else, so the caller decodes in full. Whatever it accepts, the full decoder
+/// (``JobStatus/decode(_:options:)`` with ``DecodingOptions/restore``) accepts too, with the
+/// same status: names in increasing order are unique, and every number it lets through is exact.
+public enum CanonicalStatusScanner {
+    /// The status of the canonical record `bytes`, or `nil` when it must be decoded in full.
+    public static func status(ofCanonical bytes: UnsafeRawBufferPointer) -> Status? {
+        guard UTF8Validation.firstInvalidOffset(in: bytes) == nil else { return nil }
+        var scanner = Scanner(bytes: bytes)
+        return scanner.topLevelStatus()
+    }
+
+    /// The status of the canonical record `bytes`, or `nil` when it must be decoded in full.
+    public static func status(ofCanonical bytes: [UInt8]) -> Status? {
+        bytes.withUnsafeBytes { status(ofCanonical: $0) }
+    }
+}
+
+private struct Scanner {
+    let bytes: UnsafeRawBufferPointer
+    var index = 0
+    /// Deeper records exist, but are rare enough to leave to the full decoder.
+    static let maxDepth = 32
+
+    init(bytes: UnsafeRawBufferPointer) {
+        self.bytes = bytes
+    }
+
+    /// The top-level object with `job_id` (non-empty), `status` and `status_msg` as strings.
+    mutating func topLevelStatus() -> Status? {
+        guard consume(UInt8(ascii: "{")) else { return nil }
+        var statusRange: Range<Int>?
+        var hasJobID = false
+        var hasMessage = false
+        var previousKey: Range<Int>?
+        if !consume(UInt8(ascii: "}")) {
+            repeat {
+                guard let key = memberName(after: previousKey) else { return nil }
+                previousKey = key
+                switch name(key) {
+                case .jobID:
+                    guard let value = plainString(), !value.isEmpty else { return nil }
+                    hasJobID = true
+                case .status:
+                    guard let value = plainString() else { return nil }
+                    statusRange = value
+                case .statusMessage:
+                    guard plainString() != nil else { return nil }
+                    hasMessage = true
+                case .other:
+                    guard skipValue(depth: 1) else { return nil }
+                }
+            } while consume(UInt8(ascii: ","))
+            guard consume(UInt8(ascii: "}")) else { return nil }
+        }
+        guard index == bytes.count, hasJobID, hasMessage, let statusRange else { return nil }
+        // Escapes in the status are rare: the full decoder unescapes them.
+        guard !bytes[statusRange].contains(UInt8(ascii: "\\")) else { return nil }
+        let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[statusRange]), as: UTF8.self)
+        return Status(passingUnknown: text)
+    }
+
+    private enum Name { case jobID, status, statusMessage, other }
+
+    private func name(_ range: Range<Int>) -> Name {
+        let key = UnsafeRawBufferPointer(rebasing: bytes[range])
+        if key.elementsEqual(JobStatus.Key.jobID.utf8) { return .jobID }
+        if key.elementsEqual(JobStatus.Key.status.utf8) { return .status }
+        if key.elementsEqual(JobStatus.Key.statusMessage.utf8) { return .statusMessage }
+        return .other
+    }
+
+    /// A member name without escapes, sorting strictly after `previous`, and its colon.
+    private mutating func memberName(after previous: Range<Int>?) -> Range<Int>? {
+        guard let key = plainString(), !bytes[key].contains(UInt8(ascii: "\\")) else { return nil }
+        if let previous {
+            let before = UnsafeBufferPointer(rebasing: bytes.assumingMemoryBound(to: UInt8.self)[previous])
+            let after = UnsafeBufferPointer(rebasing: bytes.assumingMemoryBound(to: UInt8.self)[key])
+            guard UTF16Order.precedes(before, after) else { return nil }
+        }
+        guard consume(UInt8(ascii: ":")) else { return nil }
+        return key
+    }
+
+    /// A string whose escapes are only `\"`, `\\`, `\/`, `\b`, `\f`, `\n`, `\r`, `\t`: the range
+    /// between its quotes.
+    private mutating func plainString() -> Range<Int>? {
+        guard consume(UInt8(ascii: "\"")) else { return nil }
+        let start = index
+        while index < bytes.count {
+            let byte = bytes[index]
+            switch byte {
+            case UInt8(ascii: "\""):
+                index += 1
+                return start..<(index - 1)
+            case UInt8(ascii: "\\"):
+                guard index + 1 < bytes.count, Self.isSimpleEscape(bytes[index + 1]) else { return nil }
+                index += 2
+            case 0..<0x20:
+                return nil
+            default:
+                index += 1
+            }
+        }
+        return nil
+    }
+
+    private static func isSimpleEscape(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+            UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+            true
+        default:
+            false
+        }
+    }
+
+    private mutating func skipValue(depth: Int) -> Bool {
+        guard index < bytes.count, depth <= Self.maxDepth else { return false }
+        switch bytes[index] {
+        case UInt8(ascii: "\""): return plainString() != nil
+        case UInt8(ascii: "{"): return skipObject(depth: depth)
+        case UInt8(ascii: "["): return skipArray(depth: depth)
+        case UInt8(ascii: "t"): return literal("true")
+        case UInt8(ascii: "f"): return literal("false")
+        case UInt8(ascii: "n"): return literal("null")
+        default: return shortNumber()
+        }
+    }
+
+    private mutating func skipObject(depth: Int) -> Bool {
+        index += 1  // '{'
+        if consume(UInt8(ascii: "}")) { return true }
+        var previous: Range<Int>?
+        repeat {
+            guard let key = memberName(after: previous), skipValue(depth: depth + 1) else { return false }
+            previous = key
+        } while consume(UInt8(ascii: ","))
+        return consume(UInt8(ascii: "}"))
+    }
+
+    private mutating func skipArray(depth: Int) -> Bool {
+        index += 1  // '['
+        if consume(UInt8(ascii: "]")) { return true }
+        repeat {
+            guard skipValue(depth: depth + 1) else { return false }
+        } while consume(UInt8(ascii: ","))
+        return consume(UInt8(ascii: "]"))
+    }
+
+    private mutating func literal(_ text: StaticString) -> Bool {
+        let count = text.utf8CodeUnitCount
+        guard index + count <= bytes.count else { return false }
+        let matches = text.withUTF8Buffer { bytes[index..<(index + count)].elementsEqual($0) }
+        if matches { index += count }
+        return matches
+    }
+
+    /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?` with at most 15 digits in all: exact as a double, so the
+    /// full decoder takes it as it is. Longer numbers and exponents are left to it.
+    private mutating func shortNumber() -> Bool {
+        _ = consume(UInt8(ascii: "-"))
+        let integerStart = index
+        let integerDigits = digits()
+        guard integerDigits > 0, integerDigits == 1 || bytes[integerStart] != UInt8(ascii: "0") else { return false }
+        var fractionDigits = 0
+        if consume(UInt8(ascii: ".")) {
+            fractionDigits = digits()
+            guard fractionDigits > 0 else { return false }
+        }
+        guard integerDigits + fractionDigits <= 15 else { return false }
+        return index == bytes.count || !Self.continuesNumber(bytes[index])
+    }
+
+    private static func continuesNumber(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") || byte == UInt8(ascii: ".")
+            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+    }
+
+    private mutating func digits() -> Int {
+        let start = index
+        while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
+        return index - start
+    }
+
+    private mutating func consume(_ byte: UInt8) -> Bool {
+        guard index < bytes.count, bytes[index] == byte else { return false }
+        index += 1
+        return true
+    }
+}
