@@ -37,7 +37,9 @@ public enum CanonicalJSON {
     /// Writes members as an object in canonical order; names must be unique.
     static func appendMembers(_ members: [JSONObject.Member], to output: inout [UInt8]) {
         output.append(UInt8(ascii: "{"))
-        let sorted = members.sorted { UTF16Order.precedes($0.key, $1.key) }
+        // Objects that are already in order (nested values of canonical input) skip the sort's copy.
+        let isSorted = zip(members, members.dropFirst()).allSatisfy { UTF16Order.precedes($0.key, $1.key) }
+        let sorted = isSorted ? members : members.sorted { UTF16Order.precedes($0.key, $1.key) }
         for (position, member) in sorted.enumerated() {
             if position > 0 { output.append(UInt8(ascii: ",")) }
             appendString(member.key, to: &output)

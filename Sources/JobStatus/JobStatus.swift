@@ -98,8 +98,27 @@ extension JobStatus {
     public func canonicalBytes() -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(128 + jobID.utf8.count + statusMessage.utf8.count)
-        CanonicalJSON.appendMembers(toDict().members, to: &output)
+        CanonicalJSON.appendMembers(sortedMembers(), to: &output)
         return output
+    }
+
+    /// ``toDict()``'s members in canonical order: the extras sorted (usually they already are),
+    /// and the three required members inserted where they belong, rather than a sort of all.
+    private func sortedMembers() -> [JSONObject.Member] {
+        var members = extras.members
+        if !zip(members, members.dropFirst()).allSatisfy({ UTF16Order.precedes($0.key, $1.key) }) {
+            members.sort { UTF16Order.precedes($0.key, $1.key) }
+        }
+        members.reserveCapacity(members.count + 3)
+        for member in [
+            JSONObject.Member(key: Key.jobID, value: .string(jobID)),
+            JSONObject.Member(key: Key.status, value: .string(status.name)),
+            JSONObject.Member(key: Key.statusMessage, value: .string(statusMessage)),
+        ] {
+            let position = members.firstIndex { UTF16Order.precedes(member.key, $0.key) } ?? members.endIndex
+            members.insert(member, at: position)
+        }
+        return members
     }
 
     private static func requiredString(_ member: JSONObject.Member) throws(InvalidEvent) -> String {

@@ -60,7 +60,8 @@ public struct DedupTable: Sendable {
     /// Whether a retention tombstone forgot `jobID` (committed, or in the open transaction) and
     /// it is still within the horizon: a late event for it is not a new job.
     public func isRecentlyFinished(_ jobID: String) -> Bool {
-        pendingTombstones[jobID] != nil || finished[Self.idHash(jobID)] != nil
+        if finished.isEmpty && pendingTombstones.isEmpty { return false }  // no retention: no hashing
+        return pendingTombstones[jobID] != nil || finished[Self.idHash(jobID)] != nil
     }
 
     /// Records a publish in the open transaction.

@@ -15,9 +15,10 @@ extension RelayLoop {
     /// included), so no record is skipped and no offset moves past an unprocessed one.
     func process(_ batch: [KafkaMessage]) async -> RelayStateMachine.Action {
         var transaction = machine.startProcessing()
+        let prepared = await classifier.prepare(batch)
         do throws(RecordFailure) {
-            for message in batch where assigned.contains(message.topicPartition) {
-                try await process(message, in: &transaction)
+            for (message, record) in zip(batch, prepared) where assigned.contains(message.topicPartition) {
+                try await process(message, record, in: &transaction)
             }
             collectFinishedJobs()
             try await writeTombstones(&transaction)
@@ -33,24 +34,30 @@ extension RelayLoop {
         return machine.processed(transaction, now: .now)
     }
 
-    private func process(_ message: KafkaMessage, in transaction: inout OpenTransaction) async throws(RecordFailure) {
+    private func process(
+        _ message: KafkaMessage, _ record: RecordClassifier.PreparedRecord, in transaction: inout OpenTransaction
+    ) async throws(RecordFailure) {
         transaction.consumed(message)
         // Decoded once: the restore check, the replay count and the judgement share it.
-        let decoded = classifier.decode(message)
+        let decoded = record.decoded
         if case .status(let status) = decoded { try await ensureCurrent(jobID: status.jobID) }
         if handled.contains(message.topicPartition, message.offset) {
             countReplay(decoded, &transaction.counters)
             return
         }
-        if let refusal = refused[SourceCoordinate(message)] {
+        if !refused.isEmpty, let refusal = refused[SourceCoordinate(message)] {
             try await deadLetterRefused(message, decoded, refusal, &transaction)
             return
         }
-        var (outcome, keyMismatched) = classifier.judge(decoded, key: message.key, table: table)
-        if case .publish(let jobID, let bytes, _) = outcome,
-            let refusal = outputRefusal(of: message, jobID: jobID, bytes: bytes)
-        {
-            outcome = .deadLetter(refusal)
+        var (outcome, keyMismatched) = classifier.judge(
+            decoded, canonicalBytes: record.canonicalBytes, key: message.key, table: table)
+        // Built once: the size check counts them, the published record carries them.
+        var headers: [KafkaHeader] = []
+        if case .publish(let jobID, let bytes, _) = outcome {
+            headers = DeadLetter.sourceHeaders(of: message)
+            if let refusal = outputRefusal(jobID: jobID, bytes: bytes, headers: headers) {
+                outcome = .deadLetter(refusal)
+            }
         }
         // A job's later record in the output proves this one was published or dropped; it proves
         // nothing about a dead letter (the DLQ is delivered on its own), so those need their own
@@ -62,7 +69,7 @@ extension RelayLoop {
         if keyMismatched { transaction.counters.keyMismatches += 1 }
         switch outcome {
         case .publish(let jobID, let bytes, let state):
-            try await publish(message, jobID: jobID, bytes: bytes, state: state, &transaction)
+            try await publish(message, jobID: jobID, bytes: bytes, state: state, headers: headers, &transaction)
         case .drop(let reason):
             transaction.counters.dropped[reason, default: 0] += 1
         case .deadLetter(let error):
@@ -82,11 +89,9 @@ extension RelayLoop {
     /// time, so that a replay reaches the same outcome (a dead letter, not a publish) as the
     /// first run did. The bound counts key, value and headers plus librdkafka's largest
     /// per-record wire overhead, against the producer's `message.max.bytes`.
-    private func outputRefusal(of message: KafkaMessage, jobID: String, bytes: [UInt8]) -> InvalidEvent? {
-        let headers = DeadLetter.sourceHeaders(of: message).reduce(0) {
-            $0 + $1.name.utf8.count + ($1.value?.count ?? 0) + 10
-        }
-        let size = jobID.utf8.count + bytes.count + headers + Self.recordWireOverhead
+    private func outputRefusal(jobID: String, bytes: [UInt8], headers: [KafkaHeader]) -> InvalidEvent? {
+        let headerBytes = headers.reduce(0) { $0 + $1.name.utf8.count + ($1.value?.count ?? 0) + 10 }
+        let size = jobID.utf8.count + bytes.count + headerBytes + Self.recordWireOverhead
         guard size > maxMessageBytes else { return nil }
         return InvalidEvent(
             .outputRejected,
@@ -98,14 +103,14 @@ extension RelayLoop {
     static let recordWireOverhead = 128
 
     private func publish(
-        _ message: KafkaMessage, jobID: String, bytes: [UInt8], state: PublishedState,
+        _ message: KafkaMessage, jobID: String, bytes: [UInt8], state: PublishedState, headers: [KafkaHeader],
         _ transaction: inout OpenTransaction
     ) async throws(RecordFailure) {
         // Only retention reads it: no clock read per record without it.
         let publishedAt = configuration.finishedRetention == nil ? 0 : clock.milliseconds()
         let output = KafkaOutgoingMessage(
             topic: configuration.outputTopic, key: Array(jobID.utf8), value: bytes,
-            headers: DeadLetter.sourceHeaders(of: message),
+            headers: headers,
             // With retention, the record's timestamp is "terminal since": the relay's own clock.
             timestampMilliseconds: publishedAt == 0 ? nil : publishedAt)
         do {
