@@ -4,14 +4,16 @@
 1. limit: a raw librdkafka consume-to-produce passthrough of the same records (passthrough.c);
 2. jobstatusd run, exactly-once: from process start to the commit that completes the output;
 3. the same, at-least-once;
-4. restore: a fresh instance on the resulting output, start to READY, against a raw read of
-   the output and DLQ partitions;
+4. restore: a fresh instance on the resulting output, against a raw read of the output and
+   DLQ partitions: the restore itself (the daemon's jobstatusd_restore_seconds), and start to
+   READY (which adds the process start and the consumer group join);
 5. end-to-end latency at a fixed input rate: input send time to the moment a read_committed
    reader sees the output (p50, p99, p999).
 
 Prints a table and one JSON line per figure ({"bench": ..., "events_per_s": ..., "ratio": ...}).
 Completion is read from the daemon's jobstatusd_input_committed_offset gauge, which the
-daemon updates once a second: durations are good to about a second.
+daemon updates once a second: durations are good to about a second, so use 1M records (the
+default) for figures to quote.
 """
 import argparse
 import json
@@ -103,7 +105,9 @@ def run_relay(binary, workdir, render, ends, timeout):
                 ready_at = time.monotonic() - started
             committed = daemon.committed_offsets()
             if all(committed.get(p, -1) >= end for p, end in ends.items()):
-                return time.monotonic() - started, ready_at
+                finished = time.monotonic() - started
+                log_commit_time(daemon.metrics(), finished - (ready_at or 0))
+                return finished, ready_at
             if not daemon.running:
                 raise RuntimeError(f"jobstatusd exited {daemon.process.returncode}; see {workdir}/relay.log")
             time.sleep(0.1)
@@ -112,14 +116,39 @@ def run_relay(binary, workdir, render, ends, timeout):
         daemon.stop()
 
 
+def log_commit_time(metrics, running_seconds):
+    """How much of the run the relay spent committing (the commit histogram's sum), so a slow
+    run says whether it waited on the broker or worked."""
+    sums = {}
+    for line in metrics.splitlines():
+        for name in ("jobstatusd_transaction_commit_seconds_sum", "jobstatusd_transaction_commit_seconds_count"):
+            if line.startswith(name):
+                sums[name] = float(line.split()[-1])
+    total = sums.get("jobstatusd_transaction_commit_seconds_sum")
+    count = sums.get("jobstatusd_transaction_commit_seconds_count")
+    if total is not None and count:
+        log(f"   {count:.0f} commits took {total:.1f}s of {running_seconds:.1f}s after READY "
+            f"(mean {total / count * 1000:.0f} ms)")
+
+
+def metric_value(metrics, name):
+    for line in metrics.splitlines():
+        if line.startswith(name + " ") or line.startswith(name + "{"):
+            return float(line.split()[-1])
+    return None
+
+
 def time_to_ready(binary, workdir, render, timeout):
+    """Seconds from start to READY, and the restore's own seconds (jobstatusd_restore_seconds:
+    READY less the process start and the group join)."""
     daemon = chaos.Daemon("restore", binary, workdir, render)
     started = time.monotonic()
     daemon.start()
     try:
         if not daemon.wait_ready(timeout):
             raise RuntimeError(f"the restoring instance was not ready in {timeout}s; see {workdir}/restore.log")
-        return time.monotonic() - started
+        ready = time.monotonic() - started
+        return ready, metric_value(daemon.metrics(), "jobstatusd_restore_seconds_sum")
     finally:
         daemon.stop()
 
@@ -207,7 +236,15 @@ def main():
     parser.add_argument("--latency-rate", type=float, default=20000)
     parser.add_argument("--latency-seconds", type=float, default=20)
     parser.add_argument("--timeout", type=float, default=1800)
+    parser.add_argument("--phases", default="limit,exactly-once,at-least-once,restore,latency",
+                        help="a comma-separated subset to run (restore needs exactly-once)")
     args = parser.parse_args()
+    phases = set(args.phases.split(","))
+    unknown = phases - {"limit", "exactly-once", "at-least-once", "restore", "latency"}
+    if unknown:
+        sys.exit(f"--phases: unknown {sorted(unknown)}; use limit, exactly-once, at-least-once, restore, latency")
+    if "restore" in phases and "exactly-once" not in phases:
+        sys.exit("--phases: restore reads the exactly-once output; add exactly-once")
 
     workdir = tempfile.mkdtemp(prefix="jsd-bench-e2e-")
     names = ["bench-in", "bench-pass", "bench-eo-latest", "bench-eo-dlq", "bench-alo-latest", "bench-alo-dlq",
@@ -216,6 +253,8 @@ def main():
     broker = (chaos.MockBroker(args.binary, topics, workdir) if args.broker == "mock"
               else chaos.ExternalBroker(args.bootstrap, topics))
     figures = []
+    latencies = []
+    limit = None
     try:
         log(f"generating and preloading {args.records} records ({args.broker} broker, {args.partitions} partitions)")
         stream = chaos.generate(args.records, max(1, args.records // 10), seed=7)
@@ -223,40 +262,62 @@ def main():
         records = sum(ends.values())
         check_nothing_dropped(broker.bootstrap, "bench-in", ends)
 
-        log("1. the limit: raw librdkafka passthrough")
-        copied, delivered, seconds = passthrough(args.passthrough, "copy", broker.bootstrap, "bench-in",
-                                                 "bench-pass", str(records))
-        limit = records / float(seconds)
-        figures.append(("passthrough (raw librdkafka)", records / float(seconds), 1.0, f"{seconds}s"))
+        if "limit" in phases:
+            log("1. the limit: raw librdkafka passthrough")
+            copied, delivered, seconds = passthrough(args.passthrough, "copy", broker.bootstrap, "bench-in",
+                                                     "bench-pass", str(records))
+            limit = records / float(seconds)
+            figures.append(("passthrough (raw librdkafka)", records / float(seconds), 1.0, f"{seconds}s"))
 
         for delivery, output, dlq in [("exactly-once", "bench-eo-latest", "bench-eo-dlq"),
                                       ("at-least-once", "bench-alo-latest", "bench-alo-dlq")]:
+            if delivery not in phases:
+                continue
             log(f"2. jobstatusd run, {delivery}")
             render = settings(broker.bootstrap, f"bench-{delivery}", "bench-in", output, dlq, delivery,
                               f"bench-{delivery}")
             total, ready = run_relay(args.binary, workdir, render, ends, args.timeout)
-            figures.append((f"jobstatusd {delivery}", records / total, records / total / limit,
+            figures.append((f"jobstatusd {delivery}", records / total, limit and records / total / limit,
                             f"{total:.1f}s (ready after {ready or float('nan'):.1f}s)"))
+            if ready and total > ready:
+                # The same run without its start (the process and the consumer group join, which
+                # the passthrough, assigned rather than subscribed, does not wait for).
+                running = total - ready
+                figures.append((f"  {delivery}, after READY", records / running,
+                                limit and records / running / limit, f"{running:.1f}s"))
 
-        log("4. restore: a fresh instance on the exactly-once output")
-        out_records, out_seconds = passthrough(args.passthrough, "read", broker.bootstrap, "bench-eo-latest")
-        dlq_records, dlq_seconds = passthrough(args.passthrough, "read", broker.bootstrap, "bench-eo-dlq")
-        raw_read = (int(out_records) + int(dlq_records)) / (float(out_seconds) + float(dlq_seconds))
-        render = settings(broker.bootstrap, "bench-exactly-once", "bench-in", "bench-eo-latest", "bench-eo-dlq",
-                          "exactly-once", "bench-restore")
-        ready = time_to_ready(args.binary, workdir, render, args.timeout)
-        restored = int(out_records) + int(dlq_records)
-        figures.append(("raw read of output + DLQ", raw_read, None, f"{restored} records"))
-        figures.append(("restore to READY", restored / ready, restored / ready / raw_read, f"{ready:.1f}s"))
-
-        log(f"5. latency at {args.latency_rate:.0f} events/s for {args.latency_seconds:.0f}s")
-        latencies = latency(args.binary, workdir, broker.bootstrap,
-                            ("bench-lat-in", "bench-lat-latest", "bench-lat-dlq"),
-                            args.latency_rate, args.latency_seconds,
-                            chaos.generate(int(args.latency_rate * args.latency_seconds), 20000, seed=8))
+        if "restore" in phases:
+            restore_figures(args, broker, figures, workdir)
+        if "latency" in phases:
+            log(f"5. latency at {args.latency_rate:.0f} events/s for {args.latency_seconds:.0f}s")
+            latencies = latency(args.binary, workdir, broker.bootstrap,
+                                ("bench-lat-in", "bench-lat-latest", "bench-lat-dlq"),
+                                args.latency_rate, args.latency_seconds,
+                                chaos.generate(int(args.latency_rate * args.latency_seconds), 20000, seed=8))
     finally:
         broker.stop()
+    report(args, records, figures, latencies, workdir)
 
+
+def restore_figures(args, broker, figures, workdir):
+    """A fresh instance on the exactly-once output, start to READY, against a raw read of it."""
+    log("4. restore: a fresh instance on the exactly-once output")
+    out_records, out_seconds = passthrough(args.passthrough, "read", broker.bootstrap, "bench-eo-latest")
+    dlq_records, dlq_seconds = passthrough(args.passthrough, "read", broker.bootstrap, "bench-eo-dlq")
+    raw_read = (int(out_records) + int(dlq_records)) / (float(out_seconds) + float(dlq_seconds))
+    render = settings(broker.bootstrap, "bench-exactly-once", "bench-in", "bench-eo-latest", "bench-eo-dlq",
+                      "exactly-once", "bench-restore")
+    ready, restoring = time_to_ready(args.binary, workdir, render, args.timeout)
+    restored = int(out_records) + int(dlq_records)
+    figures.append(("raw read of output + DLQ", raw_read, None, f"{restored} records"))
+    if restoring:
+        figures.append(("restore (the read itself)", restored / restoring, restored / restoring / raw_read,
+                        f"{restoring:.2f}s"))
+    figures.append(("restore, start to READY", restored / ready, restored / ready / raw_read,
+                    f"{ready:.1f}s (with the group join)"))
+
+
+def report(args, records, figures, latencies, workdir):
     print(f"\n== bench-e2e: {records} records, {args.partitions} partitions, broker {args.broker} ==")
     print(f"{'what':34} {'events/s':>12} {'x limit':>8}  notes")
     for name, rate, ratio, notes in figures:
@@ -264,12 +325,14 @@ def main():
         print(f"{name:34} {rate:12,.0f} {ratio_text}  {notes}")
         print(json.dumps({"bench": name, "events_per_s": round(rate), "ratio": None if ratio is None else
                           round(ratio, 3), "records": records, "broker": args.broker}))
-    quantiles = {q: percentile(latencies, q) for q in (0.5, 0.99, 0.999)}
-    print(f"latency at {args.latency_rate:.0f}/s over {len(latencies)} records: "
-          + ", ".join(f"p{str(q * 100).rstrip('0').rstrip('.')} {v * 1000:.0f} ms" for q, v in quantiles.items()))
-    print(json.dumps({"bench": "latency", "rate": args.latency_rate, "samples": len(latencies),
-                      "p50_ms": round(quantiles[0.5] * 1000, 1), "p99_ms": round(quantiles[0.99] * 1000, 1),
-                      "p999_ms": round(quantiles[0.999] * 1000, 1), "broker": args.broker}))
+    if latencies:
+        quantiles = {q: percentile(latencies, q) for q in (0.5, 0.99, 0.999)}
+        print(f"latency at {args.latency_rate:.0f}/s over {len(latencies)} records: "
+              + ", ".join(f"p{str(q * 100).rstrip('0').rstrip('.')} {v * 1000:.0f} ms"
+                          for q, v in quantiles.items()))
+        print(json.dumps({"bench": "latency", "rate": args.latency_rate, "samples": len(latencies),
+                          "p50_ms": round(quantiles[0.5] * 1000, 1), "p99_ms": round(quantiles[0.99] * 1000, 1),
+                          "p999_ms": round(quantiles[0.999] * 1000, 1), "broker": args.broker}))
     log(f"logs in {workdir}")
 
 
