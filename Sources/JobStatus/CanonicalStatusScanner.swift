@@ -1,8 +1,8 @@
 /// Reads the status of a record the daemon published without building it: the restore's fast
 /// path, which reads every record of the output topic.
 ///
-/// It accepts only the plain shape of a canonical record (RFC 8785: no whitespace, member
-/// names without escapes in strictly increasing UTF-16 order at every level, short numbers
+/// It accepts only the plain shape of a canonical record (RFC 8785: no whitespace, ASCII member
+/// names without escapes in strictly increasing order at every level, short numbers
 /// without exponents, strings whose escapes are the two-character ones) and gives up, returning
 /// `nil`, on anything else, so the caller decodes in full. Whatever it accepts, the full decoder
 /// (``JobStatus/decode(_:options:)`` with ``DecodingOptions/restore``) accepts too, with the
@@ -75,9 +75,14 @@ private struct Scanner {
         return .other
     }
 
-    /// A member name without escapes, sorting strictly after `previous`, and its colon.
+    /// An ASCII member name without escapes, sorting strictly after `previous`, and its colon.
+    /// ASCII only: the full decoder compares names as Swift strings, where different bytes can be
+    /// equal (a precomposed "é" and "e" with a combining accent), so only for ASCII do distinct
+    /// bytes mean distinct names.
     private mutating func memberName(after previous: Range<Int>?) -> Range<Int>? {
-        guard let key = plainString(), !bytes[key].contains(UInt8(ascii: "\\")) else { return nil }
+        guard let key = plainString(), !bytes[key].contains(where: { $0 == UInt8(ascii: "\\") || $0 >= 0x80 }) else {
+            return nil
+        }
         if let previous {
             let before = UnsafeBufferPointer(rebasing: bytes.assumingMemoryBound(to: UInt8.self)[previous])
             let after = UnsafeBufferPointer(rebasing: bytes.assumingMemoryBound(to: UInt8.self)[key])

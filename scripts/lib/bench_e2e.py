@@ -21,7 +21,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -158,64 +157,86 @@ def passthrough(tool, *args):
     return result.stdout.split()
 
 
+def read_output(bootstrap, output, stop, results):
+    """The latency reader, in a process of its own (a thread would share the producer's GIL and
+    see records late): each output record's source coordinates and the moment it was visible."""
+    reader = Consumer({"bootstrap.servers": bootstrap, "group.id": f"bench-reader-{time.time()}",
+                       "isolation.level": "read_committed", "auto.offset.reset": "earliest",
+                       "enable.auto.commit": False, "fetch.wait.max.ms": 10})
+    # Assigned, not subscribed: no group join to wait for before the first record counts.
+    partitions = reader.list_topics(output, timeout=30).topics[output].partitions
+    reader.assign([chaos.TopicPartition(output, p, OFFSET_BEGINNING) for p in partitions])
+    seen = []
+    while not stop.is_set():
+        for message in reader.consume(1000, 0.05):
+            if message.error():
+                continue
+            source = chaos.source_of(message)
+            if source is not None:
+                seen.append((source[1], source[2], time.monotonic()))
+    reader.close()
+    results.put(seen)
+
+
 def latency(binary, workdir, bootstrap, topics, rate, seconds, stream):
-    """Sends at `rate` for `seconds`; returns per-record latencies (s) from send to visible output."""
+    """Sends at `rate` for `seconds`; returns per-record latencies (s) from send to visible output.
+    Records due in the same millisecond go together (a busy wait per record would take a core
+    from the daemon); CLOCK_MONOTONIC is the same in both processes."""
+    import multiprocessing
     input_topic, output, dlq = topics
     render = settings(bootstrap, "bench-latency", input_topic, output, dlq, "exactly-once", "bench-latency")
     daemon = chaos.Daemon("latency", binary, workdir, render)
     daemon.start()
     sent = {}
+    context = multiprocessing.get_context("spawn")
+    stop = context.Event()
+    results = context.Queue()
+    reader = context.Process(target=read_output, args=(bootstrap, output, stop, results), daemon=True)
     seen = []
-    stop = threading.Event()
-    reader = Consumer({"bootstrap.servers": bootstrap, "group.id": f"bench-reader-{time.time()}",
-                       "isolation.level": "read_committed", "auto.offset.reset": "earliest",
-                       "enable.auto.commit": False, "fetch.wait.max.ms": 10})
-
-    # Assigned, not subscribed: no group join to wait for before the first record counts.
-    partitions = reader.list_topics(output, timeout=30).topics[output].partitions
-    reader.assign([chaos.TopicPartition(output, p, OFFSET_BEGINNING) for p in partitions])
-
-    def read():
-        while not stop.is_set():
-            message = reader.poll(0.05)
-            if message is None or message.error():
-                continue
-            source = chaos.source_of(message)
-            if source is not None:
-                seen.append((source[1], source[2], time.monotonic()))
-
-    thread = threading.Thread(target=read, daemon=True)
     try:
         if not daemon.wait_ready(120):
             raise RuntimeError(f"latency instance not ready; see {workdir}/latency.log")
-        thread.start()
+        reader.start()
         producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "linger.ms": 1,
                              "partitioner": "murmur2_random"})
-        started = time.monotonic()
         count = int(rate * seconds)
-        for index, (key, value, _) in enumerate(stream[:count]):
-            due = started + index / rate
-            while time.monotonic() < due:
-                producer.poll(0.0005)
-            at = time.monotonic()
+        records = stream[:count]
+        started = time.monotonic()
+        index = 0
+        while index < count:
+            due = min(count, int((time.monotonic() - started) * rate) + 1)
+            while index < due:
+                key, value, _ = records[index]
+                at = time.monotonic()
 
-            def report(error, message, at=at):
-                if error is None:
-                    sent[(message.partition(), message.offset())] = at
-            producer.produce(input_topic, key=key.encode(), value=value, on_delivery=report)
-            producer.poll(0)
+                def report(error, message, at=at):
+                    if error is None:
+                        sent[(message.partition(), message.offset())] = at
+                producer.produce(input_topic, key=key.encode(), value=value, on_delivery=report)
+                index += 1
+            producer.poll(0.001)
         producer.flush(60)
-        deadline = time.monotonic() + 60
-        published = sum(1 for _, _, c in stream[:count] if c is not None)  # an upper bound
-        while time.monotonic() < deadline and len(seen) < published * 0.5:
-            time.sleep(0.2)
-        time.sleep(3)  # the last transactions
+        time.sleep(5)  # the last transactions
+        log_latency_metric(daemon.metrics())
     finally:
         stop.set()
+        if reader.is_alive() or reader.exitcode is None:
+            try:
+                seen = results.get(timeout=60)
+            except Exception:  # noqa: BLE001 (a reader that died leaves no samples)
+                seen = []
+        reader.join(10)
         daemon.stop()
-    thread.join(5)
-    reader.close()
     return sorted(at - sent[(p, o)] for p, o, at in seen if (p, o) in sent)
+
+
+def log_latency_metric(metrics):
+    """The daemon's own view: jobstatusd_end_to_end_latency_seconds (input timestamp to commit)."""
+    total = metric_value(metrics, "jobstatusd_end_to_end_latency_seconds_sum")
+    count = metric_value(metrics, "jobstatusd_end_to_end_latency_seconds_count")
+    if total is not None and count:
+        log(f"   the daemon's end-to-end latency histogram: mean {total / count * 1000:.0f} ms "
+            f"over {count:.0f} transactions")
 
 
 def percentile(values, fraction):
