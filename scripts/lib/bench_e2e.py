@@ -67,13 +67,20 @@ def check_nothing_dropped(bootstrap, topic, ends):
         consumer.close()
 
 
-def settings(bootstrap, group, input_topic, output, dlq, delivery, transaction_id):
+def settings(bootstrap, group, input_topic, output, dlq, delivery, transaction_id, fetch_wait_ms=None):
+    # The mock answers a fetch that finds no data only after the whole fetch.wait.max.ms (500 ms
+    # by default), even when records arrive meanwhile (rdkafka_mock_handlers.c); Kafka answers
+    # as soon as they do. A caught-up relay on the mock would wait that long for each record.
+    consumer = f"""  consumer:
+    fetch.wait.max.ms: "{fetch_wait_ms}"
+""" if fetch_wait_ms else ""
+
     def render(name, port):
         return f"""kafka:
   bootstrap.servers: "{bootstrap}"
   session.timeout.ms: "6000"
   heartbeat.interval.ms: "1000"
-input:
+{consumer}input:
   topics: ["{input_topic}"]
   group: "{group}"
 output:
@@ -153,11 +160,12 @@ def time_to_ready(binary, workdir, render, timeout):
 
 
 def passthrough(tool, *args):
+    """The tool's output: words for `copy` and `read`, lines for `send`."""
     result = subprocess.run([tool, *args], capture_output=True, text=True, check=True)
-    return result.stdout.split()
+    return result.stdout.splitlines() if args[0] == "send" else result.stdout.split()
 
 
-def read_output(bootstrap, output, stop, results):
+def read_output(bootstrap, output, ready, stop, results):
     """The latency reader, in a process of its own (a thread would share the producer's GIL and
     see records late): each output record's source coordinates and the moment it was visible."""
     reader = Consumer({"bootstrap.servers": bootstrap, "group.id": f"bench-reader-{time.time()}",
@@ -167,6 +175,8 @@ def read_output(bootstrap, output, stop, results):
     partitions = reader.list_topics(output, timeout=30).topics[output].partitions
     reader.assign([chaos.TopicPartition(output, p, OFFSET_BEGINNING) for p in partitions])
     seen = []
+    reader.consume(1000, 0.5)  # the first fetch: connected, leaders known
+    ready.set()
     while not stop.is_set():
         for message in reader.consume(1000, 0.05):
             if message.error():
@@ -178,46 +188,42 @@ def read_output(bootstrap, output, stop, results):
     results.put(seen)
 
 
-def latency(binary, workdir, bootstrap, topics, rate, seconds, stream):
-    """Sends at `rate` for `seconds`; returns per-record latencies (s) from send to visible output.
-    Records due in the same millisecond go together (a busy wait per record would take a core
-    from the daemon); CLOCK_MONOTONIC is the same in both processes."""
+def latency(binary, tool, workdir, bootstrap, topics, rate, seconds, stream):
+    """Sends at `rate` for `seconds` (passthrough.c's `send`: a Python producer at this rate would
+    take half a core from the daemon); returns per-record latencies (s) from send to visible
+    output. CLOCK_MONOTONIC is the same in the sender, the reader and here."""
     import multiprocessing
+    import struct
     input_topic, output, dlq = topics
-    render = settings(bootstrap, "bench-latency", input_topic, output, dlq, "exactly-once", "bench-latency")
+    render = settings(bootstrap, "bench-latency", input_topic, output, dlq, "exactly-once", "bench-latency",
+                      fetch_wait_ms=10)
+    records = os.path.join(workdir, "latency.records")
+    with open(records, "wb") as file:
+        for key, value, _ in stream[:int(rate * seconds)]:
+            key = key.encode()
+            file.write(struct.pack("<I", len(key)) + key + struct.pack("<I", len(value)) + value)
     daemon = chaos.Daemon("latency", binary, workdir, render)
     daemon.start()
-    sent = {}
     context = multiprocessing.get_context("spawn")
+    ready = context.Event()
     stop = context.Event()
     results = context.Queue()
-    reader = context.Process(target=read_output, args=(bootstrap, output, stop, results), daemon=True)
+    reader = context.Process(target=read_output, args=(bootstrap, output, ready, stop, results), daemon=True)
     seen = []
+    sent = {}
     try:
         if not daemon.wait_ready(120):
             raise RuntimeError(f"latency instance not ready; see {workdir}/latency.log")
         reader.start()
-        producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "linger.ms": 1,
-                             "partitioner": "murmur2_random"})
-        count = int(rate * seconds)
-        records = stream[:count]
-        started = time.monotonic()
-        index = 0
-        while index < count:
-            due = min(count, int((time.monotonic() - started) * rate) + 1)
-            while index < due:
-                key, value, _ = records[index]
-                at = time.monotonic()
-
-                def report(error, message, at=at):
-                    if error is None:
-                        sent[(message.partition(), message.offset())] = at
-                producer.produce(input_topic, key=key.encode(), value=value, on_delivery=report)
-                index += 1
-            producer.poll(0.001)
-        producer.flush(60)
+        if not ready.wait(60):
+            raise RuntimeError("the latency reader did not start")
+        for line in passthrough(tool, "send", bootstrap, input_topic, str(rate), records):
+            partition, offset, at = line.split()
+            sent[(int(partition), int(offset))] = float(at)
         time.sleep(5)  # the last transactions
-        log_latency_metric(daemon.metrics())
+        metrics = daemon.metrics()
+        log_latency_metric(metrics)
+        log_commit_time(metrics, seconds)
     finally:
         stop.set()
         if reader.is_alive() or reader.exitcode is None:
@@ -311,7 +317,7 @@ def main():
             restore_figures(args, broker, figures, workdir)
         if "latency" in phases:
             log(f"5. latency at {args.latency_rate:.0f} events/s for {args.latency_seconds:.0f}s")
-            latencies = latency(args.binary, workdir, broker.bootstrap,
+            latencies = latency(args.binary, args.passthrough, workdir, broker.bootstrap,
                                 ("bench-lat-in", "bench-lat-latest", "bench-lat-dlq"),
                                 args.latency_rate, args.latency_seconds,
                                 chaos.generate(int(args.latency_rate * args.latency_seconds), 20000, seed=8))
