@@ -68,6 +68,21 @@ static void assign_all(rd_kafka_t *handle, const char *topic, int *partitions) {
     rd_kafka_topic_destroy(named);
 }
 
+/* An idempotent producer partitioning like jobstatusd; linger.ms as given (NULL: the default). */
+static rd_kafka_t *producer(const char *bootstrap, const char *linger_ms,
+                            void (*on_delivery)(rd_kafka_t *, const rd_kafka_message_t *, void *)) {
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    set(conf, "bootstrap.servers", bootstrap);
+    set(conf, "enable.idempotence", "true");
+    set(conf, "partitioner", "murmur2_random");
+    if (linger_ms) set(conf, "linger.ms", linger_ms);
+    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    char error[512];
+    rd_kafka_t *handle = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
+    if (!handle) { fprintf(stderr, "passthrough: %s\n", error); exit(2); }
+    return handle;
+}
+
 static long delivered = 0;
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *message, void *opaque) {
     (void)rk; (void)opaque;
@@ -78,14 +93,7 @@ static int copy(const char *bootstrap, const char *in, const char *out, long cou
     rd_kafka_t *reader = consumer(bootstrap, 0);
     int partitions;
     assign_all(reader, in, &partitions);
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    set(conf, "bootstrap.servers", bootstrap);
-    set(conf, "enable.idempotence", "true");
-    set(conf, "partitioner", "murmur2_random");
-    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
-    char error[512];
-    rd_kafka_t *writer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
-    if (!writer) { fprintf(stderr, "passthrough: %s\n", error); return 2; }
+    rd_kafka_t *writer = producer(bootstrap, NULL, on_delivery);
     double started = now();
     double progressed = started;
     long consumed = 0;
@@ -189,15 +197,7 @@ static int send_at_rate(const char *bootstrap, const char *topic, double rate, c
     fclose(file);
     sent_records = calloc((size_t)count + 1, sizeof *sent_records);
     double *sent_at = calloc((size_t)count + 1, sizeof(double));
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    set(conf, "bootstrap.servers", bootstrap);
-    set(conf, "enable.idempotence", "true");
-    set(conf, "linger.ms", "1");
-    set(conf, "partitioner", "murmur2_random");
-    rd_kafka_conf_set_dr_msg_cb(conf, on_sent);
-    char error[512];
-    rd_kafka_t *writer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
-    if (!writer) { fprintf(stderr, "passthrough: %s\n", error); return 2; }
+    rd_kafka_t *writer = producer(bootstrap, "1", on_sent);
     double started = now();
     long index = 0;
     while (index < count) {
