@@ -43,6 +43,11 @@ public struct Status: Hashable, Sendable, CustomStringConvertible {
 
     /// The known status matching `text` (trimmed, any case), or `nil`.
     public init?(_ text: String) {
+        // The usual spelling (canonical upper case, no spaces) needs no trimming or case folding.
+        if let status = Self.known.first(where: { $0.name == text }) {
+            self = status
+            return
+        }
         let trimmed = Self.trimmed(text)
         guard let status = Self.known.first(where: { Self.equalsIgnoringASCIICase($0.name, trimmed) }) else {
             return nil

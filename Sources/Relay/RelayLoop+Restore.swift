@@ -176,7 +176,7 @@ extension RelayLoop {
                 jobID, message.value.map { Self.restoredState($0, ordering: configuration.ordering) }, source: position,
                 timestamp: message.timestampMilliseconds ?? clock.milliseconds(),
                 remembersTombstone: remembersTombstone(message))
-            relay.status.keep(jobID, message.value)
+            relay.status.keepRestored(jobID, message.value)
         }
     }
 

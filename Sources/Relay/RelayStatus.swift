@@ -81,6 +81,16 @@ public final class RelayStatus: Sendable {
         records.withLock { $0[jobID] = record }
     }
 
+    /// Keeps a restored record while the view has room, or when it already holds the job: a
+    /// restore reads every record of its partitions, and evicting one job for the next at each
+    /// record would cost more than the rest of the restore.
+    func keepRestored(_ jobID: String, _ record: @autoclosure () -> [UInt8]?) {
+        records.withLock { records in
+            guard records.hasRoom || records[jobID] != nil else { return }
+            records[jobID] = record()
+        }
+    }
+
     /// Keeps a committed transaction's records under one lock.
     func keep(_ published: [(jobID: String, record: [UInt8])], tombstoned: [String]) {
         guard !published.isEmpty || !tombstoned.isEmpty else { return }
@@ -113,6 +123,9 @@ struct RecentRecords: ~Copyable {
     init(capacity: Int) {
         self.capacity = max(0, capacity)
     }
+
+    /// Whether another job fits without evicting one.
+    var hasRoom: Bool { records.count < capacity }
 
     subscript(jobID: String) -> [UInt8]? {
         get { records[jobID]?.record }
