@@ -6,7 +6,8 @@
 /// without exponents, strings whose escapes are the two-character ones) and gives up, returning
 /// `nil`, on anything else, so the caller decodes in full. Whatever it accepts, the full decoder
 /// (``JobStatus/decode(_:options:)`` with ``DecodingOptions/restore``) accepts too, with the
-/// same status: names in increasing order are unique, and every number it lets through is exact.
+/// same status: ASCII names in increasing order are unique, and every number it lets through is
+/// one the decoder takes (an integer within 2^53, or a short finite fraction).
 public enum CanonicalStatusScanner {
     /// The status of the canonical record `bytes`, or `nil` when it must be decoded in full.
     public static func status(ofCanonical bytes: UnsafeRawBufferPointer) -> Status? {
@@ -166,8 +167,9 @@ private struct Scanner {
         return matches
     }
 
-    /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?` with at most 15 digits in all: exact as a double, so the
-    /// full decoder takes it as it is. Longer numbers and exponents are left to it.
+    /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?` with at most 15 digits in all: an integer the full decoder
+    /// keeps exact, or a fraction it rounds to a finite double. Longer numbers and exponents are
+    /// left to it.
     private mutating func shortNumber() -> Bool {
         _ = consume(UInt8(ascii: "-"))
         let integerStart = index
