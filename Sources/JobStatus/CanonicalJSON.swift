@@ -36,10 +36,19 @@ public enum CanonicalJSON {
 
     /// Writes members as an object in canonical order; names must be unique.
     static func appendMembers(_ members: [JSONObject.Member], to output: inout [UInt8]) {
-        output.append(UInt8(ascii: "{"))
-        // Objects that are already in order (nested values of canonical input) skip the sort's copy.
+        appendSortedMembers(inCanonicalOrder(members), to: &output)
+    }
+
+    /// `members` sorted by name in UTF-16 order; members already in order (nested values of
+    /// canonical input, usually) are returned as they are, without the sort's copy.
+    static func inCanonicalOrder(_ members: [JSONObject.Member]) -> [JSONObject.Member] {
         let isSorted = zip(members, members.dropFirst()).allSatisfy { UTF16Order.precedes($0.key, $1.key) }
-        let sorted = isSorted ? members : members.sorted { UTF16Order.precedes($0.key, $1.key) }
+        return isSorted ? members : members.sorted { UTF16Order.precedes($0.key, $1.key) }
+    }
+
+    /// Writes members that are already in canonical order as an object.
+    static func appendSortedMembers(_ sorted: [JSONObject.Member], to output: inout [UInt8]) {
+        output.append(UInt8(ascii: "{"))
         for (position, member) in sorted.enumerated() {
             if position > 0 { output.append(UInt8(ascii: ",")) }
             appendString(member.key, to: &output)

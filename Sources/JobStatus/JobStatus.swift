@@ -98,17 +98,14 @@ extension JobStatus {
     public func canonicalBytes() -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(128 + jobID.utf8.count + statusMessage.utf8.count)
-        CanonicalJSON.appendMembers(sortedMembers(), to: &output)
+        CanonicalJSON.appendSortedMembers(sortedMembers(), to: &output)
         return output
     }
 
     /// ``toDict()``'s members in canonical order: the extras sorted (usually they already are),
     /// and the three required members inserted where they belong, rather than a sort of all.
     private func sortedMembers() -> [JSONObject.Member] {
-        var members = extras.members
-        if !zip(members, members.dropFirst()).allSatisfy({ UTF16Order.precedes($0.key, $1.key) }) {
-            members.sort { UTF16Order.precedes($0.key, $1.key) }
-        }
+        var members = CanonicalJSON.inCanonicalOrder(extras.members)
         members.reserveCapacity(members.count + 3)
         for member in [
             JSONObject.Member(key: Key.jobID, value: .string(jobID)),
