@@ -125,13 +125,7 @@ def run_relay(binary, workdir, render, ends, timeout):
 def log_commit_time(metrics, running_seconds):
     """How much of the run the relay spent committing (the commit histogram's sum), so a slow
     run says whether it waited on the broker or worked."""
-    sums = {}
-    for line in metrics.splitlines():
-        for name in ("jobstatusd_transaction_commit_seconds_sum", "jobstatusd_transaction_commit_seconds_count"):
-            if line.startswith(name):
-                sums[name] = float(line.split()[-1])
-    total = sums.get("jobstatusd_transaction_commit_seconds_sum")
-    count = sums.get("jobstatusd_transaction_commit_seconds_count")
+    total, count = histogram(metrics, "jobstatusd_transaction_commit_seconds")
     if total is not None and count:
         log(f"   {count:.0f} commits took {total:.1f}s of {running_seconds:.1f}s after READY "
             f"(mean {total / count * 1000:.0f} ms)")
@@ -142,6 +136,11 @@ def metric_value(metrics, name):
         if line.startswith(name + " ") or line.startswith(name + "{"):
             return float(line.split()[-1])
     return None
+
+
+def histogram(metrics, name):
+    """A histogram's (sum, count), each None when the daemon has not exported it."""
+    return metric_value(metrics, name + "_sum"), metric_value(metrics, name + "_count")
 
 
 def time_to_ready(binary, workdir, render, timeout):
@@ -238,8 +237,7 @@ def latency(binary, tool, workdir, bootstrap, topics, rate, seconds, stream):
 
 def log_latency_metric(metrics):
     """The daemon's own view: jobstatusd_end_to_end_latency_seconds (input timestamp to commit)."""
-    total = metric_value(metrics, "jobstatusd_end_to_end_latency_seconds_sum")
-    count = metric_value(metrics, "jobstatusd_end_to_end_latency_seconds_count")
+    total, count = histogram(metrics, "jobstatusd_end_to_end_latency_seconds")
     if total is not None and count:
         log(f"   the daemon's end-to-end latency histogram: mean {total / count * 1000:.0f} ms "
             f"over {count:.0f} transactions")
