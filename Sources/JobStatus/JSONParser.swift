@@ -16,16 +16,16 @@
 ///   Literals with a fraction or exponent round to the nearest double, as
 ///   RFC 8785 prescribes.
 struct JSONParser: ~Copyable {
-    private let bytes: UnsafeRawBufferPointer
-    private let maxDepth: Int
+    let bytes: UnsafeRawBufferPointer
+    let maxDepth: Int
     private let roundsLargeIntegers: Bool
-    private var index = 0
-    private var depth = 0
+    var index = 0
+    var depth = 0
 
     /// The largest integer every JSON implementation agrees on (I-JSON's safe range).
     static let maxSafeInteger: Int64 = 9_007_199_254_740_991
 
-    private init(bytes: UnsafeRawBufferPointer, maxDepth: Int, roundsLargeIntegers: Bool) {
+    init(bytes: UnsafeRawBufferPointer, maxDepth: Int, roundsLargeIntegers: Bool) {
         self.bytes = bytes
         self.maxDepth = maxDepth
         self.roundsLargeIntegers = roundsLargeIntegers
@@ -67,7 +67,7 @@ struct JSONParser: ~Copyable {
         }
     }
 
-    private mutating func parseLiteral(_ literal: StaticString, _ value: JSONValue) throws(InvalidEvent) -> JSONValue {
+    mutating func parseLiteral(_ literal: StaticString, _ value: JSONValue) throws(InvalidEvent) -> JSONValue {
         let count = literal.utf8CodeUnitCount
         guard index + count <= bytes.count,
             memcmpEqual(literal.utf8Start, count)
@@ -83,7 +83,7 @@ struct JSONParser: ~Copyable {
         return true
     }
 
-    private mutating func enterContainer() throws(InvalidEvent) {
+    mutating func enterContainer() throws(InvalidEvent) {
         depth += 1
         guard depth <= maxDepth else {
             throw InvalidEvent(.tooDeep, "arrays and objects nest deeper than \(maxDepth) levels", offset: index)
@@ -168,7 +168,7 @@ struct JSONParser: ~Copyable {
 
     // MARK: - Strings
 
-    private mutating func parseString() throws(InvalidEvent) -> String {
+    mutating func parseString() throws(InvalidEvent) -> String {
         index += 1  // opening quote
         let start = index
         while index < bytes.count {
@@ -286,7 +286,7 @@ struct JSONParser: ~Copyable {
 
     // MARK: - Numbers
 
-    private mutating func parseNumber() throws(InvalidEvent) -> Double {
+    mutating func parseNumber() throws(InvalidEvent) -> Double {
         let start = index
         let negative = consume(UInt8(ascii: "-"))
         if index < bytes.count, bytes[index] == UInt8(ascii: "I") { throw nonFiniteLiteralError() }
@@ -359,7 +359,7 @@ struct JSONParser: ~Copyable {
 
     // MARK: - Helpers
 
-    private mutating func skipWhitespace() {
+    mutating func skipWhitespace() {
         while index < bytes.count {
             switch bytes[index] {
             case 0x20, 0x09, 0x0A, 0x0D: index += 1
@@ -368,7 +368,7 @@ struct JSONParser: ~Copyable {
         }
     }
 
-    private mutating func consume(_ byte: UInt8) -> Bool {
+    mutating func consume(_ byte: UInt8) -> Bool {
         guard index < bytes.count, bytes[index] == byte else { return false }
         index += 1
         return true
@@ -381,7 +381,7 @@ struct JSONParser: ~Copyable {
         return "0x" + (hex.count == 1 ? "0" + hex : hex)
     }
 
-    private func syntaxError(_ message: String, at offset: Int? = nil) -> InvalidEvent {
+    func syntaxError(_ message: String, at offset: Int? = nil) -> InvalidEvent {
         InvalidEvent(.invalidJSON, message, offset: offset ?? index)
     }
 

@@ -50,100 +50,100 @@ public struct RecordClassifier: Sendable {
     public enum DecodedRecord: Sendable {
         case tombstone
         case invalid(InvalidEvent)
-        case status(JobStatus)
+        /// A valid event, and with an order field configured its position on the producer's clock
+        /// (or why it has none).
+        case status(CanonicalEvent, order: Result<Int64, InvalidEvent>?)
+
+        /// The event's job, if the record is a valid event.
+        public var jobID: String? {
+            if case .status(let event, _) = self { return event.jobID }
+            return nil
+        }
     }
 
-    /// Decodes a record's value with ``JobStatus/decode(_:options:)``.
+    /// Decodes a record's value: ``CanonicalEvent/decode(_:options:)``, or with an order field
+    /// ``JobStatus/decode(_:options:)`` (the field is read from the decoded members).
     public func decode(_ message: KafkaMessage) -> DecodedRecord {
         do throws(InvalidEvent) {
             // Parsed in place: the record's bytes stay in the batch's buffer.
-            let status = try message.withValueBytes { bytes throws(InvalidEvent) in
-                try JobStatus.decode(bytes, options: decoding)
+            let record = try message.withValueBytes { bytes throws(InvalidEvent) -> DecodedRecord in
+                guard ordering.orderField != nil else {
+                    return .status(try CanonicalEvent.decode(bytes, options: decoding), order: nil)
+                }
+                return decoded(try JobStatus.decode(bytes, options: decoding))
             }
-            return status.map { .status($0) } ?? .tombstone
+            return record ?? .tombstone
         } catch {
             return .invalid(error)
         }
     }
 
-    /// A record decoded and, for a status, canonicalized: everything about it that does not
-    /// depend on the table, so batches can be prepared on several cores.
-    public struct PreparedRecord: Sendable {
-        public var decoded: DecodedRecord
-        /// The canonical bytes of a status (empty otherwise).
-        public var canonicalBytes: [UInt8]
+    /// A decoded status as the relay judges it: canonical, with its order when a field is configured.
+    public func decoded(_ status: JobStatus) -> DecodedRecord {
+        .status(CanonicalEvent(status), order: ordering.orderField.map { $0.position(of: status) })
     }
 
-    /// Decodes `message` and canonicalizes its status.
-    public func prepare(_ message: KafkaMessage) -> PreparedRecord {
-        let decoded = decode(message)
-        guard case .status(let status) = decoded else { return PreparedRecord(decoded: decoded, canonicalBytes: []) }
-        return PreparedRecord(decoded: decoded, canonicalBytes: status.canonicalBytes())
-    }
-
-    /// Prepares a batch in order, in chunks that run in parallel: decoding is pure, so only the
+    /// Decodes a batch in order, in chunks that run in parallel: decoding is pure, so only the
     /// judging (which reads and writes the table) has to stay in sequence.
-    public func prepare(_ batch: [KafkaMessage]) async -> [PreparedRecord] {
-        let chunkSize = Self.preparedChunkSize
-        guard batch.count > chunkSize else { return batch.map(prepare) }
+    public func decode(_ batch: [KafkaMessage]) async -> [DecodedRecord] {
+        let chunkSize = Self.decodedChunkSize
+        guard batch.count > chunkSize else { return batch.map(decode) }
         let starts = Array(stride(from: batch.startIndex, to: batch.endIndex, by: chunkSize))
-        return await withTaskGroup(of: (Int, [PreparedRecord]).self) { group in
+        return await withTaskGroup(of: (Int, [DecodedRecord]).self) { group in
             for (chunk, start) in starts.enumerated() {
                 let slice = batch[start..<min(start + chunkSize, batch.endIndex)]
-                group.addTask { (chunk, slice.map(prepare)) }
+                group.addTask { (chunk, slice.map(decode)) }
             }
-            var chunks = [[PreparedRecord]](repeating: [], count: starts.count)
-            for await (chunk, prepared) in group { chunks[chunk] = prepared }
+            var chunks = [[DecodedRecord]](repeating: [], count: starts.count)
+            for await (chunk, decoded) in group { chunks[chunk] = decoded }
             return chunks.flatMap { $0 }
         }
     }
 
     /// Big enough that a task's overhead is small against decoding it (about 1 ms of work).
-    static let preparedChunkSize = 256
+    static let decodedChunkSize = 256
 
     /// The outcome of a decoded record given the table, and whether its key mismatched (warn mode).
-    /// - Parameter canonicalBytes: the status's canonical bytes when ``prepare(_:)`` made them
-    ///   already (`nil`: made here).
     public func judge(
-        _ decoded: DecodedRecord, canonicalBytes: [UInt8]? = nil, key: [UInt8]?, table: DedupTable
+        _ decoded: DecodedRecord, key: [UInt8]?, table: DedupTable
     ) -> (
         outcome: RecordOutcome, keyMismatched: Bool
     ) {
-        let status: JobStatus
+        let event: CanonicalEvent
+        let position: Result<Int64, InvalidEvent>?
         switch decoded {
         case .tombstone: return (.tombstone, false)
         case .invalid(let error): return (.deadLetter(error), false)
-        case .status(let decoded): status = decoded
+        case .status(let decoded, let order):
+            event = decoded
+            position = order
         }
         var keyMismatched = false
-        if let key, !key.elementsEqual(status.jobID.utf8) {
+        if let key, !key.elementsEqual(event.jobID.utf8) {
             guard keyMismatch == .warn else {
                 let shown = String(decoding: key.prefix(64), as: UTF8.self)
                 return (
                     .deadLetter(
                         InvalidEvent(
-                            .keyMismatch, "record key \"\(shown)\" is not the job_id \"\(status.jobID.prefix(64))\"")),
+                            .keyMismatch, "record key \"\(shown)\" is not the job_id \"\(event.jobID.prefix(64))\"")),
                     false
                 )
             }
             keyMismatched = true
         }
         var order: Int64?
-        if let field = ordering.orderField {
-            switch field.position(of: status) {
-            case .success(let position): order = position
-            case .failure(let error) where field.missing == .deadLetter: return (.deadLetter(error), false)
-            case .failure: order = nil
-            }
+        switch position {
+        case .success(let value)?: order = value
+        case .failure(let error)? where ordering.orderField?.missing == .deadLetter: return (.deadLetter(error), false)
+        case .failure?, nil: order = nil
         }
-        let canonical = canonicalBytes ?? status.canonicalBytes()
-        let state = PublishedState(status: status.status, canonicalBytes: canonical, order: order)
-        let last = table[status.jobID]
+        let state = PublishedState(status: event.status, canonicalBytes: event.canonicalBytes, order: order)
+        let last = table[event.jobID]
         // A job forgotten by a retention tombstone stays finished until the horizon.
-        if last == nil, table.isRecentlyFinished(status.jobID) { return (.drop(.afterTerminal), keyMismatched) }
+        if last == nil, table.isRecentlyFinished(event.jobID) { return (.drop(.afterTerminal), keyMismatched) }
         switch DedupPolicy.decide(last: last, event: state, ordering: ordering) {
         case .publish:
-            return (.publish(jobID: status.jobID, canonicalBytes: canonical, state: state), keyMismatched)
+            return (.publish(jobID: event.jobID, canonicalBytes: event.canonicalBytes, state: state), keyMismatched)
         case .drop(let reason):
             return (.drop(reason), keyMismatched)
         }

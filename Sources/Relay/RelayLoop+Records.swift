@@ -15,9 +15,9 @@ extension RelayLoop {
     /// included), so no record is skipped and no offset moves past an unprocessed one.
     func process(_ batch: [KafkaMessage]) async -> RelayStateMachine.Action {
         var transaction = machine.startProcessing()
-        let prepared = await classifier.prepare(batch)
+        let decoded = await classifier.decode(batch)
         do throws(RecordFailure) {
-            for (message, record) in zip(batch, prepared) where assigned.contains(message.topicPartition) {
+            for (message, record) in zip(batch, decoded) where assigned.contains(message.topicPartition) {
                 try await process(message, record, in: &transaction)
             }
             collectFinishedJobs()
@@ -35,12 +35,11 @@ extension RelayLoop {
     }
 
     private func process(
-        _ message: KafkaMessage, _ record: RecordClassifier.PreparedRecord, in transaction: inout OpenTransaction
+        _ message: KafkaMessage, _ decoded: RecordClassifier.DecodedRecord, in transaction: inout OpenTransaction
     ) async throws(RecordFailure) {
         transaction.consumed(message)
         // Decoded once: the restore check, the replay count and the judgement share it.
-        let decoded = record.decoded
-        if case .status(let status) = decoded { try await ensureCurrent(jobID: status.jobID) }
+        if let jobID = decoded.jobID { try await ensureCurrent(jobID: jobID) }
         if handled.contains(message.topicPartition, message.offset) {
             countReplay(decoded, &transaction.counters)
             return
@@ -49,8 +48,7 @@ extension RelayLoop {
             try await deadLetterRefused(message, decoded, refusal, &transaction)
             return
         }
-        var (outcome, keyMismatched) = classifier.judge(
-            decoded, canonicalBytes: record.canonicalBytes, key: message.key, table: table)
+        var (outcome, keyMismatched) = classifier.judge(decoded, key: message.key, table: table)
         // Built once: the size check counts them, the published record carries them.
         var headers: [KafkaHeader] = []
         if case .publish(let jobID, let bytes, _) = outcome {
@@ -62,7 +60,7 @@ extension RelayLoop {
         // A job's later record in the output proves this one was published or dropped; it proves
         // nothing about a dead letter (the DLQ is delivered on its own), so those need their own
         // coordinates, checked above.
-        if case .status(let status) = decoded, !outcome.isDeadLetter, isCovered(message, jobID: status.jobID) {
+        if let jobID = decoded.jobID, !outcome.isDeadLetter, isCovered(message, jobID: jobID) {
             countReplay(decoded, &transaction.counters)
             return
         }

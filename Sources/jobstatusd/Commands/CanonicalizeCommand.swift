@@ -85,8 +85,7 @@ struct Canonicalizer {
             lineNumber += 1
             if line.allSatisfy(Self.isJSONWhitespace) { continue }
             do throws(InvalidEvent) {
-                let status = try JobStatus.decode(line, options: options)
-                output.writeLine(status.canonicalBytes())
+                output.writeLine(try CanonicalEvent.decode(line, options: options).canonicalBytes)
             } catch {
                 invalidCount += 1
                 output.flush()

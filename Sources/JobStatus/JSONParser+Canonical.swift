@@ -1,0 +1,221 @@
+/// The one-pass path from an event's bytes to its canonical bytes, with no ``JSONValue`` tree.
+///
+/// It reads with the tree parser's own scanning code (whitespace, literals, numbers, strings,
+/// escapes, depth) and writes each value in RFC 8785 form as it goes; an object's members are put
+/// in order when it closes, by moving bytes already written. The three required members are
+/// checked as ``JobStatus/fromDict(_:options:)`` checks them, and `status` is written in its
+/// canonical name.
+///
+/// It accepts only what the tree decoder accepts, with the same canonical bytes. It throws for
+/// anything else, and also for the shapes it leaves to the tree decoder: a member name with an
+/// escape or a non-ASCII byte (Swift compares those as Unicode text when it looks for a
+/// duplicate). A throw here is never reported: ``CanonicalEvent/decode(_:options:)`` then runs
+/// the tree decoder, whose error is the one that counts.
+extension JSONParser {
+    /// Decodes `bytes` into an event by the one-pass path; throws when the tree decoder must judge.
+    static func canonicalEvent(
+        _ bytes: UnsafeRawBufferPointer, options: DecodingOptions
+    ) throws(InvalidEvent) -> CanonicalEvent {
+        guard bytes.count <= options.limits.maxRecordBytes,
+            UTF8Validation.firstInvalidOffset(in: bytes) == nil
+        else { throw leftToTreeDecoder }
+        var parser = JSONParser(
+            bytes: bytes, maxDepth: options.limits.maxDepth, roundsLargeIntegers: options.largeIntegers == .round)
+        var writer = CanonicalWriter(capacity: bytes.count + 16, unknownStatus: options.unknownStatus)
+        parser.skipWhitespace()
+        guard parser.index < bytes.count, bytes[parser.index] == UInt8(ascii: "{") else { throw leftToTreeDecoder }
+        try parser.writeObject(to: &writer)
+        parser.skipWhitespace()
+        guard parser.index == bytes.count, let jobID = writer.jobID, let status = writer.status,
+            writer.hasStatusMessage, !jobID.isEmpty, jobID.utf8.count <= options.limits.maxJobIDBytes
+        else { throw leftToTreeDecoder }
+        return CanonicalEvent(jobID: jobID, status: status, canonicalBytes: writer.output)
+    }
+
+    /// Thrown for whatever the tree decoder must judge; never shown to anyone.
+    static var leftToTreeDecoder: InvalidEvent {
+        InvalidEvent(.invalidJSON, "left to the tree decoder")
+    }
+
+    // MARK: - Values
+
+    private mutating func writeValue(to writer: inout CanonicalWriter) throws(InvalidEvent) {
+        guard index < bytes.count else { throw Self.leftToTreeDecoder }
+        switch bytes[index] {
+        case UInt8(ascii: "{"): try writeObject(to: &writer)
+        case UInt8(ascii: "["): try writeArray(to: &writer)
+        case UInt8(ascii: "\""): try writeString(to: &writer)
+        case UInt8(ascii: "t"):
+            _ = try parseLiteral("true", .bool(true))
+            writer.output.append(contentsOf: "true".utf8)
+        case UInt8(ascii: "f"):
+            _ = try parseLiteral("false", .bool(false))
+            writer.output.append(contentsOf: "false".utf8)
+        case UInt8(ascii: "n"):
+            _ = try parseLiteral("null", .null)
+            writer.output.append(contentsOf: "null".utf8)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            ECMAScriptNumber.append(try parseNumber(), to: &writer.output)
+        default:
+            throw Self.leftToTreeDecoder
+        }
+    }
+
+    /// An object; at the top level (the event itself) the three required members are checked.
+    private mutating func writeObject(to writer: inout CanonicalWriter) throws(InvalidEvent) {
+        try enterContainer()
+        let isEvent = depth == 1
+        index += 1  // '{'
+        let objectStart = writer.output.count
+        let firstMember = writer.members.count
+        writer.output.append(UInt8(ascii: "{"))
+        skipWhitespace()
+        if !consume(UInt8(ascii: "}")) {
+            try writeMembers(to: &writer, isEvent: isEvent, firstMember: firstMember)
+        }
+        depth -= 1
+        try writer.orderMembers(from: firstMember, objectStart: objectStart, names: bytes)
+        writer.output.append(UInt8(ascii: "}"))
+    }
+
+    private mutating func writeMembers(
+        to writer: inout CanonicalWriter, isEvent: Bool, firstMember: Int
+    ) throws(InvalidEvent) {
+        while true {
+            let name = try scanPlainName()
+            skipWhitespace()
+            guard consume(UInt8(ascii: ":")) else { throw Self.leftToTreeDecoder }
+            skipWhitespace()
+            if writer.members.count > firstMember { writer.output.append(UInt8(ascii: ",")) }
+            let memberStart = writer.output.count
+            writer.append(bytes, (name.lowerBound - 1)..<(name.upperBound + 1))
+            writer.output.append(UInt8(ascii: ":"))
+            if isEvent, let required = RequiredMember(name: UnsafeRawBufferPointer(rebasing: bytes[name])) {
+                try writeRequired(required, to: &writer)
+            } else {
+                try writeValue(to: &writer)
+            }
+            writer.members.append(CanonicalWriter.Member(name: name, output: memberStart..<writer.output.count))
+            skipWhitespace()
+            if consume(UInt8(ascii: ",")) {
+                skipWhitespace()
+                continue
+            }
+            guard consume(UInt8(ascii: "}")) else { throw Self.leftToTreeDecoder }
+            return
+        }
+    }
+
+    /// A member name in quotes, as the range of its bytes; only printable ASCII with no escape.
+    private mutating func scanPlainName() throws(InvalidEvent) -> Range<Int> {
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw Self.leftToTreeDecoder }
+        index += 1
+        let start = index
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                index += 1
+                return start..<(index - 1)
+            }
+            guard byte >= 0x20, byte < 0x80, byte != UInt8(ascii: "\\") else { throw Self.leftToTreeDecoder }
+            index += 1
+        }
+        throw Self.leftToTreeDecoder
+    }
+
+    private mutating func writeArray(to writer: inout CanonicalWriter) throws(InvalidEvent) {
+        try enterContainer()
+        index += 1  // '['
+        writer.output.append(UInt8(ascii: "["))
+        skipWhitespace()
+        if !consume(UInt8(ascii: "]")) {
+            while true {
+                try writeValue(to: &writer)
+                skipWhitespace()
+                if consume(UInt8(ascii: ",")) {
+                    writer.output.append(UInt8(ascii: ","))
+                    skipWhitespace()
+                    continue
+                }
+                guard consume(UInt8(ascii: "]")) else { throw Self.leftToTreeDecoder }
+                break
+            }
+        }
+        depth -= 1
+        writer.output.append(UInt8(ascii: "]"))
+    }
+
+    /// A string: copied as it is when it has no escape (then it is already canonical: no control
+    /// character, quote or backslash can be in it), else decoded and written again.
+    private mutating func writeString(to writer: inout CanonicalWriter) throws(InvalidEvent) {
+        let quote = index
+        index += 1
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                index += 1
+                writer.append(bytes, quote..<index)
+                return
+            }
+            if byte == UInt8(ascii: "\\") {
+                index = quote
+                CanonicalJSON.appendString(try parseString(), to: &writer.output)
+                return
+            }
+            guard byte >= 0x20 else { throw Self.leftToTreeDecoder }
+            index += 1
+        }
+        throw Self.leftToTreeDecoder
+    }
+
+    // MARK: - Required members
+
+    private mutating func writeRequired(_ member: RequiredMember, to writer: inout CanonicalWriter) throws(InvalidEvent)
+    {
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw Self.leftToTreeDecoder }
+        switch member {
+        case .jobID:
+            let jobID = try parseString()
+            writer.jobID = jobID
+            CanonicalJSON.appendString(jobID, to: &writer.output)
+        case .status:
+            let text = try parseString()
+            let status: Status
+            if let known = Status(text) {
+                status = known
+            } else if writer.unknownStatus == .pass {
+                status = Status(passingUnknown: text)
+            } else {
+                throw Self.leftToTreeDecoder
+            }
+            writer.status = status
+            CanonicalJSON.appendString(status.name, to: &writer.output)
+        case .statusMessage:
+            try writeString(to: &writer)
+            writer.hasStatusMessage = true
+        }
+    }
+}
+
+/// One of the three members ``JobStatus/fromDict(_:options:)`` requires, known by its name's bytes.
+private enum RequiredMember {
+    case jobID, status, statusMessage
+
+    /// Compared by length first and then by bytes: most names are none of the three.
+    init?(name: UnsafeRawBufferPointer) {
+        switch name.count {
+        case 6 where Self.equal(name, "job_id"): self = .jobID
+        case 6 where Self.equal(name, "status"): self = .status
+        case 10 where Self.equal(name, "status_msg"): self = .statusMessage
+        default: return nil
+        }
+    }
+
+    private static func equal(_ name: UnsafeRawBufferPointer, _ expected: StaticString) -> Bool {
+        let pointer = expected.utf8Start
+        for offset in 0..<name.count where name[offset] != pointer[offset] {
+            return false
+        }
+        return true
+    }
+}
