@@ -6,66 +6,130 @@ struct CanonicalWriter {
     /// so byte order is UTF-16 order) and its `"name":value` bytes in ``output``.
     struct Member {
         var name: Range<Int>
+        /// The name's first eight bytes, big-endian, zero-padded: most names differ in them, and
+        /// no name holds a zero byte, so comparing these compares the names when they differ.
+        var prefix: UInt64
         var output: Range<Int>
     }
 
-    var output: [UInt8]
-    /// The members of every object still open, innermost last.
-    var members: [Member] = []
-    /// Where an object's members are moved to while they are put in order.
-    private var scratch: [UInt8] = []
+    /// The most members that objects still open may hold at once; an event with more goes to
+    /// the tree decoder.
+    static let memberCapacity = 64
+
+    /// Where the canonical bytes go: the result array's own storage, `output[0..<count]`.
+    private let output: UnsafeMutableBufferPointer<UInt8>
+    private(set) var count = 0
+    /// Set when a write did not fit in ``output``: the event then goes to the tree decoder.
+    private(set) var overflowed = false
+    /// The members of every object still open, innermost last: the first ``memberCount`` slots.
+    private let members: UnsafeMutableBufferPointer<Member>
+    private(set) var memberCount = 0
     let unknownStatus: DecodingOptions.UnknownStatusPolicy
     var jobID: String?
     var status: Status?
     var hasStatusMessage = false
 
-    init(capacity: Int, unknownStatus: DecodingOptions.UnknownStatusPolicy) {
-        output = []
-        output.reserveCapacity(capacity)
-        members.reserveCapacity(16)
+    /// - Parameters:
+    ///   - output: where the bytes go; a write that does not fit sets ``overflowed``.
+    ///   - members: room for ``memberCapacity`` members.
+    ///   Both stay valid while the writer is used.
+    init(
+        output: UnsafeMutableBufferPointer<UInt8>, members: UnsafeMutableBufferPointer<Member>,
+        unknownStatus: DecodingOptions.UnknownStatusPolicy
+    ) {
+        self.output = output
+        self.members = members
         self.unknownStatus = unknownStatus
     }
 
-    /// Appends `input[range]` (typed, so it is one copy).
-    mutating func append(_ input: UnsafeRawBufferPointer, _ range: Range<Int>) {
-        output.append(contentsOf: UnsafeBufferPointer(rebasing: input.assumingMemoryBound(to: UInt8.self)[range]))
+    /// Appends one byte.
+    mutating func append(_ byte: UInt8) {
+        guard count < output.count else {
+            overflowed = true
+            return
+        }
+        output[count] = byte
+        count += 1
     }
 
-    /// Puts the members of the object at `objectStart` (from `members[first...]`) in canonical
-    /// order, then forgets them. Throws ``InvalidReason/duplicateMember`` for a repeated name.
+    /// Appends `input[range]`.
+    mutating func append(_ input: UnsafeRawBufferPointer, _ range: Range<Int>) {
+        append(UnsafeBufferPointer(rebasing: input.assumingMemoryBound(to: UInt8.self)[range]))
+    }
+
+    /// Appends `bytes`.
+    mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard bytes.count <= output.count - count, let source = bytes.baseAddress, let target = output.baseAddress
+        else {
+            overflowed = bytes.count > 0 || overflowed
+            return
+        }
+        if bytes.count <= 16 {  // names and short strings: cheaper than a call to memcpy
+            for offset in 0..<bytes.count { target[count + offset] = source[offset] }
+        } else {
+            (target + count).update(from: source, count: bytes.count)
+        }
+        count += bytes.count
+    }
+
+    /// Appends `bytes` (what ``CanonicalJSON`` and ``ECMAScriptNumber`` wrote on the rare paths).
+    mutating func append(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { append($0) }
+    }
+
+    /// Appends `text` in quotes: for text that needs no escape (a known status name).
+    mutating func appendQuoted(plain text: String) {
+        var text = text
+        append(UInt8(ascii: "\""))
+        text.withUTF8 { append($0) }
+        append(UInt8(ascii: "\""))
+    }
+
+    /// Records a member of the innermost open object; throws when there is no room left.
+    mutating func add(_ member: Member) throws(InvalidEvent) {
+        guard memberCount < members.count else { throw JSONParser.leftToTreeDecoder }
+        members[memberCount] = member
+        memberCount += 1
+    }
+
+    /// Puts the members of the object at `objectStart` (`first` up to ``memberCount``) in
+    /// canonical order, then forgets them. Throws ``InvalidReason/duplicateMember`` for a repeated name.
     mutating func orderMembers(from first: Int, objectStart: Int, names: UnsafeRawBufferPointer) throws(InvalidEvent) {
-        defer { members.removeSubrange(first...) }
-        guard members.count - first > 1 else { return }
+        defer { memberCount = first }
+        guard memberCount - first > 1 else { return }
+        var object = UnsafeMutableBufferPointer(rebasing: members[first..<memberCount])
         var isSorted = true
-        for position in (first + 1)..<members.count {
-            let order = Self.compare(members[position - 1].name, members[position].name, in: names)
+        for position in 1..<object.count {
+            let order = Self.compare(object[position - 1], object[position], in: names)
             if order == 0 { throw Self.duplicate }
             if order > 0 { isSorted = false }
         }
         if isSorted { return }
-        members[first...].sort { Self.compare($0.name, $1.name, in: names) < 0 }
-        for position in (first + 1)..<members.count
-        where Self.compare(members[position - 1].name, members[position].name, in: names) == 0 {
+        object.sort { Self.compare($0, $1, in: names) < 0 }
+        for position in 1..<object.count where Self.compare(object[position - 1], object[position], in: names) == 0 {
             throw Self.duplicate
         }
-        rewrite(from: first, objectStart: objectStart)
+        rewrite(object, objectStart: objectStart)
     }
 
-    /// Writes the object's members again, in the order `members[first...]` now has.
-    private mutating func rewrite(from first: Int, objectStart: Int) {
+    /// Writes the object's members again, in the order `object` now has.
+    private mutating func rewrite(_ object: UnsafeMutableBufferPointer<Member>, objectStart: Int) {
         let bodyStart = objectStart + 1  // after '{'
-        scratch.removeAll(keepingCapacity: true)
-        output.withUnsafeBufferPointer { scratch.append(contentsOf: UnsafeBufferPointer(rebasing: $0[bodyStart...])) }
-        output.removeSubrange(bodyStart...)
-        scratch.withUnsafeBufferPointer { moved in
-            for position in first..<members.count {
-                if position > first { output.append(UInt8(ascii: ",")) }
-                let range = members[position].output
-                output.append(
-                    contentsOf: UnsafeBufferPointer(
-                        rebasing: moved[(range.lowerBound - bodyStart)..<(range.upperBound - bodyStart)]))
+        let body = UnsafeBufferPointer(rebasing: output[bodyStart..<count])
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: body.count) { moved in
+            _ = moved.initialize(fromContentsOf: body)
+            count = bodyStart
+            for (position, member) in object.enumerated() {
+                if position > 0 { append(UInt8(ascii: ",")) }
+                let range = (member.output.lowerBound - bodyStart)..<(member.output.upperBound - bodyStart)
+                append(UnsafeBufferPointer(rebasing: moved[range]))
             }
         }
+    }
+
+    private static func compare(_ left: Member, _ right: Member, in names: UnsafeRawBufferPointer) -> Int {
+        if left.prefix != right.prefix { return left.prefix < right.prefix ? -1 : 1 }
+        return compare(left.name, right.name, in: names)
     }
 
     private static func compare(_ left: Range<Int>, _ right: Range<Int>, in names: UnsafeRawBufferPointer) -> Int {

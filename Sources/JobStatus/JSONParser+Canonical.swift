@@ -19,9 +19,28 @@ extension JSONParser {
         guard bytes.count <= options.limits.maxRecordBytes,
             UTF8Validation.firstInvalidOffset(in: bytes) == nil
         else { throw leftToTreeDecoder }
+        var decoded: (jobID: String, status: Status)?
+        // Written in place into the result's storage. Canonical bytes are rarely longer than the
+        // input (only exponents written out, like 1e20, grow much); those that do not fit go to
+        // the tree decoder.
+        let canonical = [UInt8](unsafeUninitializedCapacity: bytes.count + 64) { output, initialized in
+            withUnsafeTemporaryAllocation(
+                of: CanonicalWriter.Member.self, capacity: CanonicalWriter.memberCapacity
+            ) { members in
+                var writer = CanonicalWriter(output: output, members: members, unknownStatus: options.unknownStatus)
+                decoded = try? canonicalEvent(bytes, options: options, writer: &writer)
+                initialized = writer.overflowed ? 0 : writer.count
+            }
+        }
+        guard let decoded, !canonical.isEmpty else { throw leftToTreeDecoder }
+        return CanonicalEvent(jobID: decoded.jobID, status: decoded.status, canonicalBytes: canonical)
+    }
+
+    private static func canonicalEvent(
+        _ bytes: UnsafeRawBufferPointer, options: DecodingOptions, writer: inout CanonicalWriter
+    ) throws(InvalidEvent) -> (jobID: String, status: Status) {
         var parser = JSONParser(
             bytes: bytes, maxDepth: options.limits.maxDepth, roundsLargeIntegers: options.largeIntegers == .round)
-        var writer = CanonicalWriter(capacity: bytes.count + 16, unknownStatus: options.unknownStatus)
         parser.skipWhitespace()
         guard parser.index < bytes.count, bytes[parser.index] == UInt8(ascii: "{") else { throw leftToTreeDecoder }
         try parser.writeObject(to: &writer)
@@ -29,8 +48,12 @@ extension JSONParser {
         guard parser.index == bytes.count, let jobID = writer.jobID, let status = writer.status,
             writer.hasStatusMessage, !jobID.isEmpty, jobID.utf8.count <= options.limits.maxJobIDBytes
         else { throw leftToTreeDecoder }
-        return CanonicalEvent(jobID: jobID, status: status, canonicalBytes: writer.output)
+        return (jobID, status)
     }
+
+    private static let trueBytes = Array("true".utf8)
+    private static let falseBytes = Array("false".utf8)
+    private static let nullBytes = Array("null".utf8)
 
     /// Thrown for whatever the tree decoder must judge; never shown to anyone.
     static var leftToTreeDecoder: InvalidEvent {
@@ -47,15 +70,22 @@ extension JSONParser {
         case UInt8(ascii: "\""): try writeString(to: &writer)
         case UInt8(ascii: "t"):
             _ = try parseLiteral("true", .bool(true))
-            writer.output.append(contentsOf: "true".utf8)
+            writer.append(Self.trueBytes)
         case UInt8(ascii: "f"):
             _ = try parseLiteral("false", .bool(false))
-            writer.output.append(contentsOf: "false".utf8)
+            writer.append(Self.falseBytes)
         case UInt8(ascii: "n"):
             _ = try parseLiteral("null", .null)
-            writer.output.append(contentsOf: "null".utf8)
+            writer.append(Self.nullBytes)
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            ECMAScriptNumber.append(try parseNumber(), to: &writer.output)
+            if let decimal = PlainDecimal(bytes, at: index) {
+                decimal.append(from: bytes, to: &writer)
+                index = decimal.end
+            } else {
+                var number: [UInt8] = []
+                ECMAScriptNumber.append(try parseNumber(), to: &number)
+                writer.append(number)
+            }
         default:
             throw Self.leftToTreeDecoder
         }
@@ -66,36 +96,36 @@ extension JSONParser {
         try enterContainer()
         let isEvent = depth == 1
         index += 1  // '{'
-        let objectStart = writer.output.count
-        let firstMember = writer.members.count
-        writer.output.append(UInt8(ascii: "{"))
+        let objectStart = writer.count
+        let firstMember = writer.memberCount
+        writer.append(UInt8(ascii: "{"))
         skipWhitespace()
         if !consume(UInt8(ascii: "}")) {
             try writeMembers(to: &writer, isEvent: isEvent, firstMember: firstMember)
         }
         depth -= 1
         try writer.orderMembers(from: firstMember, objectStart: objectStart, names: bytes)
-        writer.output.append(UInt8(ascii: "}"))
+        writer.append(UInt8(ascii: "}"))
     }
 
     private mutating func writeMembers(
         to writer: inout CanonicalWriter, isEvent: Bool, firstMember: Int
     ) throws(InvalidEvent) {
         while true {
-            let name = try scanPlainName()
+            let (name, prefix) = try scanPlainName()
             skipWhitespace()
             guard consume(UInt8(ascii: ":")) else { throw Self.leftToTreeDecoder }
             skipWhitespace()
-            if writer.members.count > firstMember { writer.output.append(UInt8(ascii: ",")) }
-            let memberStart = writer.output.count
+            if writer.memberCount > firstMember { writer.append(UInt8(ascii: ",")) }
+            let memberStart = writer.count
             writer.append(bytes, (name.lowerBound - 1)..<(name.upperBound + 1))
-            writer.output.append(UInt8(ascii: ":"))
+            writer.append(UInt8(ascii: ":"))
             if isEvent, let required = RequiredMember(name: UnsafeRawBufferPointer(rebasing: bytes[name])) {
                 try writeRequired(required, to: &writer)
             } else {
                 try writeValue(to: &writer)
             }
-            writer.members.append(CanonicalWriter.Member(name: name, output: memberStart..<writer.output.count))
+            try writer.add(CanonicalWriter.Member(name: name, prefix: prefix, output: memberStart..<writer.count))
             skipWhitespace()
             if consume(UInt8(ascii: ",")) {
                 skipWhitespace()
@@ -106,34 +136,39 @@ extension JSONParser {
         }
     }
 
-    /// A member name in quotes, as the range of its bytes; only printable ASCII with no escape.
-    private mutating func scanPlainName() throws(InvalidEvent) -> Range<Int> {
+    /// A member name in quotes, as the range of its bytes and their ``CanonicalWriter/Member/prefix``;
+    /// only printable ASCII with no escape.
+    private mutating func scanPlainName() throws(InvalidEvent) -> (name: Range<Int>, prefix: UInt64) {
         guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw Self.leftToTreeDecoder }
         index += 1
         let start = index
         while index < bytes.count {
             let byte = bytes[index]
-            if byte == UInt8(ascii: "\"") {
-                index += 1
-                return start..<(index - 1)
-            }
+            if byte == UInt8(ascii: "\"") { break }
             guard byte >= 0x20, byte < 0x80, byte != UInt8(ascii: "\\") else { throw Self.leftToTreeDecoder }
             index += 1
         }
-        throw Self.leftToTreeDecoder
+        guard index < bytes.count else { throw Self.leftToTreeDecoder }
+        index += 1
+        let name = start..<(index - 1)
+        var prefix: UInt64 = 0
+        for offset in 0..<8 {
+            prefix = prefix << 8 | (offset < name.count ? UInt64(bytes[start + offset]) : 0)
+        }
+        return (name, prefix)
     }
 
     private mutating func writeArray(to writer: inout CanonicalWriter) throws(InvalidEvent) {
         try enterContainer()
         index += 1  // '['
-        writer.output.append(UInt8(ascii: "["))
+        writer.append(UInt8(ascii: "["))
         skipWhitespace()
         if !consume(UInt8(ascii: "]")) {
             while true {
                 try writeValue(to: &writer)
                 skipWhitespace()
                 if consume(UInt8(ascii: ",")) {
-                    writer.output.append(UInt8(ascii: ","))
+                    writer.append(UInt8(ascii: ","))
                     skipWhitespace()
                     continue
                 }
@@ -142,12 +177,21 @@ extension JSONParser {
             }
         }
         depth -= 1
-        writer.output.append(UInt8(ascii: "]"))
+        writer.append(UInt8(ascii: "]"))
+    }
+
+    /// A string's text, as ``writeString(to:)`` read it.
+    private enum StringContent {
+        /// No escape: the text is these bytes of the input.
+        case plain(Range<Int>)
+        /// Escaped: the text decoded.
+        case escaped(String)
     }
 
     /// A string: copied as it is when it has no escape (then it is already canonical: no control
     /// character, quote or backslash can be in it), else decoded and written again.
-    private mutating func writeString(to writer: inout CanonicalWriter) throws(InvalidEvent) {
+    @discardableResult
+    private mutating func writeString(to writer: inout CanonicalWriter) throws(InvalidEvent) -> StringContent {
         let quote = index
         index += 1
         while index < bytes.count {
@@ -155,12 +199,15 @@ extension JSONParser {
             if byte == UInt8(ascii: "\"") {
                 index += 1
                 writer.append(bytes, quote..<index)
-                return
+                return .plain((quote + 1)..<(index - 1))
             }
             if byte == UInt8(ascii: "\\") {
                 index = quote
-                CanonicalJSON.appendString(try parseString(), to: &writer.output)
-                return
+                let text = try parseString()
+                var canonical: [UInt8] = []
+                CanonicalJSON.appendString(text, to: &canonical)
+                writer.append(canonical)
+                return .escaped(text)
             }
             guard byte >= 0x20 else { throw Self.leftToTreeDecoder }
             index += 1
@@ -175,10 +222,18 @@ extension JSONParser {
         guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw Self.leftToTreeDecoder }
         switch member {
         case .jobID:
-            let jobID = try parseString()
-            writer.jobID = jobID
-            CanonicalJSON.appendString(jobID, to: &writer.output)
+            switch try writeString(to: &writer) {
+            case .plain(let range):
+                writer.jobID = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+            case .escaped(let text):
+                writer.jobID = text
+            }
         case .status:
+            if let known = scanKnownStatus() {
+                writer.status = known
+                writer.appendQuoted(plain: known.name)
+                return
+            }
             let text = try parseString()
             let status: Status
             if let known = Status(text) {
@@ -189,11 +244,28 @@ extension JSONParser {
                 throw Self.leftToTreeDecoder
             }
             writer.status = status
-            CanonicalJSON.appendString(status.name, to: &writer.output)
+            var name: [UInt8] = []
+            CanonicalJSON.appendString(status.name, to: &name)
+            writer.append(name)
         case .statusMessage:
             try writeString(to: &writer)
             writer.hasStatusMessage = true
         }
+    }
+
+    /// A `status` string of ASCII letters only that names a known status in any case (what
+    /// ``Status/init(_:)`` finds for it, with nothing to trim); `nil` leaves the index unmoved.
+    private mutating func scanKnownStatus() -> Status? {
+        let start = index + 1
+        var end = start
+        while end < bytes.count, bytes[end] | 0x20 >= UInt8(ascii: "a"), bytes[end] | 0x20 <= UInt8(ascii: "z") {
+            end += 1
+        }
+        guard end < bytes.count, bytes[end] == UInt8(ascii: "\""),
+            let status = Status(asciiLetters: UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
+        else { return nil }
+        index = end + 1
+        return status
     }
 }
 

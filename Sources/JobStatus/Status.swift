@@ -55,6 +55,42 @@ public struct Status: Hashable, Sendable, CustomStringConvertible {
         self = status
     }
 
+    /// The known status that `letters` (ASCII letters only) names in any case, or `nil`: what
+    /// ``init(_:)`` gives for such text, read from bytes with no `String` made.
+    init?(asciiLetters letters: UnsafeRawBufferPointer) {
+        guard letters.count >= 4, letters.count <= 12 else { return nil }
+        let folded = Self.packUppercase(letters)
+        guard let position = Self.packedNames.firstIndex(where: { $0 == folded }) else { return nil }
+        self = Self.known[position]
+    }
+
+    /// Up to 12 bytes in two words, upper-cased by clearing bit 5 (right for ASCII letters), and
+    /// the length: equal packs are equal names.
+    private static func packUppercase(_ letters: UnsafeRawBufferPointer) -> PackedName {
+        var high: UInt64 = 0
+        var low: UInt64 = 0
+        for (offset, byte) in letters.enumerated() {
+            if offset < 8 {
+                high = high << 8 | UInt64(byte & ~0x20)
+            } else {
+                low = low << 8 | UInt64(byte & ~0x20)
+            }
+        }
+        return PackedName(high: high, low: low, length: letters.count)
+    }
+
+    private struct PackedName: Equatable {
+        var high: UInt64
+        var low: UInt64
+        var length: Int
+    }
+
+    /// ``known``'s names, packed as ``packUppercase(_:)`` packs them, in the same order.
+    private static let packedNames: [PackedName] = known.map { status in
+        var name = status.name
+        return name.withUTF8 { packUppercase(UnsafeRawBufferPointer($0)) }
+    }
+
     /// The status for `text`: known if it matches one, else an unknown status
     /// named by `text` trimmed and upper-cased.
     public init(passingUnknown text: String) {

@@ -52,6 +52,61 @@ struct CanonicalEventTests {
         #expect(onePass * 3 > total, "one-pass path taken for \(onePass) of \(total) events")
     }
 
+    /// Number literals near every edge of the plain-decimal path: significant digits around 15,
+    /// leading and trailing zeros, magnitudes around 10^-6 and 10^21, signs, exponents.
+    @Test func writesNumbersAsTheTreeDecoderDoes() async {
+        await propertyCheck(count: 3000, input: Self.seeds) { seed in
+            var rng = SplitMix64(seed: seed)
+            let literal = Self.numberLiteral(&rng)
+            let text = #"{"job_id":"a","status":"DONE","status_msg":"","x":"# + literal + "}"
+            for options in [DecodingOptions.default, DecodingOptions(largeIntegers: .round)] {
+                _ = Self.expectAgreement(Array(text.utf8), options)
+            }
+        }
+    }
+
+    /// Status spellings: known names in any case, padded, misspelt, unknown.
+    @Test func readsStatusesAsTheTreeDecoderDoes() async {
+        await propertyCheck(count: 500, input: Self.seeds) { seed in
+            var rng = SplitMix64(seed: seed)
+            var name = (Status.known.randomElement(using: &rng) ?? .done).name
+            name = String(name.map { Bool.random(using: &rng) ? Character($0.lowercased()) : $0 })
+            switch Int.random(in: 0..<6, using: &rng) {
+            case 0: name = " " + name
+            case 1: name += "\\t"
+            case 2: name.removeLast()
+            case 3: name += "X"
+            case 4: name = "PAUSED"
+            default: break
+            }
+            let text = #"{"job_id":"a","status":""# + name + #"","status_msg":""}"#
+            for options in [DecodingOptions.default, DecodingOptions(unknownStatus: .pass)] {
+                _ = Self.expectAgreement(Array(text.utf8), options)
+            }
+        }
+    }
+
+    static func numberLiteral(_ rng: inout SplitMix64) -> String {
+        func digits(_ count: Int, _ rng: inout SplitMix64) -> String {
+            String(
+                (0..<count).map { _ in
+                    Bool.random(using: &rng) ? "0" : Character(String(Int.random(in: 0...9, using: &rng)))
+                })
+        }
+        var literal = Bool.random(using: &rng) ? "-" : ""
+        let integerDigits = Int.random(in: 0...22, using: &rng)
+        literal +=
+            integerDigits == 0 ? "0" : String(Int.random(in: 1...9, using: &rng)) + digits(integerDigits - 1, &rng)
+        if Bool.random(using: &rng) {
+            let zeros = String(repeating: "0", count: Int.random(in: 0...8, using: &rng))
+            literal += "." + zeros + digits(Int.random(in: 1...18, using: &rng), &rng)
+        }
+        if Int.random(in: 0..<5, using: &rng) == 0 {
+            literal += ["e", "E", "e+", "e-"].randomElement(using: &rng)! + String(Int.random(in: 0...30, using: &rng))
+        }
+        return literal
+    }
+
     @Test(arguments: [
         #"{"job_id":"a","job_id":"b","status":"DONE","status_msg":""}"#,
         #"{"a":{"x":1,"x":2},"job_id":"a","status":"DONE","status_msg":""}"#,
@@ -71,6 +126,13 @@ struct CanonicalEventTests {
         #"{"job_id":"a","status":"DONE","status_msg":"","x":[1,]}"#,
         #"{"job_id":"a","status":"DONE","status_msg":"","x":NaN}"#,
         #"{"job_id":"a","status":"DONE","status_msg":"","x":-Infinity}"#,
+        #"{"job_id":"a","status":"DONE","status_msg":"","x":[-0,-0.0,0.000,1.50,0.000001,0.0000001]}"#,
+        #"{"job_id":"a","status":"DONE","status_msg":"","x":[123456789012345,1234567890123456,0.123456789012345]}"#,
+        #"{"job_id":"a","status":"DONE","status_msg":"","x":[12345678.90123456,0.1234567890123456,1.]}"#,
+        #"{"job_id":"a","status":"DONE","status_msg":"","x":[1.5.2]}"#,
+        #"{"job_id":"a","status":"dOnE","status_msg":"","x":-}"#,
+        #"{"job_id":"a","status":"done ","status_msg":""}"#,
+        #"{"job_id":"a","status":"donee","status_msg":""}"#,
         #"{"job_id":"a","status":"DONE","status_msg":"","\u0078":1}"#,
         #"[{"job_id":"a","status":"DONE","status_msg":""}]"#,
         #"{"job_id":"a","status":"DONE","status_msg":"","x":[[[[[[]]]]]]}"#,
