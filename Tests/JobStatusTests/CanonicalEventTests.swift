@@ -102,7 +102,8 @@ struct CanonicalEventTests {
             literal += "." + zeros + digits(Int.random(in: 1...18, using: &rng), &rng)
         }
         if Int.random(in: 0..<5, using: &rng) == 0 {
-            literal += ["e", "E", "e+", "e-"].randomElement(using: &rng)! + String(Int.random(in: 0...30, using: &rng))
+            literal +=
+                (["e", "E", "e+", "e-"].randomElement(using: &rng) ?? "e") + String(Int.random(in: 0...30, using: &rng))
         }
         return literal
     }
