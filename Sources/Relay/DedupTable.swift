@@ -1,17 +1,17 @@
-/// job_id -> what was last published for it (``PublishedState``), which input record it was
-/// published from (``SourcePosition``) and when (the output record's timestamp); plus the
-/// jobs recently forgotten by a retention tombstone (``isRecentlyFinished(_:)``).
+/// job_id -> what was last published for it (``PublishedState``) and which input record it was
+/// published from (``SourcePosition``); plus the jobs recently forgotten by a retention tombstone
+/// (``isRecentlyFinished(_:)``).
 ///
 /// Changes made while a transaction is open go to ``pending`` and reach the
 /// table only when the transaction commits (``commitPending()``); an abort
 /// discards them (``discardPending()``), so the table always mirrors what
 /// read_committed readers of the output topic can see.
 ///
-/// Memory: an entry is a ``PublishedState`` (32 bytes with its order), a ``SourcePosition``
-/// (14 bytes) and a timestamp, padded, plus the dictionary's 16-byte `String` key and its
-/// load-factor slack; ids longer than 15 bytes also have their bytes on the heap. A recently
-/// finished job costs its 128-bit id hash and a timestamp. The relay's benchmark measures the
-/// real figure per job.
+/// Memory: committed jobs are keyed by a 128-bit hash of the id (``JobKey``), in a
+/// ``CompactStateTable`` of 48 bytes per job plus its index, whatever the id's length. Only with
+/// finished-job retention (``init(tracksFinishedJobs:)``) are the ids and publish times of
+/// terminal jobs kept too: the retention sweep writes tombstones keyed by them. The relay's
+/// benchmark (`scripts/bench`) measures the real figure per job.
 public struct DedupTable: Sendable {
     struct Entry: Sendable {
         var state: PublishedState
@@ -20,14 +20,28 @@ public struct DedupTable: Sendable {
         var publishedAt: Int64
     }
 
-    private var published: [String: Entry] = [:]
+    /// A committed terminal job, kept for the retention sweep.
+    struct FinishedJob: Sendable {
+        var jobID: String
+        /// The output record's timestamp, milliseconds since the epoch.
+        var publishedAt: Int64
+    }
+
+    private var published = CompactStateTable()
+    /// With retention: every committed terminal job, by key.
+    private var terminal: [JobKey: FinishedJob] = [:]
+    private let tracksFinishedJobs: Bool
     private var pending: [String: Entry] = [:]
     /// Retention tombstones of the open transaction: job id -> the tombstone's timestamp.
     private var pendingTombstones: [String: Int64] = [:]
-    /// Jobs a committed tombstone forgot: the job id's 128-bit hash -> the tombstone's timestamp.
-    private var finished: [Fingerprint: Int64] = [:]
+    /// Jobs a committed tombstone forgot: their key -> the tombstone's timestamp.
+    private var finished: [JobKey: Int64] = [:]
 
-    public init() {}
+    /// - Parameter tracksFinishedJobs: keep the ids and publish times of terminal jobs, for
+    ///   ``finishedJobs(publishedAtOrBefore:limit:isOwned:)`` (finished-job retention).
+    public init(tracksFinishedJobs: Bool = true) {
+        self.tracksFinishedJobs = tracksFinishedJobs
+    }
 
     /// The committed entry count.
     public var count: Int { published.count }
@@ -41,27 +55,27 @@ public struct DedupTable: Sendable {
     /// What was last published for `jobID`, counting the open transaction.
     public subscript(jobID: String) -> PublishedState? {
         if let entry = pending[jobID] { return entry.state }
-        if pendingTombstones[jobID] != nil { return nil }
-        return published[jobID]?.state
+        if !pendingTombstones.isEmpty, pendingTombstones[jobID] != nil { return nil }
+        return published.lookup(JobKey(jobID))?.state
     }
 
     /// The input record the last publish for `jobID` came from, counting the open transaction.
     public func lastSource(of jobID: String) -> SourcePosition? {
         if let entry = pending[jobID] { return entry.source }
         if pendingTombstones[jobID] != nil { return nil }
-        return published[jobID]?.source
+        return published.lookup(JobKey(jobID))?.source
     }
 
     /// What committed transactions published for `jobID`.
     public func committed(_ jobID: String) -> PublishedState? {
-        published[jobID]?.state
+        published.lookup(JobKey(jobID))?.state
     }
 
     /// Whether a retention tombstone forgot `jobID` (committed, or in the open transaction) and
     /// it is still within the horizon: a late event for it is not a new job.
     public func isRecentlyFinished(_ jobID: String) -> Bool {
         if finished.isEmpty && pendingTombstones.isEmpty { return false }  // no retention: no hashing
-        return pendingTombstones[jobID] != nil || finished[Self.idHash(jobID)] != nil
+        return pendingTombstones[jobID] != nil || finished[JobKey(jobID)] != nil
     }
 
     /// Records a publish in the open transaction.
@@ -80,12 +94,13 @@ public struct DedupTable: Sendable {
     /// Makes the open transaction's changes permanent.
     public mutating func commitPending() {
         if !pending.isEmpty {
-            published.merge(pending) { _, new in new }
+            for (jobID, entry) in pending {
+                set(jobID, entry)
+            }
             pending.removeAll(keepingCapacity: true)
         }
         for (jobID, timestamp) in pendingTombstones {
-            published.removeValue(forKey: jobID)
-            finished[Self.idHash(jobID)] = timestamp
+            forget(jobID, rememberingAt: timestamp)
         }
         pendingTombstones.removeAll(keepingCapacity: true)
     }
@@ -105,11 +120,10 @@ public struct DedupTable: Sendable {
         remembersTombstone: Bool = false
     ) {
         guard let state else {
-            published.removeValue(forKey: jobID)
-            if remembersTombstone { finished[Self.idHash(jobID)] = timestamp }
+            forget(jobID, rememberingAt: remembersTombstone ? timestamp : nil)
             return
         }
-        published[jobID] = Entry(state: state, source: source, publishedAt: timestamp)
+        set(jobID, Entry(state: state, source: source, publishedAt: timestamp))
     }
 
     /// Reserves room for `count` jobs (restore knows roughly how many to expect).
@@ -117,40 +131,57 @@ public struct DedupTable: Sendable {
         published.reserveCapacity(count)
     }
 
+    private mutating func set(_ jobID: String, _ entry: Entry) {
+        let key = JobKey(jobID)
+        published.set(key, entry.state, source: entry.source)
+        guard tracksFinishedJobs else { return }
+        if entry.state.isTerminal {
+            terminal[key] = FinishedJob(jobID: jobID, publishedAt: entry.publishedAt)
+        } else if !terminal.isEmpty {
+            terminal.removeValue(forKey: key)
+        }
+    }
+
+    /// Forgets a committed job; with a timestamp, remembers it as recently finished.
+    private mutating func forget(_ jobID: String, rememberingAt timestamp: Int64?) {
+        let key = JobKey(jobID)
+        published.remove(key)
+        terminal.removeValue(forKey: key)
+        if let timestamp { finished[key] = timestamp }
+    }
+
     /// Committed jobs that have been terminal since `cutoff` or earlier, with no change in the
     /// open transaction, that `isOwned` accepts (given the job and its source): at most `limit`.
+    /// Empty unless the table tracks finished jobs.
     func finishedJobs(
         publishedAtOrBefore cutoff: Int64, limit: Int, isOwned: (String, SourcePosition?) -> Bool
     ) -> [String] {
         var jobs: [String] = []
-        for (jobID, entry) in published
-        where isFinished(jobID, entry, publishedAtOrBefore: cutoff) && isOwned(jobID, entry.source) {
-            jobs.append(jobID)
+        for (key, job) in terminal
+        where job.publishedAt <= cutoff && isUnchangedInTransaction(job.jobID)
+            && isOwned(job.jobID, published.lookup(key)?.source)
+        {
+            jobs.append(job.jobID)
             if jobs.count >= limit { break }
         }
         return jobs
     }
 
     /// Whether `jobID` is committed, terminal since `cutoff` or earlier, and unchanged in the
-    /// open transaction.
+    /// open transaction. Always false unless the table tracks finished jobs.
     func isFinished(_ jobID: String, publishedAtOrBefore cutoff: Int64) -> Bool {
-        published[jobID].map { isFinished(jobID, $0, publishedAtOrBefore: cutoff) } ?? false
+        guard let job = terminal[JobKey(jobID)] else { return false }
+        return job.publishedAt <= cutoff && isUnchangedInTransaction(jobID)
     }
 
-    private func isFinished(_ jobID: String, _ entry: Entry, publishedAtOrBefore cutoff: Int64) -> Bool {
-        entry.state.isTerminal && entry.publishedAt <= cutoff && pending[jobID] == nil
-            && pendingTombstones[jobID] == nil
+    private func isUnchangedInTransaction(_ jobID: String) -> Bool {
+        pending[jobID] == nil && pendingTombstones[jobID] == nil
     }
 
     /// Forgets recently finished jobs whose tombstone is older than `cutoff`: after the horizon,
     /// an event for such a job starts it anew.
     mutating func forgetFinished(before cutoff: Int64) {
         finished = finished.filter { $0.value >= cutoff }
-    }
-
-    static func idHash(_ jobID: String) -> Fingerprint {
-        var id = jobID
-        return id.withUTF8 { Fingerprint(of: UnsafeRawBufferPointer($0)) }
     }
 }
 

@@ -18,7 +18,7 @@ final class RelayLoop {
     let restorer: OutputRestorer
     let classifier: RecordClassifier
     var machine: RelayStateMachine
-    var table = DedupTable()
+    var table: DedupTable
     /// Input records whose effect is already in the output or the DLQ (replays of them are skipped).
     var handled = HandledRecords()
     /// Input records whose output (or dead letter) the broker refused for good: dead-lettered
@@ -57,6 +57,7 @@ final class RelayLoop {
             configuration.inputTopics.enumerated().map { ($1, Int16(clamping: $0)) },
             uniquingKeysWith: { first, _ in first })
         self.maxMessageBytes = configuration.kafka(for: .producer)["message.max.bytes"].flatMap { Int($0) } ?? 1_000_000
+        self.table = DedupTable(tracksFinishedJobs: configuration.finishedRetention != nil)
         self.classifier = RecordClassifier(
             decoding: configuration.decoding, ordering: configuration.ordering, keyMismatch: configuration.keyMismatch)
         self.machine = RelayStateMachine(

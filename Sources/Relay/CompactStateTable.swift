@@ -1,0 +1,160 @@
+/// The committed part of the dedup table: ``JobKey`` -> what was last published and where it came
+/// from, in 48 bytes per job plus a 4-byte slot of an open-addressing index.
+///
+/// Entries sit densely in one array; the index maps a key's hash to an entry's position by linear
+/// probing, kept at most 3/4 full. A removal moves the last entry into the hole (and re-points
+/// its slot), and closes the gap in the probe sequence by shifting back, so there are no
+/// deleted markers. Orders (`dedup.ordering: field`) live in a side table, only when present.
+struct CompactStateTable: Sendable {
+    /// One job. Field order keeps it at 48 bytes.
+    struct Entry: Sendable {
+        var key: JobKey
+        var fingerprint: Fingerprint
+        var offset: Int64
+        var partition: Int32
+        var topicIndex: Int16
+        var flags: Flags
+    }
+
+    /// Rank, terminal and presence bits of an ``Entry``.
+    struct Flags: Sendable {
+        var rawValue: UInt8
+
+        static let hasSource: UInt8 = 1
+        static let isTerminal: UInt8 = 2
+        static let hasOrder: UInt8 = 4
+        /// The rank plus one in bits 3...5 (0: no rank, an unknown status).
+        static let rankShift: UInt8 = 3
+    }
+
+    private var entries: [Entry] = []
+    /// 0 for an empty slot, else an index into ``entries`` plus one. Its count is a power of two.
+    private var slots: [UInt32] = []
+    private var orders: [JobKey: Int64] = [:]
+
+    var count: Int { entries.count }
+
+    /// The state and source of `key`'s job.
+    func lookup(_ key: JobKey) -> (state: PublishedState, source: SourcePosition?)? {
+        guard let slot = findSlot(key) else { return nil }
+        let entry = entries[Int(slots[slot]) - 1]
+        return (state(of: entry), source(of: entry))
+    }
+
+    /// Sets `key`'s job.
+    mutating func set(_ key: JobKey, _ state: PublishedState, source: SourcePosition?) {
+        let entry = Self.entry(key, state, source)
+        if let order = state.order { orders[key] = order } else if !orders.isEmpty { orders.removeValue(forKey: key) }
+        if let slot = findSlot(key) {
+            entries[Int(slots[slot]) - 1] = entry
+            return
+        }
+        growIfNeeded(for: entries.count + 1)
+        entries.append(entry)
+        slots[emptySlot(for: key)] = UInt32(entries.count)
+    }
+
+    /// Forgets `key`'s job.
+    mutating func remove(_ key: JobKey) {
+        guard let slot = findSlot(key) else { return }
+        if !orders.isEmpty { orders.removeValue(forKey: key) }
+        let position = Int(slots[slot]) - 1
+        closeGap(at: slot)
+        let last = entries.count - 1
+        if position != last {
+            let moved = entries[last]
+            if let movedSlot = findSlot(moved.key) { slots[movedSlot] = UInt32(position + 1) }
+            entries[position] = moved
+        }
+        entries.removeLast()
+    }
+
+    /// Makes room for `count` jobs without growing again.
+    mutating func reserveCapacity(_ count: Int) {
+        entries.reserveCapacity(count)
+        growIfNeeded(for: count)
+    }
+
+    // MARK: - Entries
+
+    private static func entry(_ key: JobKey, _ state: PublishedState, _ source: SourcePosition?) -> Entry {
+        var flags: UInt8 = 0
+        if source != nil { flags |= Flags.hasSource }
+        if state.isTerminal { flags |= Flags.isTerminal }
+        if state.order != nil { flags |= Flags.hasOrder }
+        if let rank = state.rank { flags |= UInt8(clamping: Int(rank) + 1) << Flags.rankShift }
+        return Entry(
+            key: key, fingerprint: state.fingerprint, offset: source?.offset ?? 0, partition: source?.partition ?? 0,
+            topicIndex: source?.topicIndex ?? 0, flags: Flags(rawValue: flags))
+    }
+
+    private func state(of entry: Entry) -> PublishedState {
+        let flags = entry.flags.rawValue
+        let rankPlusOne = flags >> Flags.rankShift
+        return PublishedState(
+            fingerprint: entry.fingerprint, rank: rankPlusOne == 0 ? nil : Int8(rankPlusOne) - 1,
+            isTerminal: flags & Flags.isTerminal != 0,
+            order: flags & Flags.hasOrder != 0 ? orders[entry.key] : nil)
+    }
+
+    private func source(of entry: Entry) -> SourcePosition? {
+        guard entry.flags.rawValue & Flags.hasSource != 0 else { return nil }
+        return SourcePosition(topicIndex: entry.topicIndex, partition: entry.partition, offset: entry.offset)
+    }
+
+    // MARK: - Index
+
+    private var mask: Int { slots.count - 1 }
+
+    private func home(of key: JobKey) -> Int {
+        Int(truncatingIfNeeded: key.low) & mask
+    }
+
+    /// The slot holding `key`, if any.
+    private func findSlot(_ key: JobKey) -> Int? {
+        guard !slots.isEmpty else { return nil }
+        var slot = home(of: key)
+        while slots[slot] != 0 {
+            if entries[Int(slots[slot]) - 1].key == key { return slot }
+            slot = (slot + 1) & mask
+        }
+        return nil
+    }
+
+    /// The first empty slot on `key`'s probe sequence (the key must be absent).
+    private func emptySlot(for key: JobKey) -> Int {
+        var slot = home(of: key)
+        while slots[slot] != 0 { slot = (slot + 1) & mask }
+        return slot
+    }
+
+    /// Empties `slot` and shifts later members of its probe run back, so that every key stays
+    /// reachable from its home slot without passing an empty one.
+    private mutating func closeGap(at slot: Int) {
+        var hole = slot
+        var next = slot
+        slots[hole] = 0
+        while true {
+            next = (next + 1) & mask
+            guard slots[next] != 0 else { return }
+            let home = home(of: entries[Int(slots[next]) - 1].key)
+            // The entry at `next` may move into the hole unless its home lies cyclically in (hole, next].
+            let staysPut = hole <= next ? (hole < home && home <= next) : (hole < home || home <= next)
+            if staysPut { continue }
+            slots[hole] = slots[next]
+            slots[next] = 0
+            hole = next
+        }
+    }
+
+    /// Doubles the index until `count` entries keep it at most 3/4 full, and re-places every entry.
+    private mutating func growIfNeeded(for count: Int) {
+        var capacity = max(slots.count, 16)
+        while count * 4 > capacity * 3 { capacity *= 2 }
+        guard capacity != slots.count else { return }
+        slots = [UInt32](repeating: 0, count: capacity)
+        for (position, entry) in entries.enumerated() {
+            slots[emptySlot(for: entry.key)] = UInt32(position + 1)
+        }
+    }
+}

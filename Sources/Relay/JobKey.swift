@@ -1,0 +1,26 @@
+/// A job, known by a 128-bit hash of its `job_id` instead of the id itself: the dedup table keys
+/// by this, so a job costs the same whatever its id's length.
+///
+/// One half is SipHash-1-3 (Swift's `Hasher`) under this process's random key, so no one can
+/// choose two ids that collide; the other is MurmurHash3. Two distinct ids share a key with a
+/// probability of about 2^-128 per pair. The key lives only in memory: a restore rebuilds the
+/// table from the ids in the output, under the new process's key.
+struct JobKey: Hashable, Sendable {
+    let high: UInt64
+    let low: UInt64
+
+    init(_ jobID: String) {
+        var id = jobID
+        (high, low) = id.withUTF8 { bytes in
+            let raw = UnsafeRawBufferPointer(bytes)
+            var hasher = Hasher()
+            hasher.combine(bytes: raw)
+            let keyed = UInt64(UInt(bitPattern: hasher.finalize()))
+            return (keyed, MurmurHash3.hash128(raw, seed: 0x6A6F_6269).1)
+        }
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(low)
+    }
+}

@@ -1,0 +1,167 @@
+import JobStatus
+import PropertyBased
+import TestSupport
+import Testing
+
+@testable import Relay
+
+/// The dedup table keys jobs by a hash in an open-addressing table of its own; these hold it to a
+/// plain dictionary model of the same rules over random operations: inserts, replacements,
+/// removals from the middle of probe runs, growth, transactions and retention.
+@Suite("Dedup table against a model")
+struct DedupTableModelTests {
+    static let seeds = Gen.uint64(in: 0...UInt64.max)
+
+    /// The compact store alone, with many keys: removals must leave every other key reachable.
+    @Test func theCompactStoreKeepsWhatADictionaryKeeps() async {
+        await propertyCheck(count: 40, input: Self.seeds) { seed in
+            var rng = SplitMix64(seed: seed)
+            var store = CompactStateTable()
+            var model: [String: (PublishedState, SourcePosition?)] = [:]
+            let ids = (0..<Int.random(in: 1...600, using: &rng)).map {
+                "job-\($0)-" + String(repeating: "x", count: $0 % 40)
+            }
+            for _ in 0..<3_000 {
+                let id = ids.randomElement(using: &rng) ?? "job"
+                if Int.random(in: 0..<3, using: &rng) == 0 {
+                    store.remove(JobKey(id))
+                    model[id] = nil
+                } else {
+                    let (state, source) = Self.randomState(&rng)
+                    store.set(JobKey(id), state, source: source)
+                    model[id] = (state, source)
+                }
+            }
+            #expect(store.count == model.count)
+            for id in ids {
+                let found = store.lookup(JobKey(id))
+                #expect(found?.state == model[id]?.0 && found?.source == model[id]?.1, "\(id)")
+            }
+        }
+    }
+
+    /// The whole table, transactions and retention included, against ``Model``.
+    @Test(arguments: [false, true])
+    func theTableFollowsTheModel(tracksFinishedJobs: Bool) async {
+        await propertyCheck(count: 60, input: Self.seeds) { seed in
+            var rng = SplitMix64(seed: seed)
+            var table = DedupTable(tracksFinishedJobs: tracksFinishedJobs)
+            var model = Model()
+            let ids = (0..<Int.random(in: 1...40, using: &rng)).map { "j\($0)" }
+            for step in 0..<400 {
+                let id = ids.randomElement(using: &rng) ?? "j"
+                let time = Int64(step * 10)
+                let (state, source) = Self.randomState(&rng)
+                switch Int.random(in: 0..<9, using: &rng) {
+                case 0, 1, 2:
+                    table.recordPending(id, state, source: source, publishedAt: time)
+                    model.pending[id] = .init(state: state, source: source, publishedAt: time)
+                case 3:
+                    table.recordTombstonePending(id, at: time)
+                    model.pendingTombstones[id] = time
+                case 4:
+                    table.commitPending()
+                    model.commit()
+                case 5:
+                    table.discardPending()
+                    model.pending = [:]
+                    model.pendingTombstones = [:]
+                case 6:
+                    let remembers = Bool.random(using: &rng)
+                    let restored: PublishedState? = Bool.random(using: &rng) ? state : nil
+                    guard !table.hasPending else { continue }  // restore runs outside transactions
+                    table.restore(id, restored, source: source, timestamp: time, remembersTombstone: remembers)
+                    model.restore(id, restored, source: source, timestamp: time, remembers: remembers)
+                case 7:
+                    table.forgetFinished(before: time - 500)
+                    model.finished = model.finished.filter { $0.value >= time - 500 }
+                default:
+                    break
+                }
+                Self.expectSame(table, model, ids: ids, cutoff: time - 300, tracksFinishedJobs: tracksFinishedJobs)
+            }
+        }
+    }
+
+    static func expectSame(_ table: DedupTable, _ model: Model, ids: [String], cutoff: Int64, tracksFinishedJobs: Bool)
+    {
+        #expect(table.count == model.published.count)
+        #expect(table.recentlyFinishedCount == model.finished.count)
+        for id in ids {
+            #expect(table[id] == model.current(id), "\(id)")
+            #expect(table.lastSource(of: id) == model.currentSource(id), "\(id)")
+            #expect(table.committed(id) == model.published[id]?.state, "\(id)")
+            #expect(table.isRecentlyFinished(id) == model.isRecentlyFinished(id), "\(id)")
+            let finished = tracksFinishedJobs && model.isFinished(id, cutoff)
+            #expect(table.isFinished(id, publishedAtOrBefore: cutoff) == finished, "\(id)")
+        }
+        let due = table.finishedJobs(publishedAtOrBefore: cutoff, limit: .max) { _, _ in true }
+        let expected = tracksFinishedJobs ? Set(ids.filter { model.isFinished($0, cutoff) }) : []
+        #expect(Set(due) == expected && due.count == expected.count)
+    }
+
+    static func randomState(_ rng: inout SplitMix64) -> (PublishedState, SourcePosition?) {
+        let status = Status.known.randomElement(using: &rng) ?? .running
+        let state = PublishedState(
+            status: Bool.random(using: &rng) ? status : Status(passingUnknown: "paused"),
+            canonicalBytes: [UInt8.random(in: 0...3, using: &rng)],
+            order: Bool.random(using: &rng) ? Int64.random(in: -5...5, using: &rng) : nil)
+        let source =
+            Bool.random(using: &rng)
+            ? SourcePosition(
+                topicIndex: Int16.random(in: 0...2, using: &rng), partition: Int32.random(in: 0...3, using: &rng),
+                offset: Int64.random(in: 0...Int64.max, using: &rng)) : nil
+        return (state, source)
+    }
+
+    /// The table's rules, written as plainly as possible with dictionaries keyed by the id.
+    struct Model {
+        var published: [String: DedupTable.Entry] = [:]
+        var pending: [String: DedupTable.Entry] = [:]
+        var pendingTombstones: [String: Int64] = [:]
+        var finished: [String: Int64] = [:]
+
+        func current(_ id: String) -> PublishedState? {
+            if let entry = pending[id] { return entry.state }
+            if pendingTombstones[id] != nil { return nil }
+            return published[id]?.state
+        }
+
+        func currentSource(_ id: String) -> SourcePosition? {
+            if let entry = pending[id] { return entry.source }
+            if pendingTombstones[id] != nil { return nil }
+            return published[id]?.source
+        }
+
+        func isRecentlyFinished(_ id: String) -> Bool {
+            pendingTombstones[id] != nil || finished[id] != nil
+        }
+
+        func isFinished(_ id: String, _ cutoff: Int64) -> Bool {
+            guard let entry = published[id] else { return false }
+            return entry.state.isTerminal && entry.publishedAt <= cutoff && pending[id] == nil
+                && pendingTombstones[id] == nil
+        }
+
+        mutating func commit() {
+            published.merge(pending) { _, new in new }
+            pending = [:]
+            for (id, time) in pendingTombstones {
+                published[id] = nil
+                finished[id] = time
+            }
+            pendingTombstones = [:]
+        }
+
+        mutating func restore(
+            _ id: String, _ state: PublishedState?, source: SourcePosition?, timestamp: Int64, remembers: Bool
+        ) {
+            guard let state else {
+                published[id] = nil
+                if remembers { finished[id] = timestamp }
+                return
+            }
+            published[id] = .init(state: state, source: source, publishedAt: timestamp)
+        }
+    }
+}
