@@ -13,18 +13,19 @@ struct CompactStateTable: Sendable {
         var offset: Int64
         var partition: Int32
         var topicIndex: Int16
+        /// The lifecycle rank, when ``Flags/hasRank`` is set.
+        var rank: Int8
         var flags: Flags
     }
 
-    /// Rank, terminal and presence bits of an ``Entry``.
+    /// Terminal and presence bits of an ``Entry``.
     struct Flags: Sendable {
         var rawValue: UInt8
 
         static let hasSource: UInt8 = 1
         static let isTerminal: UInt8 = 2
         static let hasOrder: UInt8 = 4
-        /// The rank plus one in bits 3...5 (0: no rank, an unknown status).
-        static let rankShift: UInt8 = 3
+        static let hasRank: UInt8 = 8
     }
 
     private var entries: [Entry] = []
@@ -82,17 +83,16 @@ struct CompactStateTable: Sendable {
         if source != nil { flags |= Flags.hasSource }
         if state.isTerminal { flags |= Flags.isTerminal }
         if state.order != nil { flags |= Flags.hasOrder }
-        if let rank = state.rank { flags |= UInt8(clamping: Int(rank) + 1) << Flags.rankShift }
+        if state.rank != nil { flags |= Flags.hasRank }
         return Entry(
             key: key, fingerprint: state.fingerprint, offset: source?.offset ?? 0, partition: source?.partition ?? 0,
-            topicIndex: source?.topicIndex ?? 0, flags: Flags(rawValue: flags))
+            topicIndex: source?.topicIndex ?? 0, rank: state.rank ?? 0, flags: Flags(rawValue: flags))
     }
 
     private func state(of entry: Entry) -> PublishedState {
         let flags = entry.flags.rawValue
-        let rankPlusOne = flags >> Flags.rankShift
         return PublishedState(
-            fingerprint: entry.fingerprint, rank: rankPlusOne == 0 ? nil : Int8(rankPlusOne) - 1,
+            fingerprint: entry.fingerprint, rank: flags & Flags.hasRank != 0 ? entry.rank : nil,
             isTerminal: flags & Flags.isTerminal != 0,
             order: flags & Flags.hasOrder != 0 ? orders[entry.key] : nil)
     }
@@ -106,8 +106,9 @@ struct CompactStateTable: Sendable {
 
     private var mask: Int { slots.count - 1 }
 
+    /// Placed by the keyed half, so no one can choose ids that crowd one probe run.
     private func home(of key: JobKey) -> Int {
-        Int(truncatingIfNeeded: key.low) & mask
+        Int(truncatingIfNeeded: key.high) & mask
     }
 
     /// The slot holding `key`, if any.

@@ -7,6 +7,8 @@
 /// discards them (``discardPending()``), so the table always mirrors what
 /// read_committed readers of the output topic can see.
 ///
+/// Jobs are told apart by their ids' bytes, as Kafka tells record keys apart (``JobKey``).
+///
 /// Memory: committed jobs are keyed by a 128-bit hash of the id (``JobKey``), in a
 /// ``CompactStateTable`` of 48 bytes per job plus its index, whatever the id's length. Only with
 /// finished-job retention (``init(tracksFinishedJobs:)``) are the ids and publish times of
@@ -14,16 +16,17 @@
 /// benchmark (`scripts/bench`) measures the real figure per job.
 public struct DedupTable: Sendable {
     struct Entry: Sendable {
+        var jobID: String
         var state: PublishedState
         var source: SourcePosition?
         /// The output record's timestamp, milliseconds since the epoch.
         var publishedAt: Int64
     }
 
-    /// A committed terminal job, kept for the retention sweep.
+    /// A terminal job kept for the retention sweep, or a tombstone of the open transaction.
     struct FinishedJob: Sendable {
         var jobID: String
-        /// The output record's timestamp, milliseconds since the epoch.
+        /// The record's timestamp (the output record's, or the tombstone's), milliseconds since the epoch.
         var publishedAt: Int64
     }
 
@@ -31,9 +34,10 @@ public struct DedupTable: Sendable {
     /// With retention: every committed terminal job, by key.
     private var terminal: [JobKey: FinishedJob] = [:]
     private let tracksFinishedJobs: Bool
-    private var pending: [String: Entry] = [:]
-    /// Retention tombstones of the open transaction: job id -> the tombstone's timestamp.
-    private var pendingTombstones: [String: Int64] = [:]
+    /// Publishes of the open transaction.
+    private var pending: [JobKey: Entry] = [:]
+    /// Retention tombstones of the open transaction: the job -> its id and the tombstone's timestamp.
+    private var pendingTombstones: [JobKey: FinishedJob] = [:]
     /// Jobs a committed tombstone forgot: their key -> the tombstone's timestamp.
     private var finished: [JobKey: Int64] = [:]
 
@@ -54,16 +58,18 @@ public struct DedupTable: Sendable {
 
     /// What was last published for `jobID`, counting the open transaction.
     public subscript(jobID: String) -> PublishedState? {
-        if let entry = pending[jobID] { return entry.state }
-        if !pendingTombstones.isEmpty, pendingTombstones[jobID] != nil { return nil }
-        return published.lookup(JobKey(jobID))?.state
+        let key = JobKey(jobID)
+        if let entry = pending[key] { return entry.state }
+        if !pendingTombstones.isEmpty, pendingTombstones[key] != nil { return nil }
+        return published.lookup(key)?.state
     }
 
     /// The input record the last publish for `jobID` came from, counting the open transaction.
     public func lastSource(of jobID: String) -> SourcePosition? {
-        if let entry = pending[jobID] { return entry.source }
-        if pendingTombstones[jobID] != nil { return nil }
-        return published.lookup(JobKey(jobID))?.source
+        let key = JobKey(jobID)
+        if let entry = pending[key] { return entry.source }
+        if !pendingTombstones.isEmpty, pendingTombstones[key] != nil { return nil }
+        return published.lookup(key)?.source
     }
 
     /// What committed transactions published for `jobID`.
@@ -75,7 +81,8 @@ public struct DedupTable: Sendable {
     /// it is still within the horizon: a late event for it is not a new job.
     public func isRecentlyFinished(_ jobID: String) -> Bool {
         if finished.isEmpty && pendingTombstones.isEmpty { return false }  // no retention: no hashing
-        return pendingTombstones[jobID] != nil || finished[JobKey(jobID)] != nil
+        let key = JobKey(jobID)
+        return pendingTombstones[key] != nil || finished[key] != nil
     }
 
     /// Records a publish in the open transaction.
@@ -83,24 +90,24 @@ public struct DedupTable: Sendable {
     public mutating func recordPending(
         _ jobID: String, _ state: PublishedState, source: SourcePosition? = nil, publishedAt: Int64 = 0
     ) {
-        pending[jobID] = Entry(state: state, source: source, publishedAt: publishedAt)
+        pending[JobKey(jobID)] = Entry(jobID: jobID, state: state, source: source, publishedAt: publishedAt)
     }
 
     /// Records a retention tombstone in the open transaction: the job is forgotten when it commits.
     public mutating func recordTombstonePending(_ jobID: String, at timestamp: Int64) {
-        pendingTombstones[jobID] = timestamp
+        pendingTombstones[JobKey(jobID)] = FinishedJob(jobID: jobID, publishedAt: timestamp)
     }
 
     /// Makes the open transaction's changes permanent.
     public mutating func commitPending() {
         if !pending.isEmpty {
-            for (jobID, entry) in pending {
-                set(jobID, entry)
+            for (key, entry) in pending {
+                set(key, entry)
             }
             pending.removeAll(keepingCapacity: true)
         }
-        for (jobID, timestamp) in pendingTombstones {
-            forget(jobID, rememberingAt: timestamp)
+        for (key, tombstone) in pendingTombstones {
+            forget(key, rememberingAt: tombstone.publishedAt)
         }
         pendingTombstones.removeAll(keepingCapacity: true)
     }
@@ -120,10 +127,10 @@ public struct DedupTable: Sendable {
         remembersTombstone: Bool = false
     ) {
         guard let state else {
-            forget(jobID, rememberingAt: remembersTombstone ? timestamp : nil)
+            forget(JobKey(jobID), rememberingAt: remembersTombstone ? timestamp : nil)
             return
         }
-        set(jobID, Entry(state: state, source: source, publishedAt: timestamp))
+        set(JobKey(jobID), Entry(jobID: jobID, state: state, source: source, publishedAt: timestamp))
     }
 
     /// Reserves room for `count` jobs (restore knows roughly how many to expect).
@@ -131,20 +138,18 @@ public struct DedupTable: Sendable {
         published.reserveCapacity(count)
     }
 
-    private mutating func set(_ jobID: String, _ entry: Entry) {
-        let key = JobKey(jobID)
+    private mutating func set(_ key: JobKey, _ entry: Entry) {
         published.set(key, entry.state, source: entry.source)
         guard tracksFinishedJobs else { return }
         if entry.state.isTerminal {
-            terminal[key] = FinishedJob(jobID: jobID, publishedAt: entry.publishedAt)
+            terminal[key] = FinishedJob(jobID: entry.jobID, publishedAt: entry.publishedAt)
         } else if !terminal.isEmpty {
             terminal.removeValue(forKey: key)
         }
     }
 
     /// Forgets a committed job; with a timestamp, remembers it as recently finished.
-    private mutating func forget(_ jobID: String, rememberingAt timestamp: Int64?) {
-        let key = JobKey(jobID)
+    private mutating func forget(_ key: JobKey, rememberingAt timestamp: Int64?) {
         published.remove(key)
         terminal.removeValue(forKey: key)
         if let timestamp { finished[key] = timestamp }
@@ -158,7 +163,7 @@ public struct DedupTable: Sendable {
     ) -> [String] {
         var jobs: [String] = []
         for (key, job) in terminal
-        where job.publishedAt <= cutoff && isUnchangedInTransaction(job.jobID)
+        where job.publishedAt <= cutoff && isUnchangedInTransaction(key)
             && isOwned(job.jobID, published.lookup(key)?.source)
         {
             jobs.append(job.jobID)
@@ -170,12 +175,13 @@ public struct DedupTable: Sendable {
     /// Whether `jobID` is committed, terminal since `cutoff` or earlier, and unchanged in the
     /// open transaction. Always false unless the table tracks finished jobs.
     func isFinished(_ jobID: String, publishedAtOrBefore cutoff: Int64) -> Bool {
-        guard let job = terminal[JobKey(jobID)] else { return false }
-        return job.publishedAt <= cutoff && isUnchangedInTransaction(jobID)
+        let key = JobKey(jobID)
+        guard let job = terminal[key] else { return false }
+        return job.publishedAt <= cutoff && isUnchangedInTransaction(key)
     }
 
-    private func isUnchangedInTransaction(_ jobID: String) -> Bool {
-        pending[jobID] == nil && pendingTombstones[jobID] == nil
+    private func isUnchangedInTransaction(_ key: JobKey) -> Bool {
+        pending[key] == nil && pendingTombstones[key] == nil
     }
 
     /// Forgets recently finished jobs whose tombstone is older than `cutoff`: after the horizon,

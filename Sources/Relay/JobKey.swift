@@ -1,8 +1,9 @@
-/// A job, known by a 128-bit hash of its `job_id` instead of the id itself: the dedup table keys
-/// by this, so a job costs the same whatever its id's length.
+/// A job, known by a 128-bit hash of its `job_id`'s bytes instead of the id itself: the dedup
+/// table keys by this, so a job costs the same whatever its id's length. Ids are compared as
+/// bytes, as Kafka compares record keys: two spellings of the same Unicode text are two jobs.
 ///
 /// One half is SipHash-1-3 (Swift's `Hasher`) under this process's random key, so no one can
-/// choose two ids that collide; the other is MurmurHash3. Two distinct ids share a key with a
+/// choose ids that collide in it (placement and hashing use this half); the other is MurmurHash3. Two distinct ids share a key with a
 /// probability of about 2^-128 per pair. The key lives only in memory: a restore rebuilds the
 /// table from the ids in the output, under the new process's key.
 struct JobKey: Hashable, Sendable {
@@ -20,7 +21,8 @@ struct JobKey: Hashable, Sendable {
         }
     }
 
+    /// The keyed half: dictionaries keyed by job keys cannot be flooded either.
     func hash(into hasher: inout Hasher) {
-        hasher.combine(low)
+        hasher.combine(high)
     }
 }

@@ -51,7 +51,8 @@ public struct RecordClassifier: Sendable {
         case tombstone
         case invalid(InvalidEvent)
         /// A valid event, and with an order field configured its position on the producer's clock
-        /// (or why it has none).
+        /// (or why it has none). ``judge(_:key:table:)`` takes the order as given, so a record is
+        /// judged by the classifier that decoded it.
         case status(CanonicalEvent, order: Result<Int64, InvalidEvent>?)
 
         /// The event's job, if the record is a valid event.

@@ -40,6 +40,43 @@ struct DedupTableModelTests {
         }
     }
 
+    /// Every field of a state comes back as it went in, ranks of any value included.
+    @Test func theCompactStoreKeepsEveryFieldOfAState() {
+        var store = CompactStateTable()
+        for rank in Int8.min...Int8.max {
+            let key = JobKey("job-\(rank)")
+            let state = PublishedState(
+                fingerprint: Fingerprint(high: UInt64(bitPattern: Int64(rank)), low: 7), rank: rank,
+                isTerminal: rank % 2 == 0, order: rank % 3 == 0 ? Int64(rank) * 1_000_000_007 : nil)
+            let source = SourcePosition(
+                topicIndex: Int16(rank), partition: Int32(rank) * 1000, offset: Int64(rank) << 40)
+            store.set(key, state, source: rank % 5 == 0 ? nil : source)
+            #expect(store.lookup(key)?.state == state)
+            #expect(store.lookup(key)?.source == (rank % 5 == 0 ? nil : source))
+        }
+        let unranked = PublishedState(fingerprint: Fingerprint(high: 1, low: 2), rank: nil, isTerminal: false)
+        store.set(JobKey("unranked"), unranked, source: nil)
+        #expect(store.lookup(JobKey("unranked"))?.state == unranked)
+    }
+
+    /// Ids are bytes, as Kafka keys are: two spellings of the same Unicode text are two jobs, in
+    /// the open transaction and after it commits alike.
+    @Test func idsThatSwiftComparesEqualAreTwoJobs() {
+        let composed = "caf\u{E9}"
+        let decomposed = "cafe\u{301}"
+        let done = PublishedState(status: .done, canonicalBytes: Array("d".utf8))
+        var table = DedupTable()
+        table.recordPending(composed, done)
+        #expect(table[decomposed] == nil, "in the open transaction")
+        table.commitPending()
+        #expect(table[decomposed] == nil && table.committed(decomposed) == nil, "after the commit")
+        table.recordPending(decomposed, PublishedState(status: .queued, canonicalBytes: Array("q".utf8)))
+        table.commitPending()
+        #expect(table.count == 2 && table.committed(composed) == done)
+        table.recordTombstonePending(decomposed, at: 1)
+        #expect(table[composed] == done && !table.isRecentlyFinished(composed))
+    }
+
     /// The whole table, transactions and retention included, against ``Model``.
     @Test(arguments: [false, true])
     func theTableFollowsTheModel(tracksFinishedJobs: Bool) async {
@@ -55,7 +92,7 @@ struct DedupTableModelTests {
                 switch Int.random(in: 0..<9, using: &rng) {
                 case 0, 1, 2:
                     table.recordPending(id, state, source: source, publishedAt: time)
-                    model.pending[id] = .init(state: state, source: source, publishedAt: time)
+                    model.pending[id] = .init(jobID: id, state: state, source: source, publishedAt: time)
                 case 3:
                     table.recordTombstonePending(id, at: time)
                     model.pendingTombstones[id] = time
@@ -161,7 +198,7 @@ struct DedupTableModelTests {
                 if remembers { finished[id] = timestamp }
                 return
             }
-            published[id] = .init(state: state, source: source, publishedAt: timestamp)
+            published[id] = .init(jobID: id, state: state, source: source, publishedAt: timestamp)
         }
     }
 }
