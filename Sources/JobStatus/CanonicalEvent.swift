@@ -41,13 +41,6 @@ public struct CanonicalEvent: Hashable, Sendable {
     ) throws(InvalidEvent)
         -> CanonicalEvent
     {
-        let result: Result<CanonicalEvent, InvalidEvent> = bytes.withUnsafeBytes { buffer in
-            do throws(InvalidEvent) {
-                return .success(try decode(buffer, options: options))
-            } catch {
-                return .failure(error)
-            }
-        }
-        return try result.get()
+        try bytes.withTypedUnsafeBytes { (buffer) throws(InvalidEvent) in try decode(buffer, options: options) }
     }
 }

@@ -183,14 +183,7 @@ extension JobStatus {
 
     /// Parses an event's bytes (UTF-8 JSON) and applies ``fromDict(_:options:)``.
     public static func decode(_ bytes: [UInt8], options: DecodingOptions = .default) throws(InvalidEvent) -> JobStatus {
-        let result: Result<JobStatus, InvalidEvent> = bytes.withUnsafeBytes { buffer in
-            do throws(InvalidEvent) {
-                return .success(try decode(buffer, options: options))
-            } catch {
-                return .failure(error)
-            }
-        }
-        return try result.get()
+        try bytes.withTypedUnsafeBytes { (buffer) throws(InvalidEvent) in try decode(buffer, options: options) }
     }
 }
 
@@ -201,13 +194,8 @@ extension JSONValue {
     ) throws(InvalidEvent)
         -> JSONValue
     {
-        let result: Result<JSONValue, InvalidEvent> = bytes.withUnsafeBytes { buffer in
-            do throws(InvalidEvent) {
-                return .success(try JSONParser.parse(buffer, maxDepth: maxDepth))
-            } catch {
-                return .failure(error)
-            }
+        try bytes.withTypedUnsafeBytes { (buffer) throws(InvalidEvent) in
+            try JSONParser.parse(buffer, maxDepth: maxDepth)
         }
-        return try result.get()
     }
 }
