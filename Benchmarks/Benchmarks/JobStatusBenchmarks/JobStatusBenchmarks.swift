@@ -8,7 +8,8 @@ import Relay
 /// events and on a 2 KiB nested variant, each against Foundation's JSONSerialization parse of the
 /// same events as the baseline, in the same run. The tree decoder (`JobStatus.decode` then
 /// `canonicalBytes()`) runs too, for comparison. Target: >= 1M events/s per core, >= 5x the
-/// baseline. Plus the dedup table's memory per job.
+/// baseline. The dedup table's memory per job is `Benchmarks/Sources/DedupMemory`'s (one process
+/// per figure, resident bytes, as `scripts/bench` runs it).
 let events: [[UInt8]] = (0..<10_000).map { index in
     Array(
         """
@@ -108,18 +109,5 @@ let benchmarks: @Sendable () -> Void = {
             }
             blackHole(table.count)
         }
-    }
-
-    Benchmark(
-        "dedup/table with 1M jobs (memory)",
-        configuration: .init(metrics: [.throughput, .peakMemoryResident, .wallClock], maxIterations: 3)
-    ) { benchmark in
-        var table = DedupTable(tracksFinishedJobs: false)
-        table.reserveCapacity(1_000_000)
-        let state = PublishedState(status: .running, canonicalBytes: Array("x".utf8))
-        for index in 0..<1_000_000 {
-            table.restore("job-\(index)-c2f58f3a", state)  // 20-byte ids: heap-allocated strings
-        }
-        blackHole(table.count)
     }
 }
