@@ -7,7 +7,7 @@
 /// `nil`, on anything else, so the caller decodes in full. Whatever it accepts, the full decoder
 /// (``JobStatus/decode(_:options:)`` with ``DecodingOptions/restore``) accepts too, with the
 /// same status: ASCII names in increasing order are unique, and every number it lets through is
-/// one the decoder takes (an integer within 2^53, or a short finite fraction).
+/// a ``PlainDecimal``, which the decoder takes (an integer within 2^53, or a short finite fraction).
 public enum CanonicalStatusScanner {
     /// The status of the canonical record `bytes`, or `nil` when it must be decoded in full.
     public static func status(ofCanonical bytes: UnsafeRawBufferPointer) -> Status? {
@@ -43,17 +43,17 @@ private struct Scanner {
             repeat {
                 guard let key = memberName(after: previousKey) else { return nil }
                 previousKey = key
-                switch name(key) {
-                case .jobID:
+                switch RequiredMember(name: UnsafeRawBufferPointer(rebasing: bytes[key])) {
+                case .jobID?:
                     guard let value = plainString(), !value.isEmpty else { return nil }
                     hasJobID = true
-                case .status:
+                case .status?:
                     guard let value = plainString() else { return nil }
                     statusRange = value
-                case .statusMessage:
+                case .statusMessage?:
                     guard plainString() != nil else { return nil }
                     hasMessage = true
-                case .other:
+                case nil:
                     guard skipValue(depth: 1) else { return nil }
                 }
             } while consume(UInt8(ascii: ","))
@@ -64,16 +64,6 @@ private struct Scanner {
         guard !bytes[statusRange].contains(UInt8(ascii: "\\")) else { return nil }
         let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[statusRange]), as: UTF8.self)
         return Status(passingUnknown: text)
-    }
-
-    private enum Name { case jobID, status, statusMessage, other }
-
-    private func name(_ range: Range<Int>) -> Name {
-        let key = UnsafeRawBufferPointer(rebasing: bytes[range])
-        if key.elementsEqual(JobStatus.Key.jobID.utf8) { return .jobID }
-        if key.elementsEqual(JobStatus.Key.status.utf8) { return .status }
-        if key.elementsEqual(JobStatus.Key.statusMessage.utf8) { return .statusMessage }
-        return .other
     }
 
     /// An ASCII member name without escapes, sorting strictly after `previous`, and its colon.
@@ -167,32 +157,12 @@ private struct Scanner {
         return matches
     }
 
-    /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?` with at most 15 digits in all: an integer the full decoder
-    /// keeps exact, or a fraction it rounds to a finite double. Longer numbers and exponents are
-    /// left to it.
+    /// A number the decoder reads as it is written (``PlainDecimal``); longer numbers and
+    /// exponents are left to it.
     private mutating func shortNumber() -> Bool {
-        _ = consume(UInt8(ascii: "-"))
-        let integerStart = index
-        let integerDigits = digits()
-        guard integerDigits > 0, integerDigits == 1 || bytes[integerStart] != UInt8(ascii: "0") else { return false }
-        var fractionDigits = 0
-        if consume(UInt8(ascii: ".")) {
-            fractionDigits = digits()
-            guard fractionDigits > 0 else { return false }
-        }
-        guard integerDigits + fractionDigits <= 15 else { return false }
-        return index == bytes.count || !Self.continuesNumber(bytes[index])
-    }
-
-    private static func continuesNumber(_ byte: UInt8) -> Bool {
-        byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") || byte == UInt8(ascii: ".")
-            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
-    }
-
-    private mutating func digits() -> Int {
-        let start = index
-        while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
-        return index - start
+        guard let decimal = PlainDecimal(bytes, at: index) else { return false }
+        index = decimal.end
+        return true
     }
 
     private mutating func consume(_ byte: UInt8) -> Bool {

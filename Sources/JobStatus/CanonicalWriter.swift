@@ -77,6 +77,14 @@ struct CanonicalWriter {
         bytes.withUnsafeBufferPointer { append($0) }
     }
 
+    /// Appends `text` as a canonical JSON string (``CanonicalJSON/appendString(_:to:)``), for
+    /// the rarer paths: escaped strings and unknown status names.
+    mutating func appendString(_ text: String) {
+        var canonical: [UInt8] = []
+        CanonicalJSON.appendString(text, to: &canonical)
+        append(canonical)
+    }
+
     /// Appends `text` in quotes: for text that needs no escape (a known status name).
     mutating func appendQuoted(plain text: String) {
         var text = text

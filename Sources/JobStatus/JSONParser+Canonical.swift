@@ -204,9 +204,7 @@ extension JSONParser {
             if byte == UInt8(ascii: "\\") {
                 index = quote
                 let text = try parseString()
-                var canonical: [UInt8] = []
-                CanonicalJSON.appendString(text, to: &canonical)
-                writer.append(canonical)
+                writer.appendString(text)
                 return .escaped(text)
             }
             guard byte >= 0x20 else { throw Self.leftToTreeDecoder }
@@ -234,19 +232,9 @@ extension JSONParser {
                 writer.appendQuoted(plain: known.name)
                 return
             }
-            let text = try parseString()
-            let status: Status
-            if let known = Status(text) {
-                status = known
-            } else if writer.unknownStatus == .pass {
-                status = Status(passingUnknown: text)
-            } else {
-                throw Self.leftToTreeDecoder
-            }
+            let status = try JobStatus.status(from: try parseString(), policy: writer.unknownStatus)
             writer.status = status
-            var name: [UInt8] = []
-            CanonicalJSON.appendString(status.name, to: &name)
-            writer.append(name)
+            writer.appendString(status.name)
         case .statusMessage:
             try writeString(to: &writer)
             writer.hasStatusMessage = true
@@ -266,28 +254,5 @@ extension JSONParser {
         else { return nil }
         index = end + 1
         return status
-    }
-}
-
-/// One of the three members ``JobStatus/fromDict(_:options:)`` requires, known by its name's bytes.
-private enum RequiredMember {
-    case jobID, status, statusMessage
-
-    /// Compared by length first and then by bytes: most names are none of the three.
-    init?(name: UnsafeRawBufferPointer) {
-        switch name.count {
-        case 6 where Self.equal(name, "job_id"): self = .jobID
-        case 6 where Self.equal(name, "status"): self = .status
-        case 10 where Self.equal(name, "status_msg"): self = .statusMessage
-        default: return nil
-        }
-    }
-
-    private static func equal(_ name: UnsafeRawBufferPointer, _ expected: StaticString) -> Bool {
-        let pointer = expected.utf8Start
-        for offset in 0..<name.count where name[offset] != pointer[offset] {
-            return false
-        }
-        return true
     }
 }

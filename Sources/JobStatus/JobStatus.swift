@@ -142,7 +142,8 @@ extension JobStatus {
         }
     }
 
-    private static func status(
+    /// The status `text` names, by `policy` when it is none of the known ones.
+    static func status(
         from text: String, policy: DecodingOptions.UnknownStatusPolicy
     ) throws(InvalidEvent)
         -> Status
