@@ -91,9 +91,15 @@ public struct KafkaMessage: Hashable, Sendable {
         return try outcome.get()
     }
 
-    /// Whether the key is exactly these bytes (`nil`: a null key); no copy.
-    public func keyEquals(_ other: some Sequence<UInt8>) -> Bool {
-        keyBytes?.elementsEqual(other) ?? false
+    /// Whether the key is exactly the UTF-8 bytes of `other` (never for a null key); no copy.
+    public func keyEquals(_ other: String) -> Bool {
+        guard let keyRange else { return false }
+        var other = other
+        return other.withUTF8 { theirs in
+            storage.withUnsafeBytes { bytes in
+                UnsafeRawBufferPointer(rebasing: bytes[keyRange]).elementsEqual(UnsafeRawBufferPointer(theirs))
+            }
+        }
     }
 
     /// The key's bytes in the shared buffer (no copy).
