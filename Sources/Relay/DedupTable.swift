@@ -58,16 +58,24 @@ public struct DedupTable: Sendable {
 
     /// What was last published for `jobID`, counting the open transaction.
     public subscript(jobID: String) -> PublishedState? {
-        let key = JobKey(jobID)
-        if let entry = pending[key] { return entry.state }
+        self[JobKey(jobID)]
+    }
+
+    /// What was last published for the job with this key, counting the open transaction.
+    subscript(key: JobKey) -> PublishedState? {
+        if !pending.isEmpty, let entry = pending[key] { return entry.state }
         if !pendingTombstones.isEmpty, pendingTombstones[key] != nil { return nil }
         return published.lookup(key)?.state
     }
 
     /// The input record the last publish for `jobID` came from, counting the open transaction.
     public func lastSource(of jobID: String) -> SourcePosition? {
-        let key = JobKey(jobID)
-        if let entry = pending[key] { return entry.source }
+        lastSource(of: JobKey(jobID))
+    }
+
+    /// The input record the last publish for the job with this key came from, counting the open transaction.
+    func lastSource(of key: JobKey) -> SourcePosition? {
+        if !pending.isEmpty, let entry = pending[key] { return entry.source }
         if !pendingTombstones.isEmpty, pendingTombstones[key] != nil { return nil }
         return published.lookup(key)?.source
     }
@@ -81,7 +89,12 @@ public struct DedupTable: Sendable {
     /// it is still within the horizon: a late event for it is not a new job.
     public func isRecentlyFinished(_ jobID: String) -> Bool {
         if finished.isEmpty && pendingTombstones.isEmpty { return false }  // no retention: no hashing
-        let key = JobKey(jobID)
+        return isRecentlyFinished(JobKey(jobID))
+    }
+
+    /// ``isRecentlyFinished(_:)`` for the job with this key.
+    func isRecentlyFinished(_ key: JobKey) -> Bool {
+        if finished.isEmpty && pendingTombstones.isEmpty { return false }
         return pendingTombstones[key] != nil || finished[key] != nil
     }
 
@@ -90,7 +103,14 @@ public struct DedupTable: Sendable {
     public mutating func recordPending(
         _ jobID: String, _ state: PublishedState, source: SourcePosition? = nil, publishedAt: Int64 = 0
     ) {
-        pending[JobKey(jobID)] = Entry(jobID: jobID, state: state, source: source, publishedAt: publishedAt)
+        recordPending(JobKey(jobID), jobID: jobID, state, source: source, publishedAt: publishedAt)
+    }
+
+    /// ``recordPending(_:_:source:publishedAt:)`` with the job's key already computed.
+    mutating func recordPending(
+        _ key: JobKey, jobID: String, _ state: PublishedState, source: SourcePosition?, publishedAt: Int64
+    ) {
+        pending[key] = Entry(jobID: jobID, state: state, source: source, publishedAt: publishedAt)
     }
 
     /// Records a retention tombstone in the open transaction: the job is forgotten when it commits.

@@ -19,7 +19,9 @@ struct HandledRecords {
 
     /// Whether the record at `offset` of `partition` was handled.
     func contains(_ partition: TopicPartition, _ offset: KafkaOffset) -> Bool {
-        offsets[partition]?.contains(offset.rawValue) ?? false
+        // Empty once the replays are behind: no hashing per record then.
+        guard !offsets.isEmpty else { return false }
+        return offsets[partition]?.contains(offset.rawValue) ?? false
     }
 
     /// Notes a handled record found in the output or the DLQ.

@@ -19,7 +19,7 @@ struct OpenTransaction {
     var published: [(jobID: String, record: [UInt8])] = []
     /// The input record behind each produced record (output or dead letter), by delivery tag
     /// minus ``firstTag``: a record the broker refused is traced back to its source.
-    private(set) var producedFrom: [(source: KafkaMessage, isDeadLetter: Bool)] = []
+    private(set) var producedFrom: [(source: SourceCoordinate, isDeadLetter: Bool)] = []
     /// The delivery tag of the first record produced in this transaction (tags never repeat).
     let firstTag: Int
     /// The oldest input timestamp among published records (end-to-end latency).
@@ -38,16 +38,22 @@ struct OpenTransaction {
     /// Notes a batch before it is processed, so an abort in the middle of it rewinds every
     /// partition it touched, including records not reached yet.
     mutating func willProcess(_ batch: [KafkaMessage]) {
-        for message in batch where startOffsets[message.topicPartition] == nil {
-            startOffsets[message.topicPartition] = message.offset
+        for run in batch.partitionRuns where startOffsets[batch[run.lowerBound].topicPartition] == nil {
+            startOffsets[batch[run.lowerBound].topicPartition] = batch[run.lowerBound].offset
         }
     }
 
     /// Notes that `message` was read (whatever becomes of it).
     mutating func consumed(_ message: KafkaMessage) {
-        if startOffsets[message.topicPartition] == nil { startOffsets[message.topicPartition] = message.offset }
-        nextOffsets[message.topicPartition] = KafkaOffset(rawValue: message.offset.rawValue + 1)
-        counters.consumed += 1
+        consumed(CollectionOfOne(message))
+    }
+
+    /// Notes that `run`, records of one partition in offset order, was read.
+    mutating func consumed(_ run: some BidirectionalCollection<KafkaMessage>) {
+        guard let first = run.first, let last = run.last else { return }
+        if startOffsets[first.topicPartition] == nil { startOffsets[first.topicPartition] = first.offset }
+        nextOffsets[first.topicPartition] = KafkaOffset(rawValue: last.offset.rawValue + 1)
+        counters.consumed += run.count
     }
 
     /// Commits the offsets already `committed` again, for the partitions this transaction has
@@ -61,7 +67,7 @@ struct OpenTransaction {
 
     /// The delivery tag for the next record produced from `source`.
     mutating func tagProduced(from source: KafkaMessage, isDeadLetter: Bool) -> Int {
-        producedFrom.append((source, isDeadLetter))
+        producedFrom.append((SourceCoordinate(source), isDeadLetter))
         return firstTag + producedFrom.count - 1
     }
 
@@ -70,7 +76,7 @@ struct OpenTransaction {
 
     /// The input record a delivery tag of this transaction was produced from, and whether the
     /// produced record was its dead letter.
-    func source(ofTag tag: Int) -> (source: KafkaMessage, isDeadLetter: Bool)? {
+    func source(ofTag tag: Int) -> (source: SourceCoordinate, isDeadLetter: Bool)? {
         let index = tag - firstTag
         return producedFrom.indices.contains(index) ? producedFrom[index] : nil
     }

@@ -110,6 +110,27 @@ public struct RecordClassifier: Sendable {
     ) -> (
         outcome: RecordOutcome, keyMismatched: Bool
     ) {
+        judge(
+            decoded, jobKey: nil, table: table,
+            mismatchedKey: { jobID in key.flatMap { $0.elementsEqual(jobID.utf8) ? nil : $0 } })
+    }
+
+    /// The relay's ``judge(_:key:table:)``: the job's key is computed once per record by the
+    /// caller, and the record's key is compared in place.
+    func judge(
+        _ decoded: DecodedRecord, of message: KafkaMessage, jobKey: JobKey?, table: DedupTable
+    ) -> (outcome: RecordOutcome, keyMismatched: Bool) {
+        judge(
+            decoded, jobKey: jobKey, table: table,
+            mismatchedKey: { jobID in message.keyEquals(jobID) ? nil : message.key })
+    }
+
+    /// - Parameters:
+    ///   - jobKey: the ``JobKey`` of the event's job_id if the caller has it (`nil`: computed here).
+    ///   - mismatchedKey: the record's key when it is not the given job_id (`nil` for a null key).
+    private func judge(
+        _ decoded: DecodedRecord, jobKey: JobKey?, table: DedupTable, mismatchedKey: (String) -> [UInt8]?
+    ) -> (outcome: RecordOutcome, keyMismatched: Bool) {
         let event: CanonicalEvent
         let position: Result<Int64, InvalidEvent>?
         switch decoded {
@@ -119,8 +140,9 @@ public struct RecordClassifier: Sendable {
             event = decoded
             position = order
         }
+        let jobKey = jobKey ?? JobKey(event.jobID)
         var keyMismatched = false
-        if let key, !key.elementsEqual(event.jobID.utf8) {
+        if let key = mismatchedKey(event.jobID) {
             guard keyMismatch == .warn else {
                 let shown = String(decoding: key.prefix(64), as: UTF8.self)
                 return (
@@ -139,9 +161,9 @@ public struct RecordClassifier: Sendable {
         case .failure?, nil: order = nil
         }
         let state = PublishedState(status: event.status, canonicalBytes: event.canonicalBytes, order: order)
-        let last = table[event.jobID]
+        let last = table[jobKey]
         // A job forgotten by a retention tombstone stays finished until the horizon.
-        if last == nil, table.isRecentlyFinished(event.jobID) { return (.drop(.afterTerminal), keyMismatched) }
+        if last == nil, table.isRecentlyFinished(jobKey) { return (.drop(.afterTerminal), keyMismatched) }
         switch DedupPolicy.decide(last: last, event: state, ordering: ordering) {
         case .publish:
             return (.publish(jobID: event.jobID, canonicalBytes: event.canonicalBytes, state: state), keyMismatched)

@@ -17,8 +17,12 @@ extension RelayLoop {
         var transaction = machine.startProcessing()
         let decoded = await classifier.decode(batch)
         do throws(RecordFailure) {
-            for (message, record) in zip(batch, decoded) where assigned.contains(message.topicPartition) {
-                try await process(message, record, in: &transaction)
+            // By runs of one partition: what is per partition is looked up once per run.
+            for run in batch.partitionRuns where assigned.contains(batch[run.lowerBound].topicPartition) {
+                for index in run {
+                    try await process(batch[index], decoded[index], in: &transaction)
+                }
+                transaction.consumed(batch[run])
             }
             collectFinishedJobs()
             try await writeTombstones(&transaction)
@@ -37,9 +41,9 @@ extension RelayLoop {
     private func process(
         _ message: KafkaMessage, _ decoded: RecordClassifier.DecodedRecord, in transaction: inout OpenTransaction
     ) async throws(RecordFailure) {
-        transaction.consumed(message)
         // Decoded once: the restore check, the replay count and the judgement share it.
-        if let jobID = decoded.jobID { try await ensureCurrent(jobID: jobID) }
+        let jobID = decoded.jobID
+        if let jobID { try await ensureCurrent(jobID: jobID) }
         if handled.contains(message.topicPartition, message.offset) {
             countReplay(decoded, &transaction.counters)
             return
@@ -48,7 +52,9 @@ extension RelayLoop {
             try await deadLetterRefused(message, decoded, refusal, &transaction)
             return
         }
-        var (outcome, keyMismatched) = classifier.judge(decoded, key: message.key, table: table)
+        // Hashed once: the judgement, the coverage check and the table's pending entry share it.
+        let jobKey = jobID.map(JobKey.init)
+        var (outcome, keyMismatched) = classifier.judge(decoded, of: message, jobKey: jobKey, table: table)
         // Built once: the size check counts them, the published record carries them.
         var headers: [KafkaHeader] = []
         if case .publish(let jobID, let bytes, _) = outcome {
@@ -60,14 +66,16 @@ extension RelayLoop {
         // A job's later record in the output proves this one was published or dropped; it proves
         // nothing about a dead letter (the DLQ is delivered on its own), so those need their own
         // coordinates, checked above.
-        if let jobID = decoded.jobID, !outcome.isDeadLetter, isCovered(message, jobID: jobID) {
+        if let jobKey, !outcome.isDeadLetter, isCovered(message, jobKey: jobKey) {
             countReplay(decoded, &transaction.counters)
             return
         }
         if keyMismatched { transaction.counters.keyMismatches += 1 }
         switch outcome {
         case .publish(let jobID, let bytes, let state):
-            try await publish(message, jobID: jobID, bytes: bytes, state: state, headers: headers, &transaction)
+            try await publish(
+                message, jobID: jobID, jobKey: jobKey ?? JobKey(jobID), bytes: bytes, state: state, headers: headers,
+                &transaction)
         case .drop(let reason):
             transaction.counters.dropped[reason, default: 0] += 1
         case .deadLetter(let error):
@@ -78,8 +86,8 @@ extension RelayLoop {
     }
 
     /// Whether the job's last published record came from this partition at or after `message`.
-    private func isCovered(_ message: KafkaMessage, jobID: String) -> Bool {
-        guard let last = table.lastSource(of: jobID), let topic = inputTopicIndex[message.topic] else { return false }
+    private func isCovered(_ message: KafkaMessage, jobKey: JobKey) -> Bool {
+        guard let last = table.lastSource(of: jobKey), let topic = inputTopicIndex[message.topic] else { return false }
         return last.covers(topicIndex: topic, partition: message.partition, offset: message.offset.rawValue)
     }
 
@@ -101,8 +109,8 @@ extension RelayLoop {
     static let recordWireOverhead = 128
 
     private func publish(
-        _ message: KafkaMessage, jobID: String, bytes: [UInt8], state: PublishedState, headers: [KafkaHeader],
-        _ transaction: inout OpenTransaction
+        _ message: KafkaMessage, jobID: String, jobKey: JobKey, bytes: [UInt8], state: PublishedState,
+        headers: [KafkaHeader], _ transaction: inout OpenTransaction
     ) async throws(RecordFailure) {
         // Only retention reads it: no clock read per record without it.
         let publishedAt = configuration.finishedRetention == nil ? 0 : clock.milliseconds()
@@ -121,7 +129,7 @@ extension RelayLoop {
         } catch {
             throw .produce(error)
         }
-        table.recordPending(jobID, state, source: sourcePosition(of: message), publishedAt: publishedAt)
+        table.recordPending(jobKey, jobID: jobID, state, source: sourcePosition(of: message), publishedAt: publishedAt)
         transaction.published.append((jobID, bytes))
         if let timestamp = message.timestampMilliseconds {
             transaction.oldestTimestamp = min(transaction.oldestTimestamp ?? timestamp, timestamp)

@@ -85,8 +85,7 @@ extension RelayLoop {
             return
         }
         for (tag, error) in rejections {
-            guard let (source, isDeadLetter) = transaction.source(ofTag: tag) else { continue }
-            let coordinate = SourceCoordinate(source)
+            guard let (coordinate, isDeadLetter) = transaction.source(ofTag: tag) else { continue }
             let alreadyRefused = refused[coordinate] != nil
             refused[coordinate] = RefusedOutput(deadLetterRefused: isDeadLetter || alreadyRefused, error: error)
             logger.error(
