@@ -1,4 +1,3 @@
-import DequeModule
 public import Kafka
 import Synchronization
 
@@ -67,7 +66,8 @@ public final class RelayStatus: Sendable {
     private let snapshot = Mutex(RelaySnapshot())
     private let records: Mutex<RecentRecords>
 
-    /// - Parameter recordsKept: how many jobs' last records to keep for lookups (0: none).
+    /// - Parameter recordsKept: for how many of the jobs written last to keep the last record at
+    ///   least, for lookups (0: none); up to twice as many are kept.
     public init(recordsKept: Int = 10_000) {
         records = Mutex(RecentRecords(capacity: recordsKept))
     }
@@ -78,16 +78,16 @@ public final class RelayStatus: Sendable {
     }
 
     func keep(_ jobID: String, _ record: [UInt8]?) {
-        records.withLock { $0[jobID] = record }
+        records.withLock { $0.write(jobID, record) }
     }
 
     /// Keeps a restored record while the view has room, or when it already holds the job: a
-    /// restore reads every record of its partitions, and evicting one job for the next at each
-    /// record would cost more than the rest of the restore.
+    /// restore reads every record of its partitions, and a view that made way for each would
+    /// end up holding whichever partition came last.
     func keepRestored(_ jobID: String, _ record: @autoclosure () -> [UInt8]?) {
         records.withLock { records in
-            guard records.hasRoom || records[jobID] != nil else { return }
-            records[jobID] = record()
+            guard records.hasRoom || records.holds(jobID) else { return }
+            records.update(jobID, record())
         }
     }
 
@@ -95,8 +95,8 @@ public final class RelayStatus: Sendable {
     func keep(_ published: [(jobID: String, record: [UInt8])], tombstoned: [String]) {
         guard !published.isEmpty || !tombstoned.isEmpty else { return }
         records.withLock { records in
-            for (jobID, record) in published { records[jobID] = record }
-            for jobID in tombstoned { records[jobID] = nil }
+            for (jobID, record) in published { records.write(jobID, record) }
+            for jobID in tombstoned { records.write(jobID, nil) }
         }
     }
 
@@ -112,43 +112,47 @@ public final class RelayStatus: Sendable {
     }
 }
 
-/// Up to `capacity` jobs' last records; the least recently written goes first.
+/// The last records of at least the `capacity` most recently written jobs, and of at most twice
+/// as many: two generations of up to `capacity` jobs each. A write goes to the current one; when
+/// that is full, it becomes the previous one and the old previous one is dropped whole. A write
+/// costs one hash, where evicting the least recently written job one at a time costs three (on
+/// the relay's path once per published record).
 struct RecentRecords: ~Copyable {
     private let capacity: Int
-    private var records: [String: (record: [UInt8], stamp: Int)] = [:]
-    /// Writes in order, oldest first (a deque: evicting the oldest is O(1)).
-    private var order: Deque<(jobID: String, stamp: Int)> = []
-    private var nextStamp = 0
+    /// `nil` records a removal, which hides the previous generation's record of the job.
+    private var current: [String: [UInt8]?] = [:]
+    private var previous: [String: [UInt8]?] = [:]
 
     init(capacity: Int) {
         self.capacity = max(0, capacity)
     }
 
-    /// Whether another job fits without evicting one.
-    var hasRoom: Bool { records.count < capacity }
+    /// Whether another job fits without dropping a generation.
+    var hasRoom: Bool { current.count < capacity }
 
     subscript(jobID: String) -> [UInt8]? {
-        get { records[jobID]?.record }
-        set {
-            guard capacity > 0 else { return }
-            guard let newValue else {
-                records[jobID] = nil
-                return
-            }
-            nextStamp += 1
-            records[jobID] = (newValue, nextStamp)
-            order.append((jobID, nextStamp))
-            evict()
+        if let held = current[jobID] { return held }
+        return previous[jobID] ?? nil
+    }
+
+    /// Whether the view has an entry for the job (a record, or its removal).
+    func holds(_ jobID: String) -> Bool {
+        current[jobID] != nil || previous[jobID] != nil
+    }
+
+    /// Writes the job's record (`nil`: removes it); a full generation then makes way for the next.
+    mutating func write(_ jobID: String, _ record: [UInt8]?) {
+        guard capacity > 0 else { return }
+        current[jobID] = .some(record)
+        if current.count >= capacity {
+            previous = current
+            current = [:]
         }
     }
 
-    /// Drops the oldest entries; stale order entries (rewritten jobs) are skipped and compacted.
-    private mutating func evict() {
-        while records.count > capacity, let oldest = order.popFirst() {
-            if records[oldest.jobID]?.stamp == oldest.stamp { records[oldest.jobID] = nil }
-        }
-        if order.count > 2 * capacity + 1024 {
-            order = Deque(order.filter { records[$0.jobID]?.stamp == $0.stamp })
-        }
+    /// Writes without making way: for a restore, which fills the view and never evicts.
+    mutating func update(_ jobID: String, _ record: [UInt8]?) {
+        guard capacity > 0 else { return }
+        current[jobID] = .some(record)
     }
 }

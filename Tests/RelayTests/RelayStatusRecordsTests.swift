@@ -2,8 +2,9 @@ import Testing
 
 @testable import Relay
 
-/// The bounded view behind `/jobs/{job_id}`: the most recently published jobs, and after a
-/// restore the jobs it read first (a restore fills the view and never evicts).
+/// The bounded view behind `/jobs/{job_id}`: at least the `recordsKept` most recently published
+/// jobs and at most twice as many, and after a restore the jobs it read first (a restore fills
+/// the view and never evicts).
 @Suite("Relay status: the /jobs view")
 struct RelayStatusRecordsTests {
     @Test func publishingEvictsTheLeastRecentlyWrittenJob() {
@@ -15,6 +16,33 @@ struct RelayStatusRecordsTests {
         #expect(status.record(for: "c") == [4])
         status.keep([], tombstoned: ["a"])
         #expect(status.record(for: "a") == nil)
+    }
+
+    @Test func theLastJobsWrittenAreAlwaysKeptAndAtMostTwiceAsMany() {
+        let kept = 3
+        let status = RelayStatus(recordsKept: kept)
+        var written: [String] = []
+        for step in 0..<40 {
+            // Rewrites of recent jobs among new ones.
+            let jobID = step % 4 == 3 ? written[written.count - 2] : "job-\(step)"
+            status.keep([(jobID, [UInt8(step)])], tombstoned: [])
+            written.removeAll { $0 == jobID }
+            written.append(jobID)
+            for recent in written.suffix(kept) {
+                #expect(status.record(for: recent) != nil, "step \(step): \(recent) is among the last \(kept)")
+            }
+            #expect(status.record(for: jobID) == [UInt8(step)])
+            #expect(written.filter { status.record(for: $0) != nil }.count <= 2 * kept)
+        }
+    }
+
+    @Test func aRemovalHidesTheOlderGenerationsRecord() {
+        let status = RelayStatus(recordsKept: 2)
+        status.keep([("a", [1]), ("b", [2])], tombstoned: [])  // a full generation: now the previous one
+        #expect(status.record(for: "a") == [1])
+        status.keep([], tombstoned: ["a"])
+        #expect(status.record(for: "a") == nil)
+        #expect(status.record(for: "b") == [2])
     }
 
     @Test func aRestoreFillsTheViewAndUpdatesWhatItHolds() {
