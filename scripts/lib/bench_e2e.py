@@ -18,6 +18,7 @@ default) for figures to quote.
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -99,21 +100,60 @@ log:
     return render
 
 
-def run_relay(binary, workdir, render, ends, timeout):
-    """Starts jobstatusd; returns (seconds to the commit completing the input, seconds to READY)."""
+def cpu_seconds(pid):
+    """A live process's user + system CPU seconds so far (/proc/PID/stat), None if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as file:
+            fields = file.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu_seconds():
+    """User + system CPU seconds of the waited-for children of this process, so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+class CPU:
+    """CPU seconds of a client and of the broker (the mock's own process; unknown for others)
+    over a span: where the time of a run goes when the two share the machine's cores."""
+
+    def __init__(self, broker_pid):
+        self.broker_pid = broker_pid
+        self.broker_start = self.broker()
+
+    def broker(self):
+        return cpu_seconds(self.broker_pid) if self.broker_pid else None
+
+    def broker_spent(self):
+        now = self.broker()
+        return None if now is None or self.broker_start is None else now - self.broker_start
+
+
+def run_relay(binary, workdir, render, ends, timeout, broker_pid):
+    """Starts jobstatusd; returns (seconds to the commit completing the input, seconds to READY,
+    the CPU seconds of jobstatusd and of the broker after READY)."""
     daemon = chaos.Daemon("relay", binary, workdir, render)
     started = time.monotonic()
     daemon.start()
     ready_at = None
+    at_ready = None
     try:
         while time.monotonic() - started < timeout:
             if ready_at is None and daemon.ready():
                 ready_at = time.monotonic() - started
+                at_ready = (cpu_seconds(daemon.process.pid), CPU(broker_pid))
             committed = daemon.committed_offsets()
             if all(committed.get(p, -1) >= end for p, end in ends.items()):
                 finished = time.monotonic() - started
+                cpu = None
+                if at_ready and at_ready[0] is not None:
+                    daemon_cpu = cpu_seconds(daemon.process.pid)
+                    cpu = (daemon_cpu - at_ready[0] if daemon_cpu is not None else None, at_ready[1].broker_spent())
                 log_commit_time(daemon.metrics(), finished - (ready_at or 0))
-                return finished, ready_at
+                return finished, ready_at, cpu
             if not daemon.running:
                 raise RuntimeError(f"jobstatusd exited {daemon.process.returncode}; see {workdir}/relay.log")
             time.sleep(0.1)
@@ -277,7 +317,9 @@ def main():
     topics = [(n, args.partitions) for n in names]
     broker = (chaos.MockBroker(args.binary, topics, workdir) if args.broker == "mock"
               else chaos.ExternalBroker(args.bootstrap, topics))
+    broker_pid = broker.process.pid if args.broker == "mock" else None
     figures = []
+    cpu_figures = []
     latencies = []
     limit = None
     try:
@@ -289,10 +331,13 @@ def main():
 
         if "limit" in phases:
             log("1. the limit: raw librdkafka passthrough")
+            before, broker_cpu = children_cpu_seconds(), CPU(broker_pid)
             copied, delivered, seconds = passthrough(args.passthrough, "copy", broker.bootstrap, "bench-in",
                                                      "bench-pass", str(records))
             limit = records / float(seconds)
             figures.append(("passthrough (raw librdkafka)", records / float(seconds), 1.0, f"{seconds}s"))
+            cpu_figures.append(("passthrough (raw librdkafka)", children_cpu_seconds() - before,
+                                broker_cpu.broker_spent()))
 
         for delivery, output, dlq in [("exactly-once", "bench-eo-latest", "bench-eo-dlq"),
                                       ("at-least-once", "bench-alo-latest", "bench-alo-dlq")]:
@@ -301,7 +346,9 @@ def main():
             log(f"2. jobstatusd run, {delivery}")
             render = settings(broker.bootstrap, f"bench-{delivery}", "bench-in", output, dlq, delivery,
                               f"bench-{delivery}")
-            total, ready = run_relay(args.binary, workdir, render, ends, args.timeout)
+            total, ready, cpu = run_relay(args.binary, workdir, render, ends, args.timeout, broker_pid)
+            if cpu:
+                cpu_figures.append((f"jobstatusd {delivery}, after READY", *cpu))
             figures.append((f"jobstatusd {delivery}", records / total, limit and records / total / limit,
                             f"{total:.1f}s (ready after {ready or float('nan'):.1f}s)"))
             if ready and total > ready:
@@ -322,6 +369,7 @@ def main():
     finally:
         broker.stop()
     report(args, records, figures, latencies, workdir)
+    report_cpu(records, cpu_figures)
 
 
 def restore_figures(args, broker, figures, workdir):
@@ -359,6 +407,33 @@ def report(args, records, figures, latencies, workdir):
                           "p50_ms": round(quantiles[0.5] * 1000, 1), "p99_ms": round(quantiles[0.99] * 1000, 1),
                           "p999_ms": round(quantiles[0.999] * 1000, 1), "broker": args.broker}))
     log(f"logs in {workdir}")
+
+
+def report_cpu(records, cpu_figures):
+    """CPU microseconds per record, the client's and the broker's, from the same spans as the
+    rates above (jobstatusd after READY). When the client and the broker share the cores, the
+    rates are bound by their sum; the ratio of the client's figure to the passthrough's says how
+    much more work per record jobstatusd does than a bare copy."""
+    if not cpu_figures:
+        return
+    base = cpu_figures[0][1] if cpu_figures[0][0].startswith("passthrough") else None
+    print(f"\nCPU per record (microseconds)       {'client':>12} {'x limit':>8} {'broker':>8}")
+    for name, client, broker in cpu_figures:
+        client_us = client / records * 1e6 if client is not None else None
+        broker_us = broker / records * 1e6 if broker is not None else None
+        ratio = client / base if base and client is not None else None
+        print(f"{name:34} {fmt(client_us, 12, 2)} {fmt(ratio, 8, 2)} {fmt(broker_us, 8, 2)}")
+        print(json.dumps({"bench": f"cpu: {name}", "client_us_per_record": rounded(client_us),
+                          "broker_us_per_record": rounded(broker_us), "client_ratio": rounded(ratio),
+                          "records": records}))
+
+
+def fmt(value, width, places):
+    return f"{value:{width}.{places}f}" if value is not None else " " * (width - 1) + "-"
+
+
+def rounded(value):
+    return None if value is None else round(value, 3)
 
 
 if __name__ == "__main__":
