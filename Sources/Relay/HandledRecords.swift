@@ -19,7 +19,7 @@ struct HandledRecords {
 
     /// Whether the record at `offset` of `partition` was handled.
     func contains(_ partition: TopicPartition, _ offset: KafkaOffset) -> Bool {
-        // Empty once the replays are behind: no hashing per record then.
+        // Often empty (one instance, its replays behind it): no hashing per record then.
         guard !offsets.isEmpty else { return false }
         return offsets[partition]?.contains(offset.rawValue) ?? false
     }

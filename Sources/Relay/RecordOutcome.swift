@@ -127,7 +127,8 @@ public struct RecordClassifier: Sendable {
 
     /// - Parameters:
     ///   - jobKey: the ``JobKey`` of the event's job_id if the caller has it (`nil`: computed here).
-    ///   - mismatchedKey: the record's key when it is not the given job_id (`nil` for a null key).
+    ///   - mismatchedKey: the record's key when it is not the given job_id; `nil` when it is, or
+    ///     when the key is null.
     private func judge(
         _ decoded: DecodedRecord, jobKey: JobKey?, table: DedupTable, mismatchedKey: (String) -> [UInt8]?
     ) -> (outcome: RecordOutcome, keyMismatched: Bool) {

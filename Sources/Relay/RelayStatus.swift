@@ -119,40 +119,50 @@ public final class RelayStatus: Sendable {
 /// the relay's path once per published record).
 struct RecentRecords: ~Copyable {
     private let capacity: Int
-    /// `nil` records a removal, which hides the previous generation's record of the job.
-    private var current: [String: [UInt8]?] = [:]
-    private var previous: [String: [UInt8]?] = [:]
+    private var current: [String: [UInt8]] = [:]
+    private var previous: [String: [UInt8]] = [:]
 
     init(capacity: Int) {
         self.capacity = max(0, capacity)
     }
 
     /// Whether another job fits without dropping a generation.
-    var hasRoom: Bool { current.count < capacity }
+    var hasRoom: Bool { current.count + previous.count < capacity }
 
     subscript(jobID: String) -> [UInt8]? {
-        if let held = current[jobID] { return held }
-        return previous[jobID] ?? nil
+        current[jobID] ?? previous[jobID]
     }
 
-    /// Whether the view has an entry for the job (a record, or its removal).
+    /// Whether the view holds a record of the job.
     func holds(_ jobID: String) -> Bool {
         current[jobID] != nil || previous[jobID] != nil
     }
 
-    /// Writes the job's record (`nil`: removes it); a full generation then makes way for the next.
+    /// Writes the job's record, the newest; a full generation then makes way for the next.
+    /// `nil` removes the job, and takes no room.
     mutating func write(_ jobID: String, _ record: [UInt8]?) {
+        guard let record else { return remove(jobID) }
         guard capacity > 0 else { return }
-        current[jobID] = .some(record)
+        current[jobID] = record  // the previous generation's record of the job is shadowed
         if current.count >= capacity {
             previous = current
             current = [:]
         }
     }
 
-    /// Writes without making way: for a restore, which fills the view and never evicts.
+    /// Replaces the record of a job the view holds, where it is, or adds one while there is room:
+    /// for a restore, which fills the view and never evicts.
     mutating func update(_ jobID: String, _ record: [UInt8]?) {
-        guard capacity > 0 else { return }
-        current[jobID] = .some(record)
+        guard let record else { return remove(jobID) }
+        if current[jobID] == nil, previous[jobID] != nil {
+            previous[jobID] = record
+        } else if current[jobID] != nil || hasRoom {
+            current[jobID] = record
+        }
+    }
+
+    private mutating func remove(_ jobID: String) {
+        current[jobID] = nil
+        previous[jobID] = nil
     }
 }

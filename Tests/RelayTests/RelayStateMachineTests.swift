@@ -24,15 +24,30 @@ struct RelayStateMachineTests {
         }
     }
 
-    /// Runs a batch through the machine as the loop does: every record consumed.
+    /// Runs a batch through the machine as the loop does: every record consumed, a run of one
+    /// partition at a time.
     @discardableResult
     func process(
         _ machine: inout RelayStateMachine, _ batch: [KafkaMessage], at now: ContinuousClock.Instant
     ) -> RelayStateMachine.Action {
         _ = machine.batchReceived(batch, now: now)
         var transaction = machine.startProcessing()
-        for message in batch { transaction.consumed(message) }
+        for run in batch.partitionRuns { transaction.consumed(batch[run]) }
         return machine.processed(transaction, now: now)
+    }
+
+    @Test func aBatchIsConsumedByRunsOfOnePartition() {
+        let batch = Self.batch(0, 5...7) + Self.batch(1, 0...0) + Self.batch(0, 8...9)
+        #expect(batch.partitionRuns == [0..<3, 3..<4, 4..<6])
+        #expect([KafkaMessage]().partitionRuns.isEmpty)
+        var machine = machine()
+        _ = machine.batchReceived(batch, now: start)
+        var transaction = machine.startProcessing()
+        for run in batch.partitionRuns { transaction.consumed(batch[run]) }
+        #expect(transaction.counters.consumed == 6)
+        #expect(transaction.commitOffsets.map(\.offset.rawValue) == [10, 1], "past each partition's last record")
+        let both: Set = [TopicPartition("in", 0), TopicPartition("in", 1)]
+        #expect(transaction.rewindOffsets(keeping: both).map(\.offset.rawValue) == [5, 0])
     }
 
     @Test func firstBatchBeginsATransactionLaterOnesJoinIt() {

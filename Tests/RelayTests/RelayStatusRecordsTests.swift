@@ -45,6 +45,31 @@ struct RelayStatusRecordsTests {
         #expect(status.record(for: "b") == [2])
     }
 
+    @Test func tombstonesOfJobsNotInTheViewEvictNothing() {
+        let status = RelayStatus(recordsKept: 2)
+        status.keep([("a", [1])], tombstoned: [])
+        status.keep([], tombstoned: ["x", "y", "z"])
+        #expect(status.record(for: "a") == [1])
+    }
+
+    @Test func aRestoreAfterAGenerationSwitchKeepsTheLastJobsWritten() {
+        let status = RelayStatus(recordsKept: 3)
+        status.keep([("a", [1]), ("b", [2]), ("c", [3])], tombstoned: [])  // a full generation
+        for jobID in ["r1", "r2", "r3", "a", "b", "c"] { status.keepRestored(jobID, [9]) }
+        status.keep([("d", [4])], tombstoned: [])
+        #expect(status.record(for: "b") == [9] && status.record(for: "c") == [9] && status.record(for: "d") == [4])
+        let held = ["a", "b", "c", "d", "r1", "r2", "r3"].filter { status.record(for: $0) != nil }
+        #expect(held.count <= 6)
+    }
+
+    @Test func aRestoreUpdatesTheNewestRecordOfAJob() {
+        let status = RelayStatus(recordsKept: 2)
+        status.keep([("a", [1]), ("b", [2])], tombstoned: [])  // the previous generation
+        status.keep([("a", [3])], tombstoned: [])  // a's newer record, in the current one
+        status.keepRestored("a", [5])
+        #expect(status.record(for: "a") == [5])
+    }
+
     @Test func aRestoreFillsTheViewAndUpdatesWhatItHolds() {
         let status = RelayStatus(recordsKept: 2)
         status.keepRestored("a", [1])
