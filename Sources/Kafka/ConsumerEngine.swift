@@ -16,6 +16,11 @@ final class ConsumerEngine: @unchecked Sendable {
     private var pending: [KafkaConsumerEvent] = []
     private var topicNames: [OpaquePointer: String] = [:]
     private var lastTopic: (handle: OpaquePointer, name: String)?
+    /// Header names seen, made Strings once: records of one producer repeat the same few names.
+    private var headerNames: [(bytes: [UInt8], name: String)] = []
+    /// Beyond this many distinct names, new ones are made per record (a producer that makes up
+    /// names must not grow the cache).
+    private static let headerNamesKept = 32
     private var assigned: Set<TopicPartition> = []
     private var revokedDuringFetch = false
     private var closing = false
@@ -252,10 +257,23 @@ final class ConsumerEngine: @unchecked Sendable {
         var size = 0
         while rd_kafka_header_get_all(headers, index, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
             let bytes = value.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) }
-            result.append(KafkaHeader(name: name.map { String(cString: $0) } ?? "", value: bytes))
+            result.append(KafkaHeader(name: name.map(headerName) ?? "", value: bytes))
             index += 1
         }
         return result
+    }
+
+    /// The header name as a String, made once per distinct name while the cache has room.
+    private func headerName(_ name: UnsafePointer<CChar>) -> String {
+        var length = 0
+        while name[length] != 0 { length += 1 }
+        let bytes = UnsafeRawBufferPointer(start: name, count: length)
+        for cached in headerNames where cached.bytes.count == bytes.count {
+            if cached.bytes.withUnsafeBytes({ $0.elementsEqual(bytes) }) { return cached.name }
+        }
+        let made = String(decoding: bytes, as: UTF8.self)
+        if headerNames.count < Self.headerNamesKept { headerNames.append((Array(bytes), made)) }
+        return made
     }
 
     // MARK: - Rebalance (librdkafka callback, on the client thread)

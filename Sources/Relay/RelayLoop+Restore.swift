@@ -172,11 +172,12 @@ extension RelayLoop {
                     SourcePosition(topicIndex: $0, partition: partition.partition, offset: offset.rawValue)
                 }
             }
+            let value = message.value  // copied once, for the table and the /jobs view
             table.restore(
-                jobID, message.value.map { Self.restoredState($0, ordering: configuration.ordering) }, source: position,
+                jobID, value.map { Self.restoredState($0, ordering: configuration.ordering) }, source: position,
                 timestamp: message.timestampMilliseconds ?? clock.milliseconds(),
                 remembersTombstone: remembersTombstone(message))
-            relay.status.keepRestored(jobID, message.value)
+            relay.status.keepRestored(jobID, value)
         }
     }
 

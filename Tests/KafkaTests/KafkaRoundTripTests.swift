@@ -15,8 +15,14 @@ struct KafkaRoundTripTests {
                 topic: topic, partition: 0,
                 key: index % 7 == 0 ? nil : Array("key-\(index)".utf8),
                 value: index % 5 == 0 ? nil : Array("{\"n\":\(index)}".utf8),
+                // Names repeat (the consumer makes each String once), differ at one byte, are
+                // not ASCII, and are more than the consumer keeps (a new one per record).
                 headers: index % 3 == 0
-                    ? [KafkaHeader(name: "h1", string: "v\(index)"), KafkaHeader(name: "empty", value: nil)] : [])
+                    ? [
+                        KafkaHeader(name: "h1", string: "v\(index)"), KafkaHeader(name: "empty", value: nil),
+                        KafkaHeader(name: "h\(index % 10)", string: "same length"),
+                        KafkaHeader(name: "é-\(index)", string: "one of 67 names"),
+                    ] : [])
         }
         try await cluster.produce(sent)
         let received = try await cluster.readToEnd([TopicPartition(topic, 0)])
