@@ -154,10 +154,12 @@ struct RecentRecords: ~Copyable {
     /// for a restore, which fills the view and never evicts.
     mutating func update(_ jobID: String, _ record: [UInt8]?) {
         guard let record else { return remove(jobID) }
-        if current[jobID] == nil, previous[jobID] != nil {
-            previous[jobID] = record
-        } else if current[jobID] != nil || hasRoom {
+        // A restored job goes to the previous generation: restored records are older than any
+        // write, so they go first, and only writes fill the current generation.
+        if current[jobID] != nil {
             current[jobID] = record
+        } else if previous[jobID] != nil || hasRoom {
+            previous[jobID] = record
         }
     }
 

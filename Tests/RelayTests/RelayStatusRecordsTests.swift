@@ -62,6 +62,15 @@ struct RelayStatusRecordsTests {
         #expect(held.count <= 6)
     }
 
+    @Test func aRestoreAfterARemovalKeepsTheLastJobsWritten() {
+        let status = RelayStatus(recordsKept: 2)
+        status.keep([("a", [1]), ("b", [2])], tombstoned: [])
+        status.keep([], tombstoned: ["a"])
+        status.keepRestored("c", [3])
+        status.keep([("a", [4])], tombstoned: [])
+        #expect(status.record(for: "b") == [2] && status.record(for: "a") == [4])
+    }
+
     @Test func aRestoreUpdatesTheNewestRecordOfAJob() {
         let status = RelayStatus(recordsKept: 2)
         status.keep([("a", [1]), ("b", [2])], tombstoned: [])  // the previous generation
