@@ -77,18 +77,11 @@ public final class RelayStatus: Sendable {
         records.withLock { $0[jobID] }
     }
 
-    func keep(_ jobID: String, _ record: [UInt8]?) {
-        records.withLock { $0.write(jobID, record) }
-    }
-
     /// Keeps a restored record while the view has room, or when it already holds the job: a
     /// restore reads every record of its partitions, and a view that made way for each would
     /// end up holding whichever partition came last.
-    func keepRestored(_ jobID: String, _ record: @autoclosure () -> [UInt8]?) {
-        records.withLock { records in
-            guard records.hasRoom || records.holds(jobID) else { return }
-            records.update(jobID, record())
-        }
+    func keepRestored(_ jobID: String, _ record: [UInt8]?) {
+        records.withLock { $0.update(jobID, record) }
     }
 
     /// Keeps a committed transaction's records under one lock.
@@ -131,11 +124,6 @@ struct RecentRecords: ~Copyable {
 
     subscript(jobID: String) -> [UInt8]? {
         current[jobID] ?? previous[jobID]
-    }
-
-    /// Whether the view holds a record of the job.
-    func holds(_ jobID: String) -> Bool {
-        current[jobID] != nil || previous[jobID] != nil
     }
 
     /// Writes the job's record, the newest; a full generation then makes way for the next.
