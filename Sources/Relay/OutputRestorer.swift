@@ -61,10 +61,13 @@ final class OutputRestorer {
     /// - Parameters:
     ///   - deadline: when to give up with ``RestoreTimeout``.
     ///   - progress: called after every poll (the relay's watchdog heartbeat).
+    ///   - isStopped: asked before every poll; once it says yes the read ends with
+    ///     ``RestoreFailure/stopped`` (a stop request must not wait for a long restore, and a
+    ///     cancelled task's polls return at once, so the loop would spin to its deadline).
     /// - Returns: the number of records read.
     func catchUp(
         _ partitions: [TopicPartition], deadline: ContinuousClock.Instant, progress: () -> Void = {},
-        apply: (KafkaMessage) -> Void
+        isStopped: () -> Bool = { Task.isCancelled }, apply: (KafkaMessage) -> Void
     ) async throws(RestoreFailure) -> Int {
         guard !partitions.isEmpty else { return 0 }
         do {
@@ -76,6 +79,7 @@ final class OutputRestorer {
         var ends: [TopicPartition: Int64] = [:]
         var count = 0
         while !remaining.isEmpty {
+            if isStopped() { throw .stopped }
             let now = ContinuousClock.now
             guard now < deadline else {
                 throw .timedOut(
@@ -124,11 +128,15 @@ enum RestoreFailure: Error, CustomStringConvertible {
     case kafka(KafkaError)
     /// The partitions not read to their end in time: (partition, next offset, end if known).
     case timedOut([(TopicPartition, Int64, Int64?)])
+    /// The relay was asked to stop (or its task was cancelled) before the read finished.
+    case stopped
 
     var description: String {
         switch self {
         case .kafka(let error):
             "\(error)"
+        case .stopped:
+            "stopped before the end: the relay is shutting down"
         case .timedOut(let partitions):
             "not read to the end in time: "
                 + partitions.map { "\($0.0) at \($0.1) of \($0.2.map(String.init) ?? "unknown end")" }

@@ -16,7 +16,10 @@ extension RelayLoop {
             if !rebalance.isCooperative { assigned = [] }
             assigned.formUnion(changed)
             extraOutputPartitions = []
-            try await restore(forInput: rebalance.partitions.sorted())
+            guard try await restore(forInput: rebalance.partitions.sorted()) else {
+                // Stopped mid-restore: nothing of the new partitions was read; drain and leave.
+                return try await perform(machine.shutdownRequested(now: .now))
+            }
         default:
             let leaving = rebalance.isCooperative ? changed : assigned
             let staying = assigned.subtracting(leaving)
@@ -29,9 +32,25 @@ extension RelayLoop {
                 for partition in leaving { snapshot.committedOffsets[partition] = nil }
             }
         }
+        // With nothing to run the instance stands by, ready. An eager revoke empties the
+        // assignment only until the assign that follows it, which decides.
+        let standsBy = assigned.isEmpty && (rebalance.kind == .assign || rebalance.isCooperative)
         relay.status.update { snapshot in
             snapshot.assignedPartitions = assigned.count
             snapshot.consumerLag = snapshot.consumerLag.filter { assigned.contains($0.key) }
+            if standsBy {
+                snapshot.phase = .standingBy
+            } else if snapshot.phase == .standingBy, !assigned.isEmpty {
+                snapshot.phase = .running
+            }
+        }
+        if standsBy {
+            logger.notice(
+                """
+                standing by: the group assigned this instance no input partition; ready, and it takes \
+                partitions when the group gives it some
+                """,
+                metadata: ["group": "\(configuration.group)"])
         }
         return false
     }
@@ -42,8 +61,10 @@ extension RelayLoop {
     /// (the same-numbered one when input and output are aligned, otherwise all), and the
     /// handled-record set with the DLQ, every time partitions are assigned: another instance
     /// may have written them since this one last read them.
-    func restore(forInput partitions: [TopicPartition]) async throws(RelayError) {
-        guard !partitions.isEmpty else { return }
+    /// - Returns: `false` when the relay was asked to stop (or cancelled) before the restore
+    ///   finished: the caller must not process the partitions, and drains instead.
+    func restore(forInput partitions: [TopicPartition]) async throws(RelayError) -> Bool {
+        guard !partitions.isEmpty else { return true }
         let started = ContinuousClock.now
         let outputs =
             (topology.isAligned ? partitions.map(\.partition) : Array(0..<topology.outputPartitions))
@@ -54,7 +75,10 @@ extension RelayLoop {
             snapshot.partitionsToRestore = outputs.count
             snapshot.restoredPartitions = 0
         }
-        let fromStart = try await adjustHandledFloors(for: partitions, deadline: started + configuration.restoreTimeout)
+        guard
+            let fromStart = try await adjustHandledFloors(
+                for: partitions, deadline: started + configuration.restoreTimeout)
+        else { return false }
         if fromStart {
             logger.notice(
                 "the group's committed offsets are behind this instance's commits; reading the output from its start",
@@ -63,7 +87,12 @@ extension RelayLoop {
         }
         let records: Int
         do {
-            records = try await read(outputs + deadLetters, deadline: started + configuration.restoreTimeout)
+            records = try await read(
+                outputs + deadLetters, deadline: started + configuration.restoreTimeout,
+                isStopped: { relay.isStopRequested || Task.isCancelled })
+        } catch .stopped {
+            logger.notice("restore interrupted: the relay is stopping", metadata: ["partitions": "\(partitions)"])
+            return false
         } catch {
             throw stop(.restore(error))
         }
@@ -84,15 +113,16 @@ extension RelayLoop {
                 "records": "\(records)", "jobs": "\(table.count)", "handled records kept": "\(handled.count)",
                 "took": "\(duration)",
             ])
+        return true
     }
 
     /// Sets the handled-record floors from the group's committed offsets; returns whether
     /// the output must be read again from its start (committed offsets of a partition being
     /// assigned went backwards). Floors of the other input partitions only rise, which forgets
-    /// coordinates other instances' commits made useless.
+    /// coordinates other instances' commits made useless. `nil`: the relay was asked to stop.
     private func adjustHandledFloors(
         for partitions: [TopicPartition], deadline: ContinuousClock.Instant
-    ) async throws(RelayError) -> Bool {
+    ) async throws(RelayError) -> Bool? {
         let assigning = Set(partitions)
         let everyPartition = topology.inputPartitions.flatMap { topic, count in
             (0..<count).map { TopicPartition(topic, $0) }
@@ -100,6 +130,7 @@ extension RelayLoop {
         let asked = Array(assigning.union(everyPartition)).sorted()
         var committed: [TopicPartitionOffset] = []
         while true {
+            if relay.isStopRequested || Task.isCancelled { return nil }
             do {
                 committed = try await consumer.committed(asked, timeout: configuration.operationTimeout)
                 break
@@ -158,11 +189,13 @@ extension RelayLoop {
 
     /// Reads output and DLQ partitions to their end into the table and the handled records.
     private func read(
-        _ partitions: [TopicPartition], deadline: ContinuousClock.Instant
+        _ partitions: [TopicPartition], deadline: ContinuousClock.Instant,
+        isStopped: () -> Bool = { Task.isCancelled }
     ) async throws(RestoreFailure) -> Int {
         let status = relay.status
-        return try await restorer.catchUp(partitions, deadline: deadline, progress: { status.heartbeat() }) {
-            message in
+        return try await restorer.catchUp(
+            partitions, deadline: deadline, progress: { status.heartbeat() }, isStopped: isStopped
+        ) { message in
             let source = DeadLetter.source(of: message)
             if let (partition, offset) = source { handled.record(partition, offset) }
             guard message.topic == configuration.outputTopic, let key = message.key else { return }

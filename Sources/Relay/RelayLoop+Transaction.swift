@@ -55,7 +55,11 @@ extension RelayLoop {
         // records to every reader: read them back like any restore, so the redo finds their
         // coordinates and writes nothing twice. Where they are hidden, the read finds nothing.
         extraOutputPartitions = []
-        try await restore(forInput: assigned.sorted())
+        guard try await restore(forInput: assigned.sorted()) else {
+            // Stopped while reading the aborted records back: nothing is open, so the drain
+            // only leaves the group; the group's offsets are still the last commit's.
+            return machine.shutdownRequested(now: .now)
+        }
         let rewind = transaction.rewindOffsets(keeping: partitions)
         if !rewind.isEmpty {
             do {

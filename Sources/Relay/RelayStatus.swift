@@ -5,6 +5,10 @@ import Synchronization
 public struct RelaySnapshot: Sendable {
     public enum Phase: String, Sendable {
         case starting, restoring, running, draining, stopped, failed
+        /// In the group with no input partition assigned (more instances than partitions, a
+        /// warm standby): ready, and takes partitions, restoring them first, when the group
+        /// gives it some.
+        case standingBy = "standing-by"
     }
 
     public var phase: Phase = .starting
@@ -41,8 +45,11 @@ public struct RelaySnapshot: Sendable {
     /// The largest time from an input record's timestamp to the commit that published it, in the last transaction.
     public var lastEndToEndLatency: Duration = .zero
 
-    /// Ready: restored and running.
-    public var isReady: Bool { phase == .running }
+    /// Ready: restored and running, or standing by with no partitions to run.
+    public var isReady: Bool { phase == .running || phase == .standingBy }
+
+    /// Whether the instance is in the group with no input partition assigned.
+    public var isStandingBy: Bool { phase == .standingBy }
 
     /// The text of a systemd `STATUS=` line.
     public var statusLine: String {
@@ -53,6 +60,8 @@ public struct RelaySnapshot: Sendable {
         case .running:
             "running: \(assignedPartitions) partitions, \(trackedJobs) jobs, \(counters.consumed) consumed, "
                 + "\(counters.published) published"
+        case .standingBy:
+            "standing by: no input partitions assigned (more instances than partitions); \(trackedJobs) jobs"
         case .draining: "draining"
         case .stopped: "stopped"
         case .failed: "failed"

@@ -9,7 +9,10 @@ enum MetricCatalog {
     static let entries: [String: Entry] = [
         "jobstatusd_build_info": Entry(
             help: "Always 1; labels name the build (git describe) and the librdkafka in use."),
-        "jobstatusd_ready": Entry(help: "1 once the restore is done and the relay runs (what /readyz says)."),
+        "jobstatusd_ready": Entry(
+            help: "1 once the restore is done and the relay runs, or stands by (what /readyz says)."),
+        "jobstatusd_standby": Entry(
+            help: "1 while the instance is in the group with no input partition assigned (a ready standby)."),
         "jobstatusd_consumed_total": Entry(help: "Input records whose handling is committed."),
         "jobstatusd_published_total": Entry(help: "Records committed to the output topic."),
         "jobstatusd_dead_lettered_total": Entry(help: "Invalid input records committed to the dead-letter topic."),

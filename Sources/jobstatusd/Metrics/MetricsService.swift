@@ -66,6 +66,7 @@ struct MetricsService: Service {
         Gauge(label: "jobstatusd_jobs_tracked").record(snapshot.trackedJobs)
         Gauge(label: "jobstatusd_assigned_partitions").record(snapshot.assignedPartitions)
         Gauge(label: "jobstatusd_ready").record(snapshot.isReady ? 1 : 0)
+        Gauge(label: "jobstatusd_standby").record(snapshot.isStandingBy ? 1 : 0)
         Gauge(label: "jobstatusd_restored_records").record(snapshot.restoredRecords)
         for (partition, offset) in snapshot.committedOffsets {
             Gauge(
