@@ -80,6 +80,10 @@ enum RelayClientSettings {
         var kafka = applyingForced(configuration, to: .consumer)
         kafka["group.id"] = configuration.group
         if kafka["auto.offset.reset"] == nil { kafka["auto.offset.reset"] = "earliest" }
+        let pollInterval = RelayConfiguration.ManagedProperty.maxPollInterval
+        if kafka[pollInterval] == nil {
+            kafka[pollInterval] = String(max(300_000, configuration.minimumPollInterval.wholeMilliseconds))
+        }
         return kafka
     }
 
@@ -87,6 +91,8 @@ enum RelayClientSettings {
         var kafka = applyingForced(configuration, to: .producer)
         if configuration.delivery == .exactlyOnce {
             kafka["transactional.id"] = transactionalID(configuration)
+            kafka[RelayConfiguration.ManagedProperty.transactionTimeout] = String(
+                configuration.transactionTimeout.wholeMilliseconds)
         }
         return kafka
     }

@@ -55,6 +55,11 @@ public struct RelayConfiguration: Sendable {
     public var transactionInterval: Duration
     /// `transaction.max-records`: commit early once a transaction holds this many input records.
     public var maxRecordsPerTransaction: Int
+    /// `transaction.timeout`: the producer's `transaction.timeout.ms`. A member that dies with a
+    /// transaction open holds every `read_committed` reader of the partitions it wrote (the
+    /// output's, the DLQ's) until the broker aborts that transaction after this long, or until
+    /// the member restarts with the same transactional id. Kafka Streams uses 10 s as well.
+    public var transactionTimeout: Duration = .seconds(10)
     /// `output.finished-retention`: a job terminal for longer than this gets a tombstone and is
     /// forgotten; `nil` keeps every job (the default).
     public var finishedRetention: Duration?

@@ -98,11 +98,3 @@ extension RelayLoop {
         return assigned.contains(TopicPartition(topic, partition))
     }
 }
-
-extension Duration {
-    /// Whole milliseconds (rounded down).
-    var wholeMilliseconds: Int64 {
-        let parts = components
-        return parts.seconds * 1000 + parts.attoseconds / 1_000_000_000_000_000
-    }
-}

@@ -204,7 +204,7 @@ final class RelayLoop {
     private func closeClients() async {
         await consumer.close()
         await restorer.close()
-        await producer.close(timeout: .seconds(5))
+        await producer.close(timeout: RelayConfiguration.producerCloseTimeout)
     }
 
     /// Puts the machine in its failed state and returns the error `run()` throws.

@@ -70,4 +70,27 @@ struct RelayClientSettingsTests {
         #expect(RelayClientSettings.producer(exactlyOnce)["max.in.flight"] == "5", "transactions keep the user's value")
         #expect(RelayClientSettings.overridden(exactlyOnce).isEmpty)
     }
+
+    /// Issue 24: a dead member's open transaction holds read_committed readers until the broker
+    /// aborts it, so the producer gets a short `transaction.timeout.ms`, exactly once only.
+    @Test func theTransactionTimeoutIsSetForTransactionsOnly() {
+        var configuration = Self.configuration()
+        #expect(RelayClientSettings.producer(configuration)["transaction.timeout.ms"] == "10000")
+        configuration.transactionTimeout = .milliseconds(2500)
+        #expect(RelayClientSettings.producer(configuration)["transaction.timeout.ms"] == "2500")
+        configuration.delivery = .atLeastOnce
+        #expect(RelayClientSettings.producer(configuration)["transaction.timeout.ms"] == nil)
+    }
+
+    /// Issue 24, defect 1: a restore runs inside the consumer's poll, so the poll interval must
+    /// outlast the longest restore, or librdkafka expels the member mid-restore.
+    @Test func thePollIntervalOutlastsTheLongestRestore() {
+        var configuration = Self.configuration()
+        #expect(configuration.minimumPollInterval == .seconds(340))
+        #expect(RelayClientSettings.consumer(configuration)["max.poll.interval.ms"] == "340000")
+        configuration.restoreTimeout = .seconds(30)
+        #expect(RelayClientSettings.consumer(configuration)["max.poll.interval.ms"] == "300000", "librdkafka's default")
+        let chosen = Self.configuration(roles: [.consumer: ["max.poll.interval.ms": "900000"]])
+        #expect(RelayClientSettings.consumer(chosen)["max.poll.interval.ms"] == "900000")
+    }
 }

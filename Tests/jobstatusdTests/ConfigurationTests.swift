@@ -67,6 +67,7 @@ struct ConfigurationTests {
         "dedup.order-field": ["dedup.ordering=field", "dedup.order-field=seq"],
         "dedup.order-type": ["dedup.ordering=field", "dedup.order-field=seq"],
         "dedup.order-missing": ["dedup.ordering=field", "dedup.order-field=seq"],
+        "transaction.timeout": ["operation.timeout=1s"],
     ]
 
     @Test func orderingByAFieldNeedsAPathOfExtraMembers() throws {
@@ -139,6 +140,50 @@ struct ConfigurationTests {
         let message = try error(flags: ["operation.timeout=30s"])
         #expect(
             message.contains("operation.timeout") && message.contains("shorter than shutdown.timeout"), "\(message)")
+    }
+
+    /// Issue 24: `transaction.timeout` bounds how long a dead member holds readers; it must leave
+    /// room for a transaction's interval and its commit, and is the only way to set it.
+    @Test func theTransactionTimeoutLeavesRoomForATransaction() throws {
+        #expect(try load().relay.transactionTimeout == .seconds(10))
+        #expect(try load(flags: ["transaction.timeout=30s"]).relay.transactionTimeout == .seconds(30))
+        let tooShort = try error(flags: ["transaction.timeout=5s"])
+        #expect(
+            tooShort.hasPrefix("transaction.timeout (--set)") && tooShort.contains("operation.timeout"), "\(tooShort)")
+        let belowInterval = try error(flags: ["transaction.timeout=15s", "transaction.interval=8s"])
+        #expect(belowInterval.contains("twice transaction.interval"), "\(belowInterval)")
+        let tooLong = try error(flags: ["transaction.timeout=16m"])
+        #expect(tooLong.contains("15m"), "\(tooLong)")
+        let direct = try error(flags: ["kafka.transaction.timeout.ms=5000"])
+        #expect(direct.contains("use transaction.timeout"), "\(direct)")
+    }
+
+    /// Issue 24, defect 2: at least once, a record that times out still queued leaves a gap a
+    /// later record hides from the restore; exactly once, librdkafka refuses a message timeout
+    /// above the transaction timeout. Both are said up front, naming the key and the fix.
+    @Test func theMessageTimeoutCannotOpenAGap() throws {
+        let atLeastOnce = "delivery=at-least-once"
+        let short = try error(flags: [atLeastOnce, "kafka.message.timeout.ms=15000"])
+        #expect(short.hasPrefix("kafka.message.timeout.ms (--set): 15000 is below 30000"), "\(short)")
+        let alias = try error(flags: [atLeastOnce, "kafka.producer.delivery.timeout.ms=5000"])
+        #expect(alias.hasPrefix("kafka.producer.delivery.timeout.ms (--set)"), "\(alias)")
+        _ = try load(flags: [atLeastOnce, "kafka.message.timeout.ms=30000"])
+        _ = try load(flags: [atLeastOnce, "kafka.message.timeout.ms=0"])
+        let exactlyOnce = try error(flags: ["kafka.message.timeout.ms=30000"])
+        #expect(exactlyOnce.contains("must be 1 to 10000 (transaction.timeout)"), "\(exactlyOnce)")
+        _ = try load(flags: ["kafka.message.timeout.ms=5000"])
+        let notANumber = try error(flags: ["kafka.message.timeout.ms=soon"])
+        #expect(notANumber.contains("not a whole number"), "\(notANumber)")
+    }
+
+    /// Issue 24, defect 1: a consumer poll interval shorter than a restore expels the member
+    /// mid-restore.
+    @Test func thePollIntervalMustOutlastARestore() throws {
+        let message = try error(flags: ["kafka.max.poll.interval.ms=60000"])
+        #expect(message.hasPrefix("kafka.max.poll.interval.ms (--set): \"60000\" is below 340000"), "\(message)")
+        _ = try load(flags: ["kafka.max.poll.interval.ms=60000", "restore.timeout=10s"])
+        let scoped = try error(flags: ["kafka.consumer.max.poll.interval.ms=1000"])
+        #expect(scoped.hasPrefix("kafka.consumer.max.poll.interval.ms"), "\(scoped)")
     }
 
     @Test func precedenceIsDefaultsFileEnvironmentFlags() throws {

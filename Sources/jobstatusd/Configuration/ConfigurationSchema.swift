@@ -38,6 +38,7 @@ enum ConfigurationSchema {
         .instance,
         .transactionInterval,
         .transactionMaxRecords,
+        .transactionTimeout,
         .dedupOrdering,
         .dedupOrderField,
         .dedupOrderType,
@@ -131,6 +132,11 @@ extension ConfigurationSchema.Setting {
     static let transactionMaxRecords = ConfigurationSchema.Setting(
         key: "transaction.max-records", kind: .integer(minimum: 1), defaultValue: "10000",
         help: "commit early once a transaction holds this many input records")
+    static let transactionTimeout = ConfigurationSchema.Setting(
+        key: "transaction.timeout", kind: .duration, defaultValue: "10s",
+        help:
+            "transaction.timeout.ms: how long a dead instance's open transaction holds read_committed readers "
+            + "before the broker aborts it")
     static let dedupOrdering = ConfigurationSchema.Setting(
         key: "dedup.ordering", kind: .choice(["lifecycle", "arrival", "field"]), defaultValue: "lifecycle",
         help:

@@ -45,6 +45,7 @@ struct DaemonConfiguration {
             operationTimeout: try typed.duration(.operationTimeout),
             restoreTimeout: try typed.duration(.restoreTimeout))
         relay.roleKafka = roleKafka
+        relay.transactionTimeout = try typed.duration(.transactionTimeout)
         relay.connectDeadLetterHeaders = try typed.bool(.dlqConnectHeaders)
         let retention = try typed.duration(.outputFinishedRetention)
         relay.finishedRetention = retention > .zero ? retention : nil
@@ -140,7 +141,83 @@ struct DaemonConfiguration {
             throw ConfigurationError(
                 "kafka.transactional.id and kafka.group.id are set by jobstatusd: use transaction.id and input.group")
         }
+        let transactionTimeout = RelayConfiguration.ManagedProperty.transactionTimeout
+        if everyRole.contains(where: { $0[transactionTimeout] != nil }) {
+            throw ConfigurationError("kafka.\(transactionTimeout) is set by jobstatusd: use transaction.timeout")
+        }
         try checkRoleScopes(relay.roleKafka, typed: typed)
+        try checkTransactionTimeout(relay: relay, typed: typed)
+        try checkMessageTimeout(relay: relay, typed: typed)
+        try checkPollInterval(relay: relay, typed: typed)
+    }
+
+    private static func checkTransactionTimeout(
+        relay: RelayConfiguration, typed: TypedValues
+    ) throws(ConfigurationError) {
+        let timeout = relay.transactionTimeout
+        guard timeout >= .seconds(1), timeout <= .seconds(900) else {
+            throw typed.error(
+                .transactionTimeout,
+                "must be between 1s (librdkafka's least) and 15m (the broker's transaction.max.timeout.ms by default)")
+        }
+        guard relay.transactionInterval * 2 <= timeout else {
+            throw typed.error(
+                .transactionTimeout,
+                "must be at least twice transaction.interval (\(relay.transactionInterval)), or a transaction may be "
+                    + "aborted by the broker before it commits; raise it or lower transaction.interval")
+        }
+        guard relay.operationTimeout <= timeout else {
+            throw typed.error(
+                .transactionTimeout,
+                "must be at least operation.timeout (\(relay.operationTimeout)): a commit that waits longer than the "
+                    + "broker keeps a transaction open cannot succeed; raise it or lower operation.timeout")
+        }
+    }
+
+    /// A producer record that times out while queued leaves a gap that no later check sees:
+    /// exactly once, librdkafka refuses a `message.timeout.ms` above `transaction.timeout.ms`
+    /// (said here with the fix, not at start-up); at least once, it must outlast the longest
+    /// wait for delivery (``RelayConfiguration/minimumAtLeastOnceMessageTimeout``).
+    private static func checkMessageTimeout(relay: RelayConfiguration, typed: TypedValues) throws(ConfigurationError) {
+        guard let (key, text) = relay.messageTimeoutSetting else { return }
+        let source = typed.source(ofKafkaKey: key)
+        guard let milliseconds = Int64(text), milliseconds >= 0 else {
+            throw ConfigurationError(key: key, source: source, "\"\(text)\" is not a whole number of milliseconds")
+        }
+        if relay.delivery == .exactlyOnce {
+            let limit = relay.transactionTimeout.wholeMilliseconds
+            guard milliseconds > 0, milliseconds <= limit else {
+                throw ConfigurationError(
+                    key: key, source: source,
+                    "must be 1 to \(limit) (transaction.timeout) in exactly-once mode; unset it to use transaction.timeout"
+                )
+            }
+        } else {
+            let least = relay.minimumAtLeastOnceMessageTimeout.wholeMilliseconds
+            guard milliseconds == 0 || milliseconds >= least else {
+                throw ConfigurationError(
+                    key: key, source: source,
+                    """
+                    \(milliseconds) is below \(least) in at-least-once mode: a record that times out still queued \
+                    can leave a gap that a later record of its partition hides from the restore; raise it to at \
+                    least \(least) (0 waits for ever), or lower operation.timeout and shutdown.timeout
+                    """)
+            }
+        }
+    }
+
+    /// The consumer must not be expelled from the group while a rebalance restores.
+    private static func checkPollInterval(relay: RelayConfiguration, typed: TypedValues) throws(ConfigurationError) {
+        guard let (key, text) = relay.maxPollIntervalSetting else { return }
+        let least = relay.minimumPollInterval.wholeMilliseconds
+        guard let milliseconds = Int64(text), milliseconds >= least else {
+            throw ConfigurationError(
+                key: key, source: typed.source(ofKafkaKey: key),
+                """
+                "\(text)" is below \(least): a restore (up to restore.timeout) runs inside the consumer's poll, and \
+                librdkafka expels a member whose poll takes longer; raise it, lower restore.timeout, or unset it
+                """)
+        }
     }
 
     /// A `kafka.<role>.*` property the role's client would drop (librdkafka's table says it is
