@@ -141,16 +141,29 @@ public struct DedupTable: Sendable {
     /// Records what the output topic already holds (restore), outside any transaction; `nil`
     /// (a tombstone) forgets the job, and with `remembersTombstone` (retention on) remembers it
     /// as recently finished.
+    ///
+    /// A record never replaces a committed one published from a *later* record of the same input
+    /// partition: the table already holds newer news of the job. That happens when a restore
+    /// re-reads output this instance wrote itself and stops short of its last commit (a read
+    /// ends at the last stable offset, which may lie before that commit's markers), and without
+    /// this rule an older state of the job would replace the newer one (issue 24, defect 3).
     /// - Parameter timestamp: the output record's timestamp (milliseconds since the epoch).
     public mutating func restore(
         _ jobID: String, _ state: PublishedState?, source: SourcePosition? = nil, timestamp: Int64 = 0,
         remembersTombstone: Bool = false
     ) {
+        let key = JobKey(jobID)
         guard let state else {
-            forget(JobKey(jobID), rememberingAt: remembersTombstone ? timestamp : nil)
+            forget(key, rememberingAt: remembersTombstone ? timestamp : nil)
             return
         }
-        set(JobKey(jobID), Entry(jobID: jobID, state: state, source: source, publishedAt: timestamp))
+        if let source, let kept = published.lookup(key)?.source,
+            kept.covers(topicIndex: source.topicIndex, partition: source.partition, offset: source.offset),
+            kept.offset > source.offset
+        {
+            return
+        }
+        set(key, Entry(jobID: jobID, state: state, source: source, publishedAt: timestamp))
     }
 
     /// Reserves room for `count` jobs (restore knows roughly how many to expect).

@@ -77,6 +77,32 @@ struct DedupTableModelTests {
         #expect(table[composed] == done && !table.isRecentlyFinished(composed))
     }
 
+    /// Issue 24, defect 3: a restore that re-reads this instance's own output and stops short of
+    /// its last commit (the last stable offset lies before that commit's markers) must not put an
+    /// older state of a job back over the newer one; a record of another partition, or a later
+    /// one of the same partition (another instance went on with it), does replace it.
+    @Test func aRestoredRecordNeverReplacesOneFromALaterRecordOfItsPartition() {
+        let queued = PublishedState(status: .queued, canonicalBytes: Array("q".utf8))
+        let running = PublishedState(status: .running, canonicalBytes: Array("r".utf8))
+        let done = PublishedState(status: .done, canonicalBytes: Array("d".utf8))
+        func at(_ partition: Int32, _ offset: Int64) -> SourcePosition {
+            SourcePosition(topicIndex: 0, partition: partition, offset: offset)
+        }
+        var table = DedupTable()
+        table.recordPending("j", running, source: at(1, 20))
+        table.commitPending()
+        table.restore("j", queued, source: at(1, 10))
+        #expect(table.committed("j") == running && table.lastSource(of: "j") == at(1, 20), "older news ignored")
+        table.restore("j", running, source: at(1, 20))
+        #expect(table.committed("j") == running && table.lastSource(of: "j") == at(1, 20))
+        table.restore("j", done, source: at(1, 30))
+        #expect(table.committed("j") == done && table.lastSource(of: "j") == at(1, 30), "later news taken")
+        table.restore("j", queued, source: at(2, 5))
+        #expect(table.committed("j") == queued, "another partition's record cannot be ordered: taken as read")
+        table.restore("j", running, source: nil)
+        #expect(table.committed("j") == running, "a record without a source is taken as read")
+    }
+
     /// The whole table, transactions and retention included, against ``Model``.
     @Test(arguments: [false, true])
     func theTableFollowsTheModel(tracksFinishedJobs: Bool) async {
@@ -196,6 +222,12 @@ struct DedupTableModelTests {
             guard let state else {
                 published[id] = nil
                 if remembers { finished[id] = timestamp }
+                return
+            }
+            // Never older news over newer: a later record of the same input partition wins.
+            if let source, let kept = published[id]?.source, kept.topicIndex == source.topicIndex,
+                kept.partition == source.partition, kept.offset > source.offset
+            {
                 return
             }
             published[id] = .init(jobID: id, state: state, source: source, publishedAt: timestamp)
