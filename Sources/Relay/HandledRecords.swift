@@ -16,6 +16,11 @@ import Kafka
 struct HandledRecords {
     private var offsets: [TopicPartition: Set<Int64>] = [:]
     private var floors: [TopicPartition: Int64] = [:]
+    /// The highest offset of each input partition that any output or dead letter read named,
+    /// floors aside: what ``isBeyondEnd(_:end:)`` compares with the partition's end.
+    private var highest: [TopicPartition: Int64] = [:]
+    /// Input partitions whose coordinates prove nothing any more (their offsets were reused).
+    private(set) var distrusted: Set<TopicPartition> = []
 
     /// Whether the record at `offset` of `partition` was handled.
     func contains(_ partition: TopicPartition, _ offset: KafkaOffset) -> Bool {
@@ -26,8 +31,26 @@ struct HandledRecords {
 
     /// Notes a handled record found in the output or the DLQ.
     mutating func record(_ partition: TopicPartition, _ offset: KafkaOffset) {
-        guard offset.rawValue >= floors[partition, default: 0] else { return }
+        if offset.rawValue > highest[partition, default: -1] { highest[partition] = offset.rawValue }
+        guard offset.rawValue >= floors[partition, default: 0], !distrusted.contains(partition) else { return }
         offsets[partition, default: []].insert(offset.rawValue)
+    }
+
+    /// The highest offset of `partition` named by the output or the DLQ, if it is at or past
+    /// `end`, the partition's end offset: records were handled at offsets the partition has not
+    /// reached, so its offsets went backwards (the topic was deleted and recreated, or
+    /// truncated) and the coordinates read name other, older records.
+    func isBeyondEnd(_ partition: TopicPartition, end: Int64) -> Int64? {
+        guard let top = highest[partition], end >= 0, top >= end else { return nil }
+        return top
+    }
+
+    /// Stops taking `partition`'s coordinates as proof, for as long as this process runs: its
+    /// records are judged by content from now on (DESIGN.md: without proof, a record is
+    /// processed again and the content dedup decides).
+    mutating func distrust(_ partition: TopicPartition) {
+        distrusted.insert(partition)
+        offsets[partition] = nil
     }
 
     /// From which offset the set is complete for `partition` (0 when nothing was dropped).

@@ -33,4 +33,21 @@ struct HandledRecordsTests {
         handled.record(partition, KafkaOffset(rawValue: 4))
         #expect(handled.contains(partition, KafkaOffset(rawValue: 4)), "a reread from the start fills it in")
     }
+
+    /// Issue 24, defect 4: coordinates at or past a partition's end name records of an older
+    /// incarnation of the topic; once distrusted, a partition's coordinates prove nothing.
+    @Test func coordinatesPastThePartitionsEndAreSeenAndThenDistrusted() {
+        var handled = HandledRecords()
+        for offset in [3, 9, 40] as [Int64] { handled.record(partition, KafkaOffset(rawValue: offset)) }
+        handled.raiseFloor(partition, to: 9)
+        #expect(handled.isBeyondEnd(partition, end: 41) == nil, "the end lies past every coordinate")
+        #expect(handled.isBeyondEnd(partition, end: 40) == 40, "floors aside: the highest offset named")
+        #expect(handled.isBeyondEnd(partition, end: -1) == nil, "no end known")
+        #expect(handled.isBeyondEnd(TopicPartition("in", 1), end: 0) == nil)
+        handled.distrust(partition)
+        #expect(!handled.contains(partition, KafkaOffset(rawValue: 40)))
+        handled.record(partition, KafkaOffset(rawValue: 41))
+        #expect(!handled.contains(partition, KafkaOffset(rawValue: 41)), "nothing of it is kept any more")
+        #expect(handled.distrusted == [partition])
+    }
 }
