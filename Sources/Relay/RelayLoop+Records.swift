@@ -94,33 +94,31 @@ extension RelayLoop {
     }
 
     /// Issue 24, defect 4: an input partition whose offsets went backwards (the topic deleted and
-    /// recreated, or truncated, or its group offsets lost) reuses coordinates, and a new record at
-    /// an old record's coordinates would count as handled. Seen from the first record of a run:
-    /// it lies below the group's committed offset (the consumer was reset), or the partition's end
-    /// (from the fetch that brought the run) lies at or below an offset the output or the DLQ
-    /// names. Said once, with the fix; the partition's coordinates then prove nothing, and its
-    /// records are judged by content.
+    /// recreated, or truncated) reuses coordinates, and a new record at an old record's
+    /// coordinates would count as handled. Seen when a run arrives: the partition's end (from
+    /// the fetch that brought the run) lies at or below an offset the output or the DLQ names.
+    /// (A first record below the group's committed offset proves nothing: a broker that does not
+    /// keep transactional offsets, such as the mock cluster, restarts every member from the
+    /// start, and an operator may rewind the group on purpose.) Said once, with the fix; the
+    /// partition's coordinates then prove nothing, and its records are judged by content.
     private func checkInputOffsets(_ first: KafkaMessage) {
         let partition = first.topicPartition
         guard !handled.distrusted.contains(partition) else { return }
-        let committed = groupOffsets[partition] ?? -1
         let end = consumer.cachedWatermarks(for: partition).high.rawValue
-        let beyondEnd = handled.isBeyondEnd(partition, end: end)
-        guard first.offset.rawValue < committed || beyondEnd != nil else { return }
+        guard let beyondEnd = handled.isBeyondEnd(partition, end: end) else { return }
         handled.distrust(partition)
-        groupOffsets[partition] = first.offset.rawValue
         logger.error(
             """
-            input partition \(partition) went backwards: the topic was deleted and recreated, truncated, or its \
-            group offsets were reset past its end. Its old offsets are reused, so the source coordinates in the \
+            input partition \(partition) went backwards: the topic was deleted and recreated, or truncated. Its \
+            old offsets are reused, so the source coordinates in the \
             output and the DLQ no longer prove which records were handled: while this instance runs, its \
             records are judged by content alone (a record already published is dropped as a duplicate; nothing is \
             skipped). If the input really was replaced, start over with a new output.topic and dlq.topic, or \
             delete their records of the old topic.
             """,
             metadata: [
-                "first offset read": "\(first.offset.rawValue)", "group's committed offset": "\(committed)",
-                "partition end": "\(end)", "highest offset handled": "\(beyondEnd.map(String.init) ?? "-")",
+                "first offset read": "\(first.offset.rawValue)", "partition end": "\(end)",
+                "highest offset handled": "\(beyondEnd)",
             ])
     }
 
