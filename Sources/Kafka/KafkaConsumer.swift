@@ -73,6 +73,15 @@ public final class KafkaConsumer: Sendable {
         subscribed.store(true, ordering: .releasing)
     }
 
+    /// Leaves the subscription: librdkafka revokes the assignment (a ``KafkaRebalance`` the next
+    /// poll returns, applied by the poll after it) and then sends LeaveGroup, *also for a static
+    /// member* (`group.instance.id`), which ``close()`` alone never makes leave (KIP-345). Poll
+    /// until the revoke is applied before closing, or the close cuts the leave short.
+    public func unsubscribe() throws(KafkaError) {
+        try client.checkFatal()
+        try KafkaError.check(rd_kafka_unsubscribe(client.handle), context: "unsubscribe")
+    }
+
     /// Reads exactly these partitions from these offsets, outside any group balancing. Replaces
     /// the previous assignment; records and partition ends buffered for it are dropped.
     public func assign(_ partitions: [TopicPartitionOffset]) throws(KafkaError) {
@@ -242,7 +251,9 @@ public final class KafkaConsumer: Sendable {
     // MARK: - Closing
 
     /// Leaves the group (revoking partitions without waiting for the caller),
-    /// then destroys the client. Idempotent.
+    /// then destroys the client. Idempotent. A static member (`group.instance.id`) does not
+    /// leave on close (KIP-345: its restart takes its partitions back without a rebalance):
+    /// ``unsubscribe()`` first to hand them over.
     public func close() async {
         guard !client.isDestroyed else { return }
         let handle = UnsafeSendableHandle(client.handle)

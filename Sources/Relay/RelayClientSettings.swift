@@ -80,6 +80,7 @@ enum RelayClientSettings {
         var kafka = applyingForced(configuration, to: .consumer)
         kafka["group.id"] = configuration.group
         if kafka["auto.offset.reset"] == nil { kafka["auto.offset.reset"] = "earliest" }
+        if let instanceID = groupInstanceID(configuration) { kafka["group.instance.id"] = instanceID }
         let pollInterval = RelayConfiguration.ManagedProperty.maxPollInterval
         if kafka[pollInterval] == nil {
             kafka[pollInterval] = String(max(300_000, configuration.minimumPollInterval.wholeMilliseconds))
@@ -95,6 +96,15 @@ enum RelayClientSettings {
                 configuration.transactionTimeout.wholeMilliseconds)
         }
         return kafka
+    }
+
+    /// The consumer's `group.instance.id`, or nil for dynamic membership: the configured one, or
+    /// the instance's transactional id (stable per instance, distinct across instances).
+    static func groupInstanceID(
+        _ configuration: RelayConfiguration, hostName: String = ProcessInfo.processInfo.hostName
+    ) -> String? {
+        guard let configured = configuration.groupInstanceID else { return nil }
+        return configured.isEmpty ? transactionalID(configuration, hostName: hostName) : configured
     }
 
     /// The restore's reader: the consumer's properties, its own group and `client.id`.

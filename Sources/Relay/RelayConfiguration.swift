@@ -55,6 +55,13 @@ public struct RelayConfiguration: Sendable {
     public var transactionInterval: Duration
     /// `transaction.max-records`: commit early once a transaction holds this many input records.
     public var maxRecordsPerTransaction: Int
+    /// `input.group-instance-id`: the consumer's `group.instance.id` (KIP-345 static membership).
+    /// `""` (the default) uses the instance's transactional id, stable per instance
+    /// (``transactionalID`` or `jobstatusd-<group>-<host name>[-<instance>]`); `nil` turns static
+    /// membership off. A static member that dies and is restarted within `session.timeout.ms`
+    /// takes its partitions back without a group rebalance, where the broker honours it; a
+    /// drain (SIGTERM) still leaves the group and hands them over.
+    public var groupInstanceID: String? = ""
     /// `transaction.timeout`: the producer's `transaction.timeout.ms`. A member that dies with a
     /// transaction open holds every `read_committed` reader of the partitions it wrote (the
     /// output's, the DLQ's) until the broker aborts that transaction after this long, or until

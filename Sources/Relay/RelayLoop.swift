@@ -89,6 +89,7 @@ final class RelayLoop {
             await closeClients()
             throw error
         }
+        if !relay.isAbandoned { await handOverPartitions() }
         await closeClients()
         machine.closed()
         relay.status.update { $0.phase = .stopped }
@@ -200,6 +201,32 @@ final class RelayLoop {
     }
 
     // MARK: - Closing
+
+    /// A drain hands this instance's partitions over at once. A dynamic member's close leaves
+    /// the group anyway; a static one (`group.instance.id`) must unsubscribe and poll until the
+    /// revoke is applied, since librdkafka sends its LeaveGroup then and never on close. Records
+    /// those polls return are not processed: their offsets are not committed, and the next owner
+    /// reads them. Bounded by `operation.timeout`; a standby has nothing to hand over.
+    private func handOverPartitions() async {
+        guard RelayClientSettings.groupInstanceID(configuration) != nil, !assigned.isEmpty else { return }
+        do {
+            try consumer.unsubscribe()
+        } catch {
+            logger.warning("unsubscribe failed; the group reassigns after the session", metadata: ["error": "\(error)"])
+            return
+        }
+        let deadline = ContinuousClock.now + configuration.operationTimeout
+        var revoked = false
+        while ContinuousClock.now < deadline {
+            let event = await consumer.poll(maxMessages: 1000, timeout: .milliseconds(200))
+            if revoked { break }  // that poll applied the revoke: librdkafka has sent LeaveGroup
+            if case .rebalance(let rebalance) = event, rebalance.kind != .assign {
+                logger.info("left the group: partitions handed over", metadata: ["rebalance": "\(rebalance)"])
+                revoked = true
+            }
+        }
+        assigned = []
+    }
 
     private func closeClients() async {
         await consumer.close()

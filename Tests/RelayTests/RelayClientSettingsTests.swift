@@ -93,4 +93,20 @@ struct RelayClientSettingsTests {
         let chosen = Self.configuration(roles: [.consumer: ["max.poll.interval.ms": "900000"]])
         #expect(RelayClientSettings.consumer(chosen)["max.poll.interval.ms"] == "900000")
     }
+
+    /// Issue 24: static membership by default, under the instance's own stable name: the
+    /// transactional id (configured or derived), so two instances never share it.
+    @Test func theGroupInstanceIDIsTheInstancesTransactionalIDUnlessChosenOrOff() {
+        var configuration = Self.configuration(instance: "eu")
+        let derived = RelayClientSettings.transactionalID(configuration)
+        #expect(RelayClientSettings.consumer(configuration)["group.instance.id"] == derived)
+        #expect(derived.hasSuffix("-eu"))
+        configuration.transactionalID = "txn-7"
+        #expect(RelayClientSettings.consumer(configuration)["group.instance.id"] == "txn-7")
+        configuration.groupInstanceID = "member-7"
+        #expect(RelayClientSettings.consumer(configuration)["group.instance.id"] == "member-7")
+        configuration.groupInstanceID = nil
+        #expect(RelayClientSettings.consumer(configuration)["group.instance.id"] == nil)
+        #expect(RelayClientSettings.restoreReader(Self.configuration())["group.instance.id"] == nil, "assign only")
+    }
 }

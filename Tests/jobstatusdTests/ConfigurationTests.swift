@@ -186,6 +186,14 @@ struct ConfigurationTests {
         #expect(scoped.hasPrefix("kafka.consumer.max.poll.interval.ms"), "\(scoped)")
     }
 
+    @Test func staticMembershipIsOnByDefaultAndCanBeNamedOrTurnedOff() throws {
+        #expect(try load().relay.groupInstanceID == "")
+        #expect(try load(flags: ["input.group-instance-id=host-7"]).relay.groupInstanceID == "host-7")
+        #expect(try load(flags: ["input.group-instance-id=off"]).relay.groupInstanceID == nil)
+        let direct = try error(flags: ["kafka.group.instance.id=x"])
+        #expect(direct.contains("use input.group-instance-id"), "\(direct)")
+    }
+
     @Test func precedenceIsDefaultsFileEnvironmentFlags() throws {
         let yaml = """
             output:

@@ -25,6 +25,7 @@ enum ConfigurationSchema {
     static let settings: [Setting] = [
         .inputTopics,
         .inputGroup,
+        .inputGroupInstanceID,
         .outputTopic,
         .outputCreate,
         .outputPartitions,
@@ -96,6 +97,11 @@ extension ConfigurationSchema.Setting {
         key: "input.topics", kind: .stringList, defaultValue: "job-status", help: "topics to read events from")
     static let inputGroup = ConfigurationSchema.Setting(
         key: "input.group", kind: .string, defaultValue: "jobstatusd", help: "consumer group of all instances")
+    static let inputGroupInstanceID = ConfigurationSchema.Setting(
+        key: "input.group-instance-id", kind: .string, defaultValue: "",
+        help:
+            "group.instance.id (static membership: a restart within the session takes its partitions back without a "
+            + "rebalance); empty uses the transactional id, off turns it off")
     static let outputTopic = ConfigurationSchema.Setting(
         key: "output.topic", kind: .string, defaultValue: "job-status-latest", help: "compacted output topic")
     static let outputCreate = ConfigurationSchema.Setting(

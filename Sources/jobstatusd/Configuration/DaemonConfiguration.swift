@@ -46,6 +46,8 @@ struct DaemonConfiguration {
             restoreTimeout: try typed.duration(.restoreTimeout))
         relay.roleKafka = roleKafka
         relay.transactionTimeout = try typed.duration(.transactionTimeout)
+        let instanceID = typed.text(.inputGroupInstanceID).trimmingCharacters(in: .whitespaces)
+        relay.groupInstanceID = instanceID.lowercased() == "off" ? nil : instanceID
         relay.connectDeadLetterHeaders = try typed.bool(.dlqConnectHeaders)
         let retention = try typed.duration(.outputFinishedRetention)
         relay.finishedRetention = retention > .zero ? retention : nil
@@ -140,6 +142,9 @@ struct DaemonConfiguration {
         if everyRole.contains(where: { $0["transactional.id"] != nil || $0["group.id"] != nil }) {
             throw ConfigurationError(
                 "kafka.transactional.id and kafka.group.id are set by jobstatusd: use transaction.id and input.group")
+        }
+        if everyRole.contains(where: { $0["group.instance.id"] != nil }) {
+            throw ConfigurationError("kafka.group.instance.id is set by jobstatusd: use input.group-instance-id")
         }
         let transactionTimeout = RelayConfiguration.ManagedProperty.transactionTimeout
         if everyRole.contains(where: { $0[transactionTimeout] != nil }) {
