@@ -1,6 +1,7 @@
 // swift-tools-version: 6.1
 // jobstatusd: turns a noisy stream of job-status events on Kafka into a
 // compacted "latest status of every job" topic. Layout: ../DESIGN.md section 4.
+// SPDX-License-Identifier: Apache-2.0
 
 import PackageDescription
 
