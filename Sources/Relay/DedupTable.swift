@@ -148,22 +148,25 @@ public struct DedupTable: Sendable {
     /// ends at the last stable offset, which may lie before that commit's markers), and without
     /// this rule an older state of the job would replace the newer one (issue 24, defect 3).
     /// - Parameter timestamp: the output record's timestamp (milliseconds since the epoch).
+    /// - Returns: whether the record was taken (`false`: the table holds newer news of the job).
+    @discardableResult
     public mutating func restore(
         _ jobID: String, _ state: PublishedState?, source: SourcePosition? = nil, timestamp: Int64 = 0,
         remembersTombstone: Bool = false
-    ) {
+    ) -> Bool {
         let key = JobKey(jobID)
         guard let state else {
             forget(key, rememberingAt: remembersTombstone ? timestamp : nil)
-            return
+            return true
         }
         if let source, let kept = published.lookup(key)?.source,
             kept.covers(topicIndex: source.topicIndex, partition: source.partition, offset: source.offset),
             kept.offset > source.offset
         {
-            return
+            return false
         }
         set(key, Entry(jobID: jobID, state: state, source: source, publishedAt: timestamp))
+        return true
     }
 
     /// Reserves room for `count` jobs (restore knows roughly how many to expect).

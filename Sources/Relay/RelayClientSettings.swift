@@ -83,7 +83,8 @@ enum RelayClientSettings {
         if let instanceID = groupInstanceID(configuration) { kafka["group.instance.id"] = instanceID }
         let pollInterval = RelayConfiguration.ManagedProperty.maxPollInterval
         if kafka[pollInterval] == nil {
-            kafka[pollInterval] = String(max(300_000, configuration.minimumPollInterval.wholeMilliseconds))
+            let needed = min(configuration.minimumPollInterval, RelayConfiguration.maximumPollInterval)
+            kafka[pollInterval] = String(max(300_000, needed.wholeMilliseconds))
         }
         return kafka
     }

@@ -13,12 +13,16 @@ extension RelayConfiguration {
     }
 
     /// The least consumer `max.poll.interval.ms` the relay needs: a rebalance is handled inside
-    /// the consumer's poll (commit the open transaction, then restore before the first record),
-    /// and librdkafka takes a poll that lasts longer than this for a stuck member and expels it
-    /// from the group, mid-restore.
+    /// the consumer's poll, and librdkafka takes a poll that lasts longer than this for a stuck
+    /// member and expels it from the group, mid-restore. The longest such handling: commit the
+    /// open transaction, which fails and aborts (each up to `operation.timeout`, and the abort's
+    /// re-read of the kept partitions up to `restore.timeout`), then restore the new partitions.
     public var minimumPollInterval: Duration {
-        restoreTimeout + operationTimeout + .seconds(30)
+        restoreTimeout * 2 + operationTimeout * 3 + .seconds(30)
     }
+
+    /// librdkafka's largest `max.poll.interval.ms` (a day).
+    public static let maximumPollInterval: Duration = .seconds(86_400)
 
     /// How long the producer's close waits for outstanding records before it drops them.
     static let producerCloseTimeout: Duration = .seconds(5)
@@ -31,23 +35,34 @@ extension RelayConfiguration {
     /// drain's deadline), the clients' close and then the producer's close: with a longer
     /// timeout every record is delivered, or the relay stops before any can time out.
     public var minimumAtLeastOnceMessageTimeout: Duration {
-        max(operationTimeout, drainTimeout) + Self.producerCloseTimeout + .seconds(10)
+        transactionInterval + max(operationTimeout, drainTimeout) + Self.producerCloseTimeout + .seconds(10)
     }
 
-    /// The producer's `message.timeout.ms` as set (under either name, producer-scoped first):
-    /// the key the operator wrote and its text.
+    /// The producer's `message.timeout.ms` as librdkafka applies it: the key the operator wrote
+    /// (producer-scoped keys win over shared ones, under either name) and its text.
     public var messageTimeoutSetting: (key: String, value: String)? {
-        for name in ManagedProperty.messageTimeout {
-            if let value = roleKafka[.producer]?[name] { return ("kafka.producer.\(name)", value) }
+        setting(ManagedProperty.messageTimeout, for: .producer)
+    }
+
+    /// The producer's `socket.timeout.ms` as set: key and text.
+    public var socketTimeoutSetting: (key: String, value: String)? {
+        setting(["socket.timeout.ms"], for: .producer)
+    }
+
+    /// The value librdkafka applies for a property known under `names`: a role-scoped key beats a
+    /// shared one (``kafka(for:)`` merges the role's keys last).
+    private func setting(_ names: [String], for role: ClientRole) -> (key: String, value: String)? {
+        for name in names {
+            if let value = roleKafka[role]?[name] { return ("kafka.\(role.rawValue).\(name)", value) }
+        }
+        for name in names {
             if let value = kafka[name] { return ("kafka.\(name)", value) }
         }
         return nil
     }
 
-    /// The consumer's `max.poll.interval.ms` as set (producer-scoped first): key and text.
+    /// The consumer's `max.poll.interval.ms` as set (consumer-scoped first): key and text.
     public var maxPollIntervalSetting: (key: String, value: String)? {
-        let name = ManagedProperty.maxPollInterval
-        if let value = roleKafka[.consumer]?[name] { return ("kafka.consumer.\(name)", value) }
-        return kafka[name].map { ("kafka.\(name)", $0) }
+        setting([ManagedProperty.maxPollInterval], for: .consumer)
     }
 }

@@ -7,6 +7,9 @@ enum RecordFailure: Error {
     case produce(KafkaError)
     /// Restoring an output partition the record needed failed.
     case restore(RestoreFailure)
+    /// The relay was asked to stop while reading an output partition the record needed: the
+    /// batch ends before this record, and the drain commits what came before it.
+    case stopped
 }
 
 extension RelayLoop {
@@ -20,10 +23,20 @@ extension RelayLoop {
             // By runs of one partition: what is per partition is looked up once per run.
             for run in batch.partitionRuns where assigned.contains(batch[run.lowerBound].topicPartition) {
                 checkInputOffsets(batch[run.lowerBound])
+                var end = run.upperBound
                 for index in run {
-                    try await process(batch[index], decoded[index], in: &transaction)
+                    do {
+                        try await process(batch[index], decoded[index], in: &transaction)
+                    } catch .stopped {
+                        end = index
+                        break
+                    }
                 }
-                transaction.consumed(batch[run])
+                transaction.consumed(batch[run.lowerBound..<end])
+                if end < run.upperBound {
+                    logger.notice("stopping: the batch ends before a record whose output partition was being read")
+                    return machine.processed(transaction, now: .now)
+                }
             }
             collectFinishedJobs()
             try await writeTombstones(&transaction)
@@ -34,6 +47,8 @@ extension RelayLoop {
                 return machine.processingFailed(transaction, error: error, now: .now)
             case .restore(let failure):
                 return machine.fail(.restore(failure))
+            case .stopped:
+                return machine.processed(transaction, now: .now)  // not thrown past the loop above
             }
         }
         return machine.processed(transaction, now: .now)

@@ -33,8 +33,13 @@ extension RelayLoop {
             }
         }
         // With nothing to run the instance stands by, ready. An eager revoke empties the
-        // assignment only until the assign that follows it, which decides.
-        let standsBy = assigned.isEmpty && (rebalance.kind == .assign || rebalance.isCooperative)
+        // assignment only until the assign that follows it, which decides. A cooperative
+        // newcomer's first assignment is empty while the others give up what it will get in the
+        // next round: it stands by only if nothing comes within a grace period (`settleStandby`),
+        // so that it does not report ready before its first restore.
+        let waitsForMore = assigned.isEmpty && rebalance.kind == .assign && rebalance.isCooperative
+        let standsBy = assigned.isEmpty && !waitsForMore && (rebalance.kind == .assign || rebalance.isCooperative)
+        standbyAfter = waitsForMore ? .now + Self.cooperativeStandbyGrace : nil
         relay.status.update { snapshot in
             snapshot.assignedPartitions = assigned.count
             snapshot.consumerLag = snapshot.consumerLag.filter { assigned.contains($0.key) }
@@ -44,15 +49,29 @@ extension RelayLoop {
                 snapshot.phase = .running
             }
         }
-        if standsBy {
-            logger.notice(
-                """
-                standing by: the group assigned this instance no input partition; ready, and it takes \
-                partitions when the group gives it some
-                """,
-                metadata: ["group": "\(configuration.group)"])
-        }
+        if standsBy { noteStandingBy() }
         return false
+    }
+
+    /// How long a cooperative member's empty assignment must last before it counts as standing by.
+    static let cooperativeStandbyGrace: Duration = .seconds(10)
+
+    /// A cooperative member whose empty assignment outlasted the grace period stands by.
+    func settleStandby(now: ContinuousClock.Instant) {
+        guard let due = standbyAfter, now >= due else { return }
+        standbyAfter = nil
+        guard assigned.isEmpty else { return }
+        relay.status.update { $0.phase = .standingBy }
+        noteStandingBy()
+    }
+
+    private func noteStandingBy() {
+        logger.notice(
+            """
+            standing by: the group assigned this instance no input partition; ready, and it takes \
+            partitions when the group gives it some
+            """,
+            metadata: ["group": "\(configuration.group)"])
     }
 
     // MARK: - Restore
@@ -180,7 +199,10 @@ extension RelayLoop {
         do {
             _ = try await read(
                 [TopicPartition(configuration.outputTopic, partition)],
-                deadline: .now + configuration.restoreTimeout)
+                deadline: .now + configuration.restoreTimeout,
+                isStopped: { relay.isStopRequested || Task.isCancelled })
+        } catch .stopped {
+            throw .stopped
         } catch {
             throw .restore(error)
         }
@@ -206,11 +228,12 @@ extension RelayLoop {
                 }
             }
             let value = message.value  // copied once, for the table and the /jobs view
-            table.restore(
+            let taken = table.restore(
                 jobID, value.map { Self.restoredState($0, ordering: configuration.ordering) }, source: position,
                 timestamp: message.timestampMilliseconds ?? clock.milliseconds(),
                 remembersTombstone: remembersTombstone(message))
-            relay.status.keepRestored(jobID, value)
+            // The /jobs view shows what the table holds: not a record older than its news.
+            if taken { relay.status.keepRestored(jobID, value) }
         }
     }
 

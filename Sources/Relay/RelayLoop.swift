@@ -42,6 +42,8 @@ final class RelayLoop {
     var nextSweep = ContinuousClock.now
     /// Jobs whose retention tombstone the next transaction writes.
     var dueTombstones: [String] = []
+    /// When an empty cooperative assignment counts as standing by, unless partitions come first.
+    var standbyAfter: ContinuousClock.Instant?
     /// The group's committed offset per input partition, as last fetched or committed here: what
     /// a transaction of tombstones alone commits again.
     var groupOffsets: [TopicPartition: Int64] = [:]
@@ -135,6 +137,7 @@ final class RelayLoop {
             let event = await consumer.poll(maxMessages: 1000, timeout: pollTimeout)
             relay.status.heartbeat()
             updateLag(now: .now)
+            settleStandby(now: .now)
             switch event {
             case .messages(let batch) where !batch.isEmpty:
                 if try await perform(machine.batchReceived(batch, now: .now), batch: batch) { return }

@@ -86,10 +86,12 @@ struct RelayClientSettingsTests {
     /// outlast the longest restore, or librdkafka expels the member mid-restore.
     @Test func thePollIntervalOutlastsTheLongestRestore() {
         var configuration = Self.configuration()
-        #expect(configuration.minimumPollInterval == .seconds(340))
-        #expect(RelayClientSettings.consumer(configuration)["max.poll.interval.ms"] == "340000")
+        #expect(configuration.minimumPollInterval == .seconds(660), "two restores and three round trips, and 30 s")
+        #expect(RelayClientSettings.consumer(configuration)["max.poll.interval.ms"] == "660000")
         configuration.restoreTimeout = .seconds(30)
         #expect(RelayClientSettings.consumer(configuration)["max.poll.interval.ms"] == "300000", "librdkafka's default")
+        configuration.restoreTimeout = .seconds(86_400)
+        #expect(RelayClientSettings.consumer(configuration)["max.poll.interval.ms"] == "86400000", "librdkafka's most")
         let chosen = Self.configuration(roles: [.consumer: ["max.poll.interval.ms": "900000"]])
         #expect(RelayClientSettings.consumer(chosen)["max.poll.interval.ms"] == "900000")
     }

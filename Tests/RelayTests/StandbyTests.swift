@@ -57,4 +57,58 @@ struct StandbyTests {
         let letters = try await harness.broker.readToEnd(harness.deadLetters)
         #expect(letters.count == stream.invalidCount, "the DLQ holds exactly the invalid records")
     }
+
+    /// A cooperative newcomer's first assignment is empty (the others give its partitions up
+    /// first); it must not report ready then, before the restore of what it gets next
+    /// (DESIGN.md section 3: readiness waits for the restore).
+    @Test func aCooperativeNewcomerIsNotReadyBeforeItsFirstRestore() async throws {
+        let harness = try await RelayHarness.start(partitions: 2)
+        defer { withExtendedLifetime(harness) {} }
+        let stream = EventStream(jobs: 200, seed: 25)
+        try await harness.produce(stream.events)
+        let kafka = ["partition.assignment.strategy": "cooperative-sticky"]
+        let first = RunningRelay(
+            harness.relayConfiguration(transactionalID: "txn-coop-a", kafka: kafka), logger: harness.logger)
+        try await waitUntil("the first relay holding both partitions") {
+            first.relay.status.current.isReady && first.relay.status.current.assignedPartitions == 2
+        }
+        let second = RunningRelay(
+            harness.relayConfiguration(transactionalID: "txn-coop-b", kafka: kafka), logger: harness.logger)
+        var phases: [RelaySnapshot.Phase] = []
+        try await waitUntil("the newcomer running a partition", timeout: .seconds(120), interval: .milliseconds(10)) {
+            let snapshot = second.relay.status.current
+            if phases.last != snapshot.phase { phases.append(snapshot.phase) }
+            return snapshot.phase == .running && snapshot.assignedPartitions == 1
+        }
+        let firstReady = phases.firstIndex { $0 == .running || $0 == .standingBy }
+        let firstRestore = phases.firstIndex(of: .restoring)
+        #expect(firstRestore != nil && firstReady.map { $0 > firstRestore ?? .max } == true, "phases: \(phases)")
+        try await first.stop()
+        try await second.stop()
+    }
+
+    /// A static member (`group.instance.id`, the default) is never made to leave by librdkafka's
+    /// close (KIP-345), so the drain unsubscribes first: its partitions go to the other member
+    /// at once, not after its session. Sessions of 40 s here, so a drain that did not leave
+    /// would outlast the wait. Not on the mock cluster, which ignores LeaveGroup (brokers.md).
+    @Test(.enabled(if: RelayHarness.isExternal, "the mock cluster ignores LeaveGroup"))
+    func aDrainedStaticMemberHandsItsPartitionsOverAtOnce() async throws {
+        let harness = try await RelayHarness.start(partitions: 2)
+        defer { withExtendedLifetime(harness) {} }
+        let kafka = ["session.timeout.ms": "40000", "heartbeat.interval.ms": "1000"]
+        let relays = ["txn-static-a", "txn-static-b"].map { id in
+            var configuration = harness.relayConfiguration(transactionalID: id, kafka: kafka)
+            configuration.groupInstanceID = ""  // static, whatever the run's default
+            return RunningRelay(configuration, logger: harness.logger)
+        }
+        try await waitUntil("both static members holding a partition", timeout: .seconds(150)) {
+            relays.allSatisfy { $0.relay.status.current.isReady && $0.relay.status.current.assignedPartitions == 1 }
+        }
+        try await relays[0].stop()
+        try await waitUntil("the other member holding both partitions, within the 40 s session", timeout: .seconds(30))
+        {
+            relays[1].relay.status.current.assignedPartitions == 2
+        }
+        try await relays[1].stop()
+    }
 }

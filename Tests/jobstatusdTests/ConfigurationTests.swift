@@ -154,6 +154,13 @@ struct ConfigurationTests {
         #expect(belowInterval.contains("twice transaction.interval"), "\(belowInterval)")
         let tooLong = try error(flags: ["transaction.timeout=16m"])
         #expect(tooLong.contains("15m"), "\(tooLong)")
+        let socket = try error(flags: ["kafka.producer.socket.timeout.ms=30000"])
+        #expect(socket.hasPrefix("kafka.producer.socket.timeout.ms (--set): 30000 is above"), "\(socket)")
+        _ = try load(flags: ["kafka.socket.timeout.ms=30000", "transaction.timeout=30s"])
+        let atLeastOnce = try load(flags: ["delivery=at-least-once", "operation.timeout=15s", "shutdown.timeout=30s"])
+        #expect(atLeastOnce.relay.delivery == .atLeastOnce, "no transaction: its timeout is not checked")
+        let unset = try load(flags: ["operation.timeout=15s", "shutdown.timeout=30s"])
+        #expect(unset.relay.transactionTimeout == .seconds(15), "unset, it grows to what the other settings need")
         let direct = try error(flags: ["kafka.transaction.timeout.ms=5000"])
         #expect(direct.contains("use transaction.timeout"), "\(direct)")
     }
@@ -164,10 +171,19 @@ struct ConfigurationTests {
     @Test func theMessageTimeoutCannotOpenAGap() throws {
         let atLeastOnce = "delivery=at-least-once"
         let short = try error(flags: [atLeastOnce, "kafka.message.timeout.ms=15000"])
-        #expect(short.hasPrefix("kafka.message.timeout.ms (--set): 15000 is below 30000"), "\(short)")
+        #expect(short.hasPrefix("kafka.message.timeout.ms (--set): 15000 is below 30100"), "\(short)")
         let alias = try error(flags: [atLeastOnce, "kafka.producer.delivery.timeout.ms=5000"])
         #expect(alias.hasPrefix("kafka.producer.delivery.timeout.ms (--set)"), "\(alias)")
-        _ = try load(flags: [atLeastOnce, "kafka.message.timeout.ms=30000"])
+        _ = try load(flags: [atLeastOnce, "kafka.message.timeout.ms=30100"])
+        let interval = try error(flags: [atLeastOnce, "transaction.interval=20s", "kafka.message.timeout.ms=40000"])
+        #expect(interval.contains("below 50000"), "the interval counts: \(interval)")
+        let scoped = try error(flags: [
+            atLeastOnce, "kafka.message.timeout.ms=600000", "kafka.producer.delivery.timeout.ms=5000",
+        ])
+        #expect(scoped.hasPrefix("kafka.producer.delivery.timeout.ms (--set)"), "the producer's key wins: \(scoped)")
+        let longShutdown = try error(flags: [atLeastOnce, "shutdown.timeout=10m"])
+        #expect(longShutdown.hasPrefix("kafka.message.timeout.ms (default)"), "\(longShutdown)")
+        _ = try load(flags: ["shutdown.timeout=10m"])
         _ = try load(flags: [atLeastOnce, "kafka.message.timeout.ms=0"])
         let exactlyOnce = try error(flags: ["kafka.message.timeout.ms=30000"])
         #expect(exactlyOnce.contains("must be 1 to 10000 (transaction.timeout)"), "\(exactlyOnce)")
@@ -180,8 +196,10 @@ struct ConfigurationTests {
     /// mid-restore.
     @Test func thePollIntervalMustOutlastARestore() throws {
         let message = try error(flags: ["kafka.max.poll.interval.ms=60000"])
-        #expect(message.hasPrefix("kafka.max.poll.interval.ms (--set): \"60000\" is below 340000"), "\(message)")
-        _ = try load(flags: ["kafka.max.poll.interval.ms=60000", "restore.timeout=10s"])
+        #expect(message.hasPrefix("kafka.max.poll.interval.ms (--set): \"60000\" is below 660000"), "\(message)")
+        _ = try load(flags: ["kafka.max.poll.interval.ms=120000", "restore.timeout=10s"])
+        let tooLong = try error(flags: ["restore.timeout=13h"])
+        #expect(tooLong.hasPrefix("restore.timeout (--set): is too long"), "\(tooLong)")
         let scoped = try error(flags: ["kafka.consumer.max.poll.interval.ms=1000"])
         #expect(scoped.hasPrefix("kafka.consumer.max.poll.interval.ms"), "\(scoped)")
     }

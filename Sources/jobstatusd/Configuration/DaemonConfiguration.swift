@@ -46,6 +46,11 @@ struct DaemonConfiguration {
             restoreTimeout: try typed.duration(.restoreTimeout))
         relay.roleKafka = roleKafka
         relay.transactionTimeout = try typed.duration(.transactionTimeout)
+        if typed.source(.transactionTimeout) == .defaultValue {
+            // Unset: long enough for the transaction and the commit that other settings allow.
+            relay.transactionTimeout = max(
+                relay.transactionTimeout, relay.operationTimeout, relay.transactionInterval * 2)
+        }
         let instanceID = typed.text(.inputGroupInstanceID).trimmingCharacters(in: .whitespaces)
         relay.groupInstanceID = instanceID.lowercased() == "off" ? nil : instanceID
         relay.connectDeadLetterHeaders = try typed.bool(.dlqConnectHeaders)
@@ -156,10 +161,20 @@ struct DaemonConfiguration {
         try checkPollInterval(relay: relay, typed: typed)
     }
 
+    /// Exactly once only: at least once, no transaction is opened and the key has no effect.
     private static func checkTransactionTimeout(
         relay: RelayConfiguration, typed: TypedValues
     ) throws(ConfigurationError) {
+        guard relay.delivery == .exactlyOnce else { return }
         let timeout = relay.transactionTimeout
+        if let (key, text) = relay.socketTimeoutSetting, let socket = Int64(text),
+            socket > timeout.wholeMilliseconds + 100
+        {
+            throw ConfigurationError(
+                key: key, source: typed.source(ofKafkaKey: key),
+                "\(socket) is above transaction.timeout + 100 ms (\(timeout.wholeMilliseconds + 100)), which librdkafka "
+                    + "refuses for a transactional producer; lower it or raise transaction.timeout")
+        }
         guard timeout >= .seconds(1), timeout <= .seconds(900) else {
             throw typed.error(
                 .transactionTimeout,
@@ -184,7 +199,18 @@ struct DaemonConfiguration {
     /// (said here with the fix, not at start-up); at least once, it must outlast the longest
     /// wait for delivery (``RelayConfiguration/minimumAtLeastOnceMessageTimeout``).
     private static func checkMessageTimeout(relay: RelayConfiguration, typed: TypedValues) throws(ConfigurationError) {
-        guard let (key, text) = relay.messageTimeoutSetting else { return }
+        guard let (key, text) = relay.messageTimeoutSetting else {
+            // librdkafka's default, 300 s, must outlast the wait too (a very long shutdown.timeout).
+            let least = relay.minimumAtLeastOnceMessageTimeout
+            guard relay.delivery == .exactlyOnce || least <= .seconds(300) else {
+                throw ConfigurationError(
+                    key: "kafka.message.timeout.ms", source: .defaultValue,
+                    "librdkafka's default of 300000 is below \(least.wholeMilliseconds) in at-least-once mode "
+                        + "(operation.timeout, shutdown.timeout and transaction.interval allow that long a wait "
+                        + "for delivery); set it to at least that, or 0")
+            }
+            return
+        }
         let source = typed.source(ofKafkaKey: key)
         guard let milliseconds = Int64(text), milliseconds >= 0 else {
             throw ConfigurationError(key: key, source: source, "\"\(text)\" is not a whole number of milliseconds")
@@ -213,8 +239,14 @@ struct DaemonConfiguration {
 
     /// The consumer must not be expelled from the group while a rebalance restores.
     private static func checkPollInterval(relay: RelayConfiguration, typed: TypedValues) throws(ConfigurationError) {
-        guard let (key, text) = relay.maxPollIntervalSetting else { return }
         let least = relay.minimumPollInterval.wholeMilliseconds
+        guard least <= RelayConfiguration.maximumPollInterval.wholeMilliseconds else {
+            throw typed.error(
+                .restoreTimeout,
+                "is too long: a restore runs inside the consumer's poll, and librdkafka allows a poll of at most "
+                    + "24h (max.poll.interval.ms); lower restore.timeout")
+        }
+        guard let (key, text) = relay.maxPollIntervalSetting else { return }
         guard let milliseconds = Int64(text), milliseconds >= least else {
             throw ConfigurationError(
                 key: key, source: typed.source(ofKafkaKey: key),

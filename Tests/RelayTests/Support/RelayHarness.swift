@@ -47,15 +47,23 @@ struct RelayHarness {
         broker.configuration(["session.timeout.ms": "6000", "heartbeat.interval.ms": "1000"].merging(extra) { $1 })
     }
 
+    /// `JOBSTATUSD_TEST_STATIC_MEMBERSHIP=off` runs the relays with dynamic group membership
+    /// (the default is static, as the daemon's): for brokers whose groups it upsets.
+    static var groupInstanceID: String? {
+        ProcessInfo.processInfo.environment["JOBSTATUSD_TEST_STATIC_MEMBERSHIP"] == "off" ? nil : ""
+    }
+
     func relayConfiguration(
         transactionalID: String = "", delivery: RelayConfiguration.Delivery = .exactlyOnce,
         kafka extra: [String: String] = [:]
     ) -> RelayConfiguration {
-        RelayConfiguration(
+        var configuration = RelayConfiguration(
             kafka: kafka(extra), inputTopics: [input], group: group, outputTopic: output, createTopics: true,
             outputPartitions: 0, replicationFactor: 1, deadLetterTopic: deadLetters, delivery: delivery,
             transactionalID: transactionalID.isEmpty ? "txn-\(group)" : transactionalID,
             operationTimeout: .seconds(10))
+        configuration.groupInstanceID = Self.groupInstanceID
+        return configuration
     }
 
     /// Produces raw records, keyed as given, each to the partition the Java client would pick.
