@@ -39,7 +39,7 @@ extension RelayLoop {
         // so that it does not report ready before its first restore.
         let waitsForMore = assigned.isEmpty && rebalance.kind == .assign && rebalance.isCooperative
         let standsBy = assigned.isEmpty && !waitsForMore && (rebalance.kind == .assign || rebalance.isCooperative)
-        standbyAfter = waitsForMore ? .now + Self.cooperativeStandbyGrace : nil
+        standbyAfter = waitsForMore ? .now + cooperativeStandbyGrace : nil
         relay.status.update { snapshot in
             snapshot.assignedPartitions = assigned.count
             snapshot.consumerLag = snapshot.consumerLag.filter { assigned.contains($0.key) }
@@ -53,8 +53,13 @@ extension RelayLoop {
         return false
     }
 
-    /// How long a cooperative member's empty assignment must last before it counts as standing by.
-    static let cooperativeStandbyGrace: Duration = .seconds(10)
+    /// How long a cooperative member's empty assignment must last before it counts as standing
+    /// by: the group's next round comes within a session (a member that has not revoked what the
+    /// newcomer gets by then is expelled), and never less than 10 s.
+    var cooperativeStandbyGrace: Duration {
+        let session = configuration.kafka(for: .consumer)["session.timeout.ms"].flatMap { Int64($0) } ?? 45_000
+        return max(.seconds(10), .milliseconds(session))
+    }
 
     /// A cooperative member whose empty assignment outlasted the grace period stands by.
     func settleStandby(now: ContinuousClock.Instant) {
