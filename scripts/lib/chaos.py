@@ -468,6 +468,7 @@ input:
   group: "{args.group}"
 output:
   topic: "{args.output}"
+  partitions: {args.output_partitions}
   replication: 1
 dlq:
   topic: "{args.dlq}"
@@ -532,20 +533,24 @@ def wait_settled(members, partitions, timeout):
     return False
 
 
-def wait_until_done(daemon, ends, bootstrap, args, deadline):
-    """Until the running instance (or the group) has committed every input partition's end."""
+def wait_until_done(daemons, ends, bootstrap, args, deadline):
+    """Until the running instances (or the group) have committed every input partition's end."""
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": args.group, "enable.auto.commit": False})
     partitions = [TopicPartition(args.input, p) for p in ends]
     try:
         while time.monotonic() < deadline:
-            if not daemon.running:
-                code = daemon.process.returncode
-                daemon.exits.append(code)
-                if code == 2:
-                    sys.exit(f"{daemon.name} exited 2 (configuration error); see {daemon.workdir}/{daemon.name}.log")
-                log(f"{daemon.name} exited with {code}; restarting")
-                daemon.start()
-            mine = daemon.committed_offsets()
+            mine = {}
+            for daemon in daemons:
+                if not daemon.running:
+                    code = daemon.process.returncode
+                    daemon.exits.append(code)
+                    if code == 2:
+                        sys.exit(f"{daemon.name} exited 2 (configuration error); "
+                                 f"see {daemon.workdir}/{daemon.name}.log")
+                    log(f"{daemon.name} exited with {code}; restarting")
+                    daemon.start()
+                for partition, offset in daemon.committed_offsets().items():
+                    mine[partition] = max(mine.get(partition, -1), offset)
             try:
                 group = {tp.partition: tp.offset for tp in consumer.committed(partitions, timeout=5)}
             except Exception:  # noqa: BLE001 - the broker may be busy; ask again
@@ -568,6 +573,12 @@ def main():
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--jobs", type=int, default=20_000)
     parser.add_argument("--partitions", type=int, default=16)
+    parser.add_argument("--output-partitions", type=int, default=0,
+                        help="output (and DLQ) partitions; another count than --partitions is an unaligned fleet "
+                             "(every instance restores every output partition). Default: --partitions")
+    parser.add_argument("--standby", type=int, default=0,
+                        help="more instances that run from start to end beside a (and b): with fewer input "
+                             "partitions than instances, some stand by and take over as a is killed")
     parser.add_argument("--rate", type=float, default=4000, help="input events per second")
     parser.add_argument("--kills", type=int, default=20)
     parser.add_argument("--terms", type=int, default=3)
@@ -579,6 +590,7 @@ def main():
     parser.add_argument("--timeout", type=float, default=1800, help="seconds for the whole run")
     parser.add_argument("--workdir")
     args = parser.parse_args()
+    args.output_partitions = args.output_partitions or args.partitions
     if args.faults < 0:
         args.faults = 5 if args.broker == "mock" else 0
     if args.faults and args.broker != "mock":
@@ -589,18 +601,21 @@ def main():
     suffix = f"{args.seed}-{int(time.time() * 1000) % 10**8}"
     args.input, args.output, args.dlq = f"chaos-in-{suffix}", f"chaos-in-{suffix}-latest", f"chaos-dlq-{suffix}"
     args.group = f"chaos-{suffix}"
-    topics = [(args.input, args.partitions), (args.output, args.partitions), (args.dlq, args.partitions)]
+    topics = [(args.input, args.partitions), (args.output, args.output_partitions),
+              (args.dlq, args.output_partitions)]
 
     stream = generate(args.events, args.jobs, args.seed)
     expected = model(stream)
     log(f"stream: {len(stream)} events over {len(expected)} jobs, "
         f"{sum(1 for s in stream if s[2] is None)} invalid; broker {args.broker}, {args.delivery}, "
-        f"{args.assignment} assignment, seed {args.seed}; logs in {workdir}")
+        f"{args.assignment} assignment, seed {args.seed}, {args.partitions} input and "
+        f"{args.output_partitions} output partitions, {args.standby} more instances; logs in {workdir}")
 
     broker = MockBroker(args.binary, topics, workdir) if args.broker == "mock" else ExternalBroker(args.bootstrap, topics)
     settings = settings_for(args, broker.bootstrap)
     first = Daemon("a", args.binary, workdir, settings)
     second = Daemon("b", args.binary, workdir, settings)
+    spares = [Daemon(f"s{index}", args.binary, workdir, settings) for index in range(args.standby)]
     producer = StreamProducer(broker.bootstrap, args.input, stream, args.rate)
     figures, examples, finished = None, [], False
     # tansu makes a member that leaves while a rebalance is under way the leader of the next
@@ -612,6 +627,8 @@ def main():
         log("tansu: each fault waits until the group has settled (README, \"What does not hold\")")
     try:
         first.start()
+        for spare in spares:
+            spare.start()
         time.sleep(2)
         producer.start()
         for action in plan(args, rng):
@@ -625,7 +642,7 @@ def main():
             # then a random moment into its work.
             if not first.wait_ready(120):
                 log("a did not become ready within 120 s")
-            if settle and not wait_settled([first, second], args.partitions, 120):
+            if settle and not wait_settled([first, second] + spares, args.partitions, 120):
                 log("the group did not settle within 120 s")
             time.sleep(rng.uniform(0.5, 3.0))
             log(f"action: {action}")
@@ -660,21 +677,22 @@ def main():
         for partition, offset in filter(None, producer.coordinates):
             ends[partition] = max(ends.get(partition, 0), offset + 1)
         log("input complete; waiting for the relay to commit every input partition's end")
-        finished = wait_until_done(first, ends, broker.bootstrap, args, deadline)
-        code = first.stop(signal.SIGTERM)
-        if code != 0:
-            log(f"a exited {code} on the final SIGTERM")
+        finished = wait_until_done([first] + spares, ends, broker.bootstrap, args, deadline)
+        for daemon in [first] + spares:
+            code = daemon.stop(signal.SIGTERM)
+            if code != 0:
+                log(f"{daemon.name} exited {code} on the final SIGTERM")
         figures, examples = check(broker.bootstrap, args, stream, producer.coordinates, expected)
     finally:
-        first.stop(signal.SIGKILL, timeout=10)
-        second.stop(signal.SIGKILL, timeout=10)
+        for daemon in [first, second] + spares:
+            daemon.stop(signal.SIGKILL, timeout=10)
         broker.stop()
 
     exact = finished and all(figures[k] == 0 for k in
                              ("lost", "duplicated", "wrong", "out_of_order", "dlq_missing", "dlq_duplicated",
                               "dlq_wrong", "schema_violations"))
-    restarts = {"a": first.starts, "b": second.starts}
-    nonzero = [c for c in first.exits + second.exits if c not in (0, -signal.SIGKILL)]
+    restarts = {daemon.name: daemon.starts for daemon in [first, second] + spares}
+    nonzero = [c for d in [first, second] + spares for c in d.exits if c not in (0, -signal.SIGKILL)]
     print(json.dumps({"chaos": figures, "exact": exact, "finished": finished, "starts": restarts,
                       "unexpected_exits": nonzero, "broker": args.broker, "delivery": args.delivery,
                       "assignment": args.assignment, "seed": args.seed}), flush=True)
