@@ -54,11 +54,13 @@ extension RelayLoop {
     }
 
     /// How long a cooperative member's empty assignment must last before it counts as standing
-    /// by: the group's next round comes within a session (a member that has not revoked what the
-    /// newcomer gets by then is expelled), and never less than 10 s.
+    /// by: two sessions, and 30 s at least. The group's next round normally comes within a few
+    /// heartbeats, but the members giving partitions up commit first, and a loaded machine
+    /// stretched it past 10 s in a test run; a spare instance reporting ready a minute late
+    /// costs less than a newcomer reporting ready before its restore.
     var cooperativeStandbyGrace: Duration {
         let session = configuration.kafka(for: .consumer)["session.timeout.ms"].flatMap { Int64($0) } ?? 45_000
-        return max(.seconds(10), .milliseconds(session))
+        return max(.seconds(30), .milliseconds(session * 2))
     }
 
     /// A cooperative member whose empty assignment outlasted the grace period stands by.
