@@ -239,6 +239,14 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// The member id the group coordinator gave this consumer; empty before it joins and once it
+    /// has left (librdkafka clears it when it sends LeaveGroup).
+    public var memberID: String {
+        guard let pointer = rd_kafka_memberid(client.handle) else { return "" }
+        defer { rd_kafka_mem_free(client.handle, pointer) }
+        return String(cString: pointer)
+    }
+
     /// The group metadata to send with offsets in a transaction: take it anew for every
     /// transaction, since it carries the member's current generation (KIP-447 fencing).
     public func groupMetadata() throws(KafkaError) -> KafkaGroupMetadata {

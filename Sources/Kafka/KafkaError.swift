@@ -36,6 +36,8 @@ public struct KafkaError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let fatal = Code(RD_KAFKA_RESP_ERR__FATAL)
         public static let fenced = Code(RD_KAFKA_RESP_ERR__FENCED)
         public static let producerFenced = Code(RD_KAFKA_RESP_ERR_PRODUCER_FENCED)
+        /// Another consumer joined the group with this one's `group.instance.id` (KIP-345).
+        public static let fencedInstanceID = Code(RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID)
         public static let invalidProducerEpoch = Code(RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH)
         public static let state = Code(RD_KAFKA_RESP_ERR__STATE)
         public static let invalidArgument = Code(RD_KAFKA_RESP_ERR__INVALID_ARG)

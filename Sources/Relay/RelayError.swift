@@ -11,6 +11,9 @@ public struct RelayError: Error, Sendable, CustomStringConvertible {
         case fatalKafka
         /// At-least-once mode: records were not delivered; restarting replays them safely.
         case deliveryFailed
+        /// Another member joined the group under this instance's `group.instance.id`: two
+        /// instances share one (a configuration error a restart would only repeat).
+        case duplicateInstance
         /// Something else the relay cannot go on with.
         case other
     }

@@ -39,7 +39,8 @@ extension RelayLoop {
         // so that it does not report ready before its first restore.
         let waitsForMore = assigned.isEmpty && rebalance.kind == .assign && rebalance.isCooperative
         let standsBy = assigned.isEmpty && !waitsForMore && (rebalance.kind == .assign || rebalance.isCooperative)
-        standbyAfter = waitsForMore ? .now + cooperativeStandbyGrace : nil
+        // The first empty assignment starts the wait; later empty rounds do not push it back.
+        standbyAfter = waitsForMore ? (standbyAfter ?? .now + cooperativeStandbyGrace) : nil
         relay.status.update { snapshot in
             snapshot.assignedPartitions = assigned.count
             snapshot.consumerLag = snapshot.consumerLag.filter { assigned.contains($0.key) }
@@ -54,13 +55,14 @@ extension RelayLoop {
     }
 
     /// How long a cooperative member's empty assignment must last before it counts as standing
-    /// by: two sessions, and 30 s at least. The group's next round normally comes within a few
-    /// heartbeats, but the members giving partitions up commit first, and a loaded machine
-    /// stretched it past 10 s in a test run; a spare instance reporting ready a minute late
-    /// costs less than a newcomer reporting ready before its restore.
+    /// by: two sessions, between 30 s and 2 minutes. The group's next round normally comes
+    /// within a few heartbeats, but the members giving partitions up commit first, and a loaded
+    /// machine stretched it past 10 s in a test run; a spare instance reporting ready a minute
+    /// late costs less than a newcomer reporting ready before its restore. At most 2 minutes,
+    /// well inside the unit's `TimeoutStartSec=300`.
     var cooperativeStandbyGrace: Duration {
         let session = configuration.kafka(for: .consumer)["session.timeout.ms"].flatMap { Int64($0) } ?? 45_000
-        return max(.seconds(30), .milliseconds(session * 2))
+        return min(max(.seconds(30), .milliseconds(session * 2)), .seconds(120))
     }
 
     /// A cooperative member whose empty assignment outlasted the grace period stands by.

@@ -206,12 +206,15 @@ final class RelayLoop {
     // MARK: - Closing
 
     /// A drain hands this instance's partitions over at once. A dynamic member's close leaves
-    /// the group anyway; a static one (`group.instance.id`) must unsubscribe and poll until the
-    /// revoke is applied, since librdkafka sends its LeaveGroup then and never on close. Records
-    /// those polls return are not processed: their offsets are not committed, and the next owner
-    /// reads them. Bounded by `operation.timeout`; a standby has nothing to hand over.
+    /// the group anyway; a static one (`group.instance.id`) must unsubscribe and poll until
+    /// librdkafka has sent its LeaveGroup, which it does once the revoke is applied (or at once
+    /// with nothing assigned) and never on close. The sign is the member id, which librdkafka
+    /// clears as it leaves: a revoke that was already queued (an unsubscribe waits for a
+    /// rebalance under way) is not taken for the leave. Records those polls return are not
+    /// processed: their offsets are not committed, and the next owner reads them. Bounded by
+    /// `operation.timeout`, and by cancellation (polls then return at once).
     private func handOverPartitions() async {
-        guard RelayClientSettings.groupInstanceID(configuration) != nil, !assigned.isEmpty else { return }
+        guard RelayClientSettings.groupInstanceID(configuration) != nil, !consumer.memberID.isEmpty else { return }
         do {
             try consumer.unsubscribe()
         } catch {
@@ -219,13 +222,11 @@ final class RelayLoop {
             return
         }
         let deadline = ContinuousClock.now + configuration.operationTimeout
-        var revoked = false
-        while ContinuousClock.now < deadline {
-            let event = await consumer.poll(maxMessages: 1000, timeout: .milliseconds(200))
-            if revoked { break }  // that poll applied the revoke: librdkafka has sent LeaveGroup
-            if case .rebalance(let rebalance) = event, rebalance.kind != .assign {
-                logger.info("left the group: partitions handed over", metadata: ["rebalance": "\(rebalance)"])
-                revoked = true
+        while ContinuousClock.now < deadline, !Task.isCancelled {
+            _ = await consumer.poll(maxMessages: 1000, timeout: .milliseconds(100))
+            if consumer.memberID.isEmpty {
+                logger.info("left the group: partitions handed over")
+                break
             }
         }
         assigned = []
@@ -245,6 +246,15 @@ final class RelayLoop {
     }
 
     func fatal(_ error: KafkaError, _ what: String) -> RelayError {
+        if error.code == .fencedInstanceID, let instanceID = RelayClientSettings.groupInstanceID(configuration) {
+            let message = """
+                another instance joined group \(configuration.group) with this one's group.instance.id \
+                "\(instanceID)" and fenced it: give each instance its own (input.group-instance-id, or \
+                transaction.id / instance, from which it is derived), or set input.group-instance-id: off
+                """
+            logger.critical("\(message)")
+            return RelayError(.duplicateInstance, message, underlying: error)
+        }
         logger.critical("\(what): \(error)")
         let kind: RelayError.Kind = error.isFatal ? .fatalKafka : .other
         return RelayError(kind, "\(what): \(error.message)", underlying: error)

@@ -161,6 +161,7 @@ struct ConfigurationTests {
         #expect(atLeastOnce.relay.delivery == .atLeastOnce, "no transaction: its timeout is not checked")
         let unset = try load(flags: ["operation.timeout=15s", "shutdown.timeout=30s"])
         #expect(unset.relay.transactionTimeout == .seconds(15), "unset, it grows to what the other settings need")
+        #expect(unset.effective.first { $0.key == "transaction.timeout" }?.value == "15000ms", "check-config says so")
         let direct = try error(flags: ["kafka.transaction.timeout.ms=5000"])
         #expect(direct.contains("use transaction.timeout"), "\(direct)")
     }

@@ -34,6 +34,9 @@ struct OperationsTests {
         let unreachable = KafkaError(code: .transport, message: "down")
         #expect(DaemonRunner.exitStatus(for: RelayError(.topicMissing, "x", underlying: unreachable)) == 1)
         #expect(DaemonRunner.exitStatus(for: RelayError(.fatalKafka, "fenced")) == 1)
+        #expect(
+            DaemonRunner.exitStatus(for: RelayError(.duplicateInstance, "shared group.instance.id")) == 2,
+            "two instances with one group.instance.id fence each other: restarting would only repeat it")
         #expect(DaemonRunner.exitStatus(for: CancellationError()) == 1)
         let unit = (try? String(contentsOfFile: Self.repository + "/deploy/jobstatusd.service", encoding: .utf8)) ?? ""
         #expect(unit.contains("RestartPreventExitStatus=\(ExitStatus.usage) \(ExitStatus.topology)"))

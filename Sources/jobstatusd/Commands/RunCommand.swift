@@ -111,6 +111,7 @@ struct DaemonRunner {
         guard let error = error as? RelayError else { return ExitStatus.failure }
         switch error.kind {
         case .outputNotCompacted: return ExitStatus.topology
+        case .duplicateInstance: return ExitStatus.usage
         case .topicMissing where error.underlying == nil: return ExitStatus.topology
         case .topicMissing, .fatalKafka, .deliveryFailed, .other: return ExitStatus.failure
         }

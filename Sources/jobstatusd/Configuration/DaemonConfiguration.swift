@@ -67,6 +67,12 @@ struct DaemonConfiguration {
         var effective: [(String, String, ConfigurationSource)] = ConfigurationSchema.settings.map { setting in
             (setting.key, values[setting.key] ?? setting.defaultValue, sources[setting.key] ?? .defaultValue)
         }
+        if typed.source(.transactionTimeout) == .defaultValue, relay.transactionTimeout != .seconds(10),
+            let index = effective.firstIndex(where: { $0.0 == ConfigurationSchema.Setting.transactionTimeout.key })
+        {
+            // Grown to what the other settings need: show the value in use.
+            effective[index].1 = "\(relay.transactionTimeout.wholeMilliseconds)ms"
+        }
         let roleProperties = ClientRole.allCases.flatMap { role in
             (roleKafka[role]?.redacted ?? []).map { ("\(role.rawValue).\($0.key)", $0.value) }
         }
