@@ -87,10 +87,18 @@ struct FinishedRetentionTests {
         // offsets, brokers.md) the first one again, replayed with the whole input.
         #expect(restored.counters.dropped[.afterTerminal, default: 0] >= 1, "\(restored.counters)")
         #expect(restored.counters.published == 1, "only the job the operator removed comes back: \(restored.counters)")
-        #expect(restored.counters.finishedTombstones == 0, "nothing tombstoned twice")
         try await restored.stop()
+        // The job that came back is DONE: a second after it, its own retention tombstone is due,
+        // and a slow machine may reach the stop after that. Nothing else is written: no job is
+        // tombstoned twice.
+        let tombstoned = restored.counters.finishedTombstones
+        #expect(tombstoned <= 1, "at most the job that came back: \(restored.counters)")
         let final = try await harness.broker.readToEnd(harness.output)
-        #expect(final.count == output.count + 2, "the operator's tombstone and the job it removed, nothing else")
+        let before = Set(output.map { "\($0.partition)@\($0.offset.rawValue)" })
+        let added = final.filter { !before.contains("\($0.partition)@\($0.offset.rawValue)") }
+        #expect(
+            added.count == 2 + tombstoned && added.allSatisfy { $0.key == Array("open-0-0".utf8) },
+            "the operator's tombstone and the job it removed (and that job's own retention tombstone), nothing else")
     }
 
     @Test func aTombstoneForgetsTheJobOnlyWhenItCommits() {
