@@ -45,12 +45,11 @@ struct DaemonConfiguration {
             operationTimeout: try typed.duration(.operationTimeout),
             restoreTimeout: try typed.duration(.restoreTimeout))
         relay.roleKafka = roleKafka
-        relay.transactionTimeout = try typed.duration(.transactionTimeout)
-        if typed.source(.transactionTimeout) == .defaultValue {
-            // Unset: long enough for the transaction and the commit that other settings allow.
-            relay.transactionTimeout = max(
-                relay.transactionTimeout, relay.operationTimeout, relay.transactionInterval * 2)
-        }
+        let transactionTimeout = try typed.duration(.transactionTimeout)
+        // Unset: long enough for the transaction and the commit that other settings allow.
+        relay.transactionTimeout =
+            typed.source(.transactionTimeout) == .defaultValue
+            ? max(transactionTimeout, relay.operationTimeout, relay.transactionInterval * 2) : transactionTimeout
         let instanceID = typed.text(.inputGroupInstanceID).trimmingCharacters(in: .whitespaces)
         relay.groupInstanceID = instanceID.lowercased() == "off" ? nil : instanceID
         relay.connectDeadLetterHeaders = try typed.bool(.dlqConnectHeaders)
@@ -67,7 +66,7 @@ struct DaemonConfiguration {
         var effective: [(String, String, ConfigurationSource)] = ConfigurationSchema.settings.map { setting in
             (setting.key, values[setting.key] ?? setting.defaultValue, sources[setting.key] ?? .defaultValue)
         }
-        if typed.source(.transactionTimeout) == .defaultValue, relay.transactionTimeout != .seconds(10),
+        if relay.transactionTimeout != transactionTimeout,
             let index = effective.firstIndex(where: { $0.0 == ConfigurationSchema.Setting.transactionTimeout.key })
         {
             // Grown to what the other settings need: show the value in use.
@@ -150,22 +149,21 @@ struct DaemonConfiguration {
                 "must be shorter than shutdown.timeout, or a drain cannot finish its last commit in time")
         }
         let everyRole = [relay.kafka] + Array(relay.roleKafka.values)
-        if everyRole.contains(where: { $0["transactional.id"] != nil || $0["group.id"] != nil }) {
-            throw ConfigurationError(
-                "kafka.transactional.id and kafka.group.id are set by jobstatusd: use transaction.id and input.group")
-        }
-        if everyRole.contains(where: { $0["group.instance.id"] != nil }) {
-            throw ConfigurationError("kafka.group.instance.id is set by jobstatusd: use input.group-instance-id")
-        }
-        let transactionTimeout = RelayConfiguration.ManagedProperty.transactionTimeout
-        if everyRole.contains(where: { $0[transactionTimeout] != nil }) {
-            throw ConfigurationError("kafka.\(transactionTimeout) is set by jobstatusd: use transaction.timeout")
+        for (property, setting) in ownedProperties where everyRole.contains(where: { $0[property] != nil }) {
+            throw ConfigurationError("kafka.\(property) is set by jobstatusd: use \(setting.key)")
         }
         try checkRoleScopes(relay.roleKafka, typed: typed)
         try checkTransactionTimeout(relay: relay, typed: typed)
         try checkMessageTimeout(relay: relay, typed: typed)
         try checkPollInterval(relay: relay, typed: typed)
     }
+
+    /// The librdkafka properties jobstatusd sets itself, each with the setting that sets it.
+    private static let ownedProperties: [(String, ConfigurationSchema.Setting)] = [
+        ("transactional.id", .transactionID), ("group.id", .inputGroup),
+        ("group.instance.id", .inputGroupInstanceID),
+        (RelayConfiguration.ManagedProperty.transactionTimeout, .transactionTimeout),
+    ]
 
     /// Exactly once only: at least once, no transaction is opened and the key has no effect.
     private static func checkTransactionTimeout(
