@@ -48,7 +48,50 @@ public final class Relay: Sendable {
     ///   an output topic that is not compacted, ...): the process should exit non-zero.
     public func run() async throws(RelayError) {
         let topology = try await TopicPreparation(configuration: configuration, logger: logger).run()
-        let loop = try await RelayLoop(relay: self, topology: topology, logger: logger)
-        try await loop.run()
+        guard configuration.inputKeying == .any else {
+            let loop = try await RelayLoop(
+                relay: self, configuration: configuration, topology: topology, status: status, logger: logger)
+            try await loop.run()
+            return
+        }
+        try await runStages(topology)
+    }
+
+    /// `input.keying: any`: the repartition stage and the relay stage, each a loop with its own
+    /// clients and transactions, side by side. When one ends (drained, or failed), the other is
+    /// asked to drain too, so a failure still commits the other stage's open transaction; the
+    /// first failure is what ``run()`` throws.
+    private func runStages(_ topology: TopicTopology) async throws(RelayError) {
+        var stageLogger = logger
+        stageLogger[metadataKey: "stage"] = "repartition"
+        let stages = [
+            (
+                configuration.repartitionStage, topology.repartitionStage(configuration), status.repartitionStatus(),
+                stageLogger
+            ),
+            (configuration.relayStage, topology.relayStage(configuration), status, logger),
+        ]
+        let outcome = await withTaskGroup(of: Result<Void, RelayError>.self) { group in
+            for (configuration, topology, status, logger) in stages {
+                group.addTask {
+                    do throws(RelayError) {
+                        let loop = try await RelayLoop(
+                            relay: self, configuration: configuration, topology: topology, status: status,
+                            logger: logger)
+                        try await loop.run()
+                        return .success(())
+                    } catch {
+                        return .failure(error)
+                    }
+                }
+            }
+            var first: Result<Void, RelayError> = .success(())
+            for await ended in group {
+                requestStop()
+                if case .failure = ended, case .success = first { first = ended }
+            }
+            return first
+        }
+        try outcome.get()
     }
 }

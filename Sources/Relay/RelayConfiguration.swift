@@ -25,6 +25,11 @@ public struct RelayConfiguration: Sendable {
     public var inputTopics: [String]
     /// `input.group`
     public var group: String
+    /// `input.keying`: job-id (the default) or any (re-keyed through ``repartitionTopic`` first).
+    public var inputKeying: InputKeying = .jobID
+    /// The part of the pipeline a loop with this configuration runs (``repartitionStage`` and
+    /// ``relayStage`` derive the two of `input.keying: any`).
+    var stage: RelayStage = .relay
     /// `output.topic`
     public var outputTopic: String
     /// `output.create`: create the output (compacted) and dead-letter topics when missing.

@@ -5,6 +5,9 @@ public struct RelayError: Error, Sendable, CustomStringConvertible {
     public enum Kind: Sendable, Equatable {
         /// The output topic exists and is not `cleanup.policy=compact`.
         case outputNotCompacted
+        /// A topic the relay made exists in a shape it cannot use (the repartition topic of
+        /// `input.keying: any` with another partition count than the output).
+        case topicMismatch
         /// A topic the relay needs is missing and may not (or could not) be created.
         case topicMissing
         /// librdkafka raised a fatal error (a fenced producer included).

@@ -17,6 +17,7 @@ extension RelayLoop {
     /// own fault aborts the transaction, which rewinds to its start (the whole batch
     /// included), so no record is skipped and no offset moves past an unprocessed one.
     func process(_ batch: [KafkaMessage]) async -> RelayStateMachine.Action {
+        if configuration.stage == .repartition { return await repartition(batch) }
         var transaction = machine.startProcessing()
         let decoded = await classifier.decode(batch)
         do throws(RecordFailure) {
@@ -75,6 +76,7 @@ extension RelayLoop {
         var headers: [KafkaHeader] = []
         if case .publish(let jobID, let bytes, _) = outcome {
             headers = DeadLetter.sourceHeaders(of: message)
+            if configuration.stage == .relayOfRepartition { headers += RepartitionRecord.originHeaders(in: message) }
             if let refusal = outputRefusal(jobID: jobID, bytes: bytes, headers: headers) {
                 outcome = .deadLetter(refusal)
             }
@@ -215,7 +217,7 @@ extension RelayLoop {
     }
 
     /// A record whose output (or dead letter) the broker refused in an aborted transaction.
-    private func deadLetterRefused(
+    func deadLetterRefused(
         _ message: KafkaMessage, _ decoded: RecordClassifier.DecodedRecord, _ refusal: RefusedOutput,
         _ transaction: inout OpenTransaction
     ) async throws(RecordFailure) {
@@ -239,7 +241,7 @@ extension RelayLoop {
     /// A replayed record whose effect the output (or the DLQ) already holds: it counts as a
     /// duplicate, or as a dead letter already written. Equal-rank regressions make this necessary:
     /// the table alone would publish a replayed QUEUED again after VALIDATING.
-    private func countReplay(_ decoded: RecordClassifier.DecodedRecord, _ counters: inout RelayCounters) {
+    func countReplay(_ decoded: RecordClassifier.DecodedRecord, _ counters: inout RelayCounters) {
         switch decoded {
         case .tombstone:
             counters.tombstones += 1

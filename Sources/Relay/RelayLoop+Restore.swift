@@ -28,7 +28,7 @@ extension RelayLoop {
             }
             assigned = staying
             extraOutputPartitions = []
-            relay.status.update { snapshot in
+            status.update { snapshot in
                 for partition in leaving { snapshot.committedOffsets[partition] = nil }
             }
         }
@@ -41,7 +41,7 @@ extension RelayLoop {
         let standsBy = assigned.isEmpty && !waitsForMore && (rebalance.kind == .assign || rebalance.isCooperative)
         // The first empty assignment starts the wait; later empty rounds do not push it back.
         standbyAfter = waitsForMore ? (standbyAfter ?? .now + cooperativeStandbyGrace) : nil
-        relay.status.update { snapshot in
+        status.update { snapshot in
             snapshot.assignedPartitions = assigned.count
             snapshot.consumerLag = snapshot.consumerLag.filter { assigned.contains($0.key) }
             if standsBy {
@@ -70,7 +70,7 @@ extension RelayLoop {
         guard let due = standbyAfter, now >= due else { return }
         standbyAfter = nil
         guard assigned.isEmpty else { return }
-        relay.status.update { $0.phase = .standingBy }
+        status.update { $0.phase = .standingBy }
         noteStandingBy()
     }
 
@@ -94,11 +94,14 @@ extension RelayLoop {
     func restore(forInput partitions: [TopicPartition]) async throws(RelayError) -> Bool {
         guard !partitions.isEmpty else { return true }
         let started = ContinuousClock.now
+        // The repartition stage keeps no table: only its dead letters must not be written twice.
         let outputs =
-            (topology.isAligned ? partitions.map(\.partition) : Array(0..<topology.outputPartitions))
-            .map { TopicPartition(configuration.outputTopic, $0) }
+            configuration.stage == .repartition
+            ? []
+            : (topology.isAligned ? partitions.map(\.partition) : Array(0..<topology.outputPartitions))
+                .map { TopicPartition(configuration.outputTopic, $0) }
         let deadLetters = (0..<topology.deadLetterPartitions).map { TopicPartition(configuration.deadLetterTopic, $0) }
-        relay.status.update { snapshot in
+        status.update { snapshot in
             snapshot.phase = .restoring
             snapshot.partitionsToRestore = outputs.count
             snapshot.restoredPartitions = 0
@@ -126,7 +129,7 @@ extension RelayLoop {
         }
         let duration = ContinuousClock.now - started
         metrics.restoreDuration.recordNanoseconds(RelayMetrics.nanoseconds(duration))
-        relay.status.update { snapshot in
+        status.update { snapshot in
             snapshot.phase = .running
             snapshot.trackedJobs = table.count
             snapshot.lastRestoreDuration = duration
@@ -223,9 +226,8 @@ extension RelayLoop {
         _ partitions: [TopicPartition], deadline: ContinuousClock.Instant,
         isStopped: () -> Bool = { Task.isCancelled }
     ) async throws(RestoreFailure) -> Int {
-        let status = relay.status
         return try await restorer.catchUp(
-            partitions, deadline: deadline, progress: { status.heartbeat() }, isStopped: isStopped
+            partitions, deadline: deadline, progress: { [status] in status.heartbeat() }, isStopped: isStopped
         ) { message in
             let source = DeadLetter.source(of: message)
             if let (partition, offset) = source { handled.record(partition, offset) }
@@ -242,7 +244,7 @@ extension RelayLoop {
                 timestamp: message.timestampMilliseconds ?? clock.milliseconds(),
                 remembersTombstone: remembersTombstone(message))
             // The /jobs view shows what the table holds: not a record older than its news.
-            if taken { relay.status.keepRestored(jobID, value) }
+            if taken { status.keepRestored(jobID, value) }
         }
     }
 

@@ -9,7 +9,7 @@ extension RelayLoop {
     func sendOffsets(_ offsets: [TopicPartitionOffset], timeout: Duration) async -> RelayStateMachine.Action {
         do throws(KafkaError) {
             let metadata = try consumer.groupMetadata()
-            relay.status.update {
+            status.update {
                 $0.lastGroupGeneration = metadata.generationID
                 $0.lastGroupMemberID = metadata.memberID
             }
@@ -49,7 +49,7 @@ extension RelayLoop {
         let (transaction, then) = machine.aborted()
         noteRefusedRecords(of: transaction)
         table.discardPending()
-        relay.status.update { $0.transactionsAborted += 1 }
+        status.update { $0.transactionsAborted += 1 }
         guard then == .rewind else { return then == .close ? .close : .none }
         // Brokers that do not hide aborted records (the mock, tansu) show this transaction's
         // records to every reader: read them back like any restore, so the redo finds their
@@ -153,14 +153,14 @@ extension RelayLoop {
             }
         }
         committedCounters.add(transaction.counters)
-        relay.status.keep(transaction.published, tombstoned: transaction.tombstoned)
+        status.keep(transaction.published, tombstoned: transaction.tombstoned)
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let latency = transaction.oldestTimestamp.map { Self.latency(since: $0, now: now) } ?? .zero
         metrics.commitDuration.recordNanoseconds(RelayMetrics.nanoseconds(commitDuration))
         if transaction.oldestTimestamp != nil {
             metrics.endToEndLatency.recordNanoseconds(RelayMetrics.nanoseconds(latency))
         }
-        relay.status.update { snapshot in
+        status.update { snapshot in
             snapshot.lastEndToEndLatency = latency
             snapshot.counters = committedCounters
             snapshot.trackedJobs = table.count

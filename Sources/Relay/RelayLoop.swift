@@ -11,6 +11,8 @@ import Logging
 final class RelayLoop {
     let relay: Relay
     let configuration: RelayConfiguration
+    /// Where this loop reports: the relay's status, or for the repartition stage its part of it.
+    let status: RelayStatus
     let topology: TopicTopology
     let logger: Logger
     let consumer: KafkaConsumer
@@ -50,9 +52,12 @@ final class RelayLoop {
 
     var isExactlyOnce: Bool { configuration.delivery == .exactlyOnce }
 
-    init(relay: Relay, topology: TopicTopology, logger: Logger) async throws(RelayError) {
+    init(
+        relay: Relay, configuration: RelayConfiguration, topology: TopicTopology, status: RelayStatus, logger: Logger
+    ) async throws(RelayError) {
         self.relay = relay
-        self.configuration = relay.configuration
+        self.configuration = configuration
+        self.status = status
         self.topology = topology
         self.logger = logger
         self.inputTopicIndex = Dictionary(
@@ -87,14 +92,14 @@ final class RelayLoop {
             try await start()
             try await loop()
         } catch {
-            relay.status.update { $0.phase = .failed }
+            status.update { $0.phase = .failed }
             await closeClients()
             throw error
         }
         if !relay.isAbandoned { await handOverPartitions() }
         await closeClients()
         machine.closed()
-        relay.status.update { $0.phase = .stopped }
+        status.update { $0.phase = .stopped }
         logger.notice("relay stopped", metadata: ["counters": "\(committedCounters)"])
     }
 
@@ -135,7 +140,7 @@ final class RelayLoop {
                 if try await perform(machine.shutdownRequested(now: .now)) { return }
             }
             let event = await consumer.poll(maxMessages: 1000, timeout: pollTimeout)
-            relay.status.heartbeat()
+            status.heartbeat()
             updateLag(now: .now)
             settleStandby(now: .now)
             switch event {
@@ -286,7 +291,7 @@ extension RelayLoop {
     func updateLag(now: ContinuousClock.Instant) {
         guard now - lastLagUpdate >= .seconds(1) else { return }
         lastLagUpdate = now
-        let committed = relay.status.current.committedOffsets
+        let committed = status.current.committedOffsets
         // With nothing open, everything read is committed: the position (past transaction
         // markers and aborted records, offsets that are never delivered) is the progress.
         let positions: [TopicPartition: Int64] =
@@ -302,6 +307,6 @@ extension RelayLoop {
             guard high >= 0, done >= 0 else { continue }
             lag[partition] = max(0, high - done)
         }
-        relay.status.update { $0.consumerLag = lag }
+        status.update { $0.consumerLag = lag }
     }
 }

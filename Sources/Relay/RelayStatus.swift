@@ -9,6 +9,9 @@ public struct RelaySnapshot: Sendable {
         /// warm standby): ready, and takes partitions, restoring them first, when the group
         /// gives it some.
         case standingBy = "standing-by"
+
+        /// Restored and running, or standing by.
+        public var isReady: Bool { self == .running || self == .standingBy }
     }
 
     public var phase: Phase = .starting
@@ -44,15 +47,27 @@ public struct RelaySnapshot: Sendable {
     public var consumerLag: [TopicPartition: Int64] = [:]
     /// The largest time from an input record's timestamp to the commit that published it, in the last transaction.
     public var lastEndToEndLatency: Duration = .zero
+    /// With `input.keying: any`, the first stage (re-keying the input into the repartition
+    /// topic); `nil` for keyed input. Its dead letters, input tombstones and lag are part of
+    /// this snapshot's counters and maps already.
+    public var repartition: RepartitionProgress?
 
-    /// Ready: restored and running, or standing by with no partitions to run.
-    public var isReady: Bool { phase == .running || phase == .standingBy }
+    /// Ready: restored and running, or standing by with no partitions to run (both stages, with
+    /// `input.keying: any`).
+    public var isReady: Bool {
+        (phase == .running || phase == .standingBy) && (repartition.map { $0.phase.isReady } ?? true)
+    }
 
     /// Whether the instance is in the group with no input partition assigned.
     public var isStandingBy: Bool { phase == .standingBy }
 
     /// The text of a systemd `STATUS=` line.
     public var statusLine: String {
+        guard let repartition else { return stageLine }
+        return "\(stageLine); re-keying: \(repartition.statusLine)"
+    }
+
+    private var stageLine: String {
         switch phase {
         case .starting: "starting"
         case .restoring:
@@ -74,6 +89,7 @@ public struct RelaySnapshot: Sendable {
 public final class RelayStatus: Sendable {
     private let snapshot = Mutex(RelaySnapshot())
     private let records: Mutex<RecentRecords>
+    private let repartitionStage = Mutex<RelayStatus?>(nil)
 
     /// - Parameter recordsKept: for how many of the jobs written last to keep the last record at
     ///   least, for lookups (0: none); up to twice as many are kept.
@@ -102,8 +118,22 @@ public final class RelayStatus: Sendable {
         }
     }
 
-    /// The current snapshot.
-    public var current: RelaySnapshot { snapshot.withLock { $0 } }
+    /// The current snapshot, with the repartition stage's part merged in when there is one.
+    public var current: RelaySnapshot {
+        var current = snapshot.withLock { $0 }
+        if let stage = repartitionStage.withLock({ $0 }) { current.merge(repartitionStage: stage.current) }
+        return current
+    }
+
+    /// Where the first stage of `input.keying: any` reports; ``current`` merges it in.
+    func repartitionStatus() -> RelayStatus {
+        repartitionStage.withLock { stage in
+            if let stage { return stage }
+            let created = RelayStatus(recordsKept: 0)
+            stage = created
+            return created
+        }
+    }
 
     func update(_ body: (inout RelaySnapshot) -> Void) {
         snapshot.withLock { body(&$0) }

@@ -11,6 +11,23 @@ struct TopicTopology: Sendable {
     /// Input and output are aligned (one input topic with the output's partition count): restoring
     /// input partition p needs output partition p only, if producers key by job_id with murmur2.
     var isAligned: Bool
+
+    /// The topics of the first stage of `input.keying: any`: the input, re-keyed into the
+    /// repartition topic (its "output", with the output's partition count). Its restore reads
+    /// the DLQ only.
+    func repartitionStage(_ configuration: RelayConfiguration) -> TopicTopology {
+        TopicTopology(
+            inputPartitions: inputPartitions, outputPartitions: outputPartitions,
+            deadLetterPartitions: deadLetterPartitions, isAligned: false)
+    }
+
+    /// The topics of the second stage: the repartition topic as its input, aligned with the
+    /// output by construction.
+    func relayStage(_ configuration: RelayConfiguration) -> TopicTopology {
+        TopicTopology(
+            inputPartitions: [configuration.repartitionTopic: outputPartitions], outputPartitions: outputPartitions,
+            deadLetterPartitions: deadLetterPartitions, isAligned: true)
+    }
 }
 
 /// Checks and creates the topics (DESIGN.md section 3): the output topic must be
@@ -48,6 +65,22 @@ struct TopicPreparation {
         let outputPartitions = try await prepareOutput(admin, metadata, inputPartitions)
         let deadLetterPartitions = try await prepareDeadLetters(
             admin, metadata, partitions: inputPartitions.values.max() ?? outputPartitions)
+        if configuration.inputKeying == .any {
+            try await prepareRepartition(admin, metadata, partitions: outputPartitions)
+            logger.info(
+                """
+                input.keying is any: every input record is re-keyed by job_id through the repartition topic, \
+                so each instance restores only its partitions
+                """,
+                metadata: [
+                    "input": "\(inputPartitions)",
+                    "repartition": "\(configuration.repartitionTopic)[\(outputPartitions)]",
+                    "output": "\(configuration.outputTopic)[\(outputPartitions)]",
+                ])
+            return TopicTopology(
+                inputPartitions: inputPartitions, outputPartitions: outputPartitions,
+                deadLetterPartitions: deadLetterPartitions, isAligned: false)
+        }
         let aligned = configuration.inputTopics.count == 1 && inputPartitions.values.first == outputPartitions
         logger.info(
             aligned
@@ -127,6 +160,41 @@ struct TopicPreparation {
             )
         }
     }
+
+    /// Creates the repartition topic of `input.keying: any` when missing, with the output's
+    /// partition count, and refuses one with another count: a job's records would then reach a
+    /// partition whose number is not its output partition's, and the restore of an instance
+    /// would miss them.
+    private func prepareRepartition(
+        _ admin: KafkaAdmin, _ metadata: KafkaClusterMetadata, partitions: Int32
+    ) async throws(RelayError) {
+        let topic = configuration.repartitionTopic
+        if let existing = metadata.topic(topic) {
+            guard existing.partitions.count == Int(partitions) else {
+                throw RelayError(
+                    .topicMismatch,
+                    "repartition topic \(topic) has \(existing.partitions.count) partitions and output topic "
+                        + "\(configuration.outputTopic) has \(partitions): they must match. Stop every instance, "
+                        + "let none hold records in it (or accept their loss), delete \(topic) and start again")
+            }
+            return
+        }
+        guard configuration.createTopics else {
+            throw RelayError(
+                .topicMissing,
+                "repartition topic \(topic) does not exist; create it with \(partitions) partitions (the output's) "
+                    + "and cleanup.policy=delete, or set output.create: true")
+        }
+        try await create(
+            admin,
+            KafkaTopicSpecification(
+                name: topic, partitions: partitions, replicationFactor: configuration.replicationFactor,
+                configs: ["cleanup.policy": "delete", "retention.ms": String(Self.repartitionRetention)]))
+        logger.notice("created repartition topic", metadata: ["topic": "\(topic)", "partitions": "\(partitions)"])
+    }
+
+    /// A week: the relay stage may be behind the first by that much before records are lost.
+    static let repartitionRetention: Int64 = 7 * 86_400_000
 
     /// Creates the dead-letter topic when missing; returns its partition count.
     private func prepareDeadLetters(

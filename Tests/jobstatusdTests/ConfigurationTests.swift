@@ -213,6 +213,21 @@ struct ConfigurationTests {
         #expect(direct.contains("use input.group-instance-id"), "\(direct)")
     }
 
+    @Test func inputKeyingIsJobIDByDefaultAndAnyNeedsExactlyOnce() throws {
+        #expect(try load().relay.inputKeying == .jobID)
+        let any = try load(flags: ["input.keying=any"]).relay
+        #expect(any.inputKeying == .any)
+        #expect(any.repartitionTopic == "jobstatusd-repartition")
+        let atLeastOnce = try error(flags: ["input.keying=any", "delivery=at-least-once"])
+        #expect(atLeastOnce.hasPrefix("input.keying"), "\(atLeastOnce)")
+        #expect(atLeastOnce.contains("exactly-once"), "\(atLeastOnce)")
+        let typo = try error(flags: ["input.keying=none"])
+        #expect(typo.hasPrefix("input.keying"), "\(typo)")
+        #expect(typo.contains("job-id") && typo.contains("any"), "\(typo)")
+        let taken = try error(flags: ["input.keying=any", "input.group=x", "output.topic=x-repartition"])
+        #expect(taken.hasPrefix("input.group"), "\(taken)")
+    }
+
     @Test func precedenceIsDefaultsFileEnvironmentFlags() throws {
         let yaml = """
             output:

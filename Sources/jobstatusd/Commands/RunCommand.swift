@@ -110,7 +110,7 @@ struct DaemonRunner {
     static func exitStatus(for error: any Error) -> Int32 {
         guard let error = error as? RelayError else { return ExitStatus.failure }
         switch error.kind {
-        case .outputNotCompacted: return ExitStatus.topology
+        case .outputNotCompacted, .topicMismatch: return ExitStatus.topology
         case .duplicateInstance: return ExitStatus.usage
         case .topicMissing where error.underlying == nil: return ExitStatus.topology
         case .topicMissing, .fatalKafka, .deliveryFailed, .other: return ExitStatus.failure

@@ -25,7 +25,7 @@ enum ConfigurationSchema {
     static let settings: [Setting] = [
         .inputTopics,
         .inputGroup,
-        .inputGroupInstanceID,
+        .inputGroupInstanceID, .inputKeying,
         .outputTopic,
         .outputCreate,
         .outputPartitions,
@@ -102,6 +102,11 @@ extension ConfigurationSchema.Setting {
         help:
             "group.instance.id (static membership: a restart within the session takes its partitions back without a "
             + "rebalance); empty uses the transactional id, off turns it off")
+    static let inputKeying = ConfigurationSchema.Setting(
+        key: "input.keying", kind: .choice(["job-id", "any"]), defaultValue: "job-id",
+        help:
+            "job-id: producers key by job_id with murmur2; any: re-key every record by job_id through "
+            + "<group>-repartition first (exactly-once only)")
     static let outputTopic = ConfigurationSchema.Setting(
         key: "output.topic", kind: .string, defaultValue: "job-status-latest", help: "compacted output topic")
     static let outputCreate = ConfigurationSchema.Setting(

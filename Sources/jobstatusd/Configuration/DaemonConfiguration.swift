@@ -45,6 +45,7 @@ struct DaemonConfiguration {
             operationTimeout: try typed.duration(.operationTimeout),
             restoreTimeout: try typed.duration(.restoreTimeout))
         relay.roleKafka = roleKafka
+        relay.inputKeying = try typed.choice(.inputKeying) == "any" ? .any : .jobID
         let transactionTimeout = try typed.duration(.transactionTimeout)
         // Unset: long enough for the transaction and the commit that other settings allow.
         relay.transactionTimeout =
@@ -140,6 +141,7 @@ struct DaemonConfiguration {
         if relay.outputTopic == relay.deadLetterTopic {
             throw typed.error(.dlqTopic, "must differ from output.topic")
         }
+        try checkKeying(relay: relay, typed: typed)
         if relay.transactionInterval < .milliseconds(1) {
             throw typed.error(.transactionInterval, "must be at least 1ms")
         }
@@ -156,6 +158,26 @@ struct DaemonConfiguration {
         try checkTransactionTimeout(relay: relay, typed: typed)
         try checkMessageTimeout(relay: relay, typed: typed)
         try checkPollInterval(relay: relay, typed: typed)
+    }
+
+    /// `input.keying: any` writes each input record once to the repartition topic only inside
+    /// transactions: at least once, a retried batch would write it twice, and a job's records
+    /// from different input partitions leave no later record to prove an earlier one handled.
+    private static func checkKeying(relay: RelayConfiguration, typed: TypedValues) throws(ConfigurationError) {
+        guard relay.inputKeying == .any else { return }
+        if relay.delivery == .atLeastOnce {
+            throw typed.error(
+                .inputKeying,
+                "any needs delivery: exactly-once (the repartition stage writes each record once only in "
+                    + "transactions); key the input by job_id, or use exactly-once")
+        }
+        let taken = relay.inputTopics + [relay.outputTopic, relay.deadLetterTopic]
+        if taken.contains(relay.repartitionTopic) {
+            throw typed.error(
+                .inputGroup,
+                "\(relay.repartitionTopic) is the repartition topic of input.keying: any and is already an input, "
+                    + "output or dead-letter topic; choose another input.group")
+        }
     }
 
     /// The librdkafka properties jobstatusd sets itself, each with the setting that sets it.

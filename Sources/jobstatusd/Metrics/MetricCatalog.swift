@@ -14,6 +14,8 @@ enum MetricCatalog {
         "jobstatusd_standby": Entry(
             help: "1 while the instance is in the group with no input partition assigned (a ready standby)."),
         "jobstatusd_consumed_total": Entry(help: "Input records whose handling is committed."),
+        "jobstatusd_repartitioned_total": Entry(
+            help: "input.keying any: input records committed to the repartition topic, re-keyed by job_id."),
         "jobstatusd_published_total": Entry(help: "Records committed to the output topic."),
         "jobstatusd_dead_lettered_total": Entry(help: "Invalid input records committed to the dead-letter topic."),
         "jobstatusd_tombstones_total": Entry(help: "Input tombstones (null values): ignored, counted."),

@@ -20,14 +20,20 @@ struct MetricsService: Service {
         ).record(1)
         await cancelWhenGracefulShutdown {
             var previous = RelayCounters()
+            var previousRepartitioned = 0
             var previousTransactions = (committed: 0, aborted: 0)
             var process = ProcessMetrics()
             var lagSeries: [TopicPartition: Gauge] = [:]
             while !Task.isCancelled {
                 let snapshot = status.current
                 Self.publish(snapshot, since: previous, transactions: previousTransactions)
+                if let repartition = snapshot.repartition {
+                    Self.increment(
+                        "jobstatusd_repartitioned_total", by: repartition.repartitioned - previousRepartitioned)
+                }
                 Self.publishLag(snapshot.consumerLag, series: &lagSeries)
                 previous = snapshot.counters
+                previousRepartitioned = snapshot.repartition?.repartitioned ?? 0
                 previousTransactions = (snapshot.transactionsCommitted, snapshot.transactionsAborted)
                 statistics.publish()
                 process.publish()

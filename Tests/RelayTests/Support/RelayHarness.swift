@@ -79,8 +79,13 @@ struct RelayHarness {
 
     /// The end offset of every input partition (after the input was produced).
     func inputEnds() async throws -> [TopicPartition: Int64] {
+        try await ends(of: input)
+    }
+
+    /// The end offset of every partition of `topic` that holds records (read to its end).
+    func ends(of topic: String) async throws -> [TopicPartition: Int64] {
         var ends: [TopicPartition: Int64] = [:]
-        for message in try await broker.readToEnd(input) {
+        for message in try await broker.readToEnd(topic) {
             ends[message.topicPartition] = max(ends[message.topicPartition] ?? 0, message.offset.rawValue + 1)
         }
         return ends
@@ -90,9 +95,9 @@ struct RelayHarness {
     /// committed offset on the broker is there (a partition finished by one instance and handed
     /// to another that had nothing left to do). Everything consumed and committed, no guess.
     func waitUntilCommitted(
-        _ relays: [RunningRelay], ends: [TopicPartition: Int64], timeout: Duration = .seconds(120)
+        _ relays: [RunningRelay], ends: [TopicPartition: Int64], group: String? = nil, timeout: Duration = .seconds(120)
     ) async throws {
-        let reader = try KafkaConsumer(configuration: kafka(["group.id": group]), logger: logger)
+        let reader = try KafkaConsumer(configuration: kafka(["group.id": group ?? self.group]), logger: logger)
         defer { Task { await reader.close() } }
         let partitions = Array(ends.keys).sorted()
         try await waitUntil("every input partition committed to its end", timeout: timeout) {

@@ -1,0 +1,71 @@
+import JobStatus
+import Kafka
+
+extension RelayLoop {
+    /// The first stage of `input.keying: any`: each input record of the batch is re-keyed by
+    /// its job_id into the repartition topic (``RepartitionRecord``), or dead-lettered when it
+    /// does not decode; an input tombstone is counted and dropped. The decoder is the relay
+    /// stage's, so what passes here decodes there, and a dead letter carries the input record's
+    /// own key, headers and coordinates. All of it in the open transaction, with the input
+    /// offsets: the repartition topic holds each input record once for `read_committed` readers.
+    func repartition(_ batch: [KafkaMessage]) async -> RelayStateMachine.Action {
+        var transaction = machine.startProcessing()
+        let decoded = await classifier.decode(batch)
+        do throws(RecordFailure) {
+            for run in batch.partitionRuns where assigned.contains(batch[run.lowerBound].topicPartition) {
+                for index in run { try await rekey(batch[index], decoded[index], &transaction) }
+                transaction.consumed(batch[run])
+            }
+        } catch {
+            switch error {
+            case .produce(let error):
+                logger.error("produce failed; aborting the transaction", metadata: ["error": "\(error)"])
+                return machine.processingFailed(transaction, error: error, now: .now)
+            case .restore(let failure):
+                return machine.fail(.restore(failure))
+            case .stopped:
+                break  // only the relay stage reads output partitions mid-batch
+            }
+        }
+        return machine.processed(transaction, now: .now)
+    }
+
+    private func rekey(
+        _ message: KafkaMessage, _ decoded: RecordClassifier.DecodedRecord, _ transaction: inout OpenTransaction
+    ) async throws(RecordFailure) {
+        // The DLQ's evidence, from the restore: a replay (brokers that do not keep transactional
+        // offsets restart the group from the start) does not write a dead letter twice.
+        if handled.contains(message.topicPartition, message.offset) {
+            countReplay(decoded, &transaction.counters)
+            return
+        }
+        if !refused.isEmpty, let refusal = refused[SourceCoordinate(message)] {
+            try await deadLetterRefused(message, decoded, refusal, &transaction)
+            return
+        }
+        switch decoded {
+        case .tombstone:
+            transaction.counters.tombstones += 1
+        case .invalid(let reason):
+            try await deadLetter(message, reason, &transaction)
+        case .status(let event, _):
+            try await forward(message, jobID: event.jobID, &transaction)
+        }
+    }
+
+    private func forward(
+        _ message: KafkaMessage, jobID: String, _ transaction: inout OpenTransaction
+    ) async throws(RecordFailure) {
+        let record = RepartitionRecord.make(from: message, jobID: jobID, topic: configuration.outputTopic)
+        do {
+            try await producer.send(record, tag: transaction.tagProduced(from: message, isDeadLetter: false))
+        } catch  where error.isRecordRejection {
+            let reason = InvalidEvent(.outputRejected, "the re-keyed record was refused: \(error.message)")
+            try await deadLetter(message, reason, &transaction)
+            return
+        } catch {
+            throw .produce(error)
+        }
+        transaction.counters.published += 1
+    }
+}

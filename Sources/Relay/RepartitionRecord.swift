@@ -1,0 +1,33 @@
+import Kafka
+
+/// A record of the repartition topic (`input.keying: any`): the input record's value and
+/// headers unchanged, keyed by its job_id, with the input record's coordinates added. The relay
+/// stage copies those onto what it publishes, so the output still says where a status came from.
+public enum RepartitionRecord {
+    /// Header names, part of the public contract (on repartition records, and on the output
+    /// records and dead letters made from them).
+    public enum Header {
+        public static let originTopic = "jobstatusd.origin.topic"
+        public static let originPartition = "jobstatusd.origin.partition"
+        public static let originOffset = "jobstatusd.origin.offset"
+    }
+
+    /// The record to produce to the repartition topic `topic` for input record `message`.
+    static func make(from message: KafkaMessage, jobID: String, topic: String) -> KafkaOutgoingMessage {
+        KafkaOutgoingMessage(
+            topic: topic, key: Array(jobID.utf8), value: message.value,
+            headers: message.headers + [
+                KafkaHeader(name: Header.originTopic, string: message.topic),
+                KafkaHeader(name: Header.originPartition, string: String(message.partition)),
+                KafkaHeader(name: Header.originOffset, string: String(message.offset.rawValue)),
+            ],
+            timestampMilliseconds: message.timestampMilliseconds)
+    }
+
+    /// The origin headers of a repartition record (the last of each name, as for source headers).
+    static func originHeaders(in message: KafkaMessage) -> [KafkaHeader] {
+        [Header.originTopic, Header.originPartition, Header.originOffset].compactMap { name in
+            message.headers.last { $0.name == name }
+        }
+    }
+}
