@@ -60,7 +60,13 @@ struct RepartitionTests {
         let stages = harness.relayConfiguration()
         try await harness.waitUntilCommitted(
             running, ends: try await harness.ends(of: stages.repartitionTopic), group: stages.repartitionGroup)
-        for relay in running { try await relay.stop() }
+        for relay in running {
+            try await relay.stop()
+            let snapshot = relay.relay.status.current
+            #expect(snapshot.counters.isBalanced, "both stages' counters: \(snapshot.counters)")
+        }
+        let rekeyed = running.map { $0.relay.status.current.repartition?.repartitioned ?? 0 }.reduce(0, +)
+        #expect(rekeyed > 0, "the first stage reports what it re-keyed")
 
         let output = try await harness.broker.readToEnd(harness.output)
         #expect(stream.problems(in: output) == [])

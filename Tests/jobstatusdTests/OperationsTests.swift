@@ -30,6 +30,7 @@ struct OperationsTests {
 
     @Test func permanentFailuresGetTheStatusesTheUnitDoesNotRestart() {
         #expect(DaemonRunner.exitStatus(for: RelayError(.outputNotCompacted, "x")) == 3)
+        #expect(DaemonRunner.exitStatus(for: RelayError(.topicMismatch, "repartition topic size")) == 3)
         #expect(DaemonRunner.exitStatus(for: RelayError(.topicMissing, "x")) == 3)
         let unreachable = KafkaError(code: .transport, message: "down")
         #expect(DaemonRunner.exitStatus(for: RelayError(.topicMissing, "x", underlying: unreachable)) == 1)

@@ -51,6 +51,10 @@ struct UnkeyedStream {
             return KafkaOutgoingMessage(
                 topic: topic, partition: Int32(rng.next() % UInt64(partitions)), key: key, value: value)
         }
+        // A null value: counted as an input tombstone by the first stage, neither passed on nor dead-lettered.
+        records.insert(
+            KafkaOutgoingMessage(topic: topic, partition: 0, key: Array("producer-0".utf8), value: nil),
+            at: Int(rng.next() % UInt64(records.count)))
     }
 
     /// One event; spelling 1 reorders the members and adds spaces (a retried send from another client).
