@@ -31,6 +31,8 @@ struct SchemaTests {
         let headers: Set = [
             DeadLetter.Header.reason, DeadLetter.Header.message, DeadLetter.Header.sourceTopic,
             DeadLetter.Header.sourcePartition, DeadLetter.Header.sourceOffset, DeadLetter.Header.valueOmitted,
+            RepartitionRecord.Header.originTopic, RepartitionRecord.Header.originPartition,
+            RepartitionRecord.Header.originOffset,
         ]
         #expect(properties == headers)
     }
