@@ -47,6 +47,9 @@ public final class Relay: Sendable {
     /// - Throws: ``RelayError`` for what the relay cannot go on with (fatal Kafka errors,
     ///   an output topic that is not compacted, ...): the process should exit non-zero.
     public func run() async throws(RelayError) {
+        if configuration.inputKeying == .any, configuration.delivery == .atLeastOnce {
+            throw RelayError(.other, "input.keying any needs delivery exactly-once")
+        }
         let topology = try await TopicPreparation(configuration: configuration, logger: logger).run()
         guard configuration.inputKeying == .any else {
             let loop = try await RelayLoop(

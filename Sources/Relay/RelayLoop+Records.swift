@@ -118,7 +118,7 @@ extension RelayLoop {
     /// keep transactional offsets, such as the mock cluster, restarts every member from the
     /// start, and an operator may rewind the group on purpose.) Said once, with the fix; the
     /// partition's coordinates then prove nothing, and its records are judged by content.
-    private func checkInputOffsets(_ first: KafkaMessage) {
+    func checkInputOffsets(_ first: KafkaMessage) {
         let partition = first.topicPartition
         guard !handled.distrusted.contains(partition) else { return }
         let end = consumer.cachedWatermarks(for: partition).high.rawValue

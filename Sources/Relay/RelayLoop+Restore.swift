@@ -229,7 +229,10 @@ extension RelayLoop {
         return try await restorer.catchUp(
             partitions, deadline: deadline, progress: { [status] in status.heartbeat() }, isStopped: isStopped
         ) { message in
-            let source = DeadLetter.source(of: message)
+            // Only this stage's input coordinates prove anything here: with input.keying any, the
+            // relay stage's DLQ also holds the first stage's dead letters, and the output may
+            // hold records of the input from before the switch (kept, they would never be freed).
+            let source = DeadLetter.source(of: message).flatMap { inputTopicIndex[$0.0.topic] == nil ? nil : $0 }
             if let (partition, offset) = source { handled.record(partition, offset) }
             guard message.topic == configuration.outputTopic, let key = message.key else { return }
             let jobID = String(decoding: key, as: UTF8.self)

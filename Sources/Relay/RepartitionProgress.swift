@@ -38,5 +38,13 @@ extension RelaySnapshot {
         transactionsAborted += stage.transactionsAborted
         lastHeartbeat = min(lastHeartbeat, stage.lastHeartbeat)
         if stage.phase == .failed { phase = .failed }
+        // The first stage reads the DLQ before its partitions' first record: while it does, the
+        // whole is restoring (systemd's start timeout is extended by progress, StartTimeoutExtension).
+        restoredRecords += stage.restoredRecords
+        if stage.phase == .restoring, phase != .failed, phase != .restoring {
+            phase = .restoring
+            restoredPartitions = stage.restoredPartitions
+            partitionsToRestore = stage.partitionsToRestore
+        }
     }
 }

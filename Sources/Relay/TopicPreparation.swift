@@ -81,6 +81,14 @@ struct TopicPreparation {
                 inputPartitions: inputPartitions, outputPartitions: outputPartitions,
                 deadLetterPartitions: deadLetterPartitions, isAligned: false)
         }
+        if metadata.topic(configuration.repartitionTopic) != nil {
+            logger.warning(
+                """
+                input.keying is job-id, but \(configuration.repartitionTopic) exists: if this group ran with \
+                input.keying any, records re-keyed there that the relay stage had not read yet are not published \
+                now. Run with input.keying any until its lag is 0 before switching back (then delete the topic)
+                """)
+        }
         let aligned = configuration.inputTopics.count == 1 && inputPartitions.values.first == outputPartitions
         logger.info(
             aligned
@@ -170,6 +178,7 @@ struct TopicPreparation {
     ) async throws(RelayError) {
         let topic = configuration.repartitionTopic
         if let existing = metadata.topic(topic) {
+            try await checkRepartitionPolicy(admin, topic)
             guard existing.partitions.count == Int(partitions) else {
                 throw RelayError(
                     .topicMismatch,
@@ -189,8 +198,26 @@ struct TopicPreparation {
             admin,
             KafkaTopicSpecification(
                 name: topic, partitions: partitions, replicationFactor: configuration.replicationFactor,
-                configs: ["cleanup.policy": "delete", "retention.ms": String(Self.repartitionRetention)]))
+                configs: [
+                    "cleanup.policy": "delete", "retention.ms": String(Self.repartitionRetention),
+                    // Retention counts from when a record was re-keyed, not from its producer's
+                    // clock: a backlog older than the retention must not be deleted unread.
+                    "message.timestamp.type": "LogAppendTime",
+                ]))
         logger.notice("created repartition topic", metadata: ["topic": "\(topic)", "partitions": "\(partitions)"])
+    }
+
+    /// A repartition topic someone made compacted would keep one record per job_id, and the relay
+    /// stage would miss a job's intermediate events: refused when the broker says so.
+    private func checkRepartitionPolicy(_ admin: KafkaAdmin, _ topic: String) async throws(RelayError) {
+        guard configuration.checksOutputCompaction,
+            let policy = try? await admin.describeTopicConfiguration(topic, timeout: .seconds(5))["cleanup.policy"],
+            CleanupPolicy.isCompacted(policy)
+        else { return }
+        throw RelayError(
+            .topicMismatch,
+            "repartition topic \(topic) has cleanup.policy=\(policy): it must keep every record (delete); "
+                + "set cleanup.policy=delete on it once no instance runs, or delete it")
     }
 
     /// A week: the relay stage may be behind the first by that much before records are lost.

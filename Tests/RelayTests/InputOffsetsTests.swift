@@ -49,4 +49,37 @@ struct InputOffsetsTests {
             "the old job's new status published, not taken as covered by the old topic's record")
         #expect(relay.counters.published == 51)
     }
+
+    /// The same for `input.keying: any`'s first stage, whose evidence is the DLQ: dead letters of
+    /// the old topic name offsets the new one is only reaching, and its valid records there must
+    /// still be re-keyed and published.
+    @Test func theRepartitionStageDoesNotTakeOldDeadLettersForNewRecords() async throws {
+        let harness = try await RelayHarness.start(partitions: 1)
+        defer { withExtendedLifetime(harness) {} }
+        var configuration = harness.relayConfiguration()
+        configuration.inputKeying = .any
+        if harness.mock != nil {
+            try await harness.broker.createTopic(configuration.repartitionTopic, partitions: 1)
+        }
+        let old = (0..<200).map { offset in
+            KafkaOutgoingMessage(
+                topic: harness.deadLetters, partition: 0, key: nil, value: Array("{not json".utf8),
+                headers: [
+                    KafkaHeader(name: DeadLetter.Header.reason, string: "invalid_json"),
+                    KafkaHeader(name: DeadLetter.Header.sourceTopic, string: harness.input),
+                    KafkaHeader(name: DeadLetter.Header.sourcePartition, string: "0"),
+                    KafkaHeader(name: DeadLetter.Header.sourceOffset, string: String(offset)),
+                ])
+        }
+        try await harness.broker.produce(old)
+        try await harness.produce(raw: (0..<50).map { (key: "new-\($0)", value: Self.event("new-\($0)", "QUEUED")) })
+
+        let relay = RunningRelay(configuration, logger: harness.logger)
+        try await harness.waitUntilCommitted([relay], ends: try await harness.inputEnds())
+        try await waitUntil("the relay stage done") { relay.counters.published + relay.counters.droppedTotal >= 50 }
+        try await relay.stop()
+
+        let perJob = RelayHarness.perJob(try await harness.broker.readToEnd(harness.output))
+        #expect((0..<50).filter { perJob["new-\($0)"]?.count == 1 }.count == 50, "every new job published once")
+    }
 }

@@ -65,4 +65,18 @@ struct RepartitionStatusTests {
             merged.statusLine.contains("re-keying: 1 input partitions, 10 consumed, 7 re-keyed"), "\(merged.statusLine)"
         )
     }
+
+    /// While the first stage reads the DLQ, the whole restores: not ready, and the records it reads
+    /// count as progress (what extends systemd's start timeout).
+    @Test func aRestoringFirstStageMakesTheWholeRestore() {
+        let (status, stage) = running { $0.restoredRecords = 5 }
+        stage.update { snapshot in
+            snapshot.phase = .restoring
+            snapshot.restoredRecords = 7
+        }
+        let merged = status.current
+        #expect(merged.phase == .restoring)
+        #expect(!merged.isReady)
+        #expect(merged.restoredRecords == 12)
+    }
 }

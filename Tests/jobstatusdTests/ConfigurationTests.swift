@@ -226,6 +226,9 @@ struct ConfigurationTests {
         #expect(typo.contains("job-id") && typo.contains("any"), "\(typo)")
         let taken = try error(flags: ["input.keying=any", "input.group=x", "output.topic=x-repartition"])
         #expect(taken.hasPrefix("input.group"), "\(taken)")
+        let illegal = try error(flags: ["input.keying=any", "input.group=team/jsd"])
+        #expect(illegal.hasPrefix("input.group") && illegal.contains("legal topic name"), "\(illegal)")
+        #expect(try load(flags: ["input.group=team/jsd"]).relay.group == "team/jsd", "only a topic name must be legal")
     }
 
     @Test func precedenceIsDefaultsFileEnvironmentFlags() throws {

@@ -28,6 +28,20 @@ struct MetricsTests {
         #expect(!text.contains(#"partition="1""#), "the revoked partition's last value must not stay: \(text)")
     }
 
+    /// With `input.keying: any` two producers report statistics: each one's totals count.
+    @Test func kafkaTotalsAddUpOverClientsOfOneType() {
+        let registry = PrometheusCollectorRegistry()
+        let factory = CatalogMetricsFactory(registry: registry)
+        let statistics = KafkaStatistics()
+        for (name, sent) in [("p1", 100), ("p2", 10), ("p1", 110), ("p2", 20)] {
+            statistics.record(#"{"name":"\#(name)","type":"producer","txmsgs":\#(sent),"msg_cnt":1}"#)
+            statistics.publish(factory: factory)
+        }
+        let text = Self.exposition(registry)
+        #expect(text.contains(#"jobstatusd_kafka_txmsgs_total{client="producer"} 130"#), "\(text)")
+        #expect(text.contains(#"jobstatusd_kafka_msg_cnt{client="producer"} 2"#), "\(text)")
+    }
+
     @Test func timersAreHistogramsWithHelpAndTheCatalogsBuckets() {
         let registry = PrometheusCollectorRegistry()
         let factory = CatalogMetricsFactory(registry: registry)

@@ -60,4 +60,39 @@ struct ReplayDeadLettersTests {
         #expect(all.status == 1, "a dead letter without its value cannot be replayed")
         #expect(all.stdout.contains("1 without a value"), "\(all.stdout)")
     }
+
+    /// With `input.keying: any`, a dead letter of the relay stage names the repartition topic as
+    /// its source; it goes back to the input topic its origin headers name, not the internal topic.
+    @Test func aRelayStageDeadLetterGoesBackToTheInputTopic() async throws {
+        let broker = try TestBroker.start(label: "replay-origin-test")
+        let (input, dlq) = (TestBroker.uniqueName("in"), TestBroker.uniqueName("dlq"))
+        try await broker.createTopic(input, partitions: 1)
+        try await broker.createTopic(dlq, partitions: 1)
+        let read = KafkaMessage(
+            topicPartition: TopicPartition("jobstatusd-repartition", 0), offset: KafkaOffset(rawValue: 3),
+            key: Array("job-1".utf8), value: Array(#"{"job_id":"job-1","status":"RUNNING","status_msg":"m"}"#.utf8),
+            headers: [
+                KafkaHeader(name: RepartitionRecord.Header.originTopic, string: input),
+                KafkaHeader(name: RepartitionRecord.Header.originPartition, string: "0"),
+                KafkaHeader(name: RepartitionRecord.Header.originOffset, string: "12"),
+            ])
+        try await broker.produce([
+            DeadLetter.make(for: read, error: InvalidEvent(.missingOrderField, "no seq"), topic: dlq)
+        ])
+        let path = try TemporaryFile.write(
+            """
+            kafka:
+              bootstrap.servers: "\(broker.bootstrapServers)"
+            input:
+              topics: [\(input)]
+              keying: any
+            dlq:
+              topic: \(dlq)
+            """)
+        let run = try JobStatusBinary.run(
+            ["replay-dlq", "--config", path], environment: JobStatusBinary.cleanEnvironment)
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        let replayed = try await broker.readToEnd(input)
+        #expect(replayed.count == 1, "the dead letter went back to the input topic")
+    }
 }

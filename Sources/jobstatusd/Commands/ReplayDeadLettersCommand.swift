@@ -81,14 +81,18 @@ struct DeadLetterReplay {
                 report.withoutValue += 1
                 continue
             }
-            guard let topic = destination ?? DeadLetter.source(of: letter)?.0.topic else {
+            // A dead letter of input.keying any's relay stage was read from the internal repartition
+            // topic: it goes back to the input record's own topic, through the first stage again.
+            let origin = DeadLetter.currentHeader(RepartitionRecord.Header.originTopic, of: letter)
+            guard let topic = destination ?? origin ?? DeadLetter.source(of: letter)?.0.topic else {
                 report.failed += 1
                 continue
             }
-            let origin = KafkaHeader(
+            let replayedFrom = KafkaHeader(
                 name: Self.replayedFromHeader, string: "\(letter.topicPartition)@\(letter.offset.rawValue)")
             messages.append(
-                KafkaOutgoingMessage(topic: topic, key: letter.key, value: value, headers: letter.headers + [origin]))
+                KafkaOutgoingMessage(
+                    topic: topic, key: letter.key, value: value, headers: letter.headers + [replayedFrom]))
         }
         guard !dryRun, !messages.isEmpty else { return report }
         var kafka = relay.kafka(for: .producer)

@@ -171,6 +171,14 @@ struct DaemonConfiguration {
                 "any needs delivery: exactly-once (the repartition stage writes each record once only in "
                     + "transactions); key the input by job_id, or use exactly-once")
         }
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-".utf8)
+        let legal = relay.repartitionTopic.utf8.count <= 249 && relay.repartitionTopic.utf8.allSatisfy(allowed.contains)
+        if !legal {
+            throw typed.error(
+                .inputGroup,
+                "names the repartition topic \(relay.repartitionTopic) of input.keying any, which is not a legal topic "
+                    + "name (letters, digits, '.', '_', '-', at most 249): choose a group name like that")
+        }
         let taken = relay.inputTopics + [relay.outputTopic, relay.deadLetterTopic]
         if taken.contains(relay.repartitionTopic) {
             throw typed.error(

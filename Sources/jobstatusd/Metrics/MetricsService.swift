@@ -117,13 +117,15 @@ extension Duration {
     }
 }
 
-/// librdkafka's statistics JSON (every `statistics.interval.ms`) per client type: queue
-/// levels as gauges, running totals as counters (Prometheus `_total`).
+/// librdkafka's statistics JSON (every `statistics.interval.ms`) of each client, shown per
+/// client type: queue levels as gauges (summed over the clients of a type), running totals as
+/// counters (Prometheus `_total`). Clients are told apart by their handle name: with
+/// `input.keying: any` two producers and two consumers report, and each has its own totals.
 final class KafkaStatistics: @unchecked Sendable {
-    // @unchecked: `latest` is only touched under `lock`.
+    // @unchecked: `latest` and `counted` are only touched under `lock`.
     private let lock = NSLock()
-    private var latest: [String: Any] = [:]
-    /// The totals already turned into counter increments, per client type and field.
+    private var latest: [String: [String: Any]] = [:]
+    /// The totals already turned into counter increments, per client and field.
     private var counted: [String: Double] = [:]
 
     /// The handler to give the Kafka clients.
@@ -131,27 +133,34 @@ final class KafkaStatistics: @unchecked Sendable {
         { [weak self] json in self?.record(json) }
     }
 
-    private func record(_ json: String) {
+    func record(_ json: String) {
         guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return }
-        lock.withLock { latest[(object["type"] as? String) ?? "client"] = object }
+        let name = (object["name"] as? String) ?? (object["type"] as? String) ?? "client"
+        lock.withLock { latest[name] = object }
     }
 
-    func publish() {
+    func publish(factory: any MetricsFactory = MetricsSystem.factory) {
         let clients = lock.withLock { latest }
-        for (type, value) in clients {
-            guard let client = value as? [String: Any] else { continue }
+        var levels: [String: [String: Double]] = [:]
+        for (name, client) in clients {
+            let type = (client["type"] as? String) ?? "client"
             for key in ["msg_cnt", "replyq"] {
                 if let number = client[key] as? NSNumber {
-                    Gauge(label: "jobstatusd_kafka_\(key)", dimensions: [("client", type)]).record(number.doubleValue)
+                    levels[type, default: [:]][key, default: 0] += number.doubleValue
                 }
             }
             for key in ["tx", "rx", "txmsgs", "rxmsgs"] {
                 guard let total = (client[key] as? NSNumber)?.doubleValue else { continue }
-                let seen = lock.withLock { counted["\(type).\(key)"] ?? 0 }
+                let seen = lock.withLock { counted["\(name).\(key)"] ?? 0 }
                 guard total > seen else { continue }
-                Counter(label: "jobstatusd_kafka_\(key)_total", dimensions: [("client", type)])
+                Counter(label: "jobstatusd_kafka_\(key)_total", dimensions: [("client", type)], factory: factory)
                     .increment(by: Int64(total - seen))
-                lock.withLock { counted["\(type).\(key)"] = total }
+                lock.withLock { counted["\(name).\(key)"] = total }
+            }
+        }
+        for (type, values) in levels {
+            for (key, value) in values {
+                Gauge(label: "jobstatusd_kafka_\(key)", dimensions: [("client", type)], factory: factory).record(value)
             }
         }
     }
