@@ -69,6 +69,10 @@ extension RelayLoop {
             try await deadLetterRefused(message, decoded, refusal, &transaction)
             return
         }
+        if configuration.stage == .relayOfRepartition, origins.isCopy(message) {
+            countReplay(decoded, &transaction.counters)
+            return
+        }
         // Hashed once: the judgement, the coverage check and the table's pending entry share it.
         let jobKey = jobID.map(JobKey.init)
         var (outcome, keyMismatched) = classifier.judge(decoded, of: message, jobKey: jobKey, table: table)

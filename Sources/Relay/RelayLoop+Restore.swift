@@ -234,6 +234,11 @@ extension RelayLoop {
             // hold records of the input from before the switch (kept, they would never be freed).
             let source = DeadLetter.source(of: message).flatMap { inputTopicIndex[$0.0.topic] == nil ? nil : $0 }
             if let (partition, offset) = source { handled.record(partition, offset) }
+            if configuration.stage == .relayOfRepartition, let (partition, _) = source,
+                let (origin, offset) = RepartitionRecord.origin(of: message)
+            {
+                origins.restored(partition, origin: origin, offset: offset)
+            }
             guard message.topic == configuration.outputTopic, let key = message.key else { return }
             let jobID = String(decoding: key, as: UTF8.self)
             let position = source.flatMap { partition, offset in

@@ -49,6 +49,7 @@ extension RelayLoop {
         let (transaction, then) = machine.aborted()
         noteRefusedRecords(of: transaction)
         table.discardPending()
+        origins.discardPending()
         status.update { $0.transactionsAborted += 1 }
         guard then == .rewind else { return then == .close ? .close : .none }
         // Brokers that do not hide aborted records (the mock, tansu) show this transaction's
@@ -145,6 +146,7 @@ extension RelayLoop {
     /// The transaction's work is now what readers see: into the table, the counters, the status.
     private func apply(_ transaction: OpenTransaction, commitDuration: Duration) {
         table.commitPending()
+        origins.commitPending()
         for offset in transaction.commitOffsets {
             groupOffsets[offset.topicPartition] = offset.offset.rawValue
             handled.raiseFloor(offset.topicPartition, to: offset.offset.rawValue)

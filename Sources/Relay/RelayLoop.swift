@@ -26,6 +26,8 @@ final class RelayLoop {
     /// Input records whose output (or dead letter) the broker refused for good: dead-lettered
     /// (or dead-lettered without their value) when they come round again after the abort.
     var refused: [SourceCoordinate: RefusedOutput] = [:]
+    /// `input.keying: any`, the relay stage: repartition records that copy handled input records.
+    var origins = OriginWatermarks()
     /// Input partitions this member owns.
     var assigned: Set<TopicPartition> = []
     /// Output partitions read for records keyed unlike their job_id, current until the next rebalance.

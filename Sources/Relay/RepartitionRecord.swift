@@ -24,6 +24,15 @@ public enum RepartitionRecord {
             timestampMilliseconds: message.timestampMilliseconds)
     }
 
+    /// The input record a repartition record was made from (the last header of each name).
+    static func origin(of message: KafkaMessage) -> (TopicPartition, KafkaOffset)? {
+        guard let topic = DeadLetter.currentHeader(Header.originTopic, of: message),
+            let partition = DeadLetter.currentHeader(Header.originPartition, of: message).flatMap({ Int32($0) }),
+            let offset = DeadLetter.currentHeader(Header.originOffset, of: message).flatMap({ Int64($0) })
+        else { return nil }
+        return (TopicPartition(topic, partition), KafkaOffset(rawValue: offset))
+    }
+
     /// The origin headers of a repartition record (the last of each name, as for source headers).
     static func originHeaders(in message: KafkaMessage) -> [KafkaHeader] {
         [Header.originTopic, Header.originPartition, Header.originOffset].compactMap { name in

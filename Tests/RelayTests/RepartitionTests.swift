@@ -102,4 +102,36 @@ struct RepartitionTests {
             #expect(error.message.contains("has 3 partitions"), "\(error.message)")
         }
     }
+
+    /// The first stage writes input records again after an abort or a restart; brokers that show
+    /// aborted records (tansu) or keep no transactional offsets (the mock, where every restart
+    /// re-reads the input from its start) let those copies reach the relay stage. Under lifecycle
+    /// ordering the content rules alone would publish an equal-rank step again (RUNNING "a" after
+    /// RUNNING "b"): the copies must be known as copies.
+    @Test func copiesOfHandledRecordsAreNotPublishedAgain() async throws {
+        let harness = try await RelayHarness.start(partitions: 1)
+        defer { withExtendedLifetime(harness) {} }
+        var configuration = harness.relayConfiguration(transactionalID: "txn-copies")
+        configuration.inputKeying = .any
+        if harness.mock != nil {
+            try await harness.broker.createTopic(configuration.repartitionTopic, partitions: 1)
+        }
+        let steps = [("QUEUED", "queued"), ("VALIDATING", "validating"), ("RUNNING", "a"), ("RUNNING", "b")]
+        try await harness.broker.produce(
+            steps.map { status, message in
+                KafkaOutgoingMessage(
+                    topic: harness.input, partition: 0, key: nil,
+                    value: Array(#"{"job_id":"copied","status":"\#(status)","status_msg":"\#(message)"}"#.utf8))
+            })
+        for _ in 0..<2 {
+            let relay = RunningRelay(configuration, logger: harness.logger)
+            try await harness.waitUntilCommitted([relay], ends: try await harness.inputEnds())
+            try await harness.waitUntilCommitted(
+                [relay], ends: try await harness.ends(of: configuration.repartitionTopic),
+                group: configuration.repartitionGroup)
+            try await relay.stop()
+        }
+        let output = try await harness.broker.readToEnd(harness.output)
+        #expect(output.count == steps.count, "each step once: \(RelayHarness.perJob(output))")
+    }
 }
