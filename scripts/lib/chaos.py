@@ -13,6 +13,26 @@ client's murmur2), in partition order, DESIGN.md section 2:
 Canonical bytes (RFC 8785) of the generated events equal Python's
 json.dumps(sort_keys=True, separators=(",", ":")): members are ASCII, numbers are
 integers or short binary fractions (0.25), whose shortest forms agree.
+
+--unkeyed (input.keying: any, issue 24; exactly-once only): producers do not key by
+job_id. Each record goes to an input partition picked at random, with a null key (1 in 3)
+or a key of the producer's own, and leaves the producer up to 2 x --jobs records late, so a
+job's events reach the daemon from several partitions in another order than they were
+generated. The daemon re-keys them through <group>-repartition and orders each job by the
+event's "seq" member (dedup.ordering: field, order-field seq, order-missing dead-letter):
+1, 2, 3, ... in the order the job's events were generated, a retried send repeating its
+event's seq. Under reordering which intermediate steps get published depends on arrival,
+so the model holds only what does not (README, "Which rules stay exact"), per job:
+  - lost: the job's last output record is not its highest-seq event, nor a terminal event
+    (terminal states stay final under field ordering: a terminal status that arrives
+    before a later heartbeat keeps the job finished);
+  - duplicated: the same bytes published twice for the job;
+  - wrong: a record that is not one of the job's events, goes back in seq (not strictly
+    above the one before it), or follows a terminal record; "out of order" is not judged.
+Invalid records include some that decode but lack seq or carry it as a string: the relay
+stage dead-letters those, with source headers naming <group>-repartition and
+jobstatusd.origin.* naming the input record; the first stage dead-letters the rest with
+their input coordinates. Each must be in the DLQ exactly once, by its input coordinates.
 """
 import argparse
 import json
@@ -32,6 +52,10 @@ from confluent_kafka.admin import AdminClient, NewTopic
 RANKS = {"INITIALIZING": 0, "QUEUED": 1, "VALIDATING": 1, "RUNNING": 2, "DONE": 3, "CANCELLED": 3, "ERROR": 3}
 TERMINAL = {"DONE", "CANCELLED", "ERROR"}
 INVALID_KINDS = ["not json", "missing", "unknown status", "not an object", "bad utf8"]
+# --unkeyed: also no job_id (the first stage cannot re-key it), and events that decode but whose
+# order field is missing or not an integer (the relay stage dead-letters them).
+UNKEYED_INVALID_KINDS = INVALID_KINDS + ["no job_id", "no seq", "seq not a number"]
+ORDER_FIELD = "seq"
 
 
 def log(message):
@@ -57,7 +81,9 @@ def spelled(event, rng):
     return json.dumps(obj, separators=separators).encode()
 
 
-def lifecycle(job, rng, size):
+def lifecycle(job, rng, size, ordered=False):
+    """A job's events as its producer sends them; `ordered` (--unkeyed) stamps each with its
+    place in the job's life (ORDER_FIELD, from 1), which a retried send repeats."""
     steps = [("INITIALIZING", "job is being initialized", {}),
              ("QUEUED", "job is queued", {"queue_position": rng.randrange(50)}),
              ("VALIDATING", "job is being validated", {}),
@@ -68,9 +94,11 @@ def lifecycle(job, rng, size):
     if rng.random() < 0.3:
         steps.pop(0)
     events = []
-    for status, message, extra in steps:
+    for seq, (status, message, extra) in enumerate(steps, 1):
         event = {"job_id": job, "status": status, "status_msg": message, "backend": "ibm_brisbane",
                  "meta": {"attempt": 1, "tags": ["a", "b"]}, **extra}
+        if ordered:
+            event[ORDER_FIELD] = seq
         events.append(event)
         if rng.random() < 0.25:  # a retried send
             events.append(dict(event))
@@ -78,14 +106,17 @@ def lifecycle(job, rng, size):
         i = rng.randrange(len(events) - 1)
         events[i], events[i + 1] = events[i + 1], events[i]
     if rng.random() < 0.15:  # a heartbeat after the end
-        events.append({"job_id": job, "status": "RUNNING", "status_msg": "late heartbeat", "backend": "ibm_brisbane"})
+        heartbeat = {"job_id": job, "status": "RUNNING", "status_msg": "late heartbeat", "backend": "ibm_brisbane"}
+        if ordered:  # stamped after the terminal event: whichever arrives first wins (terminal is final)
+            heartbeat[ORDER_FIELD] = len(steps) + 1
+        events.append(heartbeat)
     while len(events) < size:  # more noise: late retries of earlier events (stale, duplicate, after the end)
         events.append(dict(rng.choice(events)))
     return events
 
 
-def invalid_record(job, rng):
-    kind = rng.choice(INVALID_KINDS)
+def invalid_record(job, rng, kinds=INVALID_KINDS):
+    kind = rng.choice(kinds)
     if kind == "not json":
         return b"{not json"
     if kind == "missing":
@@ -94,17 +125,25 @@ def invalid_record(job, rng):
         return json.dumps({"job_id": job, "status": "PAUSED", "status_msg": "x"}).encode()
     if kind == "not an object":
         return b"[1,2,3]"
+    if kind == "no job_id":
+        return json.dumps({"status": "RUNNING", "status_msg": "x", ORDER_FIELD: 1}).encode()
+    if kind == "no seq":
+        return json.dumps({"job_id": job, "status": "RUNNING", "status_msg": "no order"}).encode()
+    if kind == "seq not a number":
+        return json.dumps({"job_id": job, "status": "RUNNING", "status_msg": "x", ORDER_FIELD: "7"}).encode()
     return b'{"job_id": "\xff\xfe", "status": "QUEUED", "status_msg": "x"}'
 
 
-def generate(events_wanted, jobs, seed):
-    """Returns [(key, value bytes, canonical or None)] interleaved, each job's order kept."""
+def generate(events_wanted, jobs, seed, ordered=False):
+    """Returns [(job_id, value bytes, canonical or None)] interleaved, each job's order kept; the
+    job_id is the record's key unless --unkeyed (`ordered`: events carry ORDER_FIELD, see scatter)."""
     rng = random.Random(seed)
+    kinds = UNKEYED_INVALID_KINDS if ordered else INVALID_KINDS
     per_job = []
     for index in range(jobs):
         job = f"job-{seed}-{index}-{rng.randrange(10**6)}"
         size = rng.randint(1, max(1, 2 * events_wanted // jobs - 6)) + 5
-        records = [(job, spelled(e, rng), canonical(e)) for e in lifecycle(job, rng, size)]
+        records = [(job, spelled(e, rng), canonical(e)) for e in lifecycle(job, rng, size, ordered)]
         per_job.append(records)
     stream = []
     cursors = [0] * len(per_job)
@@ -120,8 +159,28 @@ def generate(events_wanted, jobs, seed):
             live.pop()
         if rng.random() < 0.01:  # about 1% invalid records
             key = records[0][0]
-            stream.append((key, invalid_record(key, rng), None))
+            stream.append((key, invalid_record(key, rng, kinds), None))
     return stream
+
+
+def scatter(stream, partitions, lateness, seed):
+    """--unkeyed: the stream as producers that do not key by job_id send it. Each record leaves up
+    to `lateness` records late, to an input partition picked at random, with a null key (1 in 3) or
+    a key of the producer's own (a producer id, or a session hash). Returns the records in their
+    new order and, for each, (key or None, partition)."""
+    rng = random.Random(f"unkeyed-{seed}")
+    order = sorted(range(len(stream)), key=lambda index: index + rng.uniform(0, lateness))
+    sends = []
+    for _ in order:
+        roll = rng.random()
+        if roll < 1 / 3:
+            key = None
+        elif roll < 2 / 3:
+            key = f"producer-{rng.randrange(8)}"
+        else:
+            key = f"session-{rng.getrandbits(64):016x}"
+        sends.append((key, rng.randrange(partitions)))
+    return [stream[index] for index in order], sends
 
 
 def model(stream):
@@ -139,6 +198,23 @@ def model(stream):
                 continue
         last[job] = (record, status)
         expected.setdefault(job, []).append(record)
+    return expected
+
+
+def unkeyed_model(stream):
+    """--unkeyed: per job, what does not depend on arrival order. `events`: each valid event's
+    canonical bytes -> (seq, status); `finals`: the records the job may end at, its highest-seq
+    event or a terminal one (a terminal status published before it stays final)."""
+    events = {}
+    for job, _, record in stream:
+        if record is not None:
+            event = json.loads(record)
+            events.setdefault(job, {})[record] = (event[ORDER_FIELD], event["status"])
+    expected = {}
+    for job, known in events.items():
+        highest = max(known, key=lambda record: known[record][0])
+        finals = {highest} | {record for record, (_, status) in known.items() if status in TERMINAL}
+        expected[job] = {"events": known, "finals": finals}
     return expected
 
 
@@ -276,25 +352,31 @@ class Daemon:
         return 0
 
     def committed_offsets(self):
+        """{(topic, partition): next offset} this instance committed (with --unkeyed, both stages')."""
         offsets = {}
         for line in self.metrics().splitlines():
             if line.startswith("jobstatusd_input_committed_offset{"):
                 labels, value = line.rsplit(" ", 1)
+                topic = labels.split('topic="')[1].split('"')[0]
                 partition = int(labels.split('partition="')[1].split('"')[0])
-                offsets[partition] = int(float(value))
+                offsets[(topic, partition)] = int(float(value))
         return offsets
 
 
 # ---- producing -----------------------------------------------------------------------
 
 class StreamProducer(threading.Thread):
-    def __init__(self, bootstrap, topic, stream, rate):
+    """Produces the stream at `rate`, keyed by job_id (murmur2) or, with `sends` (--unkeyed), with
+    each record's own key (or none) to its own partition; notes where each record landed."""
+
+    def __init__(self, bootstrap, topic, stream, rate, sends=None):
         super().__init__(daemon=True)
         self.producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5,
                                   "partitioner": "murmur2_random", "enable.idempotence": True})
         self.topic = topic
         self.stream = stream
         self.rate = rate
+        self.sends = sends
         self.coordinates = [None] * len(stream)
         self.failures = 0
         self.done = threading.Event()
@@ -307,9 +389,13 @@ class StreamProducer(threading.Thread):
                     self.failures += 1
                 else:
                     self.coordinates[index] = (message.partition(), message.offset())
+            placement = {"key": key.encode()}
+            if self.sends is not None:
+                own, partition = self.sends[index]
+                placement = {"key": own.encode() if own is not None else None, "partition": partition}
             while True:
                 try:
-                    self.producer.produce(self.topic, key=key.encode(), value=value, on_delivery=report)
+                    self.producer.produce(self.topic, value=value, on_delivery=report, **placement)
                     break
                 except BufferError:
                     self.producer.poll(0.05)
@@ -351,13 +437,27 @@ def read_topic(bootstrap, topic, timeout):
     return records
 
 
-def source_of(message):
-    headers = dict((k, v.decode()) for k, v in (message.headers() or []))
-    try:
-        return (headers["jobstatusd.source.topic"], int(headers["jobstatusd.source.partition"]),
-                int(headers["jobstatusd.source.offset"]))
-    except KeyError:
+def header(message, name):
+    """The current value of header `name` (the last of that name), or None."""
+    values = [v for k, v in (message.headers() or []) if k == name]
+    return (values[-1] or b"").decode() if values else None
+
+
+def coordinates_of(message, prefix):
+    """(topic, partition, offset) from headers `prefix`.topic, .partition, .offset, or None."""
+    topic, partition, offset = (header(message, f"{prefix}.{name}") for name in ("topic", "partition", "offset"))
+    if topic is None or partition is None or offset is None:
         return None
+    return topic, int(partition), int(offset)
+
+
+def source_of(message):
+    return coordinates_of(message, "jobstatusd.source")
+
+
+def origin_of(message):
+    """--unkeyed: the input record a record of the relay stage was made from."""
+    return coordinates_of(message, "jobstatusd.origin")
 
 
 def schema_violations(output, letters):
@@ -392,6 +492,31 @@ def check(bootstrap, args, stream, coordinates, expected):
     output = read_topic(bootstrap, args.output, 120)
     letters = read_topic(bootstrap, args.dlq, 120)
     violations = schema_violations(output, letters)
+    judge = unkeyed_output_figures if args.unkeyed else output_figures
+    (lost, duplicated, wrong, out_of_order), examples = judge(output, stream, coordinates, expected)
+    invalid_sources = {(args.input,) + coordinates[i] for i, (_, _, c) in enumerate(stream) if c is None}
+    located = [letter_input(m, args) for m in letters]
+    letter_sources = [where for where, _ in located]
+    dlq_missing = len(invalid_sources - set(letter_sources))
+    dlq_duplicated = len(letter_sources) - len(set(letter_sources))
+    # Not an invalid input record's, or one's but named as the stage that wrote it must not (--unkeyed).
+    dlq_wrong = len(set(letter_sources) - invalid_sources) + \
+        sum(1 for where, named in located if not named and where in invalid_sources)
+    examples += dead_letter_examples(letters, letter_sources, invalid_sources, stream, coordinates, args)
+    figures = {
+        "input": len(stream), "jobs": len(expected),
+        "expected": len(expected) if args.unkeyed else sum(len(v) for v in expected.values()),
+        "output": len(output), "lost": lost, "duplicated": duplicated, "wrong": wrong,
+        "out_of_order": out_of_order, "invalid": len(invalid_sources), "dlq": len(letters),
+        "dlq_missing": dlq_missing, "dlq_duplicated": dlq_duplicated, "dlq_wrong": dlq_wrong,
+        "schema_violations": len(violations),
+    }
+    examples += violations[:3]
+    return figures, examples
+
+
+def output_figures(output, stream, coordinates, expected):
+    """Per job, the output against the model's sequence: (lost, duplicated, wrong, out of order)."""
     seen = {}
     placed = {}  # job -> [(status, output partition@offset, source offset)], for the examples
     for message in sorted(output, key=lambda m: (m.partition(), m.offset())):
@@ -437,25 +562,100 @@ def check(bootstrap, args, stream, coordinates, expected):
             examples.append(f"    output (status, partition@offset, source offset): {placed.get(job, [])}")
             examples.append(f"    expected, input partition@offset: "
                             f"{[(json.loads(r)['status'], inputs.get((job, r), [])) for r in want]}")
-    invalid_sources = {(args.input,) + coordinates[i] for i, (_, _, c) in enumerate(stream) if c is None}
-    letter_sources = [source_of(m) for m in letters]
-    dlq_missing = len(invalid_sources - set(letter_sources))
-    dlq_duplicated = len(letter_sources) - len(set(letter_sources))
-    dlq_wrong = len(set(letter_sources) - invalid_sources)
-    figures = {
-        "input": len(stream), "jobs": len(expected), "expected": sum(len(v) for v in expected.values()),
-        "output": len(output), "lost": lost, "duplicated": duplicated, "wrong": wrong,
-        "out_of_order": out_of_order, "invalid": len(invalid_sources), "dlq": len(letters),
-        "dlq_missing": dlq_missing, "dlq_duplicated": dlq_duplicated, "dlq_wrong": dlq_wrong,
-        "schema_violations": len(violations),
-    }
-    examples += violations[:3]
-    return figures, examples
+    return (lost, duplicated, wrong, out_of_order), examples
+
+
+def unkeyed_output_figures(output, stream, coordinates, expected):
+    """--unkeyed: per job, what holds in any arrival order (unkeyed_model): (lost, duplicated,
+    wrong, 0). Lost: a job that does not end at one of its finals. Duplicated: a record published
+    again. Wrong: a record that is not the job's, is not above the one before it in seq, or
+    follows a terminal record."""
+    seen = {}
+    placed = {}  # job -> [(status, seq, output partition@offset, input partition@offset)], for the examples
+    for message in sorted(output, key=lambda m: (m.partition(), m.offset())):
+        job = message.key().decode()
+        record = message.value().decode()
+        seen.setdefault(job, []).append(record)
+        event, origin = json.loads(record), origin_of(message)
+        placed.setdefault(job, []).append(
+            (event["status"], event.get(ORDER_FIELD), f"{message.partition()}@{message.offset()}",
+             "%d@%d" % origin[1:] if origin else None))
+    inputs = {}  # (job, record) -> input partition@offset of each copy of it
+    for index, (job, _, record) in enumerate(stream):
+        if record is not None and coordinates[index] is not None:
+            inputs.setdefault((job, record), []).append("%d@%d" % coordinates[index])
+    lost = duplicated = wrong = 0
+    examples = []
+    for job in set(expected) | set(seen):
+        model = expected.get(job, {"events": {}, "finals": set()})
+        known, got = model["events"], seen.get(job, [])
+        faults = 0
+        if model["finals"] and (not got or got[-1] not in model["finals"]):
+            lost += 1
+            faults += 1
+        published, previous = set(), None  # previous: (seq, status) of the record before
+        for record in got:
+            if record in published:
+                duplicated += 1
+                faults += 1
+            elif record not in known or (previous is not None and
+                                         (previous[1] in TERMINAL or known[record][0] <= previous[0])):
+                wrong += 1
+                faults += 1
+            published.add(record)
+            previous = known.get(record, previous)
+        if faults and len(examples) < 9:
+            examples.append(f"{job}: got {[(json.loads(r)['status'], json.loads(r).get(ORDER_FIELD)) for r in got]} "
+                            f"should end at one of {sorted(known[r][::-1] for r in model['finals'])}")
+            examples.append(f"    output (status, seq, partition@offset, input partition@offset): "
+                            f"{placed.get(job, [])}")
+            examples.append(f"    events (status, seq, input partition@offset): "
+                            f"{sorted((s, q, inputs.get((job, r), [])) for r, (q, s) in known.items())}")
+    return (lost, duplicated, wrong, 0), examples
+
+
+def letter_input(message, args):
+    """The input coordinates a dead letter names, and whether its headers name them as the stage
+    that wrote it must: the relay's (keyed) and the first stage's (--unkeyed) as source; with
+    --unkeyed the relay stage's name <group>-repartition as source and the input as origin."""
+    source = source_of(message)
+    if not args.unkeyed:
+        return source, True
+    origin = origin_of(message)
+    if origin is None:
+        return source, source is not None and source[0] == args.input
+    return origin, source is not None and source[0] == args.repartition and origin[0] == args.input
+
+
+def dead_letter_examples(letters, letter_sources, invalid_sources, stream, coordinates, args):
+    """Up to 3 input records dead-lettered twice and 3 missing, with reasons and sources."""
+    examples = []
+    copies = {}
+    for message, where in zip(letters, letter_sources):
+        copies.setdefault(where, []).append(message)
+    for where, messages in copies.items():
+        if len(messages) > 1 and len(examples) < 3:
+            examples.append(f"dlq: input {where} dead-lettered {len(messages)} times: " + ", ".join(
+                f"{header(m, 'jobstatusd.error.reason')} from {source_of(m)} at dlq "
+                f"{m.partition()}@{m.offset()}" for m in messages))
+    values = {(args.input,) + coordinates[i]: value for i, (_, value, c) in enumerate(stream) if c is None}
+    for where in sorted(invalid_sources - set(copies))[:3]:
+        examples.append(f"dlq: input {where} missing: {values[where][:80]!r}")
+    return examples
 
 
 # ---- the run -------------------------------------------------------------------------
 
 def settings_for(args, bootstrap):
+    # --unkeyed: the first stage re-keys the input; the relay orders each job by ORDER_FIELD.
+    keying = '\n  keying: "any"' if args.unkeyed else ""
+    ordering = f"""dedup:
+  ordering: "field"
+  order-field: "{ORDER_FIELD}"
+  order-type: "integer"
+  order-missing: "dead-letter"
+""" if args.unkeyed else ""
+
     def settings(name, port):
         strategy = "cooperative-sticky" if args.assignment == "cooperative" else "range,roundrobin"
         return f"""kafka:
@@ -465,7 +665,7 @@ def settings_for(args, bootstrap):
   partition.assignment.strategy: "{strategy}"
 input:
   topics: ["{args.input}"]
-  group: "{args.group}"
+  group: "{args.group}"{keying}
 output:
   topic: "{args.output}"
   partitions: {args.output_partitions}
@@ -479,7 +679,7 @@ http:
   listen: "127.0.0.1:{port}"
 log:
   level: "info"
-"""
+{ordering}"""
     return settings
 
 
@@ -534,9 +734,39 @@ def wait_settled(members, partitions, timeout):
 
 
 def wait_until_done(daemons, ends, bootstrap, args, deadline):
-    """Until the running instances (or the group) have committed every input partition's end."""
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": args.group, "enable.auto.commit": False})
-    partitions = [TopicPartition(args.input, p) for p in ends]
+    """Until the running instances (or the group) have committed every input partition's end;
+    with --unkeyed, then the relay stage every end of the repartition topic as well, until that
+    topic stops growing (the first stage of a restarted instance may write it again)."""
+    while True:
+        if not wait_committed(daemons, args.input, ends, bootstrap, args.group, deadline):
+            return False
+        if not args.unkeyed:
+            return True
+        marks = high_watermarks(bootstrap, args.repartition)
+        written = {}
+        for message in read_topic(bootstrap, args.repartition, max(1, deadline - time.monotonic())):
+            written[message.partition()] = max(written.get(message.partition(), 0), message.offset() + 1)
+        if not wait_committed(daemons, args.repartition, written, bootstrap, args.repartition, deadline):
+            return False
+        if high_watermarks(bootstrap, args.repartition) == marks:
+            return True
+        log("the repartition topic grew meanwhile; waiting again")
+
+
+def high_watermarks(bootstrap, topic):
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"chaos-marks-{time.time()}"})
+    try:
+        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        return {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in partitions}
+    finally:
+        consumer.close()
+
+
+def wait_committed(daemons, topic, ends, bootstrap, group, deadline):
+    """Until the running instances (or `group`) have committed `ends` of `topic`; restarts an
+    instance that exited."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
+    partitions = [TopicPartition(topic, p) for p in ends]
     try:
         while time.monotonic() < deadline:
             mine = {}
@@ -549,13 +779,14 @@ def wait_until_done(daemons, ends, bootstrap, args, deadline):
                                  f"see {daemon.workdir}/{daemon.name}.log")
                     log(f"{daemon.name} exited with {code}; restarting")
                     daemon.start()
-                for partition, offset in daemon.committed_offsets().items():
-                    mine[partition] = max(mine.get(partition, -1), offset)
+                for (named, partition), offset in daemon.committed_offsets().items():
+                    if named == topic:
+                        mine[partition] = max(mine.get(partition, -1), offset)
             try:
-                group = {tp.partition: tp.offset for tp in consumer.committed(partitions, timeout=5)}
+                committed = {tp.partition: tp.offset for tp in consumer.committed(partitions, timeout=5)}
             except Exception:  # noqa: BLE001 - the broker may be busy; ask again
-                group = {}
-            done = all(max(mine.get(p, -1), group.get(p, -1)) >= end for p, end in ends.items())
+                committed = {}
+            done = all(max(mine.get(p, -1), committed.get(p, -1)) >= end for p, end in ends.items())
             if done:
                 return True
             time.sleep(1)
@@ -585,11 +816,17 @@ def main():
     parser.add_argument("--pair", type=int, default=1, help="rounds of a second instance joining and leaving")
     parser.add_argument("--assignment", choices=["eager", "cooperative"], default="eager")
     parser.add_argument("--zombie", action="store_true", help="SIGSTOP a member past its session (report only)")
+    parser.add_argument("--unkeyed", action="store_true",
+                        help="input not keyed by job_id (input.keying: any, dedup.ordering: field on \"seq\"): "
+                             "null and foreign keys, random partitions, events late; exactly-once only")
     parser.add_argument("--faults", type=int, default=-1, help="mock broker faults (default: 5 on the mock)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=1800, help="seconds for the whole run")
     parser.add_argument("--workdir")
     args = parser.parse_args()
+    if args.unkeyed and args.delivery != "exactly-once":
+        parser.error("--unkeyed needs --delivery exactly-once: jobstatusd refuses input.keying: any at least "
+                     "once (a retried batch would write the repartition topic twice)")
     args.output_partitions = args.output_partitions or args.partitions
     if args.faults < 0:
         args.faults = 5 if args.broker == "mock" else 0
@@ -601,22 +838,32 @@ def main():
     suffix = f"{args.seed}-{int(time.time() * 1000) % 10**8}"
     args.input, args.output, args.dlq = f"chaos-in-{suffix}", f"chaos-in-{suffix}-latest", f"chaos-dlq-{suffix}"
     args.group = f"chaos-{suffix}"
+    args.repartition = f"{args.group}-repartition"  # --unkeyed: the first stage's topic, and the relay's group
     topics = [(args.input, args.partitions), (args.output, args.output_partitions),
               (args.dlq, args.output_partitions)]
+    # The mock has no CreateTopics: there the repartition topic is made as the daemon would make it.
+    mock_topics = topics + ([(args.repartition, args.output_partitions)] if args.unkeyed else [])
 
-    stream = generate(args.events, args.jobs, args.seed)
-    expected = model(stream)
+    stream = generate(args.events, args.jobs, args.seed, ordered=args.unkeyed)
+    sends = None
+    if args.unkeyed:
+        stream, sends = scatter(stream, args.partitions, 2 * args.jobs, args.seed)
+        expected = unkeyed_model(stream)
+    else:
+        expected = model(stream)
     log(f"stream: {len(stream)} events over {len(expected)} jobs, "
-        f"{sum(1 for s in stream if s[2] is None)} invalid; broker {args.broker}, {args.delivery}, "
+        f"{sum(1 for s in stream if s[2] is None)} invalid, {'unkeyed' if args.unkeyed else 'keyed by job_id'}; "
+        f"broker {args.broker}, {args.delivery}, "
         f"{args.assignment} assignment, seed {args.seed}, {args.partitions} input and "
         f"{args.output_partitions} output partitions, {args.standby} more instances; logs in {workdir}")
 
-    broker = MockBroker(args.binary, topics, workdir) if args.broker == "mock" else ExternalBroker(args.bootstrap, topics)
+    broker = MockBroker(args.binary, mock_topics, workdir) if args.broker == "mock" \
+        else ExternalBroker(args.bootstrap, topics)
     settings = settings_for(args, broker.bootstrap)
     first = Daemon("a", args.binary, workdir, settings)
     second = Daemon("b", args.binary, workdir, settings)
     spares = [Daemon(f"s{index}", args.binary, workdir, settings) for index in range(args.standby)]
-    producer = StreamProducer(broker.bootstrap, args.input, stream, args.rate)
+    producer = StreamProducer(broker.bootstrap, args.input, stream, args.rate, sends)
     figures, examples, finished = None, [], False
     # tansu makes a member that leaves while a rebalance is under way the leader of the next
     # generation and never expires it: the group wedges for good (plain librdkafka consumers
@@ -642,7 +889,9 @@ def main():
             # then a random moment into its work.
             if not first.wait_ready(120):
                 log("a did not become ready within 120 s")
-            if settle and not wait_settled([first, second] + spares, args.partitions, 120):
+            # --unkeyed: the relay stage's partitions (of the repartition topic) are the ones counted.
+            owned = args.output_partitions if args.unkeyed else args.partitions
+            if settle and not wait_settled([first, second] + spares, owned, 120):
                 log("the group did not settle within 120 s")
             time.sleep(rng.uniform(0.5, 3.0))
             log(f"action: {action}")
@@ -695,7 +944,7 @@ def main():
     nonzero = [c for d in [first, second] + spares for c in d.exits if c not in (0, -signal.SIGKILL)]
     print(json.dumps({"chaos": figures, "exact": exact, "finished": finished, "starts": restarts,
                       "unexpected_exits": nonzero, "broker": args.broker, "delivery": args.delivery,
-                      "assignment": args.assignment, "seed": args.seed}), flush=True)
+                      "assignment": args.assignment, "unkeyed": args.unkeyed, "seed": args.seed}), flush=True)
     log(f"lost {figures['lost']}, duplicated {figures['duplicated']}, wrong {figures['wrong']}, "
         f"out of order {figures['out_of_order']}; DLQ {figures['dlq']} of {figures['invalid']} "
         f"(missing {figures['dlq_missing']}, twice {figures['dlq_duplicated']}, wrong {figures['dlq_wrong']}); "
