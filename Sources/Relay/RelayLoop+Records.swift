@@ -42,17 +42,41 @@ extension RelayLoop {
             collectFinishedJobs()
             try await writeTombstones(&transaction)
         } catch {
-            switch error {
-            case .produce(let error):
-                logger.error("produce failed; aborting the transaction", metadata: ["error": "\(error)"])
-                return machine.processingFailed(transaction, error: error, now: .now)
-            case .restore(let failure):
-                return machine.fail(.restore(failure))
-            case .stopped:
-                return machine.processed(transaction, now: .now)  // not thrown past the loop above
-            }
+            return batchFailed(error, transaction)  // .stopped is not thrown past the loop above
         }
         return machine.processed(transaction, now: .now)
+    }
+
+    /// Whether `message` was dealt with before it came round again: its effect is in the output
+    /// or the DLQ (counted as a replay), or the broker refused its output for good (dead-lettered
+    /// now).
+    func isSettled(
+        _ message: KafkaMessage, _ decoded: RecordClassifier.DecodedRecord, _ transaction: inout OpenTransaction
+    ) async throws(RecordFailure) -> Bool {
+        if handled.contains(message.topicPartition, message.offset) {
+            countReplay(decoded, &transaction.counters)
+            return true
+        }
+        if !refused.isEmpty, let refusal = refused[SourceCoordinate(message)] {
+            try await deadLetterRefused(message, decoded, refusal, &transaction)
+            return true
+        }
+        return false
+    }
+
+    /// What a batch that stopped on `failure` leads to: a produce error aborts the transaction
+    /// (which rewinds to its start), a failed restore fails the relay, a stop commits what came
+    /// before the record.
+    func batchFailed(_ failure: RecordFailure, _ transaction: OpenTransaction) -> RelayStateMachine.Action {
+        switch failure {
+        case .produce(let error):
+            logger.error("produce failed; aborting the transaction", metadata: ["error": "\(error)"])
+            return machine.processingFailed(transaction, error: error, now: .now)
+        case .restore(let failure):
+            return machine.fail(.restore(failure))
+        case .stopped:
+            return machine.processed(transaction, now: .now)
+        }
     }
 
     private func process(
@@ -61,14 +85,7 @@ extension RelayLoop {
         // Decoded once: the restore check, the replay count and the judgement share it.
         let jobID = decoded.jobID
         if let jobID { try await ensureCurrent(jobID: jobID) }
-        if handled.contains(message.topicPartition, message.offset) {
-            countReplay(decoded, &transaction.counters)
-            return
-        }
-        if !refused.isEmpty, let refusal = refused[SourceCoordinate(message)] {
-            try await deadLetterRefused(message, decoded, refusal, &transaction)
-            return
-        }
+        if try await isSettled(message, decoded, &transaction) { return }
         if configuration.stage == .relayOfRepartition, origins.isCopy(message) {
             countReplay(decoded, &transaction.counters)
             return
@@ -221,7 +238,7 @@ extension RelayLoop {
     }
 
     /// A record whose output (or dead letter) the broker refused in an aborted transaction.
-    func deadLetterRefused(
+    private func deadLetterRefused(
         _ message: KafkaMessage, _ decoded: RecordClassifier.DecodedRecord, _ refusal: RefusedOutput,
         _ transaction: inout OpenTransaction
     ) async throws(RecordFailure) {
@@ -245,7 +262,7 @@ extension RelayLoop {
     /// A replayed record whose effect the output (or the DLQ) already holds: it counts as a
     /// duplicate, or as a dead letter already written. Equal-rank regressions make this necessary:
     /// the table alone would publish a replayed QUEUED again after VALIDATING.
-    func countReplay(_ decoded: RecordClassifier.DecodedRecord, _ counters: inout RelayCounters) {
+    private func countReplay(_ decoded: RecordClassifier.DecodedRecord, _ counters: inout RelayCounters) {
         switch decoded {
         case .tombstone:
             counters.tombstones += 1

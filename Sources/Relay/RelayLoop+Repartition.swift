@@ -18,15 +18,7 @@ extension RelayLoop {
                 transaction.consumed(batch[run])
             }
         } catch {
-            switch error {
-            case .produce(let error):
-                logger.error("produce failed; aborting the transaction", metadata: ["error": "\(error)"])
-                return machine.processingFailed(transaction, error: error, now: .now)
-            case .restore(let failure):
-                return machine.fail(.restore(failure))
-            case .stopped:
-                break  // only the relay stage reads output partitions mid-batch
-            }
+            return batchFailed(error, transaction)
         }
         return machine.processed(transaction, now: .now)
     }
@@ -36,14 +28,7 @@ extension RelayLoop {
     ) async throws(RecordFailure) {
         // The DLQ's evidence, from the restore: a replay (brokers that do not keep transactional
         // offsets restart the group from the start) does not write a dead letter twice.
-        if handled.contains(message.topicPartition, message.offset) {
-            countReplay(decoded, &transaction.counters)
-            return
-        }
-        if !refused.isEmpty, let refusal = refused[SourceCoordinate(message)] {
-            try await deadLetterRefused(message, decoded, refusal, &transaction)
-            return
-        }
+        if try await isSettled(message, decoded, &transaction) { return }
         switch decoded {
         case .tombstone:
             transaction.counters.tombstones += 1
