@@ -5,41 +5,76 @@ import Kafka
 /// partition in offset order; it writes them again only after an abort or a restart, from its
 /// last committed offset. Brokers that show aborted records (tansu, the mock) or keep no
 /// transactional offsets (the mock) let those copies through, at new repartition offsets, so
-/// the relay's own coordinate evidence does not know them. Within one repartition partition, a
-/// record whose input offset is not above the highest already handled from its input partition
-/// is such a copy. Kept per transaction: an abort forgets what it noted, since the rewind
-/// handles those records again.
+/// the relay's own coordinate evidence does not know them.
+///
+/// - A record to publish or drop is a copy when its input offset is not above the highest
+///   handled from its input partition in the same repartition partition. What the restore
+///   learns of that comes from the output only: it reaches the partition in order with the
+///   records before it, where a dead letter is delivered on its own and proves nothing about
+///   them (as in ``RelayLoop``'s coverage rule).
+/// - A record to dead-letter is a copy when a dead letter of the same input record exists
+///   (exact coordinates, from the DLQ and from this process's commits).
+///
+/// Kept per transaction: an abort forgets what it noted, since the rewind handles those records
+/// again.
 struct OriginWatermarks {
+    /// An input record, by its coordinates.
+    struct Origin: Hashable {
+        var partition: TopicPartition
+        var offset: Int64
+    }
+
     private typealias Highest = [TopicPartition: [TopicPartition: Int64]]
     private var committed: Highest = [:]
     private var pending: Highest = [:]
+    private var deadLettered: Set<Origin> = []
+    private var pendingDeadLettered: Set<Origin> = []
 
-    /// Whether `message`, read from a repartition partition, copies an input record handled
-    /// before; if not, notes it (until the transaction commits or aborts).
-    mutating func isCopy(_ message: KafkaMessage) -> Bool {
-        guard let (origin, offset) = RepartitionRecord.origin(of: message) else { return false }
-        let partition = message.topicPartition
-        if let highest = pending[partition]?[origin] ?? committed[partition]?[origin], offset.rawValue <= highest {
+    /// The input record a repartition record was made from, if it says.
+    static func origin(of message: KafkaMessage) -> Origin? {
+        RepartitionRecord.origin(of: message).map { Origin(partition: $0.0, offset: $0.1.rawValue) }
+    }
+
+    /// Whether the record of repartition partition `partition` made from `origin` copies one
+    /// handled before, judged as its outcome is a dead letter or not; if not, notes it (until
+    /// the transaction commits or aborts).
+    mutating func isCopy(_ origin: Origin, in partition: TopicPartition, deadLetter: Bool) -> Bool {
+        if deadLetter {
+            if deadLettered.contains(origin) || pendingDeadLettered.contains(origin) { return true }
+            pendingDeadLettered.insert(origin)
+        } else if let highest = pending[partition]?[origin.partition] ?? committed[partition]?[origin.partition],
+            origin.offset <= highest
+        {
             return true
         }
-        pending[partition, default: [:]][origin] = offset.rawValue
+        // Handled now, in offset order: every record before it from its input partition too.
+        let highest = pending[partition]?[origin.partition] ?? committed[partition]?[origin.partition] ?? -1
+        pending[partition, default: [:]][origin.partition] = max(highest, origin.offset)
         return false
     }
 
-    /// Notes a record found by a restore: repartition partition `partition` (its source) was
-    /// handled up to `offset` of input partition `origin`.
-    mutating func restored(_ partition: TopicPartition, origin: TopicPartition, offset: KafkaOffset) {
-        committed[partition, default: [:]][origin] = max(committed[partition]?[origin] ?? -1, offset.rawValue)
+    /// An output record of repartition partition `partition` (its source), made from `origin`.
+    mutating func restoredOutput(_ partition: TopicPartition, origin: Origin) {
+        committed[partition, default: [:]][origin.partition] = max(
+            committed[partition]?[origin.partition] ?? -1, origin.offset)
+    }
+
+    /// A dead letter of the relay stage, made from `origin`.
+    mutating func restoredDeadLetter(_ origin: Origin) {
+        deadLettered.insert(origin)
     }
 
     mutating func commitPending() {
         for (partition, origins) in pending {
             committed[partition, default: [:]].merge(origins, uniquingKeysWith: max)
         }
+        deadLettered.formUnion(pendingDeadLettered)
         pending = [:]
+        pendingDeadLettered = []
     }
 
     mutating func discardPending() {
         pending = [:]
+        pendingDeadLettered = []
     }
 }

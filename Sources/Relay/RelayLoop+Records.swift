@@ -59,6 +59,10 @@ extension RelayLoop {
         }
         if !refused.isEmpty, let refusal = refused[SourceCoordinate(message)] {
             try await deadLetterRefused(message, decoded, refusal, &transaction)
+            if configuration.stage == .relayOfRepartition, let origin = OriginWatermarks.origin(of: message) {
+                // A copy of it is then known as one, and not refused and dead-lettered again.
+                _ = origins.isCopy(origin, in: message.topicPartition, deadLetter: true)
+            }
             return true
         }
         return false
@@ -86,10 +90,6 @@ extension RelayLoop {
         let jobID = decoded.jobID
         if let jobID { try await ensureCurrent(jobID: jobID) }
         if try await isSettled(message, decoded, &transaction) { return }
-        if configuration.stage == .relayOfRepartition, origins.isCopy(message) {
-            countReplay(decoded, &transaction.counters)
-            return
-        }
         // Hashed once: the judgement, the coverage check and the table's pending entry share it.
         let jobKey = jobID.map(JobKey.init)
         var (outcome, keyMismatched) = classifier.judge(decoded, of: message, jobKey: jobKey, table: table)
@@ -106,6 +106,12 @@ extension RelayLoop {
         // nothing about a dead letter (the DLQ is delivered on its own), so those need their own
         // coordinates, checked above.
         if let jobKey, !outcome.isDeadLetter, isCovered(message, jobKey: jobKey) {
+            countReplay(decoded, &transaction.counters)
+            return
+        }
+        if configuration.stage == .relayOfRepartition, let origin = OriginWatermarks.origin(of: message),
+            origins.isCopy(origin, in: message.topicPartition, deadLetter: outcome.isDeadLetter)
+        {
             countReplay(decoded, &transaction.counters)
             return
         }
@@ -152,13 +158,19 @@ extension RelayLoop {
             output and the DLQ no longer prove which records were handled: while this instance runs, its \
             records are judged by content alone (a record already published is dropped as a duplicate; nothing is \
             skipped). If the input really was replaced, start over with a new output.topic and dlq.topic, or \
-            delete their records of the old topic.
+            delete their records of the old topic\(configuration.stage == .repartition ? Self.repartitionCaveat : "").
             """,
             metadata: [
                 "first offset read": "\(first.offset.rawValue)", "partition end": "\(end)",
                 "highest offset handled": "\(beyondEnd)",
             ])
     }
+
+    /// With input.keying any the relay stage knows input records by their offsets too.
+    static let repartitionCaveat = """
+        . With input.keying any the relay stage still takes records at old offsets for copies and \
+        skips them: replace the output, the DLQ and the repartition topic along with the input
+        """
 
     /// Why librdkafka would refuse the output record, decided up front and the same way every
     /// time, so that a replay reaches the same outcome (a dead letter, not a publish) as the
@@ -200,7 +212,10 @@ extension RelayLoop {
         }
         table.recordPending(jobKey, jobID: jobID, state, source: sourcePosition(of: message), publishedAt: publishedAt)
         transaction.published.append((jobID, bytes))
-        if let timestamp = message.timestampMilliseconds {
+        let producedAt =
+            configuration.stage == .relayOfRepartition
+            ? RepartitionRecord.originTimestamp(of: message) : message.timestampMilliseconds
+        if let timestamp = producedAt {
             transaction.oldestTimestamp = min(transaction.oldestTimestamp ?? timestamp, timestamp)
         }
         transaction.counters.published += 1

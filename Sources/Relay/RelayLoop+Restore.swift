@@ -235,9 +235,13 @@ extension RelayLoop {
             let source = DeadLetter.source(of: message).flatMap { inputTopicIndex[$0.0.topic] == nil ? nil : $0 }
             if let (partition, offset) = source { handled.record(partition, offset) }
             if configuration.stage == .relayOfRepartition, let (partition, _) = source,
-                let (origin, offset) = RepartitionRecord.origin(of: message)
+                let origin = OriginWatermarks.origin(of: message)
             {
-                origins.restored(partition, origin: origin, offset: offset)
+                if message.topic == configuration.outputTopic {
+                    origins.restoredOutput(partition, origin: origin)
+                } else {
+                    origins.restoredDeadLetter(origin)
+                }
             }
             guard message.topic == configuration.outputTopic, let key = message.key else { return }
             let jobID = String(decoding: key, as: UTF8.self)

@@ -10,6 +10,10 @@ public enum RepartitionRecord {
         public static let originTopic = "jobstatusd.origin.topic"
         public static let originPartition = "jobstatusd.origin.partition"
         public static let originOffset = "jobstatusd.origin.offset"
+        /// The input record's timestamp (milliseconds since the epoch), when it has one: the
+        /// repartition topic stamps records with their append time, and the relay stage measures
+        /// end-to-end latency from the producer's.
+        public static let originTimestamp = "jobstatusd.origin.timestamp"
     }
 
     /// The record to produce to the repartition topic `topic` for input record `message`.
@@ -20,7 +24,9 @@ public enum RepartitionRecord {
                 KafkaHeader(name: Header.originTopic, string: message.topic),
                 KafkaHeader(name: Header.originPartition, string: String(message.partition)),
                 KafkaHeader(name: Header.originOffset, string: String(message.offset.rawValue)),
-            ],
+            ]
+                + (message.timestampMilliseconds.map { [KafkaHeader(name: Header.originTimestamp, string: String($0))] }
+                    ?? []),
             timestampMilliseconds: message.timestampMilliseconds)
     }
 
@@ -31,6 +37,11 @@ public enum RepartitionRecord {
             let offset = DeadLetter.currentHeader(Header.originOffset, of: message).flatMap({ Int64($0) })
         else { return nil }
         return (TopicPartition(topic, partition), KafkaOffset(rawValue: offset))
+    }
+
+    /// The timestamp of the input record a repartition record was made from.
+    static func originTimestamp(of message: KafkaMessage) -> Int64? {
+        DeadLetter.currentHeader(Header.originTimestamp, of: message).flatMap { Int64($0) }
     }
 
     /// The origin headers of a repartition record (the last of each name, as for source headers).

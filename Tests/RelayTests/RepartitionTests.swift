@@ -134,4 +134,44 @@ struct RepartitionTests {
         let output = try await harness.broker.readToEnd(harness.output)
         #expect(output.count == steps.count, "each step once: \(RelayHarness.perJob(output))")
     }
+
+    /// A dead letter proves nothing about the records before it (it is delivered on its own): a
+    /// crash can leave the dead letter of a later record visible while an earlier record's output
+    /// never arrived. The earlier record must still be published.
+    @Test func aDeadLetterDoesNotCoverTheRecordsBeforeIt() async throws {
+        let harness = try await RelayHarness.start(partitions: 1, deadLetterPartitions: 1)
+        defer { withExtendedLifetime(harness) {} }
+        var configuration = harness.relayConfiguration(transactionalID: "txn-dead-letter-cover")
+        configuration.inputKeying = .any
+        if harness.mock != nil {
+            try await harness.broker.createTopic(configuration.repartitionTopic, partitions: 1)
+        }
+        // What a crashed relay stage can leave: the dead letter of input record 0@1, read from
+        // repartition record 0@1, and nothing of input record 0@0.
+        let read = KafkaMessage(
+            topicPartition: TopicPartition(configuration.repartitionTopic, 0), offset: KafkaOffset(rawValue: 1),
+            key: Array("y".utf8), value: Array(#"{"job_id":"y","status":"RUNNING"}"#.utf8),
+            headers: [
+                KafkaHeader(name: RepartitionRecord.Header.originTopic, string: harness.input),
+                KafkaHeader(name: RepartitionRecord.Header.originPartition, string: "0"),
+                KafkaHeader(name: RepartitionRecord.Header.originOffset, string: "1"),
+            ])
+        try await harness.broker.produce([
+            DeadLetter.make(
+                for: read, error: InvalidEvent(.missingMember, "status_msg"), topic: harness.deadLetters)
+        ])
+        try await harness.broker.produce(
+            [
+                #"{"job_id":"x","status":"QUEUED","status_msg":"queued"}"#,
+                #"{"job_id":"y","status":"RUNNING"}"#,
+            ].map { KafkaOutgoingMessage(topic: harness.input, partition: 0, key: nil, value: Array($0.utf8)) })
+        let relay = RunningRelay(configuration, logger: harness.logger)
+        try await harness.waitUntilCommitted([relay], ends: try await harness.inputEnds())
+        try await harness.waitUntilCommitted(
+            [relay], ends: try await harness.ends(of: configuration.repartitionTopic),
+            group: configuration.repartitionGroup)
+        try await relay.stop()
+        let output = RelayHarness.perJob(try await harness.broker.readToEnd(harness.output))
+        #expect(output["x"]?.count == 1, "the earlier record published: \(output)")
+    }
 }

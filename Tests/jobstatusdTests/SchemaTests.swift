@@ -32,7 +32,7 @@ struct SchemaTests {
             DeadLetter.Header.reason, DeadLetter.Header.message, DeadLetter.Header.sourceTopic,
             DeadLetter.Header.sourcePartition, DeadLetter.Header.sourceOffset, DeadLetter.Header.valueOmitted,
             RepartitionRecord.Header.originTopic, RepartitionRecord.Header.originPartition,
-            RepartitionRecord.Header.originOffset,
+            RepartitionRecord.Header.originOffset, RepartitionRecord.Header.originTimestamp,
         ]
         #expect(properties == headers)
     }

@@ -83,8 +83,11 @@ struct DeadLetterReplay {
             }
             // A dead letter of input.keying any's relay stage was read from the internal repartition
             // topic: it goes back to the input record's own topic, through the first stage again.
-            let origin = DeadLetter.currentHeader(RepartitionRecord.Header.originTopic, of: letter)
-            guard let topic = destination ?? origin ?? DeadLetter.source(of: letter)?.0.topic else {
+            let source = DeadLetter.source(of: letter)?.0.topic
+            let origin =
+                source == relay.repartitionTopic
+                ? DeadLetter.currentHeader(RepartitionRecord.Header.originTopic, of: letter) : nil
+            guard let topic = destination ?? origin ?? source else {
                 report.failed += 1
                 continue
             }
