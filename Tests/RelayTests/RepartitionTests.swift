@@ -21,6 +21,14 @@ struct RepartitionTests {
         return configuration
     }
 
+    /// Both stages done: the input committed by the first, the repartition topic by the second.
+    static func waitUntilBothStagesCommitted(_ relays: [RunningRelay], _ harness: RelayHarness) async throws {
+        try await harness.waitUntilCommitted(relays, ends: try await harness.inputEnds())
+        let stages = harness.relayConfiguration()
+        try await harness.waitUntilCommitted(
+            relays, ends: try await harness.ends(of: stages.repartitionTopic), group: stages.repartitionGroup)
+    }
+
     private func start(seed: UInt64) async throws -> (RelayHarness, UnkeyedStream) {
         let harness = try await RelayHarness.start(partitions: Self.partitions)
         if harness.mock != nil {
@@ -55,11 +63,7 @@ struct RepartitionTests {
         try await harness.broker.produce(Array(stream.records[(2 * third)...]))
         let successor = RunningRelay(try configuration(harness, "a"), logger: harness.logger)
         let running = [second, successor]
-        // Both stages done: the input committed by the first, the repartition topic by the second.
-        try await harness.waitUntilCommitted(running, ends: try await harness.inputEnds())
-        let stages = harness.relayConfiguration()
-        try await harness.waitUntilCommitted(
-            running, ends: try await harness.ends(of: stages.repartitionTopic), group: stages.repartitionGroup)
+        try await Self.waitUntilBothStagesCommitted(running, harness)
         for relay in running {
             try await relay.stop()
             let snapshot = relay.relay.status.current
@@ -125,10 +129,7 @@ struct RepartitionTests {
             })
         for _ in 0..<2 {
             let relay = RunningRelay(configuration, logger: harness.logger)
-            try await harness.waitUntilCommitted([relay], ends: try await harness.inputEnds())
-            try await harness.waitUntilCommitted(
-                [relay], ends: try await harness.ends(of: configuration.repartitionTopic),
-                group: configuration.repartitionGroup)
+            try await Self.waitUntilBothStagesCommitted([relay], harness)
             try await relay.stop()
         }
         let output = try await harness.broker.readToEnd(harness.output)
@@ -166,10 +167,7 @@ struct RepartitionTests {
                 #"{"job_id":"y","status":"RUNNING"}"#,
             ].map { KafkaOutgoingMessage(topic: harness.input, partition: 0, key: nil, value: Array($0.utf8)) })
         let relay = RunningRelay(configuration, logger: harness.logger)
-        try await harness.waitUntilCommitted([relay], ends: try await harness.inputEnds())
-        try await harness.waitUntilCommitted(
-            [relay], ends: try await harness.ends(of: configuration.repartitionTopic),
-            group: configuration.repartitionGroup)
+        try await Self.waitUntilBothStagesCommitted([relay], harness)
         try await relay.stop()
         let output = RelayHarness.perJob(try await harness.broker.readToEnd(harness.output))
         #expect(output["x"]?.count == 1, "the earlier record published: \(output)")
