@@ -22,7 +22,14 @@ struct KafkaFaultTests {
             .produce, [.notLeaderForPartition, .notLeaderForPartition, .notLeaderForPartition, .transport, .transport])
         let total = 1000
         for index in 0..<total {
-            if index == 400 { try mock.setBrokerDown(1) }
+            if index == 400 {
+                // The outage starts with nothing in flight: librdkafka 2.0.2 (Debian 12) can stall an
+                // idempotent partition for good after a disconnection cuts off a Produce request
+                // (sequence handling after a "possibly persisted" error, fixed in 2.3.0, #4438); a CI
+                // run under load timed out all 600 records queued after such a cut.
+                try await producer.flush(timeout: .seconds(30))
+                try mock.setBrokerDown(1)
+            }
             if index == 600 {
                 try await Task.sleep(for: .milliseconds(300))
                 try mock.setBrokerUp(1)
