@@ -83,7 +83,9 @@ final class OutputRestorer {
             let now = ContinuousClock.now
             guard now < deadline else {
                 throw .timedOut(
-                    remaining.sorted().map { ($0, positions[$0]?.rawValue ?? 0, ends[$0]) })
+                    remaining.sorted().map {
+                        RestoreFailure.Unfinished(partition: $0, next: positions[$0]?.rawValue ?? 0, end: ends[$0])
+                    })
             }
             let event = await reader.poll(maxMessages: 5000, timeout: min(.seconds(1), deadline - now))
             progress()
@@ -124,10 +126,19 @@ final class OutputRestorer {
 }
 
 /// Why a restore read failed.
-enum RestoreFailure: Error, CustomStringConvertible {
+enum RestoreFailure: Error, Equatable, CustomStringConvertible {
+    /// A partition a restore did not read to its end in time.
+    struct Unfinished: Equatable {
+        var partition: TopicPartition
+        /// The next offset the read would have returned.
+        var next: Int64
+        /// The partition's end, if the read learned it.
+        var end: Int64?
+    }
+
     case kafka(KafkaError)
-    /// The partitions not read to their end in time: (partition, next offset, end if known).
-    case timedOut([(TopicPartition, Int64, Int64?)])
+    /// The partitions not read to their end in time.
+    case timedOut([Unfinished])
     /// The relay was asked to stop (or its task was cancelled) before the read finished.
     case stopped
 
@@ -139,7 +150,7 @@ enum RestoreFailure: Error, CustomStringConvertible {
             "stopped before the end: the relay is shutting down"
         case .timedOut(let partitions):
             "not read to the end in time: "
-                + partitions.map { "\($0.0) at \($0.1) of \($0.2.map(String.init) ?? "unknown end")" }
+                + partitions.map { "\($0.partition) at \($0.next) of \($0.end.map(String.init) ?? "unknown end")" }
                 .joined(separator: ", ")
         }
     }

@@ -2,7 +2,7 @@ import Kafka
 
 /// Why the relay loop cannot go on: the process should exit non-zero so that the
 /// service manager restarts it (and the restart restores from the output).
-enum RelayFailure: Error, CustomStringConvertible {
+enum RelayFailure: Error, Equatable, CustomStringConvertible {
     /// A Kafka call failed fatally (a fenced producer included), or failed in a way no retry or
     /// abort can mend, while doing `during`.
     case kafka(KafkaError, during: String)

@@ -35,41 +35,45 @@ extension RelayLoop {
         return next
     }
 
-    /// Aborts, forgets the transaction's work and rewinds the partitions in `keeping` to where
-    /// it started; records the broker refused for good are remembered, to be dead-lettered.
+    /// Aborts and forgets the transaction's work; records the broker refused for good are
+    /// remembered, to be dead-lettered. What follows is the machine's (`rewindKeeping` are the
+    /// partitions a rewind may seek: the assigned ones, or during a revoke the ones that stay).
     func abortTransaction(
         timeout: Duration, rewindKeeping partitions: Set<TopicPartition>
-    ) async throws(RelayError) -> RelayStateMachine.Action {
+    ) async -> RelayStateMachine.Action {
         do throws(KafkaError) {
             try await producer.abortTransaction(timeout: timeout)
         } catch {
             logger.error("abort failed", metadata: ["error": "\(error)"])
             return machine.abortFailed(error, now: .now)
         }
-        let (transaction, then) = machine.aborted()
+        let (transaction, next) = machine.aborted(keeping: partitions)
         noteRefusedRecords(of: transaction)
         table.discardPending()
         origins.discardPending()
         status.update { $0.transactionsAborted += 1 }
-        guard then == .rewind else { return then == .close ? .close : .none }
-        // Brokers that do not hide aborted records (the mock, tansu) show this transaction's
-        // records to every reader: read them back like any restore, so the redo finds their
-        // coordinates and writes nothing twice. Where they are hidden, the read finds nothing.
+        return next
+    }
+
+    /// After an abort, redoes the transaction: brokers that do not hide aborted records (the mock,
+    /// tansu) show its records to every reader, so they are read back like any restore, and the
+    /// redo finds their coordinates and writes nothing twice (where they are hidden, the read
+    /// finds nothing); then the partitions seek back to where it started.
+    func rewind(to offsets: [TopicPartitionOffset]) async throws(RelayError) -> RelayStateMachine.Action {
         extraOutputPartitions = []
         guard try await restore(forInput: assigned.sorted()) else {
             // Stopped while reading the aborted records back: nothing is open, so the drain
             // only leaves the group; the group's offsets are still the last commit's.
             return machine.shutdownRequested(now: .now)
         }
-        let rewind = transaction.rewindOffsets(keeping: partitions)
-        if !rewind.isEmpty {
+        if !offsets.isEmpty {
             do {
-                try await consumer.seek(rewind, timeout: configuration.operationTimeout)
+                try await consumer.seek(offsets, timeout: configuration.operationTimeout)
             } catch {
                 throw fatal(error, "rewind after abort")
             }
         }
-        logger.warning("transaction aborted; rewound", metadata: ["to": "\(rewind)"])
+        logger.warning("transaction aborted; rewound", metadata: ["to": "\(offsets)"])
         return .none
     }
 

@@ -70,7 +70,7 @@ final class RelayLoop {
         self.classifier = RecordClassifier(
             decoding: configuration.decoding, ordering: configuration.ordering, keyMismatch: configuration.keyMismatch)
         self.machine = RelayStateMachine(
-            isExactlyOnce: configuration.delivery == .exactlyOnce, interval: configuration.transactionInterval,
+            delivery: configuration.delivery, interval: configuration.transactionInterval,
             maxRecords: configuration.maxRecordsPerTransaction, operationTimeout: configuration.operationTimeout,
             drainTimeout: configuration.drainTimeout)
         do {
@@ -136,6 +136,7 @@ final class RelayLoop {
             }
             if relay.isAbandoned {
                 logger.warning("abandoning the relay without committing (test switch)")
+                machine.abandoned()
                 return
             }
             if relay.isStopRequested || Task.isCancelled {
@@ -147,7 +148,7 @@ final class RelayLoop {
             settleStandby(now: .now)
             switch event {
             case .messages(let batch) where !batch.isEmpty:
-                if try await perform(machine.batchReceived(batch, now: .now), batch: batch) { return }
+                if try await perform(machine.batchReceived(batch, now: .now)) { return }
             case .messages, .endOfPartition:
                 break
             case .rebalance(let rebalance):
@@ -159,7 +160,7 @@ final class RelayLoop {
             if machine.isIdle && !relay.isStopRequested {
                 // Tombstones are due while no input arrives: a transaction of their own.
                 collectFinishedJobs()
-                if !dueTombstones.isEmpty, try await perform(machine.batchReceived([], now: .now)) { return }
+                if !dueTombstones.isEmpty, try await perform(machine.tombstonesDue(now: .now)) { return }
             }
             if try await perform(machine.tick(now: .now)) { return }
         }
@@ -177,21 +178,21 @@ final class RelayLoop {
     ///   ones that stay).
     @discardableResult
     func perform(
-        _ action: RelayStateMachine.Action, batch: [KafkaMessage] = [], rewindKeeping: Set<TopicPartition>? = nil
+        _ action: RelayStateMachine.Action, rewindKeeping: Set<TopicPartition>? = nil
     ) async throws(RelayError) -> Bool {
         var next = action
         while true {
             switch next {
             case .none:
                 return false
-            case .beginAndProcess:
+            case .beginAndProcess(let batch):
                 do {
                     try producer.beginTransaction()
                     next = await process(batch)
                 } catch {
                     next = machine.beginFailed(error)
                 }
-            case .process:
+            case .process(let batch):
                 next = await process(batch)
             case .sendOffsets(let offsets, let timeout):
                 next = await sendOffsets(offsets, timeout: timeout)
@@ -200,7 +201,9 @@ final class RelayLoop {
             case .deliver(let offsets, let timeout):
                 next = await deliver(thenCommit: offsets, timeout: timeout)
             case .abortTransaction(let timeout):
-                next = try await abortTransaction(timeout: timeout, rewindKeeping: rewindKeeping ?? assigned)
+                next = await abortTransaction(timeout: timeout, rewindKeeping: rewindKeeping ?? assigned)
+            case .rewind(let offsets):
+                next = try await rewind(to: offsets)
             case .close:
                 return true
             case .fail(let failure):

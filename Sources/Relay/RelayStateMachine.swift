@@ -10,6 +10,10 @@ import Kafka
 ///                  |                              |-> aborting -> running (rewound, or dropped after a loss)
 ///                  |-> committing(drain) -> closing -> stopped   and, from anywhere: failed
 ///
+/// Every event switches over every state; an event that cannot happen in a state traps there
+/// (the loop drives the machine one action at a time, so that is a bug in the loop). The
+/// delivery mode decides the steps: at-least-once never reaches a transactional one.
+///
 /// Exactly-once commits are two librdkafka calls, each retried on its own while retriable and
 /// before the deadline (librdkafka wants a timed-out `commit_transaction` *resumed*, not the
 /// offsets sent again). At-least-once "commits" wait for every delivery report, then commit
@@ -63,17 +67,22 @@ struct RelayStateMachine {
         let deadline: ContinuousClock.Instant
     }
 
-    enum Action {
+    /// What the relay does next. Each action carries what the relay needs to perform it.
+    enum Action: Equatable {
         case none
-        /// Begin a transaction, then process the batch.
-        case beginAndProcess
-        /// Process the batch in the open transaction.
-        case process
+        /// Exactly-once: begin a transaction, then process the batch in it (empty: only the due
+        /// retention tombstones).
+        case beginAndProcess([KafkaMessage])
+        /// Process the batch in the open transaction (empty: only the due retention tombstones).
+        case process([KafkaMessage])
         case sendOffsets([TopicPartitionOffset], timeout: Duration)
         case commitTransaction(timeout: Duration)
         /// At-least-once: flush, check delivery reports, then commit these offsets.
         case deliver(commitOffsets: [TopicPartitionOffset], timeout: Duration)
         case abortTransaction(timeout: Duration)
+        /// The transaction aborted: read its records back (brokers that show aborted records), then
+        /// seek these partitions back to where it started and redo it.
+        case rewind([TopicPartitionOffset])
         /// Close the consumer and producer, then return.
         case close
         /// Stop with a non-zero exit.
@@ -81,7 +90,7 @@ struct RelayStateMachine {
     }
 
     private(set) var state: State = .running
-    let isExactlyOnce: Bool
+    let delivery: RelayConfiguration.Delivery.Value
     let interval: Duration
     let maxRecords: Int
     /// How long one commit or abort may take, retries included.
@@ -94,10 +103,10 @@ struct RelayStateMachine {
     private var nextTag = 0
 
     init(
-        isExactlyOnce: Bool, interval: Duration, maxRecords: Int, operationTimeout: Duration,
+        delivery: RelayConfiguration.Delivery, interval: Duration, maxRecords: Int, operationTimeout: Duration,
         drainTimeout: Duration, maxConsecutiveAborts: Int = 10
     ) {
-        self.isExactlyOnce = isExactlyOnce
+        self.delivery = delivery.value
         self.interval = interval
         self.maxRecords = maxRecords
         self.operationTimeout = operationTimeout
@@ -126,37 +135,64 @@ struct RelayStateMachine {
             var transaction = OpenTransaction(openedAt: now, firstTag: nextTag)
             transaction.willProcess(batch)
             state = .open(transaction)
-            return isExactlyOnce ? .beginAndProcess : .process
+            switch delivery {
+            case .exactlyOnce: return .beginAndProcess(batch)
+            case .atLeastOnce: return .process(batch)
+            }
         case .open(var transaction):
             state = .processing
             transaction.willProcess(batch)
             state = .open(transaction)
-            return .process
+            return .process(batch)
         case .processing, .committing, .aborting, .closing, .stopped, .failed:
             preconditionFailure("a batch arrived while the relay was \(state)")
         }
     }
 
+    /// Retention tombstones are due while no input arrives: with nothing open, a transaction of
+    /// their own (an open one writes them with its next batch).
+    mutating func tombstonesDue(now: ContinuousClock.Instant) -> Action {
+        switch state {
+        case .running:
+            return batchReceived([], now: now)
+        case .open, .closing, .stopped, .failed:
+            return .none
+        case .processing, .committing, .aborting:
+            preconditionFailure("tombstones due while the relay was \(state)")
+        }
+    }
+
     /// `begin_transaction` failed: librdkafka raises nothing retriable there.
     mutating func beginFailed(_ error: KafkaError) -> Action {
-        fail(.kafka(error, during: "begin transaction"))
+        switch state {
+        case .open:
+            return fail(.kafka(error, during: "begin transaction"))
+        case .running, .processing, .committing, .aborting, .closing, .stopped, .failed:
+            preconditionFailure("begin failed while the relay was \(state)")
+        }
     }
 
     /// Hands the open transaction to the relay for one batch; give it back with
     /// ``processed(_:now:)`` or ``processingFailed(_:error:now:)``.
     mutating func startProcessing() -> OpenTransaction {
-        guard case .open(let transaction) = state else {
+        switch state {
+        case .open(let transaction):
+            state = .processing
+            return transaction
+        case .running, .processing, .committing, .aborting, .closing, .stopped, .failed:
             preconditionFailure("processing without an open transaction (\(state))")
         }
-        state = .processing
-        return transaction
     }
 
     /// The batch is processed: commit if the transaction is full or old enough.
     mutating func processed(_ transaction: OpenTransaction, now: ContinuousClock.Instant) -> Action {
-        guard case .processing = state else { preconditionFailure("processed while \(state)") }
-        state = .open(transaction)
-        return tick(now: now)
+        switch state {
+        case .processing:
+            state = .open(transaction)
+            return tick(now: now)
+        case .running, .open, .committing, .aborting, .closing, .stopped, .failed:
+            preconditionFailure("processed while the relay was \(state)")
+        }
     }
 
     /// Producing failed in the middle of the batch: abort and redo (exactly-once), or stop
@@ -164,18 +200,30 @@ struct RelayStateMachine {
     mutating func processingFailed(
         _ transaction: OpenTransaction, error: KafkaError, now: ContinuousClock.Instant
     ) -> Action {
-        guard case .processing = state else { preconditionFailure("processing failed while \(state)") }
-        if error.isFatal { return fail(.kafka(error, during: "produce")) }
-        guard isExactlyOnce else { return fail(.undelivered(error)) }
-        return startAbort(transaction, then: .rewind, cause: error, now: now)
+        switch state {
+        case .processing:
+            if error.isFatal { return fail(.kafka(error, during: "produce")) }
+            switch delivery {
+            case .exactlyOnce: return startAbort(transaction, then: .rewind, cause: error, now: now)
+            case .atLeastOnce: return fail(.undelivered(error))
+            }
+        case .running, .open, .committing, .aborting, .closing, .stopped, .failed:
+            preconditionFailure("processing failed while the relay was \(state)")
+        }
     }
 
     /// Whenever a poll returns (idle ticks too): commit what is due.
     mutating func tick(now: ContinuousClock.Instant) -> Action {
-        guard case .open(let transaction) = state else { return .none }
-        if transaction.recordCount >= maxRecords { return startCommit(transaction, .full, now: now) }
-        if now - transaction.openedAt >= interval { return startCommit(transaction, .interval, now: now) }
-        return .none
+        switch state {
+        case .open(let transaction):
+            if transaction.recordCount >= maxRecords { return startCommit(transaction, .full, now: now) }
+            if now - transaction.openedAt >= interval { return startCommit(transaction, .interval, now: now) }
+            return .none
+        case .running, .closing, .stopped, .failed:
+            return .none
+        case .processing, .committing, .aborting:
+            preconditionFailure("a tick while the relay was \(state)")
+        }
     }
 
     // MARK: - Rebalances and shutdown
@@ -189,9 +237,11 @@ struct RelayStateMachine {
             return .none
         case .open(let transaction):
             guard kind == .lost else { return startCommit(transaction, .rebalance, now: now) }
-            // At-least-once: what was produced stands; wait for it, commit no offsets.
-            guard isExactlyOnce else { return startCommit(transaction, .lost, now: now) }
-            return startAbort(transaction, then: .drop, cause: nil, now: now)
+            switch delivery {
+            case .exactlyOnce: return startAbort(transaction, then: .drop, cause: nil, now: now)
+            // What was produced stands: wait for it, commit no offsets.
+            case .atLeastOnce: return startCommit(transaction, .lost, now: now)
+            }
         case .processing, .committing, .aborting:
             preconditionFailure("a rebalance arrived while the relay was \(state)")
         }
@@ -212,14 +262,40 @@ struct RelayStateMachine {
         }
     }
 
+    /// The clients are closed after the drain.
     mutating func closed() {
-        state = .stopped
+        switch state {
+        case .closing:
+            state = .stopped
+        case .stopped:
+            break
+        case .running, .open, .processing, .committing, .aborting, .failed:
+            preconditionFailure("closed while the relay was \(state)")
+        }
     }
 
-    /// Anything else the relay cannot go on with.
+    /// The test switch that abandons the relay: it stops where it is, committing nothing (a crash
+    /// without the crash).
+    mutating func abandoned() {
+        switch state {
+        case .running, .open, .closing, .stopped:
+            state = .stopped
+        case .processing, .committing, .aborting, .failed:
+            preconditionFailure("abandoned while the relay was \(state)")
+        }
+    }
+
+    /// Anything else the relay cannot go on with. The first failure is the one reported.
     mutating func fail(_ failure: RelayFailure) -> Action {
-        state = .failed(failure)
-        return .fail(failure)
+        switch state {
+        case .running, .open, .processing, .committing, .aborting, .closing:
+            state = .failed(failure)
+            return .fail(failure)
+        case .failed(let first):
+            return .fail(first)
+        case .stopped:
+            preconditionFailure("failed after the relay stopped: \(failure)")
+        }
     }
 
     // MARK: - Commit
@@ -228,35 +304,52 @@ struct RelayStateMachine {
         _ transaction: OpenTransaction, _ reason: CommitReason, now: ContinuousClock.Instant
     ) -> Action {
         let deadline = now + (reason == .drain ? drainTimeout : operationTimeout)
-        guard isExactlyOnce else {
+        switch delivery {
+        case .exactlyOnce:
+            state = .committing(
+                Commit(transaction: transaction, reason: reason, step: .sendOffsets, deadline: deadline))
+            return .sendOffsets(transaction.commitOffsets, timeout: attemptTimeout(until: deadline, now: now))
+        case .atLeastOnce:
             state = .committing(Commit(transaction: transaction, reason: reason, step: .deliver, deadline: deadline))
             let offsets = reason == .lost ? [] : transaction.commitOffsets
             return .deliver(commitOffsets: offsets, timeout: remaining(until: deadline, now: now))
         }
-        state = .committing(
-            Commit(transaction: transaction, reason: reason, step: .sendOffsets, deadline: deadline))
-        return .sendOffsets(transaction.commitOffsets, timeout: attemptTimeout(until: deadline, now: now))
     }
 
     /// `send_offsets_to_transaction` succeeded.
     mutating func offsetsSent(now: ContinuousClock.Instant) -> Action {
-        guard case .committing(var commit) = state, commit.step == .sendOffsets else {
-            preconditionFailure("offsets sent while \(state)")
+        switch state {
+        case .committing(var commit) where commit.step == .sendOffsets:
+            commit.step = .commitTransaction
+            state = .committing(commit)
+            return .commitTransaction(timeout: attemptTimeout(until: commit.deadline, now: now))
+        case .running, .open, .processing, .committing, .aborting, .closing, .stopped, .failed:
+            preconditionFailure("offsets sent while the relay was \(state)")
         }
-        commit.step = .commitTransaction
-        state = .committing(commit)
-        return .commitTransaction(timeout: attemptTimeout(until: commit.deadline, now: now))
     }
 
-    /// A step of the commit failed. librdkafka's rules: an abortable error aborts; a retriable one
-    /// (a timeout) leaves the call in progress, to be *resumed* with the same call (any other
-    /// transactional call answers `_CONFLICT`), so it is resumed until the deadline and, past it,
-    /// the relay stops: the restart's `init_transactions` aborts what was left open. Fatal errors
-    /// and anything else stop the relay too.
+    /// A step of the commit failed. At-least-once, records were not delivered: stop. Exactly-once,
+    /// librdkafka's rules: an abortable error aborts; a retriable one (a timeout) leaves the call
+    /// in progress, to be *resumed* with the same call (any other transactional call answers
+    /// `_CONFLICT`), so it is resumed until the deadline and, past it, the relay stops: the
+    /// restart's `init_transactions` aborts what was left open. Fatal errors and anything else
+    /// stop the relay too.
     mutating func commitStepFailed(_ error: KafkaError, now: ContinuousClock.Instant) -> Action {
-        guard case .committing(let commit) = state else { preconditionFailure("commit failed while \(state)") }
-        if error.isFatal { return fail(.kafka(error, during: "commit (\(commit.step))")) }
-        guard isExactlyOnce else { return fail(.undelivered(error)) }
+        switch state {
+        case .committing(let commit):
+            if error.isFatal { return fail(.kafka(error, during: "commit (\(commit.step))")) }
+            switch commit.step {
+            case .deliver: return fail(.undelivered(error))
+            case .sendOffsets, .commitTransaction: return transactionStepFailed(commit, error, now: now)
+            }
+        case .running, .open, .processing, .aborting, .closing, .stopped, .failed:
+            preconditionFailure("commit failed while the relay was \(state)")
+        }
+    }
+
+    private mutating func transactionStepFailed(
+        _ commit: Commit, _ error: KafkaError, now: ContinuousClock.Instant
+    ) -> Action {
         if error.requiresAbort {
             let then: AfterAbort =
                 switch commit.reason {
@@ -270,25 +363,26 @@ struct RelayStateMachine {
             return fail(.kafka(error, during: "commit (\(commit.step)), resumed until its deadline"))
         }
         let timeout = attemptTimeout(until: commit.deadline, now: now)
-        switch commit.step {
-        case .sendOffsets: return .sendOffsets(commit.transaction.commitOffsets, timeout: timeout)
-        case .commitTransaction: return .commitTransaction(timeout: timeout)
-        case .deliver: preconditionFailure("deliver is at-least-once only")
-        }
+        return commit.step == .sendOffsets
+            ? .sendOffsets(commit.transaction.commitOffsets, timeout: timeout) : .commitTransaction(timeout: timeout)
     }
 
     /// The transaction committed (or, at-least-once, every record was delivered): the relay
     /// applies the returned transaction to its table and counters, then performs the action.
     mutating func committed() -> (OpenTransaction, Action) {
-        guard case .committing(let commit) = state else { preconditionFailure("committed while \(state)") }
-        consecutiveAborts = 0
-        nextTag = commit.transaction.nextTag
-        if commit.reason == .drain {
-            state = .closing
-            return (commit.transaction, .close)
+        switch state {
+        case .committing(let commit):
+            consecutiveAborts = 0
+            nextTag = commit.transaction.nextTag
+            if commit.reason == .drain {
+                state = .closing
+                return (commit.transaction, .close)
+            }
+            state = .running
+            return (commit.transaction, .none)
+        case .running, .open, .processing, .aborting, .closing, .stopped, .failed:
+            preconditionFailure("committed while the relay was \(state)")
         }
-        state = .running
-        return (commit.transaction, .none)
     }
 
     // MARK: - Abort
@@ -314,19 +408,38 @@ struct RelayStateMachine {
     /// `abort_transaction` failed: resume it while it timed out and time is left, else stop
     /// (`_CONFLICT` means another call is still in progress: no retry can mend that).
     mutating func abortFailed(_ error: KafkaError, now: ContinuousClock.Instant) -> Action {
-        guard case .aborting(let abort) = state else { preconditionFailure("abort failed while \(state)") }
-        if !error.isFatal && error.isRetriable && error.code != .conflict && now < abort.deadline {
-            return .abortTransaction(timeout: attemptTimeout(until: abort.deadline, now: now))
+        switch state {
+        case .aborting(let abort):
+            if !error.isFatal && error.isRetriable && error.code != .conflict && now < abort.deadline {
+                return .abortTransaction(timeout: attemptTimeout(until: abort.deadline, now: now))
+            }
+            return fail(.kafka(error, during: "abort transaction"))
+        case .running, .open, .processing, .committing, .closing, .stopped, .failed:
+            preconditionFailure("abort failed while the relay was \(state)")
         }
-        return fail(.kafka(error, during: "abort transaction"))
     }
 
-    /// The transaction aborted: the relay forgets its work and does what `AfterAbort` says.
-    mutating func aborted() -> (OpenTransaction, AfterAbort) {
-        guard case .aborting(let abort) = state else { preconditionFailure("aborted while \(state)") }
-        nextTag = abort.transaction.nextTag
-        state = abort.then == .close ? .closing : .running
-        return (abort.transaction, abort.then)
+    /// The transaction aborted: the relay forgets its work (the returned transaction says what
+    /// it was), then rewinds the partitions in `keeping` (the ones still assigned), does nothing
+    /// (they were lost) or closes (the drain's commit failed).
+    mutating func aborted(keeping partitions: Set<TopicPartition>) -> (OpenTransaction, Action) {
+        switch state {
+        case .aborting(let abort):
+            nextTag = abort.transaction.nextTag
+            switch abort.then {
+            case .rewind:
+                state = .running
+                return (abort.transaction, .rewind(abort.transaction.rewindOffsets(keeping: partitions)))
+            case .drop:
+                state = .running
+                return (abort.transaction, .none)
+            case .close:
+                state = .closing
+                return (abort.transaction, .close)
+            }
+        case .running, .open, .processing, .committing, .closing, .stopped, .failed:
+            preconditionFailure("aborted while the relay was \(state)")
+        }
     }
 
     private func remaining(until deadline: ContinuousClock.Instant, now: ContinuousClock.Instant) -> Duration {

@@ -46,8 +46,8 @@ struct OutputRestorerTests {
             let count = try await restorer.catchUp([partition], deadline: .now + .milliseconds(1500)) { _ in }
             Issue.record("read \(count) records and returned after the deadline instead of failing")
         } catch .timedOut(let partitions) {
-            #expect(partitions.map(\.0) == [partition])
-            #expect(partitions.first?.1 == 0, "nothing read")
+            #expect(partitions.map(\.partition) == [partition])
+            #expect(partitions.first?.next == 0, "nothing read")
         } catch {
             Issue.record("expected timedOut, got \(error)")
         }

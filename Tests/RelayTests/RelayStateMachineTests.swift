@@ -10,10 +10,16 @@ struct RelayStateMachineTests {
     let start = ContinuousClock.now
     static let timeout: Duration = .seconds(10)
 
-    func machine(exactlyOnce: Bool = true, maxRecords: Int = 1000) -> RelayStateMachine {
+    func machine(_ delivery: RelayConfiguration.Delivery = .exactlyOnce, maxRecords: Int = 1000) -> RelayStateMachine {
         RelayStateMachine(
-            isExactlyOnce: exactlyOnce, interval: .milliseconds(100), maxRecords: maxRecords,
+            delivery: delivery, interval: .milliseconds(100), maxRecords: maxRecords,
             operationTimeout: Self.timeout, drainTimeout: .seconds(5), maxConsecutiveAborts: 3)
+    }
+
+    static let both: Set = [TopicPartition("in", 0), TopicPartition("in", 1)]
+
+    static func offset(_ partition: Int32, _ offset: Int64) -> TopicPartitionOffset {
+        TopicPartitionOffset("in", partition, offset)
     }
 
     static func batch(_ partition: Int32, _ offsets: ClosedRange<Int64>) -> [KafkaMessage] {
@@ -46,36 +52,51 @@ struct RelayStateMachineTests {
         for run in batch.partitionRuns { transaction.consumed(batch[run]) }
         #expect(transaction.counters.consumed == 6)
         #expect(transaction.commitOffsets.map(\.offset.rawValue) == [10, 1], "past each partition's last record")
-        let both: Set = [TopicPartition("in", 0), TopicPartition("in", 1)]
-        #expect(transaction.rewindOffsets(keeping: both).map(\.offset.rawValue) == [5, 0])
+        #expect(transaction.rewindOffsets(keeping: Self.both).map(\.offset.rawValue) == [5, 0])
     }
 
     @Test func firstBatchBeginsATransactionLaterOnesJoinIt() {
         var machine = machine()
-        #expect(machine.batchReceived(Self.batch(0, 0...9), now: start).name == "beginAndProcess")
+        let first = Self.batch(0, 0...9)
+        let second = Self.batch(0, 10...19)
+        #expect(machine.batchReceived(first, now: start) == .beginAndProcess(first))
         _ = machine.processed(machine.startProcessing(), now: start)
-        #expect(machine.batchReceived(Self.batch(0, 10...19), now: start).name == "process")
+        #expect(machine.batchReceived(second, now: start) == .process(second))
         _ = machine.processed(machine.startProcessing(), now: start)
         #expect(machine.hasOpenTransaction)
     }
 
     @Test func atLeastOnceNeedsNoTransactionCall() {
-        var machine = machine(exactlyOnce: false)
-        #expect(machine.batchReceived(Self.batch(0, 0...9), now: start).name == "process")
+        var machine = machine(.atLeastOnce)
+        let batch = Self.batch(0, 0...9)
+        #expect(machine.batchReceived(batch, now: start) == .process(batch))
+    }
+
+    /// Tombstones due while no input arrives open a transaction of their own; an open one writes
+    /// them with its next batch.
+    @Test func dueTombstonesOpenATransactionOnlyWhenNoneIsOpen() {
+        var machine = machine()
+        #expect(machine.tombstonesDue(now: start) == .beginAndProcess([]))
+        #expect(machine.hasOpenTransaction)
+        _ = machine.processed(machine.startProcessing(), now: start)
+        #expect(machine.tombstonesDue(now: start) == .none, "the open transaction writes them")
+
+        var atLeastOnce = self.machine(.atLeastOnce)
+        #expect(atLeastOnce.tombstonesDue(now: start) == .process([]))
     }
 
     @Test func commitsWhenTheIntervalPassesOrTheTransactionIsFull() {
         var machine = machine(maxRecords: 20)
-        #expect(process(&machine, Self.batch(0, 0...9), at: start).name == "none")
-        #expect(machine.tick(now: start + .milliseconds(50)).name == "none")
-        guard case .sendOffsets(let offsets, _) = machine.tick(now: start + .milliseconds(100)) else {
-            Issue.record("expected sendOffsets")
-            return
-        }
-        #expect(offsets == [TopicPartitionOffset("in", 0, 10)], "the offset after the last record read")
-        #expect(machine.offsetsSent(now: start).name == "commitTransaction")
-        #expect(machine.committed().1.name == "none")
-        #expect(process(&machine, Self.batch(0, 10...29), at: start).name == "sendOffsets", "full")
+        let now = start + .milliseconds(100)
+        #expect(process(&machine, Self.batch(0, 0...9), at: start) == .none)
+        #expect(machine.tick(now: start + .milliseconds(50)) == .none)
+        // The offset after the last record read; half the operation timeout, so that one retry fits.
+        #expect(machine.tick(now: now) == .sendOffsets([Self.offset(0, 10)], timeout: .seconds(5)))
+        #expect(machine.offsetsSent(now: now) == .commitTransaction(timeout: .seconds(5)))
+        #expect(machine.committed().1 == .none)
+        #expect(
+            process(&machine, Self.batch(0, 10...29), at: now)
+                == .sendOffsets([Self.offset(0, 30)], timeout: .seconds(5)), "full")
     }
 
     /// Defect 1: a produce error in the middle of a batch must abort, and the rewind must cover
@@ -88,23 +109,30 @@ struct RelayStateMachineTests {
         var transaction = machine.startProcessing()
         transaction.consumed(batch[0])  // the second record fails to produce
         let error = KafkaError(code: .queueFull, message: "local queue full", isRetriable: false)
-        #expect(machine.processingFailed(transaction, error: error, now: start).name == "abortTransaction")
-        let (aborted, then) = machine.aborted()
-        #expect(then == .rewind)
-        let keep: Set = [TopicPartition("in", 0), TopicPartition("in", 1)]
         #expect(
-            aborted.rewindOffsets(keeping: keep) == [
-                TopicPartitionOffset("in", 0, 0), TopicPartitionOffset("in", 1, 100),
-            ])
+            machine.processingFailed(transaction, error: error, now: start) == .abortTransaction(timeout: .seconds(5)))
+        #expect(machine.aborted(keeping: Self.both).1 == .rewind([Self.offset(0, 0), Self.offset(1, 100)]))
         #expect(machine.hasOpenTransaction == false)
-        #expect(machine.batchReceived(Self.batch(0, 0...1), now: start).name == "beginAndProcess")
+        let redo = Self.batch(0, 0...1)
+        #expect(machine.batchReceived(redo, now: start) == .beginAndProcess(redo))
+    }
+
+    /// A rewind seeks only the partitions that stay (during a revoke, the others are gone).
+    @Test func anAbortRewindsOnlyThePartitionsKept() {
+        var machine = machine()
+        process(&machine, Self.batch(0, 3...4) + Self.batch(1, 7...8), at: start)
+        let error = KafkaError(code: .queueFull, message: "local queue full", isRetriable: false)
+        _ = machine.batchReceived(Self.batch(1, 9...9), now: start)
+        _ = machine.processingFailed(machine.startProcessing(), error: error, now: start)
+        #expect(machine.aborted(keeping: [TopicPartition("in", 1)]).1 == .rewind([Self.offset(1, 7)]))
     }
 
     @Test func atLeastOnceCannotTakeBackWhatItProducedSoItStops() {
-        var machine = machine(exactlyOnce: false)
+        var machine = machine(.atLeastOnce)
         _ = machine.batchReceived(Self.batch(0, 0...4), now: start)
         let error = KafkaError(code: .queueFull, message: "x", isRetriable: false)
-        #expect(machine.processingFailed(machine.startProcessing(), error: error, now: start).name == "fail")
+        #expect(
+            machine.processingFailed(machine.startProcessing(), error: error, now: start) == .fail(.undelivered(error)))
     }
 
     /// Defect 5: an incremental assign while a transaction is open must not reset the machine:
@@ -112,61 +140,64 @@ struct RelayStateMachineTests {
     @Test func aCooperativeAssignDuringAnOpenTransactionCommitsItFirst() {
         var machine = machine()
         process(&machine, Self.batch(0, 0...4), at: start)
-        #expect(machine.rebalanceReceived(.assign, now: start).name == "sendOffsets")
-        #expect(machine.offsetsSent(now: start).name == "commitTransaction")
+        #expect(
+            machine.rebalanceReceived(.assign, now: start) == .sendOffsets([Self.offset(0, 5)], timeout: .seconds(5)))
+        #expect(machine.offsetsSent(now: start) == .commitTransaction(timeout: .seconds(5)))
         let (committed, next) = machine.committed()
-        #expect(committed.recordCount == 5 && next.name == "none")
-        #expect(machine.batchReceived(Self.batch(0, 5...6), now: start).name == "beginAndProcess")
+        #expect(committed.recordCount == 5 && next == .none)
+        let batch = Self.batch(0, 5...6)
+        #expect(machine.batchReceived(batch, now: start) == .beginAndProcess(batch))
     }
 
     @Test func revokeCommitsAndLostAbortsWithoutRewind() {
         var machine = machine()
         process(&machine, Self.batch(0, 0...4), at: start)
-        #expect(machine.rebalanceReceived(.revoke, now: start).name == "sendOffsets")
+        #expect(
+            machine.rebalanceReceived(.revoke, now: start) == .sendOffsets([Self.offset(0, 5)], timeout: .seconds(5)))
         _ = machine.offsetsSent(now: start)
         _ = machine.committed()
         process(&machine, Self.batch(0, 5...6), at: start)
-        #expect(machine.rebalanceReceived(.lost, now: start).name == "abortTransaction")
-        #expect(machine.aborted().1 == .drop)
-        #expect(machine.rebalanceReceived(.revoke, now: start).name == "none", "nothing open")
+        #expect(machine.rebalanceReceived(.lost, now: start) == .abortTransaction(timeout: .seconds(5)))
+        #expect(machine.aborted(keeping: Self.both).1 == .none, "lost: someone else owns them now")
+        #expect(machine.rebalanceReceived(.revoke, now: start) == .none, "nothing open")
     }
 
     /// Defect 7: at-least-once never aborts (records in librdkafka's queue would still be
     /// delivered): losing partitions waits for the deliveries and commits no offsets.
     @Test func atLeastOnceLossDeliversAndCommitsNoOffsets() {
-        var machine = machine(exactlyOnce: false)
+        var machine = machine(.atLeastOnce)
         process(&machine, Self.batch(0, 0...4), at: start)
-        guard case .deliver(let offsets, _) = machine.rebalanceReceived(.lost, now: start) else {
-            Issue.record("expected deliver")
-            return
-        }
-        #expect(offsets.isEmpty)
-        #expect(machine.committed().1.name == "none")
+        #expect(machine.rebalanceReceived(.lost, now: start) == .deliver(commitOffsets: [], timeout: Self.timeout))
+        #expect(machine.committed().1 == .none)
     }
 
     /// Defect 7, at commit: a delivery report that failed (even a retriable one) stops the
     /// relay; rewinding would re-produce while librdkafka may still deliver the first copies.
     @Test func atLeastOnceDeliveryFailureAtCommitStops() {
-        var machine = machine(exactlyOnce: false)
+        var machine = machine(.atLeastOnce)
         process(&machine, Self.batch(0, 0...4), at: start)
-        guard case .deliver = machine.tick(now: start + .milliseconds(100)) else {
-            Issue.record("expected deliver at the interval")
-            return
-        }
+        let now = start + .milliseconds(100)
+        #expect(machine.tick(now: now) == .deliver(commitOffsets: [Self.offset(0, 5)], timeout: Self.timeout))
         let error = KafkaError(code: .timedOut, message: "message timed out", isRetriable: true)
-        #expect(machine.commitStepFailed(error, now: start + .milliseconds(100)).name == "fail")
+        #expect(machine.commitStepFailed(error, now: now) == .fail(.undelivered(error)))
     }
 
     /// Defect 6: a timed-out commit_transaction is resumed with the same call, never by sending
-    /// the offsets again (librdkafka answers that with _CONFLICT).
+    /// the offsets again (librdkafka answers that with _CONFLICT), each time with half the time left.
     @Test func aTimedOutCommitIsResumedNotRestarted() {
         var machine = machine()
         process(&machine, Self.batch(0, 0...4), at: start)
         _ = machine.tick(now: start + .seconds(1))
         _ = machine.offsetsSent(now: start + .seconds(1))
         let timedOut = KafkaError(code: .timedOut, message: "commit timed out", isRetriable: true)
-        #expect(machine.commitStepFailed(timedOut, now: start + .seconds(2)).name == "commitTransaction")
-        #expect(machine.commitStepFailed(timedOut, now: start + .seconds(5)).name == "commitTransaction")
+        #expect(
+            machine.commitStepFailed(timedOut, now: start + .seconds(2))
+                == .commitTransaction(timeout: .milliseconds(4500)))
+        #expect(
+            machine.commitStepFailed(timedOut, now: start + .seconds(5)) == .commitTransaction(timeout: .seconds(3)))
+        #expect(
+            machine.commitStepFailed(timedOut, now: start + .seconds(10))
+                == .commitTransaction(timeout: .milliseconds(500)), "never below half a second")
         #expect(machine.committed().0.recordCount == 5)
     }
 
@@ -176,14 +207,12 @@ struct RelayStateMachineTests {
     @Test func aCommitStillTimingOutAtTheDeadlineStopsTheRelayInsteadOfAborting() {
         var machine = machine()
         process(&machine, Self.batch(0, 0...4), at: start)
-        guard case .sendOffsets(_, let timeout) = machine.tick(now: start + .seconds(1)) else {
-            Issue.record("expected sendOffsets")
-            return
-        }
-        #expect(timeout < Self.timeout, "one attempt leaves time for another")
+        _ = machine.tick(now: start + .seconds(1))
         _ = machine.offsetsSent(now: start + .seconds(1))
         let timedOut = KafkaError(code: .timedOut, message: "commit timed out", isRetriable: true)
-        #expect(machine.commitStepFailed(timedOut, now: start + .seconds(11)).name == "fail")
+        #expect(
+            machine.commitStepFailed(timedOut, now: start + .seconds(11))
+                == .fail(.kafka(timedOut, during: "commit (commitTransaction), resumed until its deadline")))
     }
 
     @Test func sendOffsetsTimingOutIsResumedThenStops() {
@@ -191,8 +220,12 @@ struct RelayStateMachineTests {
         process(&machine, Self.batch(0, 0...4), at: start)
         _ = machine.tick(now: start + .seconds(1))
         let timedOut = KafkaError(code: .timedOut, message: "timed out", isRetriable: true)
-        #expect(machine.commitStepFailed(timedOut, now: start + .seconds(2)).name == "sendOffsets")
-        #expect(machine.commitStepFailed(timedOut, now: start + .seconds(12)).name == "fail")
+        #expect(
+            machine.commitStepFailed(timedOut, now: start + .seconds(2))
+                == .sendOffsets([Self.offset(0, 5)], timeout: .milliseconds(4500)))
+        #expect(
+            machine.commitStepFailed(timedOut, now: start + .seconds(12))
+                == .fail(.kafka(timedOut, during: "commit (sendOffsets), resumed until its deadline")))
     }
 
     @Test func abortableAndFatalCommitErrors() {
@@ -200,13 +233,14 @@ struct RelayStateMachineTests {
         process(&machine, Self.batch(0, 0...4), at: start)
         _ = machine.tick(now: start + .seconds(1))
         let abortable = KafkaError(code: .timedOut, message: "x", isRetriable: true, requiresAbort: true)
-        #expect(machine.commitStepFailed(abortable, now: start).name == "abortTransaction")
-        #expect(machine.aborted().1 == .rewind)
+        // The abort keeps the commit's deadline (11 s) when that is later than its own (10 s).
+        #expect(machine.commitStepFailed(abortable, now: start) == .abortTransaction(timeout: .milliseconds(5500)))
+        #expect(machine.aborted(keeping: Self.both).1 == .rewind([Self.offset(0, 0)]))
 
         process(&machine, Self.batch(0, 0...4), at: start)
         _ = machine.tick(now: start + .seconds(1))
         let fenced = KafkaError(code: .fenced, message: "fenced", isFatal: true)
-        #expect(machine.commitStepFailed(fenced, now: start).name == "fail")
+        #expect(machine.commitStepFailed(fenced, now: start) == .fail(.kafka(fenced, during: "commit (sendOffsets)")))
     }
 
     @Test func anAbortThatTimesOutIsResumedUntilTheDeadline() {
@@ -214,14 +248,19 @@ struct RelayStateMachineTests {
         process(&machine, Self.batch(0, 0...4), at: start)
         _ = machine.rebalanceReceived(.lost, now: start)
         let timedOut = KafkaError(code: .timedOut, message: "x", isRetriable: true)
-        #expect(machine.abortFailed(timedOut, now: start + .seconds(1)).name == "abortTransaction")
-        #expect(machine.abortFailed(timedOut, now: start + .seconds(11)).name == "fail")
+        #expect(
+            machine.abortFailed(timedOut, now: start + .seconds(1)) == .abortTransaction(timeout: .milliseconds(4500)))
+        #expect(
+            machine.abortFailed(timedOut, now: start + .seconds(11))
+                == .fail(.kafka(timedOut, during: "abort transaction")))
 
         var conflicted = self.machine()
         process(&conflicted, Self.batch(0, 0...4), at: start)
         _ = conflicted.rebalanceReceived(.lost, now: start)
         let conflict = KafkaError(code: .conflict, message: "another call in progress", isRetriable: true)
-        #expect(conflicted.abortFailed(conflict, now: start).name == "fail", "no busy retry on _CONFLICT")
+        #expect(
+            conflicted.abortFailed(conflict, now: start) == .fail(.kafka(conflict, during: "abort transaction")),
+            "no busy retry on _CONFLICT")
     }
 
     @Test func abortsInARowWithoutACommitStopTheRelay() {
@@ -232,22 +271,41 @@ struct RelayStateMachineTests {
             _ = machine.tick(now: start + .seconds(1))
             let action = machine.commitStepFailed(abortable, now: start + .seconds(1))
             if round <= 3 {
-                #expect(action.name == "abortTransaction")
-                _ = machine.aborted()
+                #expect(action == .abortTransaction(timeout: .seconds(5)))
+                _ = machine.aborted(keeping: Self.both)
             } else {
-                #expect(action.name == "fail")
+                #expect(action == .fail(.repeatedAborts(4, last: abortable)))
             }
+        }
+    }
+
+    /// A lost partition's abort is no failure of the relay's own: it does not count towards
+    /// the aborts in a row.
+    @Test func anAbortAfterLostPartitionsDoesNotCountAsAFailure() {
+        var machine = machine()
+        for _ in 1...5 {
+            process(&machine, Self.batch(0, 0...4), at: start)
+            #expect(machine.rebalanceReceived(.lost, now: start) == .abortTransaction(timeout: .seconds(5)))
+            _ = machine.aborted(keeping: [])
         }
     }
 
     @Test func drainCommitsThenCloses() {
         var machine = machine()
-        #expect(machine.shutdownRequested(now: start).name == "close", "idle: close at once")
+        #expect(machine.shutdownRequested(now: start) == .close, "idle: close at once")
         var draining = self.machine()
         process(&draining, Self.batch(0, 0...4), at: start)
-        #expect(draining.shutdownRequested(now: start).name == "sendOffsets")
+        // The drain's deadline is its own (5 s), below the service's stop timeout.
+        #expect(
+            draining.shutdownRequested(now: start) == .sendOffsets([Self.offset(0, 5)], timeout: .milliseconds(2500)))
         _ = draining.offsetsSent(now: start)
-        #expect(draining.committed().1.name == "close")
+        #expect(draining.committed().1 == .close)
+        #expect(draining.shutdownRequested(now: start) == .none, "closing already")
+        draining.closed()
+        guard case .stopped = draining.state else {
+            Issue.record("expected stopped, got \(draining.state)")
+            return
+        }
     }
 
     @Test func aFailedDrainCommitAbortsThenCloses() {
@@ -255,16 +313,42 @@ struct RelayStateMachineTests {
         process(&machine, Self.batch(0, 0...4), at: start)
         _ = machine.shutdownRequested(now: start)
         let abortable = KafkaError(code: .timedOut, message: "x", requiresAbort: true)
-        #expect(machine.commitStepFailed(abortable, now: start + .seconds(4)).name == "abortTransaction")
-        let timedOut = KafkaError(code: .timedOut, message: "x", isRetriable: true)
         // The drain's deadline (5 s) holds for its abort too: the stop timeout does not grow.
-        #expect(machine.abortFailed(timedOut, now: start + .seconds(6)).name == "fail")
+        #expect(
+            machine.commitStepFailed(abortable, now: start + .seconds(4))
+                == .abortTransaction(timeout: .milliseconds(500)))
+        let timedOut = KafkaError(code: .timedOut, message: "x", isRetriable: true)
+        #expect(
+            machine.abortFailed(timedOut, now: start + .seconds(6))
+                == .fail(.kafka(timedOut, during: "abort transaction")))
 
         var again = self.machine()
         process(&again, Self.batch(0, 0...4), at: start)
         _ = again.shutdownRequested(now: start)
         _ = again.commitStepFailed(abortable, now: start)
-        #expect(again.aborted().1 == .close)
+        #expect(again.aborted(keeping: Self.both).1 == .close)
+    }
+
+    /// The first failure is the one the relay reports, whatever fails after it.
+    @Test func aFailureIsKeptAcrossLaterOnes() {
+        var machine = machine()
+        let first = KafkaError(code: .fenced, message: "fenced", isFatal: true)
+        #expect(machine.fail(.kafka(first, during: "x")) == .fail(.kafka(first, during: "x")))
+        #expect(machine.fail(.restore(.stopped)) == .fail(.kafka(first, during: "x")))
+        #expect(machine.shutdownRequested(now: start) == .none)
+        #expect(machine.tick(now: start) == .none)
+    }
+
+    /// The test switch that abandons the relay stops it where it is, an open transaction included.
+    @Test func anAbandonedRelayStopsWithItsTransactionOpen() {
+        var machine = machine()
+        process(&machine, Self.batch(0, 0...4), at: start)
+        machine.abandoned()
+        machine.closed()
+        guard case .stopped = machine.state else {
+            Issue.record("expected stopped, got \(machine.state)")
+            return
+        }
     }
 
     @Test func deliveryTagsNeverRepeatAcrossTransactions() {
@@ -276,28 +360,11 @@ struct RelayStateMachineTests {
         #expect(first.tagProduced(from: source, isDeadLetter: true) == 1)
         _ = machine.processed(first, now: start)
         _ = machine.rebalanceReceived(.lost, now: start)
-        let (aborted, _) = machine.aborted()
+        let (aborted, _) = machine.aborted(keeping: [])
         #expect(aborted.source(ofTag: 1)?.isDeadLetter == true)
         _ = machine.batchReceived(Self.batch(0, 0...1), now: start)
         var second = machine.startProcessing()
         #expect(second.tagProduced(from: source, isDeadLetter: false) == 2)
         #expect(second.source(ofTag: 1) == nil, "a tag of the aborted transaction is not this one's")
-    }
-}
-
-extension RelayStateMachine.Action {
-    /// The case name, for comparisons in tests.
-    var name: String {
-        switch self {
-        case .none: "none"
-        case .beginAndProcess: "beginAndProcess"
-        case .process: "process"
-        case .sendOffsets: "sendOffsets"
-        case .commitTransaction: "commitTransaction"
-        case .deliver: "deliver"
-        case .abortTransaction: "abortTransaction"
-        case .close: "close"
-        case .fail: "fail"
-        }
     }
 }
