@@ -19,6 +19,7 @@ public final class KafkaAdmin: Sendable {
     /// - Throws: ``KafkaError`` with code ``KafkaError/Code/topicAlreadyExists`` if it exists,
     ///   ``KafkaError/Code/timedOut`` if the cluster did not answer in time.
     public func createTopic(_ specification: KafkaTopicSpecification, timeout: Duration) async throws(KafkaError) {
+        try client.checkUsable()
         let handle = UnsafeSendableHandle(client.handle)
         try await client.thread.run { () throws(KafkaError) in
             try Self.createTopic(handle.pointer, specification, timeout: timeout)
@@ -36,6 +37,7 @@ public final class KafkaAdmin: Sendable {
     ) async throws(KafkaError)
         -> [String: String]
     {
+        try client.checkUsable()
         let handle = UnsafeSendableHandle(client.handle)
         return try await client.thread.run { () throws(KafkaError) in
             try Self.describeTopic(handle.pointer, topic, timeout: timeout)
@@ -45,6 +47,7 @@ public final class KafkaAdmin: Sendable {
     /// Brokers and every topic with its partitions. Asks for all topics, so that asking never
     /// auto-creates one (`auto.create.topics.enable` on the broker).
     public func metadata(timeout: Duration) async throws(KafkaError) -> KafkaClusterMetadata {
+        try client.checkUsable()
         let handle = UnsafeSendableHandle(client.handle)
         return try await client.thread.run { () throws(KafkaError) in
             try Self.metadata(handle.pointer, timeout: timeout)

@@ -67,9 +67,20 @@ final class KafkaClient: @unchecked Sendable {
         thread.stop()
     }
 
-    /// Throws the client's fatal error, if librdkafka raised one.
-    func checkFatal() throws(KafkaError) {
+    /// Throws if the client is closed (its handle is gone: a call would use freed memory, or
+    /// wait forever for a thread that has ended), or librdkafka raised a fatal error.
+    func checkUsable() throws(KafkaError) {
+        try checkOpen()
         if let fatal = context.fatal { throw fatal }
+    }
+
+    /// Throws if the client is closed: one atomic load, cheap enough for every record.
+    func checkOpen() throws(KafkaError) {
+        if isDestroyed { throw Self.closed(context.clientName) }
+    }
+
+    static func closed(_ name: String) -> KafkaError {
+        .invalidArgument("\(name) is closed: a closed client takes no more calls")
     }
 
     /// The handle's name as librdkafka reports it (e.g. `rdkafka#consumer-1`).

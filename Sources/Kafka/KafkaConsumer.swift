@@ -66,7 +66,7 @@ public final class KafkaConsumer: Sendable {
 
     /// Joins the consumer group (`group.id`) for these topics.
     public func subscribe(topics: [String]) throws(KafkaError) {
-        try client.checkFatal()
+        try client.checkUsable()
         let list = PartitionList.make(topics.map { TopicPartition($0, TopicPartition.unassignedPartition) })
         defer { rd_kafka_topic_partition_list_destroy(list) }
         try KafkaError.check(rd_kafka_subscribe(client.handle, list), context: "subscribe to \(topics)")
@@ -78,14 +78,14 @@ public final class KafkaConsumer: Sendable {
     /// member* (`group.instance.id`), which ``close()`` alone never makes leave (KIP-345). Poll
     /// until the revoke is applied before closing, or the close cuts the leave short.
     public func unsubscribe() throws(KafkaError) {
-        try client.checkFatal()
+        try client.checkUsable()
         try KafkaError.check(rd_kafka_unsubscribe(client.handle), context: "unsubscribe")
     }
 
     /// Reads exactly these partitions from these offsets, outside any group balancing. Replaces
     /// the previous assignment; records and partition ends buffered for it are dropped.
     public func assign(_ partitions: [TopicPartitionOffset]) throws(KafkaError) {
-        try client.checkFatal()
+        try client.checkUsable()
         let list = PartitionList.make(partitions)
         defer { rd_kafka_topic_partition_list_destroy(list) }
         try KafkaError.check(rd_kafka_assign(client.handle, list), context: "assign \(partitions)")
@@ -94,6 +94,7 @@ public final class KafkaConsumer: Sendable {
 
     /// The partitions currently assigned.
     public func assignment() throws(KafkaError) -> [TopicPartition] {
+        try client.checkUsable()
         var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>? = nil
         try KafkaError.check(rd_kafka_assignment(client.handle, &list), context: "assignment")
         defer { if let list { rd_kafka_topic_partition_list_destroy(list) } }
@@ -102,7 +103,8 @@ public final class KafkaConsumer: Sendable {
 
     /// `EAGER`, `COOPERATIVE`, or `NONE` before the first rebalance.
     public var rebalanceProtocol: String {
-        rd_kafka_rebalance_protocol(client.handle).map { String(cString: $0) } ?? "NONE"
+        guard !client.isDestroyed else { return "NONE" }
+        return rd_kafka_rebalance_protocol(client.handle).map { String(cString: $0) } ?? "NONE"
     }
 
     // MARK: - Reading
@@ -113,6 +115,7 @@ public final class KafkaConsumer: Sendable {
     /// empty batch after `timeout`, or at once when the task is cancelled.
     /// Calling it also applies a rebalance returned by the previous call.
     public func poll(maxMessages: Int = 1000, timeout: Duration) async -> KafkaConsumerEvent {
+        if client.isDestroyed { return .error(KafkaClient.closed(client.context.clientName)) }
         let request = FetchRequest(maxMessages: min(max(1, maxMessages), maxBatchSize), timeout: timeout)
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
@@ -130,7 +133,7 @@ public final class KafkaConsumer: Sendable {
 
     /// Commits offsets synchronously (the offset of the *next* record to read, as Kafka expects).
     public func commit(_ offsets: [TopicPartitionOffset]) async throws(KafkaError) {
-        try client.checkFatal()
+        try client.checkUsable()
         let handle = UnsafeSendableHandle(client.handle)
         try await client.thread.run { () throws(KafkaError) in
             let list = PartitionList.make(offsets)
@@ -146,7 +149,7 @@ public final class KafkaConsumer: Sendable {
     ) async throws(KafkaError)
         -> [TopicPartitionOffset]
     {
-        try client.checkFatal()
+        try client.checkUsable()
         let handle = UnsafeSendableHandle(client.handle)
         return try await client.thread.run { () throws(KafkaError) in
             let list = PartitionList.make(partitions)
@@ -159,6 +162,7 @@ public final class KafkaConsumer: Sendable {
 
     /// The offsets of the next records this consumer will return.
     public func position(_ partitions: [TopicPartition]) throws(KafkaError) -> [TopicPartitionOffset] {
+        try client.checkUsable()
         let list = PartitionList.make(partitions)
         defer { rd_kafka_topic_partition_list_destroy(list) }
         try KafkaError.check(rd_kafka_position(client.handle, list), context: "position")
@@ -167,7 +171,7 @@ public final class KafkaConsumer: Sendable {
 
     /// Moves the fetch positions of assigned partitions (e.g. back to the committed offsets after an abort).
     public func seek(_ offsets: [TopicPartitionOffset], timeout: Duration) async throws(KafkaError) {
-        try client.checkFatal()
+        try client.checkUsable()
         let handle = UnsafeSendableHandle(client.handle)
         try await client.thread.run { () throws(KafkaError) in
             let list = PartitionList.make(offsets)
@@ -181,6 +185,7 @@ public final class KafkaConsumer: Sendable {
 
     /// Stops fetching these partitions until ``resume(_:)``.
     public func pause(_ partitions: [TopicPartition]) throws(KafkaError) {
+        try client.checkUsable()
         let list = PartitionList.make(partitions)
         defer { rd_kafka_topic_partition_list_destroy(list) }
         try KafkaError.check(rd_kafka_pause_partitions(client.handle, list), context: "pause")
@@ -188,6 +193,7 @@ public final class KafkaConsumer: Sendable {
 
     /// Fetches paused partitions again.
     public func resume(_ partitions: [TopicPartition]) throws(KafkaError) {
+        try client.checkUsable()
         let list = PartitionList.make(partitions)
         defer { rd_kafka_topic_partition_list_destroy(list) }
         try KafkaError.check(rd_kafka_resume_partitions(client.handle, list), context: "resume")
@@ -200,7 +206,7 @@ public final class KafkaConsumer: Sendable {
     ) async throws(KafkaError)
         -> (low: KafkaOffset, high: KafkaOffset)
     {
-        try client.checkFatal()
+        try client.checkUsable()
         let handle = UnsafeSendableHandle(client.handle)
         let (low, high) = try await client.thread.run { () throws(KafkaError) -> (Int64, Int64) in
             var low: Int64 = -1
@@ -221,6 +227,7 @@ public final class KafkaConsumer: Sendable {
     /// stable offset. Unlike ListOffsets (wrong on some brokers, `brokers.md`), fetch responses
     /// are what the broker really serves.
     public func cachedWatermarks(for partition: TopicPartition) -> (low: KafkaOffset, high: KafkaOffset) {
+        guard !client.isDestroyed else { return (.invalid, .invalid) }
         var low: Int64 = -1001
         var high: Int64 = -1001
         let error = rd_kafka_get_watermark_offsets(client.handle, partition.topic, partition.partition, &low, &high)
@@ -232,7 +239,7 @@ public final class KafkaConsumer: Sendable {
     /// its metadata cache knows the leaders of topics it has not used yet: partitions assigned
     /// later start fetching at once instead of waiting for a metadata refresh first.
     public func metadata(timeout: Duration) async throws(KafkaError) -> KafkaClusterMetadata {
-        try client.checkFatal()
+        try client.checkUsable()
         let handle = UnsafeSendableHandle(client.handle)
         return try await client.thread.run { () throws(KafkaError) in
             try KafkaAdmin.metadata(handle.pointer, timeout: timeout)
@@ -242,7 +249,7 @@ public final class KafkaConsumer: Sendable {
     /// The member id the group coordinator gave this consumer; empty before it joins and once it
     /// has left (librdkafka clears it when it sends LeaveGroup).
     public var memberID: String {
-        guard let pointer = rd_kafka_memberid(client.handle) else { return "" }
+        guard !client.isDestroyed, let pointer = rd_kafka_memberid(client.handle) else { return "" }
         defer { rd_kafka_mem_free(client.handle, pointer) }
         return String(cString: pointer)
     }
@@ -250,6 +257,7 @@ public final class KafkaConsumer: Sendable {
     /// The group metadata to send with offsets in a transaction: take it anew for every
     /// transaction, since it carries the member's current generation (KIP-447 fencing).
     public func groupMetadata() throws(KafkaError) -> KafkaGroupMetadata {
+        try client.checkUsable()
         guard let pointer = rd_kafka_consumer_group_metadata(client.handle) else {
             throw KafkaError.invalidArgument("no consumer group metadata: is group.id set?")
         }

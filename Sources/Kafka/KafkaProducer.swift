@@ -81,16 +81,17 @@ public final class KafkaProducer: Sendable {
     /// - Parameter tag: a number of the caller's, returned in ``DeliveryReport/failedTags`` if
     ///   this record fails, so the caller can tell which record the broker refused.
     public func send(_ message: KafkaOutgoingMessage, tag: Int? = nil) async throws(KafkaError) {
+        try client.checkOpen()
         while true {
             let result = enqueue(message, tag: tag)
             if result == RD_KAFKA_RESP_ERR_NO_ERROR { return }
             if result == RD_KAFKA_RESP_ERR__QUEUE_FULL {
-                try client.checkFatal()
+                try client.checkUsable()
                 let handle = UnsafeSendableHandle(client.handle)
                 await client.thread.run { () throws(Never) in _ = rd_kafka_poll(handle.pointer, 100) }
                 continue
             }
-            try client.checkFatal()
+            try client.checkUsable()
             throw KafkaError(result, context: "produce to \(message.topic)")
         }
     }
@@ -124,7 +125,7 @@ public final class KafkaProducer: Sendable {
     /// Waits until every enqueued record is delivered or failed.
     /// - Throws: ``KafkaError/Code/timedOut`` if records are still outstanding after `timeout`.
     public func flush(timeout: Duration) async throws(KafkaError) {
-        try client.checkFatal()
+        try client.checkUsable()
         let handle = UnsafeSendableHandle(client.handle)
         try await client.thread.run { () throws(KafkaError) in
             try KafkaError.check(rd_kafka_flush(handle.pointer, timeout.milliseconds), context: "flush")
@@ -138,7 +139,8 @@ public final class KafkaProducer: Sendable {
 
     /// Records enqueued and not yet delivered or failed.
     public var outstandingCount: Int {
-        Int(rd_kafka_outq_len(client.handle))
+        guard !client.isDestroyed else { return 0 }
+        return Int(rd_kafka_outq_len(client.handle))
     }
 
     // MARK: - Transactions
@@ -153,7 +155,7 @@ public final class KafkaProducer: Sendable {
 
     /// Starts a transaction (local, does not block).
     public func beginTransaction() throws(KafkaError) {
-        try client.checkFatal()
+        try client.checkUsable()
         try KafkaError.check(rd_kafka_begin_transaction(client.handle), context: "begin transaction")
     }
 
@@ -188,7 +190,7 @@ public final class KafkaProducer: Sendable {
     private func transactionCall(
         _ what: String, _ call: @escaping @Sendable (OpaquePointer) -> OpaquePointer?
     ) async throws(KafkaError) {
-        try client.checkFatal()
+        try client.checkUsable()
         let handle = UnsafeSendableHandle(client.handle)
         try await client.thread.run { () throws(KafkaError) in
             try KafkaError.check(call(handle.pointer), context: what)

@@ -44,7 +44,10 @@ struct TopicPreparation {
         } catch {
             throw RelayError(.other, "kafka configuration: \(error.message)", underlying: error)
         }
-        defer { Task { await admin.close() } }
+        return try await admin.closing { admin throws(RelayError) in try await prepare(admin) }
+    }
+
+    private func prepare(_ admin: KafkaAdmin) async throws(RelayError) -> TopicTopology {
         let metadata: KafkaClusterMetadata
         do {
             metadata = try await admin.metadata(timeout: configuration.operationTimeout)

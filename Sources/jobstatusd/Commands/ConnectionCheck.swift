@@ -156,9 +156,9 @@ struct ConnectionCheck {
         var configuration = relay.kafka(for: .consumer)
         configuration["group.id"] = relay.group
         do {
-            let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
-            defer { Task { await consumer.close() } }
-            let committed = try await consumer.committed(partitions, timeout: relay.operationTimeout)
+            let committed = try await KafkaConsumer(configuration: configuration, logger: logger).closing {
+                consumer throws(KafkaError) in try await consumer.committed(partitions, timeout: relay.operationTimeout)
+            }
             let started = committed.filter(\.offset.isConcrete).count
             return Finding(
                 level: .ok,

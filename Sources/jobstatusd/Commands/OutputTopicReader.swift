@@ -14,9 +14,9 @@ struct OutputTopicReader {
     var timeout: Duration = .seconds(10)
 
     func partitionCount() async throws -> Int32 {
-        let admin = try KafkaAdmin(configuration: kafka, logger: logger)
-        defer { Task { await admin.close() } }
-        let metadata = try await admin.metadata(timeout: timeout)
+        let metadata = try await KafkaAdmin(configuration: kafka, logger: logger).closing {
+            try await $0.metadata(timeout: timeout)
+        }
         guard let found = metadata.topic(topic) else {
             throw ValidationError("topic \(topic) does not exist at \(kafka.bootstrapServers ?? "?")")
         }
@@ -62,8 +62,14 @@ struct OutputTopicReader {
     /// (the last stable offset under read_committed): no wait for silence, and right on brokers
     /// whose ListOffsets is not. Fails after `timeout` without progress.
     private func read(_ partitions: [TopicPartition], _ body: ([KafkaMessage]) -> Void) async throws {
-        let consumer = try makeConsumer(reportingEnds: true)
-        defer { Task { await consumer.close() } }
+        try await makeConsumer(reportingEnds: true).closing { consumer in
+            try await read(partitions, with: consumer, body)
+        }
+    }
+
+    private func read(
+        _ partitions: [TopicPartition], with consumer: KafkaConsumer, _ body: ([KafkaMessage]) -> Void
+    ) async throws {
         try consumer.assign(partitions.map { TopicPartitionOffset($0, .beginning) })
         var remaining = Set(partitions)
         var lastProgress = ContinuousClock.now

@@ -98,13 +98,14 @@ struct RelayHarness {
         _ relays: [RunningRelay], ends: [TopicPartition: Int64], group: String? = nil, timeout: Duration = .seconds(120)
     ) async throws {
         let reader = try KafkaConsumer(configuration: kafka(["group.id": group ?? self.group]), logger: logger)
-        defer { Task { await reader.close() } }
         let partitions = Array(ends.keys).sorted()
-        try await waitUntil("every input partition committed to its end", timeout: timeout) {
-            let stored = (try? await reader.committed(partitions, timeout: .seconds(5))) ?? []
-            let group = Dictionary(stored.map { ($0.topicPartition, $0.offset.rawValue) }, uniquingKeysWith: max)
-            let committed = relays.map { $0.relay.status.current.committedOffsets } + [group]
-            return ends.allSatisfy { partition, end in committed.contains { ($0[partition] ?? -1) >= end } }
+        try await reader.closing { reader in
+            try await waitUntil("every input partition committed to its end", timeout: timeout) {
+                let stored = (try? await reader.committed(partitions, timeout: .seconds(5))) ?? []
+                let group = Dictionary(stored.map { ($0.topicPartition, $0.offset.rawValue) }, uniquingKeysWith: max)
+                let committed = relays.map { $0.relay.status.current.committedOffsets } + [group]
+                return ends.allSatisfy { partition, end in committed.contains { ($0[partition] ?? -1) >= end } }
+            }
         }
     }
 
