@@ -79,9 +79,18 @@ public enum DeadLetter {
     /// The *last* header of each name counts: a dead letter re-injected into the input and
     /// dead-lettered again keeps its old headers first, and its new coordinates last.
     public static func source(of message: KafkaMessage) -> (TopicPartition, KafkaOffset)? {
-        guard let topic = currentHeader(Header.sourceTopic, of: message),
-            let partition = currentHeader(Header.sourcePartition, of: message).flatMap({ Int32($0) }),
-            let offset = currentHeader(Header.sourceOffset, of: message).flatMap({ Int64($0) })
+        coordinates(
+            in: message, topic: Header.sourceTopic, partition: Header.sourcePartition, offset: Header.sourceOffset)
+    }
+
+    /// The record coordinates three headers of `message` name (the current value of each).
+    static func coordinates(
+        in message: KafkaMessage, topic topicHeader: String, partition partitionHeader: String,
+        offset offsetHeader: String
+    ) -> (TopicPartition, KafkaOffset)? {
+        guard let topic = currentHeader(topicHeader, of: message),
+            let partition = currentHeader(partitionHeader, of: message).flatMap({ Int32($0) }),
+            let offset = currentHeader(offsetHeader, of: message).flatMap({ Int64($0) })
         else { return nil }
         return (TopicPartition(topic, partition), KafkaOffset(rawValue: offset))
     }

@@ -18,49 +18,43 @@ import Kafka
 /// Kept per transaction: an abort forgets what it noted, since the rewind handles those records
 /// again.
 struct OriginWatermarks {
-    /// An input record, by its coordinates.
-    struct Origin: Hashable {
-        var partition: TopicPartition
-        var offset: Int64
-    }
-
     private typealias Highest = [TopicPartition: [TopicPartition: Int64]]
     private var committed: Highest = [:]
     private var pending: Highest = [:]
-    private var deadLettered: Set<Origin> = []
-    private var pendingDeadLettered: Set<Origin> = []
+    private var deadLettered: Set<SourceCoordinate> = []
+    private var pendingDeadLettered: Set<SourceCoordinate> = []
 
     /// The input record a repartition record was made from, if it says.
-    static func origin(of message: KafkaMessage) -> Origin? {
-        RepartitionRecord.origin(of: message).map { Origin(partition: $0.0, offset: $0.1.rawValue) }
+    static func origin(of message: KafkaMessage) -> SourceCoordinate? {
+        RepartitionRecord.origin(of: message).map { SourceCoordinate(partition: $0.0, offset: $0.1) }
     }
 
     /// Whether the record of repartition partition `partition` made from `origin` copies one
     /// handled before, judged as its outcome is a dead letter or not; if not, notes it (until
     /// the transaction commits or aborts).
-    mutating func isCopy(_ origin: Origin, in partition: TopicPartition, deadLetter: Bool) -> Bool {
+    mutating func isCopy(_ origin: SourceCoordinate, in partition: TopicPartition, deadLetter: Bool) -> Bool {
         if deadLetter {
             if deadLettered.contains(origin) || pendingDeadLettered.contains(origin) { return true }
             pendingDeadLettered.insert(origin)
         } else if let highest = pending[partition]?[origin.partition] ?? committed[partition]?[origin.partition],
-            origin.offset <= highest
+            origin.offset.rawValue <= highest
         {
             return true
         }
         // Handled now, in offset order: every record before it from its input partition too.
         let highest = pending[partition]?[origin.partition] ?? committed[partition]?[origin.partition] ?? -1
-        pending[partition, default: [:]][origin.partition] = max(highest, origin.offset)
+        pending[partition, default: [:]][origin.partition] = max(highest, origin.offset.rawValue)
         return false
     }
 
     /// An output record of repartition partition `partition` (its source), made from `origin`.
-    mutating func restoredOutput(_ partition: TopicPartition, origin: Origin) {
+    mutating func restoredOutput(_ partition: TopicPartition, origin: SourceCoordinate) {
         committed[partition, default: [:]][origin.partition] = max(
-            committed[partition]?[origin.partition] ?? -1, origin.offset)
+            committed[partition]?[origin.partition] ?? -1, origin.offset.rawValue)
     }
 
     /// A dead letter of the relay stage, made from `origin`.
-    mutating func restoredDeadLetter(_ origin: Origin) {
+    mutating func restoredDeadLetter(_ origin: SourceCoordinate) {
         deadLettered.insert(origin)
     }
 

@@ -18,7 +18,7 @@ extension RelayLoop {
             extraOutputPartitions = []
             guard try await restore(forInput: rebalance.partitions.sorted()) else {
                 // Stopped mid-restore: nothing of the new partitions was read; drain and leave.
-                return try await perform(machine.shutdownRequested(now: .now))
+                return try await drain()
             }
         default:
             let leaving = rebalance.isCooperative ? changed : assigned

@@ -64,6 +64,7 @@ extension RelayLoop {
         guard try await restore(forInput: assigned.sorted()) else {
             // Stopped while reading the aborted records back: nothing is open, so the drain
             // only leaves the group; the group's offsets are still the last commit's.
+            markDraining()
             return machine.shutdownRequested(now: .now)
         }
         if !offsets.isEmpty {

@@ -140,7 +140,7 @@ final class RelayLoop {
                 return
             }
             if relay.isStopRequested || Task.isCancelled {
-                if try await perform(machine.shutdownRequested(now: .now)) { return }
+                if try await drain() { return }
             }
             let event = await consumer.poll(maxMessages: 1000, timeout: pollTimeout)
             status.heartbeat()
@@ -166,6 +166,17 @@ final class RelayLoop {
         }
     }
 
+    /// A stop was requested: the status says so (not ready from here on), and the machine
+    /// commits what is open before the clients close. Returns `true` once closed.
+    func drain() async throws(RelayError) -> Bool {
+        markDraining()
+        return try await perform(machine.shutdownRequested(now: .now))
+    }
+
+    func markDraining() {
+        status.update { if $0.phase != .failed { $0.phase = .draining } }
+    }
+
     /// Short enough to commit on time and to notice a stop request: a long `transaction.interval`
     /// must not park the loop in one poll.
     private var pollTimeout: Duration {
@@ -186,12 +197,13 @@ final class RelayLoop {
             case .none:
                 return false
             case .beginAndProcess(let batch):
-                do {
+                do throws(KafkaError) {
                     try producer.beginTransaction()
-                    next = await process(batch)
                 } catch {
                     next = machine.beginFailed(error)
+                    continue
                 }
+                next = await process(batch)
             case .process(let batch):
                 next = await process(batch)
             case .sendOffsets(let offsets, let timeout):
@@ -250,9 +262,9 @@ final class RelayLoop {
 
     /// Puts the machine in its failed state and returns the error `run()` throws.
     func stop(_ failure: RelayFailure) -> RelayError {
-        _ = machine.fail(failure)
-        logger.critical("the relay cannot go on", metadata: ["error": "\(failure)"])
-        return failure.relayError
+        guard case .fail(let first) = machine.fail(failure) else { return failure.relayError }
+        logger.critical("the relay cannot go on", metadata: ["error": "\(first)"])
+        return first.relayError
     }
 
     func fatal(_ error: KafkaError, _ what: String) -> RelayError {
@@ -279,6 +291,11 @@ struct SourceCoordinate: Hashable {
     init(_ message: KafkaMessage) {
         partition = message.topicPartition
         offset = message.offset
+    }
+
+    init(partition: TopicPartition, offset: KafkaOffset) {
+        self.partition = partition
+        self.offset = offset
     }
 }
 

@@ -363,8 +363,11 @@ struct RelayStateMachine {
             return fail(.kafka(error, during: "commit (\(commit.step)), resumed until its deadline"))
         }
         let timeout = attemptTimeout(until: commit.deadline, now: now)
-        return commit.step == .sendOffsets
-            ? .sendOffsets(commit.transaction.commitOffsets, timeout: timeout) : .commitTransaction(timeout: timeout)
+        switch commit.step {
+        case .sendOffsets: return .sendOffsets(commit.transaction.commitOffsets, timeout: timeout)
+        case .commitTransaction: return .commitTransaction(timeout: timeout)
+        case .deliver: preconditionFailure("an at-least-once delivery is no transaction step")
+        }
     }
 
     /// The transaction committed (or, at-least-once, every record was delivered): the relay

@@ -32,11 +32,8 @@ public enum RepartitionRecord {
 
     /// The input record a repartition record was made from (the last header of each name).
     static func origin(of message: KafkaMessage) -> (TopicPartition, KafkaOffset)? {
-        guard let topic = DeadLetter.currentHeader(Header.originTopic, of: message),
-            let partition = DeadLetter.currentHeader(Header.originPartition, of: message).flatMap({ Int32($0) }),
-            let offset = DeadLetter.currentHeader(Header.originOffset, of: message).flatMap({ Int64($0) })
-        else { return nil }
-        return (TopicPartition(topic, partition), KafkaOffset(rawValue: offset))
+        DeadLetter.coordinates(
+            in: message, topic: Header.originTopic, partition: Header.originPartition, offset: Header.originOffset)
     }
 
     /// The timestamp of the input record a repartition record was made from.

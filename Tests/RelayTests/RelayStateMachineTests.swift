@@ -344,7 +344,6 @@ struct RelayStateMachineTests {
         var machine = machine()
         process(&machine, Self.batch(0, 0...4), at: start)
         machine.abandoned()
-        machine.closed()
         guard case .stopped = machine.state else {
             Issue.record("expected stopped, got \(machine.state)")
             return
@@ -367,4 +366,117 @@ struct RelayStateMachineTests {
         #expect(second.tagProduced(from: source, isDeadLetter: false) == 2)
         #expect(second.source(ofTag: 1) == nil, "a tag of the aborted transaction is not this one's")
     }
+
+    /// A commit ends a run of aborts: only aborts *in a row* stop the relay.
+    @Test func aCommitResetsTheAbortsInARow() {
+        var machine = machine()
+        let abortable = KafkaError(code: .invalidTransactionState, message: "x", requiresAbort: true)
+        for _ in 1...3 {
+            process(&machine, Self.batch(0, 0...4), at: start)
+            _ = machine.tick(now: start + .seconds(1))
+            _ = machine.commitStepFailed(abortable, now: start + .seconds(1))
+            _ = machine.aborted(keeping: Self.both)
+        }
+        process(&machine, Self.batch(0, 0...4), at: start)
+        _ = machine.tick(now: start + .seconds(1))
+        _ = machine.offsetsSent(now: start + .seconds(1))
+        _ = machine.committed()
+        process(&machine, Self.batch(0, 5...9), at: start)
+        _ = machine.tick(now: start + .seconds(1))
+        #expect(
+            machine.commitStepFailed(abortable, now: start + .seconds(1)) == .abortTransaction(timeout: .seconds(5)))
+    }
+
+    @Test func deliveryTagsGoOnAfterACommit() {
+        var machine = machine()
+        let source = Self.batch(0, 0...0)[0]
+        _ = machine.batchReceived(Self.batch(0, 0...1), now: start)
+        var first = machine.startProcessing()
+        #expect(first.tagProduced(from: source, isDeadLetter: false) == 0)
+        _ = machine.processed(first, now: start)
+        _ = machine.tick(now: start + .seconds(1))
+        _ = machine.offsetsSent(now: start + .seconds(1))
+        _ = machine.committed()
+        _ = machine.batchReceived(Self.batch(0, 2...3), now: start)
+        var second = machine.startProcessing()
+        #expect(second.tagProduced(from: source, isDeadLetter: false) == 1, "tag 0 was the committed transaction's")
+    }
+
+    /// A fatal produce error stops the relay in both modes: no abort can mend a fenced producer.
+    @Test func aFatalProduceErrorStopsTheRelayInBothModes() {
+        let fenced = KafkaError(code: .fenced, message: "fenced", isFatal: true)
+        for delivery in [RelayConfiguration.Delivery.exactlyOnce, .atLeastOnce] {
+            var machine = machine(delivery)
+            _ = machine.batchReceived(Self.batch(0, 0...4), now: start)
+            #expect(
+                machine.processingFailed(machine.startProcessing(), error: fenced, now: start)
+                    == .fail(.kafka(fenced, during: "produce")), "\(delivery)")
+        }
+    }
+
+    @Test func aFailedBeginStopsTheRelay() {
+        var machine = machine()
+        let error = KafkaError(code: .state, message: "erroneous state")
+        _ = machine.batchReceived(Self.batch(0, 0...1), now: start)
+        #expect(machine.beginFailed(error) == .fail(.kafka(error, during: "begin transaction")))
+    }
+
+    @Test func atLeastOnceDrainDeliversCommitsThenCloses() {
+        var machine = machine(.atLeastOnce)
+        process(&machine, Self.batch(0, 0...4), at: start)
+        #expect(
+            machine.shutdownRequested(now: start) == .deliver(commitOffsets: [Self.offset(0, 5)], timeout: .seconds(5)))
+        #expect(machine.committed().1 == .close)
+    }
+
+    @Test func atLeastOnceRevokeDeliversAndCommitsItsOffsets() {
+        var machine = machine(.atLeastOnce)
+        process(&machine, Self.batch(0, 0...4), at: start)
+        #expect(
+            machine.rebalanceReceived(.revoke, now: start)
+                == .deliver(commitOffsets: [Self.offset(0, 5)], timeout: Self.timeout))
+    }
+
+    /// A resumed abort still ends as the abort it resumed: a drain closes, a loss drops.
+    @Test func aResumedAbortEndsAsItsCauseSays() {
+        let timedOut = KafkaError(code: .timedOut, message: "x", isRetriable: true)
+        var draining = machine()
+        process(&draining, Self.batch(0, 0...4), at: start)
+        _ = draining.shutdownRequested(now: start)
+        _ = draining.commitStepFailed(KafkaError(code: .timedOut, message: "x", requiresAbort: true), now: start)
+        #expect(draining.abortFailed(timedOut, now: start + .seconds(1)) == .abortTransaction(timeout: .seconds(2)))
+        #expect(draining.aborted(keeping: Self.both).1 == .close)
+
+        var losing = machine()
+        process(&losing, Self.batch(0, 0...4), at: start)
+        _ = losing.rebalanceReceived(.lost, now: start)
+        _ = losing.abortFailed(timedOut, now: start + .seconds(1))
+        #expect(losing.aborted(keeping: Self.both).1 == .none)
+    }
+
+    /// Events that may come in any state after the loop ended or failed are answered with nothing.
+    @Test func lateEventsAfterAFailureOrDuringCloseDoNothing() {
+        var closing = machine()
+        #expect(closing.shutdownRequested(now: start) == .close)
+        #expect(closing.tick(now: start) == .none)
+        #expect(closing.tombstonesDue(now: start) == .none)
+        #expect(closing.rebalanceReceived(.revoke, now: start) == .none)
+        let error = KafkaError(code: .fenced, message: "fenced", isFatal: true)
+        #expect(closing.fail(.kafka(error, during: "x")) == .fail(.kafka(error, during: "x")), "a close can still fail")
+        #expect(closing.rebalanceReceived(.assign, now: start) == .none)
+        #expect(closing.tombstonesDue(now: start) == .none)
+    }
+
+    /// An event the loop cannot send in a state is a bug in the loop: the machine traps rather
+    /// than guess.
+    @Test func closingWithATransactionOpenTraps() async {
+        await #expect(processExitsWith: .failure) {
+            var machine = RelayStateMachine(
+                delivery: .exactlyOnce, interval: .seconds(1), maxRecords: 10, operationTimeout: .seconds(1),
+                drainTimeout: .seconds(1))
+            _ = machine.batchReceived(RelayStateMachineTests.batch(0, 0...0), now: .now)
+            machine.closed()
+        }
+    }
+
 }
