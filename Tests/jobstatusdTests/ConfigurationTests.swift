@@ -7,6 +7,18 @@ import Testing
 /// Layered configuration: precedence and every error path (DESIGN.md section 5).
 @Suite("Configuration")
 struct ConfigurationTests {
+    /// The word a setting takes is the word the chosen value calls itself (`check-config`, logs):
+    /// each choice maps to its own value, not the other branch.
+    @Test func everyChoiceWordNamesWhatItChooses() {
+        for choice in DeliveryChoice.allCases { #expect("\(choice.delivery)" == choice.rawValue) }
+        for choice in InputKeyingChoice.allCases { #expect("\(choice.keying)" == choice.rawValue) }
+        for choice in OrderTypeChoice.allCases { #expect("\(choice.kind)" == choice.rawValue) }
+        for choice in OrderMissingChoice.allCases { #expect("\(choice.policy)" == choice.rawValue) }
+        for choice in UnknownStatusChoice.allCases { #expect("\(choice.policy)" == choice.rawValue) }
+        for choice in KeyMismatchChoice.allCases { #expect("\(choice.policy)" == choice.rawValue) }
+        #expect(ConfigurationSchema.Setting.delivery.kind == .choice(["exactly-once", "at-least-once"]))
+    }
+
     func file(_ text: String) throws -> String {
         try TemporaryFile.write(text)
     }

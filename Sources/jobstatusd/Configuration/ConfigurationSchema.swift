@@ -103,7 +103,7 @@ extension ConfigurationSchema.Setting {
             "group.instance.id (static membership: a restart within the session takes its partitions back without a "
             + "rebalance); empty uses the transactional id, off turns it off")
     static let inputKeying = ConfigurationSchema.Setting(
-        key: "input.keying", kind: .choice(["job-id", "any"]), defaultValue: "job-id",
+        key: "input.keying", kind: .choice(of: InputKeyingChoice.self), defaultValue: InputKeyingChoice.jobID.rawValue,
         help:
             "job-id: producers key by job_id with murmur2; any: re-key every record by job_id through "
             + "<group>-repartition first (exactly-once only)")
@@ -129,7 +129,8 @@ extension ConfigurationSchema.Setting {
         key: "dlq.connect-headers", kind: .bool, defaultValue: "false",
         help: "also write Kafka Connect's __connect.errors.* headers, for tools made for Connect's DLQs")
     static let delivery = ConfigurationSchema.Setting(
-        key: "delivery", kind: .choice(["exactly-once", "at-least-once"]), defaultValue: "exactly-once",
+        key: "delivery", kind: .choice(of: DeliveryChoice.self),
+        defaultValue: DeliveryChoice.exactlyOnce.rawValue,
         help: "transactions, or idempotent produce + offset commits for brokers without transactions")
     static let transactionID = ConfigurationSchema.Setting(
         key: "transaction.id", kind: .string, defaultValue: "",
@@ -149,7 +150,7 @@ extension ConfigurationSchema.Setting {
             "transaction.timeout.ms: how long a dead instance's open transaction holds read_committed readers "
             + "before the broker aborts it")
     static let dedupOrdering = ConfigurationSchema.Setting(
-        key: "dedup.ordering", kind: .choice(["lifecycle", "arrival", "field"]), defaultValue: "lifecycle",
+        key: "dedup.ordering", kind: .choice(of: OrderingChoice.self), defaultValue: OrderingChoice.lifecycle.rawValue,
         help:
             "lifecycle: drop stale and after-terminal events too; arrival: exact duplicates only; "
             + "field: lifecycle, but by the producer's clock in dedup.order-field")
@@ -157,15 +158,18 @@ extension ConfigurationSchema.Setting {
         key: "dedup.order-field", kind: .string, defaultValue: "",
         help: "with dedup.ordering: field, the dotted path of the member that orders events, e.g. meta.sequence")
     static let dedupOrderType = ConfigurationSchema.Setting(
-        key: "dedup.order-type", kind: .choice(["integer", "timestamp"]), defaultValue: "integer",
+        key: "dedup.order-type", kind: .choice(of: OrderTypeChoice.self),
+        defaultValue: OrderTypeChoice.integer.rawValue,
         help: "integer: a sequence number; timestamp: ISO 8601 (no offset = UTC) or epoch seconds")
     static let dedupOrderMissing = ConfigurationSchema.Setting(
-        key: "dedup.order-missing", kind: .choice(["dead-letter", "arrival"]), defaultValue: "dead-letter",
+        key: "dedup.order-missing", kind: .choice(of: OrderMissingChoice.self),
+        defaultValue: OrderMissingChoice.deadLetter.rawValue,
         help:
             "an event without a readable order-field: dead-letter it (missing_order_field, invalid_order_field), "
             + "or judge it by the lifecycle rules in arrival order")
     static let statusesUnknown = ConfigurationSchema.Setting(
-        key: "statuses.unknown", kind: .choice(["reject", "pass"]), defaultValue: "reject",
+        key: "statuses.unknown", kind: .choice(of: UnknownStatusChoice.self),
+        defaultValue: UnknownStatusChoice.reject.rawValue,
         help: "what to do with a status that is not one of qiskit's seven")
     static let limitsMaxRecordBytes = ConfigurationSchema.Setting(
         key: "limits.max-record-bytes", kind: .integer(minimum: 1), defaultValue: "1048576",
@@ -176,7 +180,7 @@ extension ConfigurationSchema.Setting {
         key: "limits.max-job-id-bytes", kind: .integer(minimum: 1), defaultValue: "256",
         help: "longest job_id in bytes")
     static let keyMismatch = ConfigurationSchema.Setting(
-        key: "key-mismatch", kind: .choice(["warn", "reject"]), defaultValue: "warn",
+        key: "key-mismatch", kind: .choice(of: KeyMismatchChoice.self), defaultValue: KeyMismatchChoice.warn.rawValue,
         help: "a record key that is not its job_id: publish and count, or dead-letter")
     static let httpListen = ConfigurationSchema.Setting(
         key: "http.listen", kind: .listenAddress, defaultValue: "127.0.0.1:9464",
@@ -184,7 +188,7 @@ extension ConfigurationSchema.Setting {
     static let logLevel = ConfigurationSchema.Setting(
         key: "log.level", kind: .logLevel, defaultValue: "info", help: "trace, debug, info, notice, warning, error")
     static let logFormat = ConfigurationSchema.Setting(
-        key: "log.format", kind: .choice(["text", "json", "logfmt"]), defaultValue: "text",
+        key: "log.format", kind: .choice(of: LogFormat.self), defaultValue: LogFormat.text.rawValue,
         help: "text for people; json or logfmt (one field per metadata entry) for log shippers")
     static let shutdownTimeout = ConfigurationSchema.Setting(
         key: "shutdown.timeout", kind: .duration, defaultValue: "20s",

@@ -28,7 +28,7 @@ struct DaemonConfiguration {
                 maxRecordBytes: try typed.integer(.limitsMaxRecordBytes),
                 maxDepth: try typed.integer(.limitsMaxDepth),
                 maxJobIDBytes: try typed.integer(.limitsMaxJobIDBytes)),
-            unknownStatus: try typed.choice(.statusesUnknown) == "pass" ? .pass : .reject)
+            unknownStatus: try typed.choice(.statusesUnknown, as: UnknownStatusChoice.self).policy)
         let topics = try typed.list(.inputTopics)
         relay = RelayConfiguration(
             kafka: kafka, inputTopics: topics, group: try typed.nonEmpty(.inputGroup),
@@ -36,16 +36,16 @@ struct DaemonConfiguration {
             outputPartitions: Int32(clamping: try typed.integer(.outputPartitions)),
             replicationFactor: Int32(clamping: try typed.integer(.outputReplication)),
             deadLetterTopic: try typed.nonEmpty(.dlqTopic),
-            delivery: try typed.choice(.delivery) == "at-least-once" ? .atLeastOnce : .exactlyOnce,
+            delivery: try typed.choice(.delivery, as: DeliveryChoice.self).delivery,
             transactionalID: typed.text(.transactionID), instance: typed.text(.instance),
             transactionInterval: try typed.duration(.transactionInterval),
             maxRecordsPerTransaction: try typed.integer(.transactionMaxRecords),
             ordering: try Self.ordering(typed),
-            decoding: decoding, keyMismatch: try typed.choice(.keyMismatch) == "reject" ? .reject : .warn,
+            decoding: decoding, keyMismatch: try typed.choice(.keyMismatch, as: KeyMismatchChoice.self).policy,
             operationTimeout: try typed.duration(.operationTimeout),
             restoreTimeout: try typed.duration(.restoreTimeout))
         relay.roleKafka = roleKafka
-        relay.inputKeying = try typed.choice(.inputKeying) == "any" ? .any : .jobID
+        relay.inputKeying = try typed.choice(.inputKeying, as: InputKeyingChoice.self).keying
         let transactionTimeout = try typed.duration(.transactionTimeout)
         // Unset: long enough for the transaction and the commit that other settings allow.
         relay.transactionTimeout =
@@ -59,7 +59,7 @@ struct DaemonConfiguration {
         relay.finishedHorizon = try typed.duration(.outputFinishedHorizon)
         httpListen = try typed.listenAddress(.httpListen)
         logLevel = try typed.logLevel(.logLevel)
-        logFormat = LogFormat(rawValue: try typed.choice(.logFormat)) ?? .text
+        logFormat = try typed.choice(.logFormat, as: LogFormat.self)
         shutdownTimeout = try typed.duration(.shutdownTimeout)
         // The drain's last commit gets three quarters of the stop deadline; the rest closes the clients.
         relay.drainTimeout = shutdownTimeout * 3 / 4
@@ -85,11 +85,11 @@ struct DaemonConfiguration {
     /// `dedup.ordering` and, for `field`, the `dedup.order-*` keys that describe the member.
     private static func ordering(_ typed: TypedValues) throws(ConfigurationError) -> DedupOrdering {
         let path = typed.text(.dedupOrderField).trimmingCharacters(in: .whitespaces)
-        let kind: OrderField.Kind = try typed.choice(.dedupOrderType) == "timestamp" ? .timestamp : .integer
-        let missing: OrderField.MissingPolicy =
-            try typed.choice(.dedupOrderMissing) == "arrival" ? .arrival : .deadLetter
-        switch try typed.choice(.dedupOrdering) {
-        case "field":
+        let kind = try typed.choice(.dedupOrderType, as: OrderTypeChoice.self).kind
+        let missing = try typed.choice(.dedupOrderMissing, as: OrderMissingChoice.self).policy
+        let ordering = try typed.choice(.dedupOrdering, as: OrderingChoice.self)
+        switch ordering {
+        case .field:
             guard !path.isEmpty else {
                 throw typed.error(
                     .dedupOrderField,
@@ -102,13 +102,13 @@ struct DaemonConfiguration {
                         + "job_id, status or status_msg)")
             }
             return .field(field)
-        case let ordering:
+        case .lifecycle, .arrival:
             guard path.isEmpty else {
                 throw typed.error(
                     .dedupOrderField,
-                    "is set, but dedup.ordering is \(ordering): set dedup.ordering: field to order by it")
+                    "is set, but dedup.ordering is \(ordering.rawValue): set dedup.ordering: field to order by it")
             }
-            return ordering == "arrival" ? .arrival : .lifecycle
+            return ordering == .arrival ? .arrival : .lifecycle
         }
     }
 
@@ -365,13 +365,13 @@ struct TypedValues {
         return value
     }
 
-    func choice(_ setting: Setting) throws(ConfigurationError) -> String {
-        let value = text(setting).lowercased()
-        let allowed: [String] = if case .choice(let options) = setting.kind { options } else { [] }
-        guard allowed.contains(value) else {
-            throw error(setting, "\"\(text(setting))\" is not one of \(allowed.joined(separator: ", "))")
+    func choice<Choice: ConfigurationChoice>(
+        _ setting: Setting, as _: Choice.Type
+    ) throws(ConfigurationError) -> Choice {
+        guard let choice = Choice(rawValue: text(setting).lowercased()) else {
+            throw error(setting, "\"\(text(setting))\" is not one of \(Choice.words.joined(separator: ", "))")
         }
-        return value
+        return choice
     }
 
     func duration(_ setting: Setting) throws(ConfigurationError) -> Duration {
