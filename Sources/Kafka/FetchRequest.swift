@@ -34,6 +34,6 @@ final class FetchRequest: Sendable {
     /// Milliseconds left until the deadline (0 when passed).
     var remainingMilliseconds: Int32 {
         let remaining = ContinuousClock.now.duration(to: deadline)
-        return remaining <= .zero ? 0 : max(1, remaining.milliseconds)
+        return remaining <= .zero ? 0 : max(1, remaining.timeoutMilliseconds)
     }
 }

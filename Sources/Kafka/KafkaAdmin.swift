@@ -142,7 +142,8 @@ public final class KafkaAdmin: Sendable {
         -> KafkaClusterMetadata
     {
         var pointer: UnsafePointer<rd_kafka_metadata>? = nil
-        try KafkaError.check(rd_kafka_metadata(handle, 1, nil, &pointer, timeout.milliseconds), context: "metadata")
+        try KafkaError.check(
+            rd_kafka_metadata(handle, 1, nil, &pointer, timeout.timeoutMilliseconds), context: "metadata")
         guard let metadata = pointer else { throw .invalidArgument("metadata: empty result") }
         defer { rd_kafka_metadata_destroy(metadata) }
         let raw = metadata.pointee
@@ -182,9 +183,9 @@ public final class KafkaAdmin: Sendable {
             rd_kafka_queue_destroy(queue)
         }
         var reason = [CChar](repeating: 0, count: 512)
-        _ = rd_kafka_AdminOptions_set_request_timeout(options, timeout.milliseconds, &reason, reason.count)
+        _ = rd_kafka_AdminOptions_set_request_timeout(options, timeout.timeoutMilliseconds, &reason, reason.count)
         if operation == RD_KAFKA_ADMIN_OP_CREATETOPICS {
-            _ = rd_kafka_AdminOptions_set_operation_timeout(options, timeout.milliseconds, &reason, reason.count)
+            _ = rd_kafka_AdminOptions_set_operation_timeout(options, timeout.timeoutMilliseconds, &reason, reason.count)
         }
         if let broker {
             let result = rd_kafka_AdminOptions_set_broker(options, broker, &reason, reason.count)
@@ -192,7 +193,7 @@ public final class KafkaAdmin: Sendable {
         }
         send(options, queue)
         // A little beyond the request timeout, so librdkafka reports its own timeout first.
-        guard let event = rd_kafka_queue_poll(queue, timeout.milliseconds &+ 1000) else {
+        guard let event = rd_kafka_queue_poll(queue, timeout.timeoutMilliseconds &+ 1000) else {
             throw KafkaError(code: .timedOut, message: "\(what): no answer within \(timeout)")
         }
         let error = rd_kafka_event_error(event)

@@ -155,7 +155,8 @@ public final class KafkaConsumer: Sendable {
             let list = PartitionList.make(partitions)
             defer { rd_kafka_topic_partition_list_destroy(list) }
             try KafkaError.check(
-                rd_kafka_committed(handle.pointer, list, timeout.milliseconds), context: "fetch committed offsets")
+                rd_kafka_committed(handle.pointer, list, timeout.timeoutMilliseconds),
+                context: "fetch committed offsets")
             return PartitionList.offsets(list)
         }
     }
@@ -177,7 +178,7 @@ public final class KafkaConsumer: Sendable {
             let list = PartitionList.make(offsets)
             defer { rd_kafka_topic_partition_list_destroy(list) }
             try KafkaError.check(
-                rd_kafka_seek_partitions(handle.pointer, list, timeout.milliseconds), context: "seek")
+                rd_kafka_seek_partitions(handle.pointer, list, timeout.timeoutMilliseconds), context: "seek")
             if let error = PartitionList.firstError(list, context: "seek") { throw error }
         }
         engine.discardBuffered(for: Set(offsets.map(\.topicPartition)))
@@ -213,7 +214,7 @@ public final class KafkaConsumer: Sendable {
             var high: Int64 = -1
             try KafkaError.check(
                 rd_kafka_query_watermark_offsets(
-                    handle.pointer, partition.topic, partition.partition, &low, &high, timeout.milliseconds),
+                    handle.pointer, partition.topic, partition.partition, &low, &high, timeout.timeoutMilliseconds),
                 context: "watermarks of \(partition)")
             return (low, high)
         }
@@ -334,12 +335,3 @@ private let kafkaRebalanceCallback:
             _ = rd_kafka_assign(handle, nil)
         }
     }
-
-extension Duration {
-    /// Whole milliseconds, clamped to what librdkafka's `int timeout_ms` takes.
-    var milliseconds: Int32 {
-        let (seconds, attoseconds) = components
-        let total = seconds * 1000 + attoseconds / 1_000_000_000_000_000
-        return Int32(clamping: total)
-    }
-}

@@ -128,7 +128,7 @@ public final class KafkaProducer: Sendable {
         try client.checkUsable()
         let handle = UnsafeSendableHandle(client.handle)
         try await client.thread.run { () throws(KafkaError) in
-            try KafkaError.check(rd_kafka_flush(handle.pointer, timeout.milliseconds), context: "flush")
+            try KafkaError.check(rd_kafka_flush(handle.pointer, timeout.timeoutMilliseconds), context: "flush")
         }
     }
 
@@ -149,7 +149,7 @@ public final class KafkaProducer: Sendable {
     /// Call once, before the first transaction. Retriable errors may be retried.
     public func initTransactions(timeout: Duration) async throws(KafkaError) {
         try await transactionCall("init transactions") { handle in
-            rd_kafka_init_transactions(handle, timeout.milliseconds)
+            rd_kafka_init_transactions(handle, timeout.timeoutMilliseconds)
         }
     }
 
@@ -169,21 +169,21 @@ public final class KafkaProducer: Sendable {
         try await transactionCall("send offsets to transaction") { handle in
             let list = PartitionList.make(offsets)
             defer { rd_kafka_topic_partition_list_destroy(list) }
-            return rd_kafka_send_offsets_to_transaction(handle, list, metadata.pointer, timeout.milliseconds)
+            return rd_kafka_send_offsets_to_transaction(handle, list, metadata.pointer, timeout.timeoutMilliseconds)
         }
     }
 
     /// Flushes and commits the open transaction.
     public func commitTransaction(timeout: Duration) async throws(KafkaError) {
         try await transactionCall("commit transaction") { handle in
-            rd_kafka_commit_transaction(handle, timeout.milliseconds)
+            rd_kafka_commit_transaction(handle, timeout.timeoutMilliseconds)
         }
     }
 
     /// Aborts the open transaction; its records are marked aborted and read_committed readers skip them.
     public func abortTransaction(timeout: Duration) async throws(KafkaError) {
         try await transactionCall("abort transaction") { handle in
-            rd_kafka_abort_transaction(handle, timeout.milliseconds)
+            rd_kafka_abort_transaction(handle, timeout.timeoutMilliseconds)
         }
     }
 

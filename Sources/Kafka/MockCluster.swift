@@ -67,7 +67,8 @@ public final class MockCluster: @unchecked Sendable {
     /// Delays every response of a broker.
     public func setRoundTripTime(broker: Int32, _ delay: Duration) throws(KafkaError) {
         try KafkaError.check(
-            rd_kafka_mock_broker_set_rtt(cluster, broker, delay.milliseconds), context: "mock broker \(broker) rtt")
+            rd_kafka_mock_broker_set_rtt(cluster, broker, delay.timeoutMilliseconds),
+            context: "mock broker \(broker) rtt")
     }
 
     /// The next requests of this API (on any broker) fail with these errors, in order.

@@ -128,7 +128,7 @@ extension RelayLoop {
             throw stop(.restore(error))
         }
         let duration = ContinuousClock.now - started
-        metrics.restoreDuration.recordNanoseconds(RelayMetrics.nanoseconds(duration))
+        metrics.restoreDuration.recordNanoseconds(duration.wholeNanoseconds)
         status.update { snapshot in
             snapshot.phase = .running
             snapshot.trackedJobs = table.count

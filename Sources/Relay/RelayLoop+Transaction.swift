@@ -163,9 +163,9 @@ extension RelayLoop {
         status.keep(transaction.published, tombstoned: transaction.tombstoned)
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let latency = transaction.oldestTimestamp.map { Self.latency(since: $0, now: now) } ?? .zero
-        metrics.commitDuration.recordNanoseconds(RelayMetrics.nanoseconds(commitDuration))
+        metrics.commitDuration.recordNanoseconds(commitDuration.wholeNanoseconds)
         if transaction.oldestTimestamp != nil {
-            metrics.endToEndLatency.recordNanoseconds(RelayMetrics.nanoseconds(latency))
+            metrics.endToEndLatency.recordNanoseconds(latency.wholeNanoseconds)
         }
         status.update { snapshot in
             snapshot.lastEndToEndLatency = latency

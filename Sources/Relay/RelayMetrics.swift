@@ -6,20 +6,10 @@ import Metrics
 struct RelayMetrics {
     /// Each commit: from the commit decision to the broker's answer (exactly-once: send
     /// offsets and commit; at-least-once: the last delivery report and the offset commit).
-    let commitDuration = Metrics.Timer(label: "jobstatusd_transaction_commit_seconds")
+    let commitDuration = Metrics.Timer(label: MetricName.transactionCommitSeconds)
     /// Each committed transaction's oldest input record: from its Kafka timestamp to the
     /// commit that made its output visible to read_committed readers.
-    let endToEndLatency = Metrics.Timer(label: "jobstatusd_end_to_end_latency_seconds")
+    let endToEndLatency = Metrics.Timer(label: MetricName.endToEndLatencySeconds)
     /// Each restore: from the assignment to reading the output and the DLQ to their end.
-    let restoreDuration = Metrics.Timer(label: "jobstatusd_restore_seconds")
-
-    /// Nanoseconds, saturating: a record's timestamp is the producer's to set, and one from
-    /// the far past must give a huge latency, not trap.
-    static func nanoseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        guard !overflow else { return seconds < 0 ? .min : .max }
-        let (total, overflowAgain) = whole.addingReportingOverflow(attoseconds / 1_000_000_000)
-        return overflowAgain ? (whole < 0 ? .min : .max) : total
-    }
+    let restoreDuration = Metrics.Timer(label: MetricName.restoreSeconds)
 }

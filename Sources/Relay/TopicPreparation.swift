@@ -133,7 +133,7 @@ struct TopicPreparation {
         if configuration.finishedRetention != nil {
             // Tombstones stay readable for the horizon, so a restore remembers the jobs they forgot
             // (Kafka's default delete.retention.ms is a day).
-            let horizon = configuration.finishedHorizon.components.seconds * 1000
+            let horizon = configuration.finishedHorizon.wholeMilliseconds
             configs["delete.retention.ms"] = String(max(86_400_000, horizon))
         }
         configs.merge(configuration.outputTopicConfigs) { _, new in new }

@@ -1,3 +1,5 @@
+import Relay
+
 /// Every metric jobstatusd exports, with its `# HELP` text and, for histograms, its buckets:
 /// one place to read what `/metrics` means (README, `deploy/prometheus-rules.yaml`).
 enum MetricCatalog {
@@ -7,63 +9,63 @@ enum MetricCatalog {
     }
 
     static let entries: [String: Entry] = [
-        "jobstatusd_build_info": Entry(
+        MetricName.buildInfo: Entry(
             help: "Always 1; labels name the build (git describe) and the librdkafka in use."),
-        "jobstatusd_ready": Entry(
+        MetricName.ready: Entry(
             help: "1 once the restore is done and the relay runs, or stands by (what /readyz says)."),
-        "jobstatusd_standby": Entry(
+        MetricName.standby: Entry(
             help: "1 while the instance is in the group with no input partition assigned (a ready standby)."),
-        "jobstatusd_consumed_total": Entry(help: "Input records whose handling is committed."),
-        "jobstatusd_repartitioned_total": Entry(
+        MetricName.consumedTotal: Entry(help: "Input records whose handling is committed."),
+        MetricName.repartitionedTotal: Entry(
             help: "input.keying any: input records committed to the repartition topic, re-keyed by job_id."),
-        "jobstatusd_published_total": Entry(help: "Records committed to the output topic."),
-        "jobstatusd_dead_lettered_total": Entry(help: "Invalid input records committed to the dead-letter topic."),
-        "jobstatusd_tombstones_total": Entry(help: "Input tombstones (null values): ignored, counted."),
-        "jobstatusd_finished_tombstones_total": Entry(
+        MetricName.publishedTotal: Entry(help: "Records committed to the output topic."),
+        MetricName.deadLetteredTotal: Entry(help: "Invalid input records committed to the dead-letter topic."),
+        MetricName.tombstonesTotal: Entry(help: "Input tombstones (null values): ignored, counted."),
+        MetricName.finishedTombstonesTotal: Entry(
             help: "Jobs terminal for longer than output.finished-retention: a tombstone committed, the job forgotten."),
-        "jobstatusd_key_mismatches_total": Entry(help: "Input records whose Kafka key was not their job_id."),
-        "jobstatusd_replayed_dead_letters_total": Entry(
+        MetricName.keyMismatchesTotal: Entry(help: "Input records whose Kafka key was not their job_id."),
+        MetricName.replayedDeadLettersTotal: Entry(
             help: "Invalid records met again after a restart whose dead letter was already written."),
-        "jobstatusd_dropped_total": Entry(help: "Valid events not published, by reason (duplicate, stale, ...)."),
-        "jobstatusd_invalid_total": Entry(help: "Input records that failed to decode, by reason."),
-        "jobstatusd_transactions_committed_total": Entry(
+        MetricName.droppedTotal: Entry(help: "Valid events not published, by reason (duplicate, stale, ...)."),
+        MetricName.invalidTotal: Entry(help: "Input records that failed to decode, by reason."),
+        MetricName.transactionsCommittedTotal: Entry(
             help: "Commits (Kafka transactions, or at-least-once batches)."),
-        "jobstatusd_transactions_aborted_total": Entry(help: "Aborted transactions (each one is redone)."),
-        "jobstatusd_jobs_tracked": Entry(help: "Jobs in the dedup table."),
-        "jobstatusd_assigned_partitions": Entry(help: "Input partitions this instance owns."),
-        "jobstatusd_restored_records": Entry(help: "Records read by restores since start."),
-        "jobstatusd_input_committed_offset": Entry(
+        MetricName.transactionsAbortedTotal: Entry(help: "Aborted transactions (each one is redone)."),
+        MetricName.jobsTracked: Entry(help: "Jobs in the dedup table."),
+        MetricName.assignedPartitions: Entry(help: "Input partitions this instance owns."),
+        MetricName.restoredRecords: Entry(help: "Records read by restores since start."),
+        MetricName.inputCommittedOffset: Entry(
             help: "The next input offset this instance committed, per partition (its progress)."),
-        "jobstatusd_consumer_lag": Entry(
+        MetricName.consumerLag: Entry(
             help:
                 "Input records behind the partition's end not yet committed by this instance; revoked partitions leave."
         ),
-        "jobstatusd_transaction_commit_seconds": Entry(
+        MetricName.transactionCommitSeconds: Entry(
             help: "Time to commit: from the commit decision to the broker's answer.",
             buckets: [
                 .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
                 .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5),
                 .seconds(10),
             ]),
-        "jobstatusd_end_to_end_latency_seconds": Entry(
+        MetricName.endToEndLatencySeconds: Entry(
             help: "Per commit, its oldest input record: from the record's timestamp to its output being visible.",
             buckets: [
                 .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(200),
                 .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30), .seconds(60),
             ]),
-        "jobstatusd_restore_seconds": Entry(
+        MetricName.restoreSeconds: Entry(
             help: "Time to restore the dedup table after an assignment (read output and DLQ to their end).",
             buckets: [
                 .milliseconds(100), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
                 .seconds(30), .seconds(60), .seconds(120), .seconds(300), .seconds(600),
             ]),
-        "jobstatusd_kafka_msg_cnt": Entry(help: "librdkafka: messages in the client's queues now, per client."),
-        "jobstatusd_kafka_replyq": Entry(
+        MetricName.kafkaMsgCnt: Entry(help: "librdkafka: messages in the client's queues now, per client."),
+        MetricName.kafkaReplyq: Entry(
             help: "librdkafka: operations waiting in the client's reply queue, per client."),
-        "jobstatusd_kafka_tx_total": Entry(help: "librdkafka: requests sent to brokers, per client."),
-        "jobstatusd_kafka_rx_total": Entry(help: "librdkafka: responses received from brokers, per client."),
-        "jobstatusd_kafka_txmsgs_total": Entry(help: "librdkafka: messages sent to brokers, per client."),
-        "jobstatusd_kafka_rxmsgs_total": Entry(help: "librdkafka: messages received from brokers, per client."),
+        MetricName.kafkaTxTotal: Entry(help: "librdkafka: requests sent to brokers, per client."),
+        MetricName.kafkaRxTotal: Entry(help: "librdkafka: responses received from brokers, per client."),
+        MetricName.kafkaTxmsgsTotal: Entry(help: "librdkafka: messages sent to brokers, per client."),
+        MetricName.kafkaRxmsgsTotal: Entry(help: "librdkafka: messages received from brokers, per client."),
         "process_cpu_seconds_total": Entry(help: "User and system CPU time spent, in seconds."),
         "process_resident_memory_bytes": Entry(help: "Resident memory size in bytes."),
         "process_virtual_memory_bytes": Entry(help: "Virtual memory size in bytes."),

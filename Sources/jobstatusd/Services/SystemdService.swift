@@ -22,7 +22,7 @@ struct SystemdService: Service {
             while !Task.isCancelled {
                 let snapshot = status.current
                 if !ready, let more = startTimeout.observe(snapshot, now: .now) {
-                    socket.send("EXTEND_TIMEOUT_USEC=\(more.components.seconds * 1_000_000)")
+                    socket.send("EXTEND_TIMEOUT_USEC=\(more.wholeMicroseconds)")
                 }
                 if !ready && snapshot.isReady {
                     ready = true
