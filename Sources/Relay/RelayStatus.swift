@@ -1,5 +1,4 @@
 public import Kafka
-import Synchronization
 
 /// What the relay is doing, for readiness, systemd `STATUS=`, the watchdog and metrics.
 public struct RelaySnapshot: Sendable {
@@ -87,14 +86,14 @@ public struct RelaySnapshot: Sendable {
 /// A thread-safe holder of the relay's ``RelaySnapshot`` and of a bounded view of the
 /// canonical records it published last (for `/jobs/{job_id}`).
 public final class RelayStatus: Sendable {
-    private let snapshot = Mutex(RelaySnapshot())
-    private let records: Mutex<RecentRecords>
-    private let repartitionStage = Mutex<RelayStatus?>(nil)
+    private let snapshot = Locked(RelaySnapshot())
+    private let records: Locked<RecentRecords>
+    private let repartitionStage = Locked<RelayStatus?>(nil)
 
     /// - Parameter recordsKept: for how many of the jobs written last to keep the last record at
     ///   least, for lookups (0: none); up to twice as many are kept.
     public init(recordsKept: Int = 10_000) {
-        records = Mutex(RecentRecords(capacity: recordsKept))
+        records = Locked(RecentRecords(capacity: recordsKept))
     }
 
     /// The last canonical record published (or restored) for `jobID`, if this instance keeps it.
@@ -149,7 +148,7 @@ public final class RelayStatus: Sendable {
 /// that is full, it becomes the previous one and the old previous one is dropped whole. A write
 /// costs one hash, where evicting the least recently written job one at a time costs three (on
 /// the relay's path once per published record).
-struct RecentRecords: ~Copyable {
+struct RecentRecords {
     private let capacity: Int
     private var current: [String: [UInt8]] = [:]
     private var previous: [String: [UInt8]] = [:]

@@ -1,5 +1,4 @@
 import Kafka
-import Synchronization
 import TestSupport
 import Testing
 
@@ -7,7 +6,7 @@ import Testing
 @Suite("Closing a client after use")
 struct KafkaClosingTests {
     final class Client: KafkaClosing {
-        let closes = Mutex(0)
+        let closes = Locked(0)
         func close() async {
             try? await Task.sleep(for: .milliseconds(20))  // a close that takes a while is still awaited
             closes.withLock { $0 += 1 }

@@ -112,18 +112,16 @@ struct KafkaConsumerGroupTests {
 }
 
 /// The distinct records seen by a group's members, shared between their tasks.
-/// (An NSLock, not a Mutex: ThreadSanitizer sees pthread locks, not the standard library's futex.)
-final class SeenRecords: @unchecked Sendable {
-    private let lock = NSLock()
-    private var records = Set<String>()
+final class SeenRecords: Sendable {
+    private let records = Locked(Set<String>())
 
     /// Adds a batch; returns how many distinct records have been seen.
     func add(_ batch: [KafkaMessage]) -> Int {
-        lock.withLock {
+        records.withLock { records in
             for message in batch { records.insert("\(message.topicPartition)@\(message.offset)") }
             return records.count
         }
     }
 
-    var distinctCount: Int { lock.withLock { records.count } }
+    var distinctCount: Int { records.withLock { $0.count } }
 }

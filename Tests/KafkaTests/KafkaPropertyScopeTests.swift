@@ -1,6 +1,5 @@
 import Kafka
 import Logging
-import Synchronization
 import TestSupport
 import Testing
 
@@ -39,7 +38,7 @@ struct KafkaPropertyScopeTests {
 
 /// Every log line (message and metadata) of a test's clients.
 final class LogLines: Sendable {
-    private let lines = Mutex<[String]>([])
+    private let lines = Locked<[String]>([])
 
     var all: [String] { lines.withLock { $0 } }
 

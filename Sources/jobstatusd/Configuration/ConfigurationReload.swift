@@ -1,5 +1,5 @@
+import Kafka
 import Logging
-import Synchronization
 
 /// What a reload (SIGHUP, `systemctl reload`) does: read the configuration again from the same
 /// file, environment and flags, apply what can change while running (``reloadableKeys``),
@@ -21,7 +21,7 @@ final class ConfigurationReload: Sendable {
     private let levelSwitch: LogLevelSwitch
     private let load: @Sendable () throws(ConfigurationError) -> DaemonConfiguration
     /// The values in force, by key (secrets as redacted text).
-    private let inForce: Mutex<[String: String]>
+    private let inForce: Locked<[String: String]>
 
     init(
         running: DaemonConfiguration, levelSwitch: LogLevelSwitch,
@@ -29,7 +29,7 @@ final class ConfigurationReload: Sendable {
     ) {
         self.levelSwitch = levelSwitch
         self.load = load
-        self.inForce = Mutex(Self.values(of: running))
+        self.inForce = Locked(Self.values(of: running))
     }
 
     /// Loads the configuration again and applies it; throws (changing nothing) when it does not load.

@@ -183,21 +183,23 @@ struct DemoSession {
 }
 
 /// The producer's running count, read by the view.
-final class ProducedCount: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-    private var jobs = 0
-    private var finished = false
-    var value: Int { lock.withLock { count } }
-    var jobsStarted: Int { lock.withLock { jobs } }
-    var isFinished: Bool { lock.withLock { finished } }
+final class ProducedCount: Sendable {
+    private struct Progress {
+        var count = 0
+        var jobs = 0
+        var finished = false
+    }
+    private let progress = Locked(Progress())
+    var value: Int { progress.withLock { $0.count } }
+    var jobsStarted: Int { progress.withLock { $0.jobs } }
+    var isFinished: Bool { progress.withLock { $0.finished } }
     func set(_ value: Int, jobsStarted: Int) {
-        lock.withLock {
-            count = value
-            jobs = jobsStarted
+        progress.withLock {
+            $0.count = value
+            $0.jobs = jobsStarted
         }
     }
-    func finish() { lock.withLock { finished = true } }
+    func finish() { progress.withLock { $0.finished = true } }
 }
 
 /// Follows the output topic as a downstream monitor would, for the live view.

@@ -1,12 +1,12 @@
+import Kafka
 import Logging
-import Synchronization
 
 /// The process's log level, shared by every logger, changed at runtime by a reload (SIGHUP).
 final class LogLevelSwitch: Sendable {
-    private let current: Mutex<Logger.Level>
+    private let current: Locked<Logger.Level>
 
     init(_ level: Logger.Level) {
-        current = Mutex(level)
+        current = Locked(level)
     }
 
     var level: Logger.Level {

@@ -15,7 +15,7 @@ struct MetricsService: Service {
     func run() async throws {
         // The build and the librdkafka it runs with, as labels of a constant 1.
         Gauge(
-            label: "jobstatusd_build_info",
+            label: MetricName.buildInfo,
             dimensions: [("version", BuildVersion.describe), ("librdkafka", LibrdkafkaVersion.current)]
         ).record(1)
         await cancelWhenGracefulShutdown {
@@ -29,7 +29,7 @@ struct MetricsService: Service {
                 Self.publish(snapshot, since: previous, transactions: previousTransactions)
                 if let repartition = snapshot.repartition {
                     Self.increment(
-                        "jobstatusd_repartitioned_total", by: repartition.repartitioned - previousRepartitioned)
+                        MetricName.repartitionedTotal, by: repartition.repartitioned - previousRepartitioned)
                 }
                 Self.publishLag(snapshot.consumerLag, series: &lagSeries)
                 previous = snapshot.counters
@@ -46,37 +46,37 @@ struct MetricsService: Service {
         _ snapshot: RelaySnapshot, since previous: RelayCounters, transactions: (committed: Int, aborted: Int)
     ) {
         let counters = snapshot.counters
-        increment("jobstatusd_consumed_total", by: counters.consumed - previous.consumed)
-        increment("jobstatusd_published_total", by: counters.published - previous.published)
-        increment("jobstatusd_dead_lettered_total", by: counters.deadLettered - previous.deadLettered)
-        increment("jobstatusd_tombstones_total", by: counters.tombstones - previous.tombstones)
+        increment(MetricName.consumedTotal, by: counters.consumed - previous.consumed)
+        increment(MetricName.publishedTotal, by: counters.published - previous.published)
+        increment(MetricName.deadLetteredTotal, by: counters.deadLettered - previous.deadLettered)
+        increment(MetricName.tombstonesTotal, by: counters.tombstones - previous.tombstones)
         increment(
-            "jobstatusd_finished_tombstones_total", by: counters.finishedTombstones - previous.finishedTombstones)
-        increment("jobstatusd_key_mismatches_total", by: counters.keyMismatches - previous.keyMismatches)
+            MetricName.finishedTombstonesTotal, by: counters.finishedTombstones - previous.finishedTombstones)
+        increment(MetricName.keyMismatchesTotal, by: counters.keyMismatches - previous.keyMismatches)
         increment(
-            "jobstatusd_replayed_dead_letters_total",
+            MetricName.replayedDeadLettersTotal,
             by: counters.deadLettersAlreadyWritten - previous.deadLettersAlreadyWritten)
         for reason in DropReason.all {
             increment(
-                "jobstatusd_dropped_total", [("reason", reason.code)],
+                MetricName.droppedTotal, [("reason", reason.code)],
                 by: counters.dropped[reason, default: 0] - previous.dropped[reason, default: 0])
         }
         for reason in InvalidReason.all {
             increment(
-                "jobstatusd_invalid_total", [("reason", reason.code)],
+                MetricName.invalidTotal, [("reason", reason.code)],
                 by: counters.invalid[reason, default: 0] - previous.invalid[reason, default: 0])
         }
         increment(
-            "jobstatusd_transactions_committed_total", by: snapshot.transactionsCommitted - transactions.committed)
-        increment("jobstatusd_transactions_aborted_total", by: snapshot.transactionsAborted - transactions.aborted)
-        Gauge(label: "jobstatusd_jobs_tracked").record(snapshot.trackedJobs)
-        Gauge(label: "jobstatusd_assigned_partitions").record(snapshot.assignedPartitions)
-        Gauge(label: "jobstatusd_ready").record(snapshot.isReady ? 1 : 0)
-        Gauge(label: "jobstatusd_standby").record(snapshot.isStandingBy ? 1 : 0)
-        Gauge(label: "jobstatusd_restored_records").record(snapshot.restoredRecords)
+            MetricName.transactionsCommittedTotal, by: snapshot.transactionsCommitted - transactions.committed)
+        increment(MetricName.transactionsAbortedTotal, by: snapshot.transactionsAborted - transactions.aborted)
+        Gauge(label: MetricName.jobsTracked).record(snapshot.trackedJobs)
+        Gauge(label: MetricName.assignedPartitions).record(snapshot.assignedPartitions)
+        Gauge(label: MetricName.ready).record(snapshot.isReady ? 1 : 0)
+        Gauge(label: MetricName.standby).record(snapshot.isStandingBy ? 1 : 0)
+        Gauge(label: MetricName.restoredRecords).record(snapshot.restoredRecords)
         for (partition, offset) in snapshot.committedOffsets {
             Gauge(
-                label: "jobstatusd_input_committed_offset",
+                label: MetricName.inputCommittedOffset,
                 dimensions: [("topic", partition.topic), ("partition", String(partition.partition))]
             ).record(offset)
         }
@@ -96,7 +96,7 @@ struct MetricsService: Service {
             let gauge =
                 series[partition]
                 ?? Gauge(
-                    label: "jobstatusd_consumer_lag",
+                    label: MetricName.consumerLag,
                     dimensions: [("topic", partition.topic), ("partition", String(partition.partition))],
                     factory: factory)
             series[partition] = gauge
@@ -110,23 +110,14 @@ struct MetricsService: Service {
     }
 }
 
-extension Duration {
-    var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
-}
-
 /// librdkafka's statistics JSON (every `statistics.interval.ms`) of each client, shown per
 /// client type: queue levels as gauges (summed over the clients of a type), running totals as
 /// counters (Prometheus `_total`). Clients are told apart by their handle name: with
 /// `input.keying: any` two producers and two consumers report, and each has its own totals.
-final class KafkaStatistics: @unchecked Sendable {
-    // @unchecked: `latest` and `counted` are only touched under `lock`.
-    private let lock = NSLock()
-    private var latest: [String: [String: Any]] = [:]
+final class KafkaStatistics: Sendable {
+    private let latest = Locked<[String: [String: Any]]>([:])
     /// The totals already turned into counter increments, per client and field.
-    private var counted: [String: Double] = [:]
+    private let counted = Locked<[String: Double]>([:])
 
     /// The handler to give the Kafka clients.
     var handler: @Sendable (String) -> Void {
@@ -136,32 +127,40 @@ final class KafkaStatistics: @unchecked Sendable {
     func record(_ json: String) {
         guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return }
         let name = (object["name"] as? String) ?? (object["type"] as? String) ?? "client"
-        lock.withLock { latest[name] = object }
+        latest.withLock { $0[name] = object }
     }
 
     func publish(factory: any MetricsFactory = MetricsSystem.factory) {
-        let clients = lock.withLock { latest }
+        let clients = latest.withLock { $0 }
         var levels: [String: [String: Double]] = [:]
         for (name, client) in clients {
             let type = (client["type"] as? String) ?? "client"
-            for key in ["msg_cnt", "replyq"] {
+            for (key, metric) in Self.levels {
                 if let number = client[key] as? NSNumber {
-                    levels[type, default: [:]][key, default: 0] += number.doubleValue
+                    levels[type, default: [:]][metric, default: 0] += number.doubleValue
                 }
             }
-            for key in ["tx", "rx", "txmsgs", "rxmsgs"] {
+            for (key, metric) in Self.totals {
                 guard let total = (client[key] as? NSNumber)?.doubleValue else { continue }
-                let seen = lock.withLock { counted["\(name).\(key)"] ?? 0 }
+                let seen = counted.withLock { $0["\(name).\(key)"] ?? 0 }
                 guard total > seen else { continue }
-                Counter(label: "jobstatusd_kafka_\(key)_total", dimensions: [("client", type)], factory: factory)
+                Counter(label: metric, dimensions: [("client", type)], factory: factory)
                     .increment(by: Int64(total - seen))
-                lock.withLock { counted["\(name).\(key)"] = total }
+                counted.withLock { $0["\(name).\(key)"] = total }
             }
         }
         for (type, values) in levels {
-            for (key, value) in values {
-                Gauge(label: "jobstatusd_kafka_\(key)", dimensions: [("client", type)], factory: factory).record(value)
+            for (metric, value) in values {
+                Gauge(label: metric, dimensions: [("client", type)], factory: factory).record(value)
             }
         }
     }
+
+    /// librdkafka's statistics fields shown as gauges, with their metric.
+    static let levels = [("msg_cnt", MetricName.kafkaMsgCnt), ("replyq", MetricName.kafkaReplyq)]
+    /// librdkafka's running totals shown as counters, with their metric.
+    static let totals = [
+        ("tx", MetricName.kafkaTxTotal), ("rx", MetricName.kafkaRxTotal), ("txmsgs", MetricName.kafkaTxmsgsTotal),
+        ("rxmsgs", MetricName.kafkaRxmsgsTotal),
+    ]
 }

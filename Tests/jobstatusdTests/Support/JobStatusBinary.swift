@@ -1,4 +1,5 @@
 import Foundation
+import Kafka
 
 /// The built `jobstatusd` binary, run as a user would.
 enum JobStatusBinary {
@@ -60,11 +61,9 @@ enum JobStatusBinary {
 }
 
 /// Bytes handed from a reader thread.
-final class LockedData: @unchecked Sendable {
-    // @unchecked: every access goes through `lock`.
-    private let lock = NSLock()
-    private var data = Data()
+final class LockedData: Sendable {
+    private let data = Locked(Data())
 
-    func set(_ data: Data) { lock.withLock { self.data = data } }
-    var value: Data { lock.withLock { data } }
+    func set(_ data: Data) { self.data.withLock { $0 = data } }
+    var value: Data { data.withLock { $0 } }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Kafka
 
 #if canImport(Glibc)
     import Glibc
@@ -7,11 +8,10 @@ import Foundation
 /// A stand-in for systemd's notification socket: an abstract AF_UNIX datagram
 /// socket that records every message the daemon sends.
 final class NotifyListener: @unchecked Sendable {
-    // @unchecked: `messages` is guarded by `lock`; the reader thread owns `descriptor`.
+    // @unchecked: the reader thread owns `descriptor`.
     let name: String
     private let descriptor: Int32
-    private let lock = NSLock()
-    private var messages: [(at: ContinuousClock.Instant, text: String)] = []
+    private let messages = Locked<[(at: ContinuousClock.Instant, text: String)]>([])
 
     init() throws {
         name = "@jsd-test-\(UUID().uuidString.prefix(12))"
@@ -32,26 +32,26 @@ final class NotifyListener: @unchecked Sendable {
         thread.start()
     }
 
-    private var closed = false
+    private let closed = Locked(false)
 
     func close() {
-        lock.withLock { closed = true }
+        closed.withLock { $0 = true }
     }
 
     private func receive() {
         var buffer = [UInt8](repeating: 0, count: 4096)
-        while !lock.withLock({ closed }) {
+        while !closed.withLock({ $0 }) {
             let count = recv(descriptor, &buffer, buffer.count, 0)
             if count > 0 {
                 let text = String(decoding: buffer[0..<count], as: UTF8.self)
-                lock.withLock { messages.append((.now, text)) }
+                messages.withLock { $0.append((.now, text)) }
             }
         }
         Glibc.close(descriptor)
     }
 
     /// Every message so far.
-    var all: [(at: ContinuousClock.Instant, text: String)] { lock.withLock { messages } }
+    var all: [(at: ContinuousClock.Instant, text: String)] { messages.withLock { $0 } }
 
     /// Waits (bounded) for a message containing `text`.
     func waitFor(_ text: String, timeout: Duration = .seconds(60)) async throws -> ContinuousClock.Instant {
