@@ -22,7 +22,7 @@ generated. The daemon re-keys them through <group>-repartition and orders each j
 event's "seq" member (dedup.ordering: field, order-field seq, order-missing dead-letter):
 1, 2, 3, ... in the order the job's events were generated, a retried send repeating its
 event's seq. Under reordering which intermediate steps get published depends on arrival,
-so the model holds only what does not (README, "Which rules stay exact"), per job:
+so the model holds only what does not (docs/delivery.md, "Which rules stay exact"), per job:
   - lost: the job's last output record is not its highest-seq event, nor a terminal event
     (terminal states stay final under field ordering: a terminal status that arrives
     before a later heartbeat keeps the job finished);
@@ -871,7 +871,7 @@ def main():
     # so only on tansu does a fault wait until the group has settled.
     settle = args.broker == "tansu"
     if settle:
-        log("tansu: each fault waits until the group has settled (README, \"What does not hold\")")
+        log("tansu: each fault waits until the group has settled (docs/delivery.md, \"What does not hold\")")
     try:
         first.start()
         for spare in spares:

@@ -6,7 +6,7 @@ topic; b joins at 17 s; a leaves at 20 s (before the rebalance b started complet
 rejoins as a2 at 21 s. Prints each member's assign/revoke events and which members hold
 partitions afterwards. Measured (2026-11-26, librdkafka 2.0.2): on the mock cluster and
 with eager assignment on tansu, b and a2 share the partitions within ~8 s; with
-cooperative-sticky on tansu, nobody gets partitions again (README, "What does not hold").
+cooperative-sticky on tansu, nobody gets partitions again (docs/delivery.md, "What does not hold").
 
     python3 scripts/lib/rebalance_probe.py BOOTSTRAP cooperative-sticky|range [EXISTING_TOPIC]
 
@@ -20,7 +20,7 @@ while the rebalance b started is under way (a's own JoinGroup pending, or not se
 settles (b and a2 get 8 partitions each) in ~5 s every time; tansu makes the departed a the leader
 of the next generation, never expires it, and b and a2 get nothing for as long as they run (90 s
 here, 15 min in a chaos run). jobstatusd shows the same on tansu, so scripts/chaos lets the group
-settle before each fault on tansu (issue 10, README "What does not hold").
+settle before each fault on tansu (issue 10, docs/delivery.md, "What does not hold").
 """
 import signal
 import subprocess

@@ -11,8 +11,8 @@ assigned partitions changed). Repeated --rounds times; the median is printed, wi
         [--bootstrap HOST:PORT] [--membership static|dynamic] [--session-ms 10000] [--rounds 3]
 
 With static membership a broker that honours KIP-345 gives the new incarnation its partitions
-back at once; one that does not waits for the old session and rebalances the group. The
-README's "Test brokers" section quotes this probe's figures.
+back at once; one that does not waits for the old session and rebalances the group.
+docs/development.md, "Test brokers", quotes this probe's figures.
 """
 import argparse
 import json

@@ -15,8 +15,8 @@ Without it (or with --dynamic) a2 waits for a's session to expire and the group 
     python3 scripts/lib/static_member_probe.py BOOTSTRAP [--static|--dynamic] [--topic EXISTING]
 
 Without --topic it creates one with AdminClient (the mock cluster cannot: host it with
-`jobstatusd mock-broker --topic=NAME:2` and pass --topic NAME). Measured results are in the
-README's "Test brokers" section.
+`jobstatusd mock-broker --topic=NAME:2` and pass --topic NAME). Measured results are in
+docs/development.md, "Test brokers".
 """
 import argparse
 import subprocess

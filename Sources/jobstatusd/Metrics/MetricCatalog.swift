@@ -1,7 +1,7 @@
 import Relay
 
 /// Every metric jobstatusd exports, with its `# HELP` text and, for histograms, its buckets:
-/// one place to read what `/metrics` means (README, `deploy/prometheus-rules.yaml`).
+/// one place to read what `/metrics` means (`docs/operations.md`, "HTTP and metrics"; `deploy/prometheus-rules.yaml`).
 enum MetricCatalog {
     struct Entry {
         let help: String
