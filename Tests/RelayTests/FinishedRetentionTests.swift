@@ -83,9 +83,9 @@ struct FinishedRetentionTests {
             Self.event("done-1-3", "RUNNING", "late again"), Self.event("open-0-0", "DONE", "back"),
         ])
         try await harness.waitUntilCommitted([restored], ends: try await harness.inputEnds())
-        // Dropped, not published: the new late event, and on the mock (which keeps no transactional
-        // offsets, brokers.md) the first one again, replayed with the whole input.
-        #expect(restored.counters.dropped[.afterTerminal, default: 0] >= 1, "\(restored.counters)")
+        // Dropped, not published: the new late event, and the first one again where the input is
+        // replayed from before it (the mock keeps no transactional offsets; seen on tansu too).
+        #expect((1...2).contains(restored.counters.dropped[.afterTerminal, default: 0]), "\(restored.counters)")
         #expect(restored.counters.published == 1, "only the job the operator removed comes back: \(restored.counters)")
         try await restored.stop()
         // The job that came back is DONE: a second after it, its own retention tombstone is due,
