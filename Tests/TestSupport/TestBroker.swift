@@ -48,6 +48,11 @@ public struct TestBroker: Sendable {
     /// tansu's address when the test tooling started it (`scripts/test` sets `TANSU_BOOTSTRAP`).
     public static var tansuBootstrap: String? { environment("TANSU_BOOTSTRAP") }
 
+    /// Whether read_committed readers see aborted records here: the mock and tansu send no
+    /// aborted-transaction list in their fetch responses, so librdkafka cannot filter them;
+    /// Kafka does, and hides them.
+    public var showsAbortedRecords: Bool { mock != nil || bootstrapServers == Self.tansuBootstrap }
+
     /// A topic, group or transactional id no other test uses.
     public static func uniqueName(_ prefix: String) -> String {
         "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())"
