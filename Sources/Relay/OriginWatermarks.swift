@@ -24,26 +24,19 @@ struct OriginWatermarks {
     private var deadLettered: Set<SourceCoordinate> = []
     private var pendingDeadLettered: Set<SourceCoordinate> = []
 
-    /// The input record a repartition record was made from, if it says.
-    static func origin(of message: KafkaMessage) -> SourceCoordinate? {
-        RepartitionRecord.origin(of: message).map { SourceCoordinate(partition: $0.0, offset: $0.1) }
-    }
-
     /// Whether the record of repartition partition `partition` made from `origin` copies one
     /// handled before, judged as its outcome is a dead letter or not; if not, notes it (until
     /// the transaction commits or aborts).
     mutating func isCopy(_ origin: SourceCoordinate, in partition: TopicPartition, deadLetter: Bool) -> Bool {
+        let highest = pending[partition]?[origin.partition] ?? committed[partition]?[origin.partition]
         if deadLetter {
             if deadLettered.contains(origin) || pendingDeadLettered.contains(origin) { return true }
             pendingDeadLettered.insert(origin)
-        } else if let highest = pending[partition]?[origin.partition] ?? committed[partition]?[origin.partition],
-            origin.offset.rawValue <= highest
-        {
+        } else if let highest, origin.offset.rawValue <= highest {
             return true
         }
         // Handled now, in offset order: every record before it from its input partition too.
-        let highest = pending[partition]?[origin.partition] ?? committed[partition]?[origin.partition] ?? -1
-        pending[partition, default: [:]][origin.partition] = max(highest, origin.offset.rawValue)
+        pending[partition, default: [:]][origin.partition] = max(highest ?? -1, origin.offset.rawValue)
         return false
     }
 

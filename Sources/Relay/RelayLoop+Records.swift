@@ -59,7 +59,7 @@ extension RelayLoop {
         }
         if !refused.isEmpty, let refusal = refused[SourceCoordinate(message)] {
             try await deadLetterRefused(message, decoded, refusal, &transaction)
-            if configuration.stage == .relayOfRepartition, let origin = OriginWatermarks.origin(of: message) {
+            if configuration.stage == .relayOfRepartition, let origin = RepartitionRecord.origin(of: message) {
                 // A copy of it is then known as one, and not refused and dead-lettered again.
                 _ = origins.isCopy(origin, in: message.topicPartition, deadLetter: true)
             }
@@ -109,7 +109,7 @@ extension RelayLoop {
             countReplay(decoded, &transaction.counters)
             return
         }
-        if configuration.stage == .relayOfRepartition, let origin = OriginWatermarks.origin(of: message),
+        if configuration.stage == .relayOfRepartition, let origin = RepartitionRecord.origin(of: message),
             origins.isCopy(origin, in: message.topicPartition, deadLetter: outcome.isDeadLetter)
         {
             countReplay(decoded, &transaction.counters)

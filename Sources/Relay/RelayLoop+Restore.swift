@@ -235,7 +235,7 @@ extension RelayLoop {
             let source = DeadLetter.source(of: message).flatMap { inputTopicIndex[$0.0.topic] == nil ? nil : $0 }
             if let (partition, offset) = source { handled.record(partition, offset) }
             if configuration.stage == .relayOfRepartition, let (partition, _) = source,
-                let origin = OriginWatermarks.origin(of: message)
+                let origin = RepartitionRecord.origin(of: message)
             {
                 if message.topic == configuration.outputTopic {
                     origins.restoredOutput(partition, origin: origin)

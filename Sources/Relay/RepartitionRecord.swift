@@ -31,9 +31,10 @@ public enum RepartitionRecord {
     }
 
     /// The input record a repartition record was made from (the last header of each name).
-    static func origin(of message: KafkaMessage) -> (TopicPartition, KafkaOffset)? {
+    static func origin(of message: KafkaMessage) -> SourceCoordinate? {
         DeadLetter.coordinates(
-            in: message, topic: Header.originTopic, partition: Header.originPartition, offset: Header.originOffset)
+            in: message, topic: Header.originTopic, partition: Header.originPartition, offset: Header.originOffset
+        ).map { SourceCoordinate(partition: $0.0, offset: $0.1) }
     }
 
     /// The timestamp of the input record a repartition record was made from.

@@ -20,7 +20,7 @@ struct RepartitionRecordTests {
             topicPartition: TopicPartition("g-repartition", 0), offset: KafkaOffset(rawValue: 7), key: record.key,
             value: record.value, headers: record.headers)
         let origin = try #require(RepartitionRecord.origin(of: read))
-        #expect(origin.0 == TopicPartition("in", 2) && origin.1.rawValue == 41)
+        #expect(origin.partition == TopicPartition("in", 2) && origin.offset.rawValue == 41)
         #expect(RepartitionRecord.originTimestamp(of: read) == 1_700_000_000_123)
         #expect(RepartitionRecord.originHeaders(in: read).map(\.name).count == 3)
     }
