@@ -9,7 +9,7 @@ import Testing
 /// `output.finished-retention` (issue 15): finished jobs leave the output topic and the table
 /// on schedule, and stay gone: a long run keeps the live key count, the table and what a
 /// restore holds flat, while late events for forgotten jobs are dropped.
-@Suite("Finished-job retention", .timeLimit(.minutes(4)), .serialized)
+@Suite("Finished-job retention", .timeLimit(.minutes(4)), serializedOnASharedBroker)
 struct FinishedRetentionTests {
     static let rounds = 6
     static let finishedPerRound = 40

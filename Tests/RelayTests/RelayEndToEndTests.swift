@@ -17,7 +17,7 @@ import Testing
 /// aborted records shows them next to their committed replay; there the test
 /// checks every transition present, in order, none stale, and extra copies only
 /// when the relay reports aborted transactions.
-@Suite("Relay end to end", .timeLimit(.minutes(4)), .serialized)
+@Suite("Relay end to end", .timeLimit(.minutes(4)), serializedOnASharedBroker)
 struct RelayEndToEndTests {
     static let jobs = 1500
 
