@@ -46,4 +46,37 @@ struct AtLeastOnceProducerTests {
         let written = read.compactMap { $0.value.map { String(decoding: $0, as: UTF8.self) } }
         #expect(written == ["warm-up"] + values, "every record reported delivered is in the partition, in order")
     }
+
+    /// At-least-once commits input offsets only after the records they produced are delivered:
+    /// when the output cannot be written, the relay fails with the offsets uncommitted, and the
+    /// next run publishes every record.
+    @Test(.enabled(if: !TestBroker.isExternal, "fault injection needs the in-process mock cluster"))
+    func noInputOffsetIsCommittedBeforeItsOutputIsDelivered() async throws {
+        let harness = try await RelayHarness.start(partitions: 1)
+        defer { withExtendedLifetime(harness) {} }
+        let mock = try #require(harness.mock)
+        var configuration = harness.relayConfiguration(delivery: .atLeastOnce)
+        configuration.operationTimeout = .seconds(3)
+        let first = RunningRelay(configuration, logger: harness.logger)
+        try await waitUntil("the first relay ready") { first.relay.status.current.isReady }
+
+        try mock.setPartitionLeader(topic: harness.output, partition: 0, broker: -1)
+        let jobs = (0..<10).map { "job-\($0)" }
+        try await harness.produce(
+            raw: jobs.map { ($0, Array(#"{"job_id":"\#($0)","status":"RUNNING","status_msg":"m"}"#.utf8)) })
+        await #expect(throws: (any Error).self, "undelivered records end the relay") { try await first.task.value }
+
+        let input = TopicPartition(harness.input, 0)
+        let reader = try KafkaConsumer(
+            configuration: harness.kafka(["group.id": harness.group]), logger: harness.logger)
+        let committed = try await reader.closing { try await $0.committed([input], timeout: .seconds(10)) }
+        #expect(committed.allSatisfy { $0.offset.rawValue < 0 }, "no input offset committed: \(committed)")
+
+        try mock.setPartitionLeader(topic: harness.output, partition: 0, broker: 1)
+        let second = RunningRelay(harness.relayConfiguration(delivery: .atLeastOnce), logger: harness.logger)
+        try await harness.waitUntilCommitted([second], ends: [input: Int64(jobs.count)])
+        try await second.stop()
+        let output = try await harness.broker.readToEnd(harness.output)
+        #expect(Set(RelayHarness.perJob(output).keys) == Set(jobs), "the next run published every record")
+    }
 }

@@ -101,6 +101,42 @@ struct FinishedRetentionTests {
             "the operator's tombstone and the job it removed (and that job's own retention tombstone), nothing else")
     }
 
+    /// A finished job's tombstone is written by the instance that owns its input partition when
+    /// it is due, never by one that handled the job before a rebalance took the partition away.
+    @Test func onlyTheOwnerOfAJobsPartitionTombstonesIt() async throws {
+        let harness = try await RelayHarness.start(partitions: 2)
+        defer { withExtendedLifetime(harness) {} }
+        var configuration = harness.relayConfiguration()
+        configuration.finishedRetention = .seconds(30)
+        configuration.finishedHorizon = .seconds(3600)
+        let jobs = (0..<40).map { "finished-\($0)" }
+        try await harness.produce(raw: jobs.flatMap { [Self.event($0, "QUEUED", "q"), Self.event($0, "DONE", "d")] })
+        let first = RunningRelay(configuration, logger: harness.logger)
+        try await harness.waitUntilCommitted([first], ends: try await harness.inputEnds())
+        #expect(first.relay.status.current.trackedJobs == jobs.count, "the first relay handled every job")
+
+        var secondConfiguration = configuration
+        secondConfiguration.transactionalID = "\(configuration.transactionalID)-second"
+        let second = RunningRelay(secondConfiguration, logger: harness.logger)
+        try await waitUntil("one partition each") {
+            [first, second].allSatisfy {
+                $0.relay.status.current.assignedPartitions == 1 && $0.relay.status.current.phase == .running
+            }
+        }
+        try #require(first.counters.finishedTombstones == 0, "the rebalance came before any job was due")
+        try await waitUntil("every finished job tombstoned", timeout: .seconds(120)) {
+            first.counters.finishedTombstones > 0 && second.counters.finishedTombstones > 0
+                && first.counters.finishedTombstones + second.counters.finishedTombstones >= jobs.count
+        }
+        try await first.stop()
+        try await second.stop()
+
+        #expect(first.counters.finishedTombstones + second.counters.finishedTombstones == jobs.count)
+        let tombstones = try await harness.broker.readToEnd(harness.output).filter { $0.value == nil }
+        let keys = tombstones.map { String(decoding: $0.key ?? [], as: UTF8.self) }
+        #expect(keys.count == jobs.count && Set(keys) == Set(jobs), "one tombstone per job: \(keys.count)")
+    }
+
     @Test func aTombstoneForgetsTheJobOnlyWhenItCommits() {
         let done = PublishedState(status: .done, canonicalBytes: Array("d".utf8))
         let source = SourcePosition(topicIndex: 0, partition: 1, offset: 7)

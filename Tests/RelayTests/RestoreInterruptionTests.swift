@@ -35,7 +35,9 @@ struct RestoreInterruptionTests {
         var configuration = harness.relayConfiguration()
         configuration.restoreTimeout = .seconds(200)
         let second = RunningRelay(configuration, logger: harness.logger)
-        try await waitUntil("the second relay restoring") { second.relay.status.current.phase == .restoring }
+        try await waitUntil("the second relay restoring") { second.relay.status.current.partitionsToRestore > 0 }
+        let restoring = second.relay.status.current
+        #expect(restoring.phase == .restoring && !restoring.isReady, "not ready while the restore reads")
         second.relay.requestStop()
         try await waitUntil("the relay returning after the stop request, long before restore.timeout") {
             [.stopped, .failed].contains(second.relay.status.current.phase)
