@@ -1,4 +1,4 @@
-import Kafka
+public import Kafka
 import Logging
 
 /// Reads output and dead-letter partitions, `read_committed`, up to their end as it
@@ -21,9 +21,11 @@ final class OutputRestorer {
     /// The next offset to read per partition (absent: from the beginning).
     private var positions: [TopicPartition: KafkaOffset] = [:]
 
-    init(kafka: KafkaConfiguration, group: String, logger: Logger) throws(KafkaError) {
+    /// - Parameter group: the relay's group: the reader's group is `<group>-restore` (it only
+    ///   assigns partitions, and never commits). `groupID` names it outright instead.
+    init(kafka: KafkaConfiguration, group: String, groupID: String? = nil, logger: Logger) throws(KafkaError) {
         var configuration = kafka
-        configuration["group.id"] = "\(group)-restore"
+        configuration["group.id"] = groupID ?? "\(group)-restore"
         configuration["isolation.level"] = "read_committed"
         configuration["enable.auto.commit"] = "false"
         configuration["enable.auto.offset.store"] = "false"
@@ -50,6 +52,32 @@ final class OutputRestorer {
 
     func close() async {
         await reader.close()
+    }
+
+    /// The next records after those read, for a reader that follows the topic past the end it
+    /// read to (the monitor): a poll of the same reader, from where the reads stopped.
+    func follow(timeout: Duration) async -> KafkaConsumerEvent {
+        await reader.poll(maxMessages: 5000, timeout: timeout)
+    }
+
+    /// Where the reader stands against the end the last fetch reported, summed over `partitions`:
+    /// records known to be there and not read yet (0 when no fetch has reported an end).
+    func unread(_ partitions: [TopicPartition]) -> Int64 {
+        partitions.reduce(0) { total, partition in
+            let high = reader.cachedWatermarks(for: partition).high.rawValue
+            let next = positions[partition]?.rawValue ?? 0
+            return total + (high >= 0 ? max(0, high - next) : 0)
+        }
+    }
+
+    /// Asks the cluster for its metadata: whether a broker answers within `timeout`.
+    func reachesABroker(timeout: Duration) async -> Bool {
+        (try? await reader.metadata(timeout: timeout)) != nil
+    }
+
+    /// Notes records read by ``follow(timeout:)``, so that ``unread(_:)`` stays right.
+    func noteFollowed(_ message: KafkaMessage) {
+        positions[message.topicPartition] = KafkaOffset(rawValue: message.offset.rawValue + 1)
     }
 
     /// Forgets how far these partitions were read: the next read starts at their beginning.
@@ -125,15 +153,15 @@ final class OutputRestorer {
     }
 }
 
-/// Why a restore read failed.
-enum RestoreFailure: Error, Equatable, CustomStringConvertible {
+/// Why a read to the end (a restore, or ``TopicFollower/readToEnd(deadline:isStopped:apply:)``) failed.
+public enum RestoreFailure: Error, Equatable, CustomStringConvertible {
     /// A partition a restore did not read to its end in time.
-    struct Unfinished: Equatable {
-        var partition: TopicPartition
+    public struct Unfinished: Equatable, Sendable {
+        public var partition: TopicPartition
         /// The next offset the read would have returned.
-        var next: Int64
+        public var next: Int64
         /// The partition's end, if the read learned it.
-        var end: Int64?
+        public var end: Int64?
     }
 
     case kafka(KafkaError)
@@ -142,7 +170,7 @@ enum RestoreFailure: Error, Equatable, CustomStringConvertible {
     /// The relay was asked to stop (or its task was cancelled) before the read finished.
     case stopped
 
-    var description: String {
+    public var description: String {
         switch self {
         case .kafka(let error):
             "\(error)"

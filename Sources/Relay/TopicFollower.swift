@@ -1,0 +1,51 @@
+public import Kafka
+public import Logging
+
+/// Reads every partition of a topic `read_committed` to its end as it stands, by the restore's
+/// rule (``OutputRestorer``: the end comes from fetch responses, never from silence), then
+/// follows it: the reader a downstream consumer of the compacted output topic needs (the
+/// monitor), with the same end rule as the relay's own restore.
+///
+/// One task owns a follower: it is not `Sendable`.
+public final class TopicFollower {
+    /// The topic's partitions, as given.
+    public let partitions: [TopicPartition]
+    private let reader: OutputRestorer
+
+    /// A reader in a group of its own (it assigns partitions and never commits).
+    public init(kafka: KafkaConfiguration, topic: String, partitions: Int32, logger: Logger) throws(KafkaError) {
+        self.partitions = (0..<partitions).map { TopicPartition(topic, $0) }
+        reader = try OutputRestorer(
+            kafka: kafka, group: topic, groupID: "jobstatusd-follower-\(UInt64.random(in: 0...UInt64.max))",
+            logger: logger)
+    }
+
+    /// Reads every partition from the beginning to its end, handing each record to `apply`;
+    /// returns the number of records read. Throws ``RestoreFailure`` when it does not finish
+    /// by `deadline` or `isStopped` says so.
+    public func readToEnd(
+        deadline: ContinuousClock.Instant, isStopped: () -> Bool = { Task.isCancelled },
+        apply: (KafkaMessage) -> Void
+    ) async throws(RestoreFailure) -> Int {
+        try await reader.catchUp(partitions, deadline: deadline, isStopped: isStopped, apply: apply)
+    }
+
+    /// The next event after what was read: records (empty when `timeout` passed), or an error.
+    public func next(timeout: Duration) async -> KafkaConsumerEvent {
+        let event = await reader.follow(timeout: timeout)
+        if case .messages(let batch) = event { batch.forEach(reader.noteFollowed) }
+        return event
+    }
+
+    /// Records the brokers' last fetch responses say are there and not read yet.
+    public var unread: Int64 { reader.unread(partitions) }
+
+    /// Whether a broker answers a metadata request within `timeout`.
+    public func reachesABroker(timeout: Duration) async -> Bool {
+        await reader.reachesABroker(timeout: timeout)
+    }
+
+    public func close() async {
+        await reader.close()
+    }
+}
