@@ -85,6 +85,7 @@ let package = Package(
                 "JobStatus",
                 "Kafka",
                 "Relay",
+                "Monitor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),

@@ -14,7 +14,7 @@ struct JobStatusDaemon: AsyncParsableCommand {
         version: JobStatusDaemonVersion.current,
         subcommands: [
             RunCommand.self, DemoCommand.self, CheckConfigCommand.self, CanonicalizeCommand.self, GetCommand.self,
-            WatchCommand.self, ReplayDeadLettersCommand.self, MockBrokerCommand.self,
+            WatchCommand.self, MonitorCommand.self, ReplayDeadLettersCommand.self, MockBrokerCommand.self,
         ]
     )
 }

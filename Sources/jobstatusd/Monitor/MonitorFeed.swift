@@ -1,0 +1,99 @@
+import Foundation
+import Kafka
+import Logging
+import Relay
+import ServiceLifecycle
+
+/// Reads the compacted output topic into ``MonitorState``: to its end first (the restore's
+/// rule, ``TopicFollower``), then following it. It tells the state whether a broker answers
+/// and how many records it knows of and has not read, which the page shows.
+struct MonitorFeed: Service {
+    let kafka: KafkaConfiguration
+    let topic: String
+    let state: MonitorState
+    /// How long the first read to the end may take before the monitor gives up (exit 1).
+    var loadTimeout: Duration = .seconds(300)
+    let logger: Logger
+
+    func run() async throws {
+        let partitions = try await OutputTopicReader(kafka: kafka, topic: topic, logger: logger).partitionCount()
+        let follower = try TopicFollower(kafka: kafka, topic: topic, partitions: partitions, logger: logger)
+        do {
+            try await load(follower)
+            await follow(follower)
+        } catch let failure as RestoreFailure where failure == .stopped {
+            await follower.close()  // asked to stop during the first read: not a failure
+            return
+        } catch {
+            await follower.close()
+            throw error
+        }
+        await follower.close()
+    }
+
+    private static var isStopping: Bool { Task.isCancelled || Task.isShuttingDownGracefully }
+
+    private func load(_ follower: TopicFollower) async throws {
+        let started = ContinuousClock.now
+        var batch: [KafkaMessage] = []
+        batch.reserveCapacity(5000)
+        let count = try await follower.readToEnd(deadline: .now + loadTimeout, isStopped: { Self.isStopping }) {
+            message in
+            batch.append(message)
+            if batch.count == 5000 {
+                state.apply(batch)
+                batch.removeAll(keepingCapacity: true)
+            }
+        }
+        state.apply(batch)
+        state.updateFeed { $0.loaded = true }
+        logger.notice(
+            "monitor: read the topic to its end",
+            metadata: [
+                "topic": "\(topic)", "records": "\(count)", "jobs": "\(state.read(\.count))",
+                "took": "\(ContinuousClock.now - started)",
+            ])
+    }
+
+    private func follow(_ follower: TopicFollower) async {
+        var lastRecord = ContinuousClock.now
+        var lastCheck = ContinuousClock.now
+        var lastHeartbeat = ContinuousClock.now
+        defer { state.finishSubscribers() }
+        while !Self.isStopping {
+            if ContinuousClock.now - lastHeartbeat > .seconds(15) {
+                lastHeartbeat = .now
+                state.heartbeat()
+            }
+            switch await follower.next(timeout: .milliseconds(250)) {
+            case .messages(let batch) where !batch.isEmpty:
+                state.apply(batch)
+                lastRecord = .now
+                state.updateFeed {
+                    $0.connected = true
+                    $0.unread = follower.unread
+                }
+            case .error(let error):
+                logger.debug("monitor: feed error", metadata: ["error": "\(error)"])
+                if error.code == .transport || error.code == .allBrokersDown {
+                    state.updateFeed {
+                        $0.connected = false
+                        $0.lastError = "\(error)"
+                    }
+                }
+            case .messages, .endOfPartition, .rebalance:
+                break
+            }
+            // While nothing arrives, ask a broker every 2 s: silence and a dead link look alike.
+            if ContinuousClock.now - lastRecord > .seconds(2), ContinuousClock.now - lastCheck > .seconds(2) {
+                lastCheck = .now
+                let reached = await follower.reachesABroker(timeout: .seconds(2))
+                state.updateFeed {
+                    $0.connected = reached
+                    $0.unread = follower.unread
+                    if reached { $0.lastError = nil }
+                }
+            }
+        }
+    }
+}
