@@ -83,16 +83,23 @@ struct DaemonTests {
         try await LocalHTTP(port: setup.port).get(path)
     }
 
-    static func launch(_ setup: Setup, notify: NotifyListener, stallFile: String) throws -> Process {
+    /// Starts `jobstatusd run` on `setup`'s configuration with `arguments` after it, `environment`
+    /// on top of a clean one, and its stderr (the log) into `log` when given.
+    static func launch(
+        _ setup: Setup, notify: NotifyListener, stallFile: String = "/nonexistent/stall",
+        arguments: [String] = [], environment extra: [String: String] = [:], log: FileHandle? = nil
+    ) throws -> Process {
         let process = Process()
         process.executableURL = try JobStatusBinary.binary
-        process.arguments = ["run", "--config", setup.configPath]
+        process.arguments = ["run", "--config", setup.configPath] + arguments
         var environment = JobStatusBinary.cleanEnvironment
         environment["NOTIFY_SOCKET"] = notify.name
         environment["WATCHDOG_USEC"] = "2000000"
         environment["JSD_DEBUG_STALL_FILE"] = stallFile
+        environment.merge(extra) { $1 }
         process.environment = environment
         process.standardOutput = FileHandle.nullDevice
+        if let log { process.standardError = log }
         try process.run()
         return process
     }
@@ -200,13 +207,13 @@ struct DaemonTests {
         let events = Self.events(jobs: 1500, prefix: "busy")
         let stall = "/nonexistent/\(UUID())"
         let first = try Self.launch(setup, notify: notify, stallFile: stall)
+        defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }  // a failed wait leaves it running
         _ = try await notify.waitFor("READY=1")
         async let produced: Void = Self.produce(events, to: setup)
-        let deadline = ContinuousClock.now + .seconds(60)
-        while try await !Self.http(setup, "/metrics").1.contains("jobstatusd_transactions_committed_total"),
-            ContinuousClock.now < deadline
-        {
-            try await Task.sleep(for: .milliseconds(100))
+        // The counter's series exists at 0 from the first refresh: wait for its value.
+        try await waitUntil("the first commit", timeout: .seconds(60), interval: .milliseconds(100)) {
+            let metrics = try await Self.http(setup, "/metrics").1
+            return MetricsTests.total("jobstatusd_transactions_committed_total", in: metrics) >= 1
         }
         first.terminate()  // in the middle of the stream: after its first commit, while input flows
         first.waitUntilExit()
@@ -217,6 +224,7 @@ struct DaemonTests {
         let secondNotify = try NotifyListener()
         defer { secondNotify.close() }
         let second = try Self.launch(setup, notify: secondNotify, stallFile: stall)
+        defer { if second.isRunning { kill(second.processIdentifier, SIGKILL) } }
         _ = try await secondNotify.waitFor("READY=1")
         let expected = 1500 * 3
         let secondDeadline = ContinuousClock.now + .seconds(90)
