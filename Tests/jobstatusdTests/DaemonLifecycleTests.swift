@@ -37,4 +37,32 @@ struct DaemonLifecycleTests {
             }
         }
     }
+
+    /// "SIGTERM ... drains ...; a second signal exits at once (130)." The drain is held up by a
+    /// broker that answers after 30 s (leaving the group alone then takes `operation.timeout`),
+    /// so the second signal surely comes while it runs.
+    @Test(.enabled(if: !TestBroker.isExternal, "a slow broker needs the mock cluster"))
+    func aSecondSignalDuringTheDrainExits130() async throws {
+        let setup = try await DaemonTests.setup()
+        defer { withExtendedLifetime(setup) {} }
+        let mock = try #require(setup.broker.mock)
+        let notify = try NotifyListener()
+        defer { notify.close() }
+        let process = try DaemonTests.launch(setup, notify: notify)
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        _ = try await notify.waitFor("READY=1")
+
+        for broker: Int32 in 1...3 { try mock.setRoundTripTime(broker: broker, .seconds(30)) }
+        let firstAt = ContinuousClock.now
+        kill(process.processIdentifier, SIGTERM)
+        _ = try await notify.waitFor("STOPPING=1", after: firstAt, timeout: .seconds(20))
+        #expect(process.isRunning, "still draining when the second signal comes")
+        let secondAt = ContinuousClock.now
+        kill(process.processIdentifier, SIGINT)
+        try await waitUntil("the process to exit", timeout: .seconds(10)) { !process.isRunning }
+        process.waitUntilExit()
+        #expect(ContinuousClock.now - secondAt < .seconds(5), "at once, not after the drain")
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 130)
+    }
 }
