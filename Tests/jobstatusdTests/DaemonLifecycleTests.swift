@@ -65,4 +65,54 @@ struct DaemonLifecycleTests {
         #expect(process.terminationReason == .exit)
         #expect(process.terminationStatus == 130)
     }
+
+    /// docs/operations.md, "Reload": SIGHUP "re-reads the file, the environment and the flags,
+    /// applies `log.level`, and logs a warning naming every other setting that changed". The
+    /// file raises the level from warning to notice (so the reload's own notice line shows it
+    /// applied), changes one setting that needs a restart (its warning must come), and one that
+    /// a flag and one that the environment override (no warning: they did not change).
+    @Test func aReloadAppliesTheFilesLevelAndKeepsTheEnvironmentAndTheFlags() async throws {
+        let setup = try await DaemonTests.setup()
+        defer { withExtendedLifetime(setup) {} }
+        let original = try String(contentsOfFile: setup.configPath, encoding: .utf8)
+        _ = try TemporaryFile.write(
+            original.replacingOccurrences(of: "level: notice", with: "level: warning"), to: setup.configPath)
+        let notify = try NotifyListener()
+        defer { notify.close() }
+        let logPath = TemporaryFile.path("log-")
+        #expect(FileManager.default.createFile(atPath: logPath, contents: nil))
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        defer { try? log.close() }
+        let process = try DaemonTests.launch(
+            setup, notify: notify, arguments: ["--set", "shutdown.timeout=14s"],
+            environment: ["JOBSTATUSD_OPERATION_TIMEOUT": "9s"], log: log)
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        _ = try await notify.waitFor("READY=1")
+
+        let changed =
+            original
+            .replacingOccurrences(of: "heartbeat.interval.ms: 1000", with: "heartbeat.interval.ms: 1500")
+            .replacingOccurrences(of: "  timeout: 15s", with: "  timeout: 16s")  // shutdown.timeout
+            .replacingOccurrences(of: "  timeout: 10s", with: "  timeout: 11s")  // operation.timeout
+        #expect(changed.contains("16s") && changed.contains("11s") && changed.contains("1500"))
+        _ = try TemporaryFile.write(changed, to: setup.configPath)
+        let reloadAt = ContinuousClock.now
+        kill(process.processIdentifier, SIGHUP)
+        _ = try await notify.waitFor("RELOADING=1", after: reloadAt)
+        _ = try await notify.waitFor("READY=1", after: reloadAt)
+        var logged = ""
+        try await waitUntil("the reload's log lines", timeout: .seconds(10)) {
+            logged = try String(contentsOfFile: logPath, encoding: .utf8)
+            return logged.contains("reloaded the configuration") && logged.contains("kafka.heartbeat.interval.ms")
+        }
+        process.terminate()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+
+        #expect(
+            logged.contains(
+                "kafka.heartbeat.interval.ms changed in the configuration; it takes effect on the next restart"))
+        #expect(!logged.contains("shutdown.timeout changed"), "the --set flag still wins: \(logged.suffix(1500))")
+        #expect(!logged.contains("operation.timeout changed"), "the environment still wins: \(logged.suffix(1500))")
+    }
 }
