@@ -115,4 +115,49 @@ struct DaemonLifecycleTests {
         #expect(!logged.contains("shutdown.timeout changed"), "the --set flag still wins: \(logged.suffix(1500))")
         #expect(!logged.contains("operation.timeout changed"), "the environment still wins: \(logged.suffix(1500))")
     }
+
+    /// "READY=1 only after the dedup table is restored from the output topic": the output
+    /// already holds 300 jobs, on a broker that answers after 500 ms, so the restore takes
+    /// seconds (and systemd's view, sampled every 250 ms, would catch a READY=1 sent before it
+    /// ended).
+    /// The READY=1 message's own STATUS= must count every restored job.
+    @Test(.enabled(if: !TestBroker.isExternal, "a slow broker needs the mock cluster"))
+    func readyComesOnlyAfterARestoreThatReadTheOutput() async throws {
+        let setup = try await DaemonTests.setup()
+        defer { withExtendedLifetime(setup) {} }
+        let mock = try #require(setup.broker.mock)
+        let suffix = setup.input.dropFirst("in-".count)
+        let jobs = 300
+        let records = (0..<jobs).map { index in
+            let job = "restored-\(index)"
+            return KafkaOutgoingMessage(
+                topic: setup.output, key: Array(job.utf8),
+                value: Array(#"{"job_id":"\#(job)","status":"RUNNING","status_msg":"m"}"#.utf8))
+        }
+        try await setup.broker.produce(records, ["partitioner": "murmur2_random"])
+        // The output on broker 3, made slow; the group and the transactions on broker 1.
+        for partition: Int32 in 0..<3 {
+            try mock.setPartitionLeader(topic: setup.output, partition: partition, broker: 3)
+        }
+        try mock.setCoordinator(.group, key: "group-\(suffix)", broker: 1)
+        try mock.setCoordinator(.transaction, key: "txn-\(suffix)", broker: 1)
+        try mock.setRoundTripTime(broker: 3, .milliseconds(500))
+
+        let notify = try NotifyListener()
+        defer { notify.close() }
+        // systemd's view sampled every 250 ms (half the watchdog interval).
+        let process = try DaemonTests.launch(setup, notify: notify, environment: ["WATCHDOG_USEC": "500000"])
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        _ = try await notify.waitFor("READY=1", timeout: .seconds(90))
+        let ready = try #require(notify.all.first { $0.text.contains("READY=1") })
+        #expect(ready.text.contains("STATUS=running: 3 partitions, \(jobs) jobs"), "\(ready.text)")
+        #expect(
+            notify.all.contains { $0.at < ready.at && $0.text.contains("STATUS=restoring") },
+            "the restore was seen before READY=1")
+        let (status, record) = try await DaemonTests.http(setup, "/jobs/restored-7")
+        #expect(status == 200 && record.contains("restored-7"), "the restored record is served")
+        try mock.setRoundTripTime(broker: 3, .zero)
+        process.terminate()
+        process.waitUntilExit()
+    }
 }
