@@ -13,11 +13,12 @@ struct KafkaFaultTests {
         let topic = TestBroker.uniqueName("faults")
         try await cluster.createTopic(topic, partitions: 1)
         try mock.setPartitionLeader(topic: topic, partition: 0, broker: 1)
+        let brokers = BrokerStates()
         let producer = try KafkaProducer(
             configuration: cluster.configuration([
                 "enable.idempotence": "true", "linger.ms": "2", "retry.backoff.ms": "50",
-                "message.timeout.ms": "30000",
-            ]), logger: cluster.logger)
+                "message.timeout.ms": "30000", "statistics.interval.ms": "100",
+            ]), logger: cluster.logger, statisticsHandler: { brokers.record($0) })
         mock.pushRequestErrors(
             .produce, [.notLeaderForPartition, .notLeaderForPartition, .notLeaderForPartition, .transport, .transport])
         let total = 1000
@@ -28,10 +29,12 @@ struct KafkaFaultTests {
                 // (sequence handling after a "possibly persisted" error, fixed in 2.3.0, #4438); a CI
                 // run under load timed out all 600 records queued after such a cut.
                 try await producer.flush(timeout: .seconds(30))
+                try await waitUntil("the producer connected to broker 1", timeout: .seconds(30)) { brokers.isUp(1) }
                 try mock.setBrokerDown(1)
             }
             if index == 600 {
-                try await Task.sleep(for: .milliseconds(300))
+                // Records 400..<600 wait in the producer's queue until it has seen the outage.
+                try await waitUntil("the producer saw broker 1 go down", timeout: .seconds(30)) { brokers.wasLost(1) }
                 try mock.setBrokerUp(1)
             }
             try await producer.send(
@@ -61,15 +64,18 @@ struct KafkaFaultTests {
             (0..<300).map { KafkaOutgoingMessage(topic: topic, key: nil, value: [UInt8($0 % 256)]) },
             ["batch.num.messages": "1", "linger.ms": "0"])
 
+        // Few records fetched ahead, so that most are still on the broker when it goes down.
         let consumer = try KafkaConsumer(
             configuration: cluster.configuration([
                 "group.id": "faulty-reader", "fetch.wait.max.ms": "50", "max.partition.fetch.bytes": "512",
                 "fetch.max.bytes": "1024", "message.max.bytes": "1000", "queued.max.messages.kbytes": "64",
+                "queued.min.messages": "10",
             ]),
             logger: cluster.logger)
         try consumer.assign([TopicPartitionOffset(TopicPartition(topic, 0), .beginning)])
         var offsets: [Int64] = []
         var wentDown = false
+        var cameBack = false
         while offsets.count < 300 {
             switch await consumer.poll(maxMessages: 50, timeout: .seconds(20)) {
             case .messages(let batch):
@@ -82,18 +88,20 @@ struct KafkaFaultTests {
                 if !wentDown && offsets.count >= 100 {
                     wentDown = true
                     try mock.setBrokerDown(2)
-                    Task {
-                        try await Task.sleep(for: .milliseconds(500))
-                        try mock.setBrokerUp(2)
-                    }
                 }
             case .error(let error):
                 #expect(!error.isFatal, "\(error)")
+                // The outage lasts until the consumer reports the lost connection.
+                if wentDown && !cameBack && error.code == .transport {
+                    cameBack = true
+                    try mock.setBrokerUp(2)
+                }
             case .rebalance, .endOfPartition:
                 break
             }
         }
         #expect(offsets == (0..<300).map(Int64.init))
+        #expect(cameBack, "the consumer reported the outage and read on after it")
         await consumer.close()
     }
 }

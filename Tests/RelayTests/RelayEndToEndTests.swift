@@ -355,7 +355,9 @@ struct RelayEndToEndTests {
         defer { withExtendedLifetime(harness) {} }
         let mock = try #require(harness.mock)
         let stream = EventStream(jobs: Self.jobs, seed: 2024)
-        let configuration = harness.relayConfiguration()
+        let brokers = BrokerStates()
+        var configuration = harness.relayConfiguration(kafka: ["statistics.interval.ms": "100"])
+        configuration.statisticsHandler = { brokers.record($0) }
         let running = RunningRelay(configuration, logger: harness.logger)
         try await waitUntil("the relay running") { running.relay.status.current.isReady }
 
@@ -366,9 +368,12 @@ struct RelayEndToEndTests {
         try await harness.produce(Array(stream.events[third..<(2 * third)]))
         // The transaction coordinator moves; a broker goes down and comes back.
         try mock.setCoordinator(.transaction, key: configuration.transactionalID, broker: 2)
+        // Broker 3 leads input and output partitions: the relay's clients talk to it.
+        try await waitUntil("the relay connected to broker 3", timeout: .seconds(30)) { brokers.isUp(3) }
         try mock.setBrokerDown(3)
+        // The outage lasts until the relay has seen it, while the last third is produced.
         let outage = Task {
-            try await Task.sleep(for: .seconds(1))
+            try await waitUntil("the relay saw broker 3 go down", timeout: .seconds(30)) { brokers.wasLost(3) }
             try mock.setBrokerUp(3)
         }
         try await harness.produce(Array(stream.events[(2 * third)...]))
