@@ -123,6 +123,8 @@ let package = Package(
             name: "KafkaTests",
             dependencies: [
                 "Kafka",
+                // KafkaPartitionEndTests looks at librdkafka's queue.
+                "CRdKafka",
                 "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,6 +1,8 @@
-import Kafka
+import CRdKafka
 import TestSupport
 import Testing
+
+@testable import Kafka
 
 /// Partition ends as fetch responses report them (`enable.partition.eof`): what a restore reads up to.
 @Suite("Kafka partition ends", .timeLimit(.minutes(2)))
@@ -12,6 +14,13 @@ struct KafkaPartitionEndTests {
                 "isolation.level": "read_committed",
             ]),
             logger: cluster.logger)
+    }
+
+    /// How many events (records, partition ends, errors) librdkafka holds for `consumer`, not yet polled.
+    static func queuedEvents(_ consumer: KafkaConsumer) -> Int {
+        guard let queue = rd_kafka_queue_get_consumer(consumer.client.handle) else { return -1 }
+        defer { rd_kafka_queue_destroy(queue) }
+        return Int(rd_kafka_queue_length(queue))
     }
 
     /// Reads until the partition's end event; returns the records and the end offset.
@@ -54,17 +63,25 @@ struct KafkaPartitionEndTests {
         let consumer = try reader(cluster)
         let partition = TopicPartition(topic, 0)
         try consumer.assign([TopicPartitionOffset(partition, .beginning)])
+        // Records and end must come out of librdkafka in one poll, so that the end stays
+        // buffered in the consumer: 30 records first, then, once librdkafka holds the other 10
+        // and the end behind them (it queues the end on the fetch after the one that brought
+        // the last records), everything in one poll.
         var read = 0
-        while read < 40 {  // stop at the records, leaving their end event buffered
-            // Small batches first, then (after a pause that lets the fetcher queue the end event
-            // too) the rest in one: records and end then come out of librdkafka together, and the
-            // end stays buffered in the consumer. The pause only makes the old bug likely to show.
-            let batchSize = read < 30 ? 30 - read : 10_000
-            if read >= 30 { try await Task.sleep(for: .milliseconds(600)) }
-            if case .messages(let batch) = await consumer.poll(maxMessages: batchSize, timeout: .seconds(1)) {
+        try await waitUntil("the first 30 records read", timeout: .seconds(30)) {
+            if case .messages(let batch) = await consumer.poll(maxMessages: 30 - read, timeout: .milliseconds(200)) {
                 read += batch.count
             }
+            return read == 30
         }
+        try await waitUntil("librdkafka holds the last 10 records and the end", timeout: .seconds(30)) {
+            Self.queuedEvents(consumer) == 11
+        }
+        guard case .messages(let rest) = await consumer.poll(maxMessages: 10_000, timeout: .seconds(1)) else {
+            Issue.record("expected the last 10 records")
+            return
+        }
+        #expect(rest.count == 10, "the end stays behind in the consumer")
         try await cluster.produce(
             (0..<6).map { _ in KafkaOutgoingMessage(topic: topic, partition: 0, key: nil, value: [2]) })
         try consumer.assign([TopicPartitionOffset(partition, KafkaOffset(rawValue: 40))])
