@@ -81,25 +81,17 @@ struct TansuBrokerTests {
         try await producer.flush(timeout: .seconds(10))
         #expect(producer.takeDeliveryReport().delivered == 5, "the records are on the broker")
 
-        let reader = try KafkaConsumer(
-            configuration: broker.configuration([
-                "group.id": TestBroker.uniqueName("rc"), "isolation.level": "read_committed",
-            ]),
-            logger: broker.logger)
-        try reader.assign([TopicPartitionOffset(partition, .beginning)])
-        guard case .messages(let whileOpen) = await reader.poll(timeout: .seconds(2)) else {
-            Issue.record("expected records or nothing")
-            return
-        }
-        #expect(whileOpen.isEmpty, "an open transaction is invisible to read_committed")
+        // Read to the end that fetch responses report (partition EOF): read_uncommitted finds the
+        // five records; read_committed ends before them, at the last stable offset, and so reads
+        // nothing, however long it is given.
+        let uncommitted = try await broker.readToEnd([partition], isolation: .readUncommitted)
+        #expect(uncommitted.compactMap { $0.value?.first } == [0, 1, 2, 3, 4], "the records are there")
+        let whileOpen = try await broker.readToEnd([partition], isolation: .readCommitted)
+        #expect(whileOpen.isEmpty, "an open transaction is invisible to read_committed: \(whileOpen.map(\.offset))")
 
         try await producer.commitTransaction(timeout: .seconds(30))
-        var seen: [KafkaMessage] = []
-        while seen.count < 5, case .messages(let batch) = await reader.poll(timeout: .seconds(5)), !batch.isEmpty {
-            seen += batch
-        }
-        #expect(seen.compactMap { $0.value?.first } == [0, 1, 2, 3, 4])
-        await reader.close()
+        let committed = try await broker.readToEnd([partition], isolation: .readCommitted)
+        #expect(committed.compactMap { $0.value?.first } == [0, 1, 2, 3, 4])
         await producer.close()
     }
 
