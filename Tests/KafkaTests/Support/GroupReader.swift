@@ -11,6 +11,11 @@ actor GroupReader {
     private var processed: [TopicPartition: KafkaOffset] = [:]
     /// Commits refused because the group was rebalancing; their records may be read again by the next owner.
     private(set) var retriableCommitFailures = 0
+    /// Per partition owned now, the records read since the last commit that succeeded.
+    private var uncommitted: [TopicPartition: [KafkaMessage]] = [:]
+    /// Records this member read and gave up (a revoke, a lost partition) without a commit that
+    /// covers them: the next owner reads them again, and only these may be read twice.
+    private(set) var releasedUncommitted: [KafkaMessage] = []
 
     init(consumer: KafkaConsumer) {
         self.consumer = consumer
@@ -37,13 +42,17 @@ actor GroupReader {
                 lastBatch = batch
                 for message in batch {
                     processed[message.topicPartition] = KafkaOffset(rawValue: message.offset.rawValue + 1)
+                    uncommitted[message.topicPartition, default: []].append(message)
                 }
                 try await commitProcessed()
             case .rebalance(let rebalance):
                 rebalances.append(rebalance)
                 if rebalance.kind == .revoke { try await commitProcessed() }
                 if rebalance.kind != .assign {
-                    for partition in rebalance.partitions { processed[partition] = nil }
+                    for partition in rebalance.partitions {
+                        processed[partition] = nil
+                        releasedUncommitted += uncommitted.removeValue(forKey: partition) ?? []
+                    }
                 }
             case .error(let error):
                 if error.isFatal { throw error }
@@ -63,6 +72,7 @@ actor GroupReader {
         guard !processed.isEmpty else { return }
         do {
             try await consumer.commit(processed.map { TopicPartitionOffset($0.key, $0.value) })
+            uncommitted = [:]
         } catch {
             let rebalanceCodes: [KafkaError.Code] = [.rebalanceInProgress, .illegalGeneration, .unknownMemberID]
             guard error.isRetriable || rebalanceCodes.contains(error.code) else { throw error }
