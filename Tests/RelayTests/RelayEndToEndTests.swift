@@ -161,6 +161,12 @@ struct RelayEndToEndTests {
         let first = RunningRelay(configuration, logger: harness.logger)
         try await waitUntil("a third consumed") { first.counters.consumed >= stream.events.count / 3 }
         try await first.abandon()  // no commit of the open transaction, as kill -9
+        // Where the second starts: the group's committed offsets (the mock keeps none sent in
+        // transactions: then the start), and the output as the first left it, its unfinished
+        // transaction included (the second's init_transactions aborts it, and both brokers show
+        // aborted records: what its restore reads).
+        let startsAt = try await harness.groupOffsets(Array(ends.keys))
+        let restorable = try await harness.broker.readToEnd(harness.output, isolation: .readUncommitted)
 
         let second = RunningRelay(configuration, logger: harness.logger)
         try await harness.waitUntilCommitted([first, second], ends: ends)
@@ -169,8 +175,67 @@ struct RelayEndToEndTests {
         let output = try await harness.broker.readToEnd(harness.output)
         let perJob = RelayHarness.perJob(output)
         #expect(perJob == stream.expected, "\(Self.difference(perJob, stream.expected))")
-        #expect(second.counters.dropped[.duplicate, default: 0] > 0, "the restore makes replays duplicates")
+        // The restore makes replays duplicates: exactly those the model predicts from what the
+        // second restored, plus at most one per record it read more than once (a rebalance
+        // rewinds it to the group's offsets).
+        let predicted = try Self.duplicatesAfterRestore(
+            stream, input: try await harness.broker.readToEnd(harness.input), startsAt: startsAt,
+            restorable: restorable)
+        let readAgain = second.counters.consumed - ends.reduce(0) { $0 + Int($1.value - startsAt[$1.key, default: 0]) }
+        let duplicates = second.counters.dropped[.duplicate, default: 0]
+        #expect(readAgain >= 0, "the second read every record from where the group was")
+        #expect(
+            duplicates >= predicted && duplicates <= predicted + readAgain,
+            "the restore makes replays duplicates: \(duplicates), predicted \(predicted) + up to \(readAgain) read again"
+        )
+        print(
+            "relay crash (\(delivery)): the second started at \(startsAt.sorted { $0.key < $1.key }.map(\.value)), restored \(restorable.count) records, dropped \(duplicates) duplicates (predicted \(predicted), \(readAgain) read again)"
+        )
         try await checkDeadLetters(harness, stream)
+    }
+
+    /// How many duplicates an instance must count that starts reading the input at `startsAt`
+    /// after restoring `restorable` (the output as it finds it). A valid record the output
+    /// already covers is a duplicate: its job's last output record came from it or from a later
+    /// record of its partition (DESIGN.md section 3, "what proves a record was handled"). Past
+    /// that, the job's table entry is its last output record, the model's state there, so the
+    /// record is a duplicate exactly when the model says so.
+    static func duplicatesAfterRestore(
+        _ stream: EventStream, input: [KafkaMessage], startsAt: [TopicPartition: Int64], restorable: [KafkaMessage]
+    ) throws -> Int {
+        // The k-th input record of a job is the job's k-th event of the stream (one partition each).
+        var judgements: [String: [EventStream.Judgement]] = [:]
+        var values: [String: [[UInt8]?]] = [:]
+        for (event, judgement) in zip(stream.events, EventStream.judgements(stream.events)) {
+            judgements[event.jobID, default: []].append(judgement)
+            values[event.jobID, default: []].append(event.value)
+        }
+        var covered: [String: (TopicPartition, Int64)] = [:]
+        for record in restorable {
+            let (source, offset) = try #require(DeadLetter.source(of: record), "an output record names its source")
+            let job = String(decoding: record.key ?? [], as: UTF8.self)
+            if offset.rawValue > covered[job]?.1 ?? -1 { covered[job] = (source, offset.rawValue) }
+        }
+        var seen: [String: Int] = [:]
+        var duplicates = 0
+        for record in input.sorted(by: { ($0.partition, $0.offset) < ($1.partition, $1.offset) }) {
+            let job = String(decoding: record.key ?? [], as: UTF8.self)
+            let index = seen[job, default: 0]
+            seen[job] = index + 1
+            try #require(
+                values[job]?[index] == record.value,
+                "input \(record.topicPartition)@\(record.offset) is \(job)'s event \(index)")
+            let judgement = try #require(judgements[job]?[index])
+            guard judgement != .invalid, record.offset.rawValue >= startsAt[record.topicPartition, default: 0] else {
+                continue
+            }
+            if let (source, last) = covered[job], source == record.topicPartition, record.offset.rawValue <= last {
+                duplicates += 1
+            } else if judgement == .duplicate {
+                duplicates += 1
+            }
+        }
+        return duplicates
     }
 
     /// Two instances in one group, the second joining while records flow, under both

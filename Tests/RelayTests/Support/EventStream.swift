@@ -41,20 +41,40 @@ struct EventStream {
 
     /// The independent model of DESIGN.md section 2: compare canonical strings and ranks.
     static func model(_ events: [Event]) -> [String: [String]] {
-        var last: [String: (bytes: String, rank: Int?, terminal: Bool)] = [:]
         var output: [String: [String]] = [:]
-        for event in events where !event.isInvalid {
-            guard let value = event.value, let status = try? JobStatus.decode(value) else { continue }
-            let bytes = String(decoding: status.canonicalBytes(), as: UTF8.self)
-            if let previous = last[status.jobID] {
-                if previous.bytes == bytes { continue }
-                if previous.terminal { continue }
-                if let rank = status.status.rank, let previousRank = previous.rank, rank < previousRank { continue }
-            }
-            last[status.jobID] = (bytes, status.status.rank, status.status.isTerminal)
-            output[status.jobID, default: []].append(bytes)
+        for judgement in judgements(events) {
+            if case .publish(let jobID, let bytes) = judgement { output[jobID, default: []].append(bytes) }
         }
         return output
+    }
+
+    /// What the model does with one event.
+    enum Judgement: Equatable {
+        case publish(jobID: String, canonical: String)
+        case duplicate, afterTerminal, stale
+        /// Dead-lettered: invalid, or not a status the decoder accepts.
+        case invalid
+    }
+
+    /// The model's judgement of each event, in stream order (a job's events are judged in the
+    /// order the stream holds them, as their one input partition does).
+    static func judgements(_ events: [Event]) -> [Judgement] {
+        var last: [String: (bytes: String, rank: Int?, terminal: Bool)] = [:]
+        return events.map { event in
+            guard !event.isInvalid, let value = event.value, let status = try? JobStatus.decode(value) else {
+                return .invalid
+            }
+            let bytes = String(decoding: status.canonicalBytes(), as: UTF8.self)
+            if let previous = last[status.jobID] {
+                if previous.bytes == bytes { return .duplicate }
+                if previous.terminal { return .afterTerminal }
+                if let rank = status.status.rank, let previousRank = previous.rank, rank < previousRank {
+                    return .stale
+                }
+            }
+            last[status.jobID] = (bytes, status.status.rank, status.status.isTerminal)
+            return .publish(jobID: status.jobID, canonical: bytes)
+        }
     }
 
     private static func lifecycle(_ jobID: String, _ rng: inout SplitMix64) -> [Event] {

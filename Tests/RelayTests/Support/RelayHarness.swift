@@ -91,6 +91,16 @@ struct RelayHarness {
         return ends
     }
 
+    /// The group's committed offset of each of `partitions` on the broker, or 0 where it has
+    /// none (the group starts there: `auto.offset.reset` is earliest).
+    func groupOffsets(_ partitions: [TopicPartition]) async throws -> [TopicPartition: Int64] {
+        let reader = try KafkaConsumer(configuration: kafka(["group.id": group]), logger: logger)
+        return try await reader.closing { reader in
+            let stored = try await reader.committed(partitions.sorted(), timeout: .seconds(10))
+            return Dictionary(stored.map { ($0.topicPartition, max(0, $0.offset.rawValue)) }, uniquingKeysWith: max)
+        }
+    }
+
     /// Waits until, for every input partition, one of `relays` committed its end, or the group's
     /// committed offset on the broker is there (a partition finished by one instance and handed
     /// to another that had nothing left to do). Everything consumed and committed, no guess.
