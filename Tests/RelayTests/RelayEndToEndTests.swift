@@ -435,6 +435,7 @@ struct RelayEndToEndTests {
         try mock.setCoordinator(.transaction, key: configuration.transactionalID, broker: 2)
         // Broker 3 leads input and output partitions: the relay's clients talk to it.
         try await waitUntil("the relay connected to broker 3", timeout: .seconds(30)) { brokers.isUp(3) }
+        brokers.forgetLost()
         try mock.setBrokerDown(3)
         // The outage lasts until the relay has seen it, while the last third is produced.
         let outage = Task {
