@@ -267,6 +267,13 @@ class ExternalBroker:
 
 # ---- the daemon ----------------------------------------------------------------------
 
+# How an instance may end when stopped (docs/operations.md, "Exit statuses"): SIGKILL kills it,
+# SIGTERM drains it and it exits 0. An instance that ends when nobody stopped it is never
+# expected to, unless the fault under way says so (Daemon.tolerated): 1 is "a failure a restart
+# may cure", and a restart must not hide it.
+EXPECTED_EXITS = {signal.SIGKILL: {-signal.SIGKILL}, signal.SIGTERM: {0}}
+
+
 def free_port():
     import socket
     with socket.socket() as sock:
@@ -288,8 +295,19 @@ class Daemon:
         self.process = None
         self.starts = 0
         self.exits = []
+        # Exits that were not what stopping the instance (or the fault under way) leads to.
+        self.unexpected = []
+        # Statuses the fault under way allows besides those of EXPECTED_EXITS, even with no signal.
+        self.tolerated = set()
+        self.accounted = True  # whether the current process's exit has been judged
+
+    @property
+    def log_path(self):
+        return os.path.join(self.workdir, f"{self.name}.log")
 
     def start(self):
+        self.reap("before a restart")
+        self.accounted = False
         self.starts += 1
         stderr = open(os.path.join(self.workdir, f"{self.name}.log"), "a")
         stderr.write(f"\n===== start {self.starts} =====\n")
@@ -308,17 +326,40 @@ class Daemon:
             self.process.send_signal(number)
 
     def stop(self, number=signal.SIGTERM, timeout=60):
+        name = signal.Signals(number).name
         if not self.running:
+            self.reap(f"before the {name} meant for it")
             return None
         self.process.send_signal(number)
+        how = f"on {name}"
         try:
             code = self.process.wait(timeout)
         except subprocess.TimeoutExpired:
             self.process.kill()
             code = self.process.wait()
-            log(f"{self.name} did not stop within {timeout}s; killed")
-        self.exits.append(code)
+            how = f"on {name}, killed after not stopping within {timeout}s"
+        self.judge(code, how, EXPECTED_EXITS[number] | self.tolerated)
         return code
+
+    def reap(self, when):
+        """Judges the exit of a process that ended with nobody stopping it: its status unless the
+        fault under way tolerates it. Returns the status, or None if it was judged or is running."""
+        if self.accounted or self.process is None or self.process.poll() is None:
+            return None
+        code = self.process.returncode
+        self.judge(code, f"on its own ({when})", self.tolerated)
+        return code
+
+    def judge(self, code, how, expected):
+        self.accounted = True
+        self.exits.append(code)
+        if code in expected:
+            return
+        allowed = " or ".join(str(c) for c in sorted(expected)) or "no exit"
+        message = f"{self.name} (start {self.starts}) exited with status {code} {how}, expected {allowed}; " \
+                  f"see {self.log_path}"
+        self.unexpected.append(message)
+        log(f"UNEXPECTED EXIT: {message}")
 
     def ready(self):
         try:
@@ -772,12 +813,10 @@ def wait_committed(daemons, topic, ends, bootstrap, group, deadline):
             mine = {}
             for daemon in daemons:
                 if not daemon.running:
-                    code = daemon.process.returncode
-                    daemon.exits.append(code)
+                    code = daemon.reap("while the relay caught up")
                     if code == 2:
-                        sys.exit(f"{daemon.name} exited 2 (configuration error); "
-                                 f"see {daemon.workdir}/{daemon.name}.log")
-                    log(f"{daemon.name} exited with {code}; restarting")
+                        sys.exit(f"{daemon.name} exited 2 (configuration error); see {daemon.log_path}")
+                    log(f"{daemon.name} exited with {code}; restarting (the run fails for it)")
                     daemon.start()
                 for (named, partition), offset in daemon.committed_offsets().items():
                     if named == topic:
@@ -882,8 +921,8 @@ def main():
             if time.monotonic() > deadline:
                 break
             if not first.running:
-                log(f"a exited with {first.process.returncode}; restarting")
-                first.exits.append(first.process.returncode)
+                code = first.reap("between faults")
+                log(f"a exited with {code}; restarting (the run fails for it)")
                 first.start()
             # A fault lands on a working instance: wait until it is ready (joined, restored),
             # then a random moment into its work.
@@ -899,9 +938,7 @@ def main():
                 first.stop(signal.SIGKILL)
                 first.start()
             elif action == "term":
-                code = first.stop(signal.SIGTERM)
-                if code != 0:
-                    log(f"a exited {code} on SIGTERM")
+                first.stop(signal.SIGTERM)
                 first.start()
             elif action == "pair-join":
                 if not second.running:
@@ -911,11 +948,15 @@ def main():
             elif action == "pair-kill":
                 second.stop(signal.SIGKILL)
             elif action == "zombie":
+                # Its partitions given away while it was stopped, b may find its producer fenced or
+                # its transaction refused when it resumes: exit 1, a failure a restart may cure.
+                second.tolerated = {1}
                 second.send(signal.SIGSTOP)
                 time.sleep(9)  # past session.timeout.ms: the group gives its partitions away
                 second.send(signal.SIGCONT)
                 time.sleep(3)
                 second.stop(signal.SIGTERM)
+                second.tolerated = set()
             elif action == "fault":
                 inject_fault(broker, rng)
         second.stop(signal.SIGTERM)
@@ -928,9 +969,7 @@ def main():
         log("input complete; waiting for the relay to commit every input partition's end")
         finished = wait_until_done([first] + spares, ends, broker.bootstrap, args, deadline)
         for daemon in [first] + spares:
-            code = daemon.stop(signal.SIGTERM)
-            if code != 0:
-                log(f"{daemon.name} exited {code} on the final SIGTERM")
+            daemon.stop(signal.SIGTERM)
         figures, examples = check(broker.bootstrap, args, stream, producer.coordinates, expected)
     finally:
         for daemon in [first, second] + spares:
@@ -941,9 +980,9 @@ def main():
                              ("lost", "duplicated", "wrong", "out_of_order", "dlq_missing", "dlq_duplicated",
                               "dlq_wrong", "schema_violations"))
     restarts = {daemon.name: daemon.starts for daemon in [first, second] + spares}
-    nonzero = [c for d in [first, second] + spares for c in d.exits if c not in (0, -signal.SIGKILL)]
+    unexpected = [message for daemon in [first, second] + spares for message in daemon.unexpected]
     print(json.dumps({"chaos": figures, "exact": exact, "finished": finished, "starts": restarts,
-                      "unexpected_exits": nonzero, "broker": args.broker, "delivery": args.delivery,
+                      "unexpected_exits": unexpected, "broker": args.broker, "delivery": args.delivery,
                       "assignment": args.assignment, "unkeyed": args.unkeyed, "seed": args.seed}), flush=True)
     log(f"lost {figures['lost']}, duplicated {figures['duplicated']}, wrong {figures['wrong']}, "
         f"out of order {figures['out_of_order']}; DLQ {figures['dlq']} of {figures['invalid']} "
@@ -953,6 +992,10 @@ def main():
         log(f"  {example}")
     if not finished:
         log("the relay did not commit the end of the input in time")
+    if unexpected:
+        for message in unexpected:
+            log(f"unexpected exit: {message}")
+        sys.exit(f"chaos: {len(unexpected)} unexpected exit status(es), first: {unexpected[0]}")
     if args.zombie:
         log("zombie run: a broker without KIP-447 checks (the mock, tansu) may accept a stale member's "
             "offsets, so differences here are reported, not judged; a KIP-447 broker fences the zombie")
