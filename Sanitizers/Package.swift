@@ -36,7 +36,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KafkaTests",
-            dependencies: ["Kafka", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Kafka", "CRdKafka", "TestSupport", .product(name: "Logging", package: "swift-log")],
             path: "KafkaTests",
             swiftSettings: strictSettings
         ),
