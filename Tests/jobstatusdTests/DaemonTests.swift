@@ -285,14 +285,15 @@ struct DaemonTests {
     }
 
     /// The demo: relay ready before the producers, lifecycles for the whole duration, the
-    /// summary's invariants, no warnings, and run's HTTP endpoints while it runs.
+    /// summary's invariants, no warnings, run's HTTP endpoints and the monitor's page while it runs.
     @Test func demoRunsAndProvesItsInvariants() async throws {
         let port = try Self.freePort()
+        let monitorPort = try Self.freePort()
         let demo = Task.detached {
             try JobStatusBinary.run(
                 [
                     "demo", "--duration", "10", "--jobs", "40", "--rate", "200", "--set",
-                    "http.listen=127.0.0.1:\(port)",
+                    "http.listen=127.0.0.1:\(port)", "--monitor", "127.0.0.1:\(monitorPort)",
                 ], environment: JobStatusBinary.cleanEnvironment)
         }
         let http = LocalHTTP(port: port)
@@ -300,12 +301,19 @@ struct DaemonTests {
         try await http.waitUntilReady()
         let metrics = try await http.get("/metrics").body
         #expect(metrics.contains("jobstatusd_ready 1"), "\(metrics.prefix(500))")
+        // The monitor beside it: its page, and jobs moving in its API.
+        let monitor = LocalHTTP(port: monitorPort)
+        #expect(try await monitor.get("/").body.contains("<title>jobstatusd monitor</title>"))
+        try await waitUntil("the monitor sees jobs", interval: .milliseconds(200)) {
+            (try? await monitor.get("/api/summary").body).map { !$0.hasPrefix(#"{"jobs":0,"#) } ?? false
+        }
 
         let run = try await demo.value
         #expect(run.status == 0, "\(run.stderr.suffix(2000))")
         #expect(run.stdout.contains("demo OK: every input record is accounted for"), "\(run.stdout.suffix(1500))")
         #expect(!run.stdout.contains("FAILED"))
         #expect(run.stdout.contains("\(base)/metrics"), "the live view names the endpoint")
+        #expect(run.stdout.contains("http://127.0.0.1:\(monitorPort)/"), "the demo prints the monitor's address")
         let started = run.stdout.matches(of: /of (\d+) started/).first.flatMap { Int($0.output.1) } ?? 0
         #expect(started > 40, "new lifecycles keep arriving for the whole duration (\(started) jobs started)")
         let warnings = run.stderr.split(separator: "\n").filter { $0.contains(" warning ") || $0.contains("CONFWARN") }
@@ -315,7 +323,7 @@ struct DaemonTests {
     /// Issue 15: the demo shows finished jobs leaving the compacted topic.
     @Test func theDemoShowsFinishedJobsLeaving() throws {
         let run = try JobStatusBinary.run(
-            ["demo", "--duration", "8", "--jobs", "40", "--rate", "200", "--finished-retention", "1"],
+            ["demo", "--duration", "8", "--jobs", "40", "--rate", "200", "--finished-retention", "1", "--monitor", ""],
             environment: JobStatusBinary.cleanEnvironment)
         #expect(run.status == 0, "\(run.stdout.suffix(1500))\(run.stderr.suffix(1500))")
         #expect(run.stdout.contains("[ok] finished jobs tombstoned after 1.0 seconds"), "\(run.stdout.suffix(1500))")

@@ -28,6 +28,11 @@ struct DemoCommand: AsyncParsableCommand {
             "Tombstone and forget jobs terminal for longer than this many seconds (output.finished-retention).",
             valueName: "seconds"))
     var finishedRetention: Double?
+    @Option(
+        help: ArgumentHelp(
+            "Serve the monitor's page here while the demo runs (jobstatusd monitor); \"\" for none.",
+            valueName: "host:port"))
+    var monitor = "127.0.0.1:9465"
     @OptionGroup var options: ConfigurationOptions
 
     func validate() throws {
@@ -65,7 +70,8 @@ struct DemoCommand: AsyncParsableCommand {
         }
         let session = DemoSession(
             mock: mock, configuration: configuration, jobs: jobs, rate: rate,
-            duration: .milliseconds(Int64(duration * 1000)), logger: logger)
+            duration: .milliseconds(Int64(duration * 1000)),
+            monitorListen: monitor.isEmpty ? nil : try MonitorCommand.address(monitor), logger: logger)
         let ok = try await session.run()
         if !ok { throw ExitCode(1) }
     }

@@ -14,6 +14,8 @@ struct DemoSession {
     let jobs: Int
     let rate: Double
     let duration: Duration
+    /// Where to serve the monitor's page (`--monitor`), or nil.
+    var monitorListen: (host: String, port: Int)?
     let logger: Logger
 
     func run() async throws -> Bool {
@@ -68,22 +70,38 @@ struct DemoSession {
             relayResult: relayResult)
     }
 
-    /// `/metrics`, `/readyz`, `/jobs/{id}` on `http.listen`, as `run` serves them; a port in
-    /// use costs the demo its HTTP, not its run. Returns the group to shut down at the end.
+    /// `/metrics`, `/readyz`, `/jobs/{id}` on `http.listen`, as `run` serves them, and the
+    /// monitor's page on `monitorListen`; a port in use costs the demo that server, not its run.
+    /// Returns the group to shut down at the end.
     private func startServing(status: RelayStatus, registry: PrometheusCollectorRegistry) -> ServiceGroup? {
-        guard let listen = configuration.httpListen else { return nil }
         let logger = logger
-        let group = ServiceGroup(
-            services: [
+        var services: [any Service] = []
+        if let listen = configuration.httpListen {
+            services += [
                 MetricsService(status: status, statistics: KafkaStatistics()),
                 HTTPService.make(
                     host: listen.host, port: listen.port, status: status, registry: registry, logger: logger),
-            ], gracefulShutdownSignals: [], logger: logger)
+            ]
+        }
+        if let monitor = monitorListen {
+            let state = MonitorState()
+            services += [
+                MonitorFeed(
+                    kafka: configuration.relay.kafka(for: .consumer), topic: configuration.relay.outputTopic,
+                    state: state, logger: logger),
+                MonitorHTTP.make(
+                    host: monitor.host, port: monitor.port, state: state, authorization: nil,
+                    registry: PrometheusCollectorRegistry(), logger: logger),
+            ]
+            print("monitor: open http://\(monitor.host):\(monitor.port)/ to watch the jobs in a browser")
+        }
+        guard !services.isEmpty else { return nil }
+        let group = ServiceGroup(services: services, gracefulShutdownSignals: [], logger: logger)
         Task {
             do {
                 try await group.run()
             } catch {
-                logger.warning("demo: no HTTP on \(listen.host):\(listen.port): \(error)")
+                logger.warning("demo: a server stopped: \(error)")
             }
         }
         return group
