@@ -3,9 +3,10 @@
 #   /usr/local/bin/jobstatusd                 (release build, Swift runtime linked in)
 #   /etc/systemd/system/jobstatusd.service
 #   /etc/systemd/system/jobstatusd@.service    (template: jobstatusd@NAME reads /etc/jobstatusd/NAME.yaml)
+#   /etc/systemd/system/jobstatusd-monitor.service (the monitor's page; not enabled)
 #   /etc/jobstatusd/jobstatusd.yaml           (kept if it exists)
 #   /etc/jobstatusd/secrets.env               (mode 0600, created empty if missing)
-#   /usr/local/share/doc/jobstatusd/README.md
+#   /usr/local/share/doc/jobstatusd/README.md, monitor.md
 #
 #   deploy/install.sh [--root DIR] [--binary PATH] [--no-reload]
 #     --root DIR     install into DIR (an image or a container rootfs) instead of /
@@ -23,7 +24,7 @@ while [ $# -gt 0 ]; do
     --root) root="$2"; shift 2 ;;
     --binary) binary="$2"; shift 2 ;;
     --no-reload) reload=0; shift ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "install.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -43,7 +44,9 @@ install -m 0755 "$binary" "$root/usr/local/bin/jobstatusd"
 install -m 0644 deploy/jobstatusd.service "$root/etc/systemd/system/jobstatusd.service"
 deploy/template-unit.sh >"$root/etc/systemd/system/jobstatusd@.service"
 chmod 0644 "$root/etc/systemd/system/jobstatusd@.service"
+install -m 0644 deploy/jobstatusd-monitor.service "$root/etc/systemd/system/jobstatusd-monitor.service"
 install -m 0644 README.md "$root/usr/local/share/doc/jobstatusd/README.md"
+install -m 0644 docs/monitor.md "$root/usr/local/share/doc/jobstatusd/monitor.md"
 if [ ! -e "$root/etc/jobstatusd/jobstatusd.yaml" ]; then
     # World-readable: the service runs as a dynamic user; secrets belong in secrets.env (0600, read by systemd).
     install -m 0644 config/jobstatusd.yaml "$root/etc/jobstatusd/jobstatusd.yaml"

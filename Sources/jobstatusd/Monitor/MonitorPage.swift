@@ -85,7 +85,7 @@ enum MonitorPage {
         select, input { background: var(--bg); color: var(--text); border: 1px solid var(--line); border-radius: 4px; padding: .2em .4em; }
         table { width: 100%; border-collapse: collapse; table-layout: fixed; }
         th, td { text-align: left; padding: .25em .4em; border-bottom: 1px solid var(--line); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-        th:nth-child(1) { width: 22%; } th:nth-child(2) { width: 11%; } th:nth-child(4) { width: 13%; } th:nth-child(5) { width: 14%; }
+        th:nth-child(1) { width: 22%; } th:nth-child(2) { width: 13%; } th:nth-child(4) { width: 13%; } th:nth-child(5) { width: 14%; }
         tbody tr { cursor: pointer; } tbody tr:hover { background: #222a35; }
         tr.fresh { animation: fresh 1.5s ease-out; } @keyframes fresh { from { background: #35506e; } to { background: transparent; } }
         .status { font-weight: 600; }
