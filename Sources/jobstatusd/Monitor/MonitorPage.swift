@@ -74,7 +74,7 @@ enum MonitorPage {
         #banner { padding: .3em .8em; border-radius: 4px; background: #7a5a00; color: #fff; font-weight: 600; }
         #banner.bad { background: #a3202c; }
         main { display: grid; grid-template-columns: 1fr; gap: 1em; padding: 1em; }
-        @media (min-width: 1100px) { main { grid-template-columns: 2fr 1fr; } #overview, #jobs { grid-column: 1; } #detail { grid-column: 2; grid-row: 1 / span 2; } }
+        @media (min-width: 1100px) { main:has(#detail:not([hidden])) { grid-template-columns: 2fr 1fr; } #overview, #jobs { grid-column: 1; } #detail { grid-column: 2; grid-row: 1 / span 2; } }
         #overview { display: grid; grid-template-columns: 1fr 1fr; gap: 1em; }
         .card { background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: .8em; }
         .bar { display: grid; grid-template-columns: 8em 1fr 5em; gap: .5em; align-items: center; margin: .15em 0; cursor: pointer; }
