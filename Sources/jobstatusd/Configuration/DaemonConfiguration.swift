@@ -384,14 +384,10 @@ struct TypedValues {
     func listenAddress(_ setting: Setting) throws(ConfigurationError) -> (host: String, port: Int)? {
         let value = text(setting).trimmingCharacters(in: .whitespaces)
         if value.isEmpty { return nil }
-        guard let colon = value.lastIndex(of: ":"), let port = Int(value[value.index(after: colon)...]),
-            (0...65535).contains(port)
-        else {
+        guard let address = ListenAddress.parse(value) else {
             throw error(setting, "\"\(value)\" is not host:port (e.g. 127.0.0.1:9464), or \"\" for off")
         }
-        var host = String(value[..<colon])
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        return (host.isEmpty ? "0.0.0.0" : host, port)
+        return address
     }
 
     func logLevel(_ setting: Setting) throws(ConfigurationError) -> Logger.Level {

@@ -70,15 +70,11 @@ struct MonitorCommand: AsyncParsableCommand {
     }
 
     static func address(_ text: String) throws -> (host: String, port: Int) {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
-            (0...65535).contains(port)
-        else {
+        guard let address = ListenAddress.parse(text) else {
             writeToStandardError("jobstatusd: --listen \"\(text)\" is not host:port (e.g. 127.0.0.1:9465)\n")
             throw ExitCode(ExitStatus.usage)
         }
-        var host = String(text[..<colon])
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        return (host.isEmpty ? "0.0.0.0" : host, port)
+        return address
     }
 
     static func isLoopback(_ host: String) -> Bool {

@@ -10,21 +10,9 @@ enum MonitorJSON {
         var text = JSONText()
         text.object { object in
             object.member("jobs") { $0.number(summary.jobs) }
-            object.member("by_status") { text in
-                text.array(summary.byStatus) { text, entry in
-                    text.object { pair in
-                        pair.member("status") { $0.string(entry.status) }
-                        pair.member("jobs") { $0.number(entry.jobs) }
-                    }
-                }
-            }
-            object.member("by_backend") { text in
-                text.array(summary.byBackend) { text, entry in
-                    text.object { pair in
-                        pair.member("backend") { $0.string(entry.backend) }
-                        pair.member("jobs") { $0.number(entry.jobs) }
-                    }
-                }
+            object.member("by_status") { counts(&$0, summary.byStatus.map { ($0.status, $0.jobs) }, name: "status") }
+            object.member("by_backend") {
+                counts(&$0, summary.byBackend.map { ($0.backend, $0.jobs) }, name: "backend")
             }
             object.member("transitions_per_second") { text in
                 text.array(summary.transitionsPerSecond) { $0.number($1) }
@@ -33,6 +21,16 @@ enum MonitorJSON {
             object.member("feed") { feedObject(&$0, feed) }
         }
         return text
+    }
+
+    /// `[{"<name>": ..., "jobs": n}, ...]`.
+    static func counts(_ text: inout JSONText, _ entries: [(String, Int)], name: String) {
+        text.array(entries) { text, entry in
+            text.object { pair in
+                pair.member(name) { $0.string(entry.0) }
+                pair.member("jobs") { $0.number(entry.1) }
+            }
+        }
     }
 
     static func feedObject(_ text: inout JSONText, _ feed: MonitorState.Feed) {

@@ -19,23 +19,13 @@ final class SASLRecorder: @unchecked Sendable {
     private let closed = Locked(false)
 
     init() throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(listener, pointer, length) == 0 && getsockname(listener, pointer, &length) == 0
-            }
-        }
-        guard bound, listen(listener, 16) == 0 else {
+        let (listener, port) = try LoopbackSocket.bound()
+        guard listen(listener, 16) == 0 else {
             Glibc.close(listener)
             throw POSIXError(.EADDRNOTAVAIL)
         }
         self.listener = listener
-        port = Int(UInt16(bigEndian: address.sin_port))
+        self.port = port
         let thread = Thread { [self] in self.accept() }
         thread.start()
     }
