@@ -55,9 +55,10 @@ public struct JobIndex: Sendable {
     /// changed nothing (no key, the job's current value again, or a tombstone for no job).
     /// - Parameters:
     ///   - timestamp: the record's timestamp, milliseconds since the epoch.
-    ///   - seenAt: when the monitor read it, seconds since the epoch (for the rate).
+    ///   - seenAt: when the monitor read it, seconds since the epoch, for the transitions-per-second
+    ///     rate; nil leaves it out of the rate (the first read of the topic is history, not traffic).
     @discardableResult
-    public mutating func apply(key: [UInt8]?, value: [UInt8]?, timestamp: Int64, seenAt: Int64) -> JobTransition? {
+    public mutating func apply(key: [UInt8]?, value: [UInt8]?, timestamp: Int64, seenAt: Int64?) -> JobTransition? {
         guard let key else { return nil }
         let jobID = String(decoding: key, as: UTF8.self)
         guard let value else { return remove(jobID, at: timestamp, seenAt: seenAt) }
@@ -80,7 +81,7 @@ public struct JobIndex: Sendable {
         return transition
     }
 
-    private mutating func remove(_ jobID: String, at timestamp: Int64, seenAt: Int64) -> JobTransition? {
+    private mutating func remove(_ jobID: String, at timestamp: Int64, seenAt: Int64?) -> JobTransition? {
         guard let slot = slotByID.removeValue(forKey: jobID), let job = jobs[slot] else { return nil }
         untally(job)
         jobs[slot] = nil
@@ -107,8 +108,8 @@ public struct JobIndex: Sendable {
     }
 
     /// Keeps `transition` in the total bound; the oldest one kept leaves its job's history too.
-    private mutating func remember(_ transition: JobTransition, seenAt: Int64) {
-        rate.record(atSecond: seenAt)
+    private mutating func remember(_ transition: JobTransition, seenAt: Int64?) {
+        if let seenAt { rate.record(atSecond: seenAt) }
         recent.append(transition)
         guard recent.count > limits.transitions, let oldest = recent.popFirst() else { return }
         if let slot = slotByID[oldest.jobID], histories[slot].first?.sequence == oldest.sequence {

@@ -6,8 +6,10 @@ public struct MonitoredJob: Sendable, Equatable {
     public let jobID: String
     /// The record's value as read: the canonical `toDict` JSON (docs/CONTRACT.md).
     public let record: [UInt8]
-    /// The status name, or `?` when the value does not decode as a job status.
+    /// The status name, or ``undecodable`` when the value does not decode as a job status.
     public let status: String
+    /// Whether the value decoded as a job status (then it is valid JSON as it stands).
+    public let isDecodable: Bool
     /// `status_msg`, or why the value did not decode.
     public let statusMessage: String
     /// The `backend` extra field, when the record has one and it is a string.
@@ -28,13 +30,16 @@ public struct MonitoredJob: Sendable, Equatable {
             status = decoded.status.name
             statusMessage = decoded.statusMessage
             backend = decoded.extras["backend"]?.stringValue
+            isDecodable = true
         } catch {
             status = Self.undecodable
             statusMessage = error.message
             backend = nil
+            isDecodable = false
         }
     }
 
-    /// The status shown for a value that does not decode as a job status.
-    public static let undecodable = "?"
+    /// The status shown for a value that does not decode as a job status: lower case, which no
+    /// decoded status is (they are upper-cased).
+    public static let undecodable = "(undecodable)"
 }

@@ -80,6 +80,13 @@ final class OutputRestorer {
         positions[message.topicPartition] = KafkaOffset(rawValue: message.offset.rawValue + 1)
     }
 
+    /// Notes a partition's end reported by ``follow(timeout:)``: under read_committed it lies
+    /// past the last transaction's commit marker, which no record reaches.
+    func noteEnd(_ end: TopicPartitionOffset) {
+        let read = max(positions[end.topicPartition]?.rawValue ?? 0, end.offset.rawValue)
+        positions[end.topicPartition] = KafkaOffset(rawValue: read)
+    }
+
     /// Forgets how far these partitions were read: the next read starts at their beginning.
     func forget(_ partitions: some Sequence<TopicPartition>) {
         for partition in partitions { positions[partition] = nil }
@@ -133,8 +140,7 @@ final class OutputRestorer {
                 }
                 count += batch.count
             case .endOfPartition(let end):
-                let read = max(positions[end.topicPartition]?.rawValue ?? 0, end.offset.rawValue)
-                positions[end.topicPartition] = KafkaOffset(rawValue: read)
+                noteEnd(end)
                 remaining.remove(end.topicPartition)
                 logger.debug("restore: end of partition", metadata: ["partition": "\(end)"])
             case .error(let error):

@@ -23,17 +23,23 @@ public final class TopicFollower {
     /// Reads every partition from the beginning to its end, handing each record to `apply`;
     /// returns the number of records read. Throws ``RestoreFailure`` when it does not finish
     /// by `deadline` or `isStopped` says so.
+    /// - Parameter progress: called after every poll (about once a second at most apart).
     public func readToEnd(
-        deadline: ContinuousClock.Instant, isStopped: () -> Bool = { Task.isCancelled },
+        deadline: ContinuousClock.Instant, progress: () -> Void = {}, isStopped: () -> Bool = { Task.isCancelled },
         apply: (KafkaMessage) -> Void
     ) async throws(RestoreFailure) -> Int {
-        try await reader.catchUp(partitions, deadline: deadline, isStopped: isStopped, apply: apply)
+        try await reader.catchUp(partitions, deadline: deadline, progress: progress, isStopped: isStopped, apply: apply)
     }
 
     /// The next event after what was read: records (empty when `timeout` passed), or an error.
     public func next(timeout: Duration) async -> KafkaConsumerEvent {
         let event = await reader.follow(timeout: timeout)
-        if case .messages(let batch) = event { batch.forEach(reader.noteFollowed) }
+        switch event {
+        case .messages(let batch): batch.forEach(reader.noteFollowed)
+        // The end past a transaction's commit marker, which no record reaches.
+        case .endOfPartition(let end): reader.noteEnd(end)
+        case .error, .rebalance: break
+        }
         return event
     }
 

@@ -61,7 +61,19 @@ struct JobIndexTests {
         var index = JobIndex()
         index.apply(key: Array("x".utf8), value: Array("not json".utf8), timestamp: 0, seenAt: 0)
         let job = try #require(index.job("x"))
-        #expect(job.status == MonitoredJob.undecodable && !job.statusMessage.isEmpty)
+        #expect(job.status == MonitoredJob.undecodable && !job.statusMessage.isEmpty && !job.isDecodable)
+        // A status spelled like a marker is still a status.
+        index.apply(key: Array("q".utf8), value: Self.record("q", "?"), timestamp: 0, seenAt: 0)
+        let odd = try #require(index.job("q"))
+        #expect(odd.isDecodable && odd.status == "?" && odd.status != MonitoredJob.undecodable)
+    }
+
+    @Test func recordsAppliedWithoutASecondAreNotCountedInTheRate() {
+        var index = JobIndex(limits: .init(rateWindow: 5))
+        index.apply(key: Array("a".utf8), value: Self.record("a", "QUEUED"), timestamp: 0, seenAt: nil)
+        Self.apply(&index, "a", "RUNNING", at: 100)
+        #expect(index.summary(now: 100).transitionsPerSecond == [0, 0, 0, 0, 1])
+        #expect(index.lastSequence == 2, "both are transitions")
     }
 
     @Test func pagesGoFromTheMostRecentChangeBackAndFilter() {

@@ -143,6 +143,32 @@ struct MonitorCommandTests {
         let metrics = try await http.get("/metrics").body
         #expect(metrics.contains("jobstatusd_monitor_jobs 30"), "\(metrics.prefix(1500))")
         #expect(metrics.contains("jobstatusd_monitor_loaded 1"))
+
+        // SIGTERM with event streams open: the streams end and the monitor exits 0 (the server
+        // waits for its responses, so the feed must end them first).
+        process.terminate()
+        try await waitUntil("the monitor exits after SIGTERM", timeout: .seconds(30)) { !process.isRunning }
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+    }
+
+    /// job_ids hold anything: the detail takes the id percent-encoded, and filters take spaces.
+    @Test func idsAndFiltersWithAnyCharacters() async throws {
+        let setup = try await Self.setup()
+        defer { withExtendedLifetime(setup) {} }
+        let ids = ["a b", "p/q", "x:1", "ü-1", "plus+1", "semi;colon?"]
+        try await Self.produce(setup, ids.map { ($0, Self.record($0, "RUNNING", backend: "ibm a")) })
+        let process = try Self.launch(setup)
+        defer { process.terminate() }
+        let http = LocalHTTP(port: setup.port)
+        try await http.waitUntilReady()
+        for id in ids {
+            let encoded = try #require(id.addingPercentEncoding(withAllowedCharacters: .alphanumerics))
+            let detail = try await Self.json(http, "/api/jobs/\(encoded)")
+            #expect((detail["job"] as? [String: Any])?["job_id"] as? String == id)
+        }
+        #expect(Self.ids(try await Self.json(http, "/api/jobs?q=a%20b")) == ["a b"])
+        #expect(Self.ids(try await Self.json(http, "/api/jobs?q=plus%2B")) == ["plus+1"])
+        #expect(Set(Self.ids(try await Self.json(http, "/api/jobs?backend=ibm%20a"))) == Set(ids))
     }
 
     @Test func beyondLoopbackItNeedsATokenAndChecksIt() async throws {

@@ -93,13 +93,20 @@ class Monitor:
             time.sleep(0.2)
         raise SystemExit("[monitor-browser] FAILED: the monitor did not become ready; see monitor.log")
 
-    def stop(self):
+    def stop(self, strict=False):
+        """SIGTERM; with `strict`, a monitor that needs SIGKILL (or exits other than 0) fails the run."""
         if self.process and self.process.poll() is None:
             self.process.terminate()
             try:
-                self.process.wait(20)
+                status = self.process.wait(15)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+                if strict:
+                    raise SystemExit("[monitor-browser] FAILED: the monitor did not stop within 15 s of SIGTERM "
+                                     "with the page open")
+                return
+            if strict and status != 0:
+                raise SystemExit(f"[monitor-browser] FAILED: the monitor exited {status} on SIGTERM")
 
 
 def browser():
@@ -226,8 +233,9 @@ def main():
                    lambda: "after-outage" in rows() and feed_state() == "live"
                    and not driver.find_element(By.ID, "banner").is_displayed(), timeout=60)
 
-        # 7. the monitor restarts: the stream drops, the page says so, then reloads
-        monitor.stop()
+        # 7. the monitor restarts (SIGTERM with the page's stream open): the stream drops, the
+        #    page says so, then reloads
+        monitor.stop(strict=True)
         check.wait("with the monitor gone the page says it is disconnected",
                    lambda: feed_state() == "disconnected"
                    and "Disconnected" in driver.find_element(By.ID, "banner").text)
@@ -235,6 +243,16 @@ def main():
         produce("after-restart", record("after-restart", "RUNNING", "seen by the new run", "ibm_kyiv"))
         check.wait("the monitor back, the page reloads and follows again",
                    lambda: feed_state() == "live" and "after-restart" in rows() and len(rows()) == 63, timeout=60)
+
+        # job_ids with spaces and slashes: searched for, and shown in detail
+        produce("a b/c", record("a b/c", "QUEUED", "an id with a space and a slash", "ibm kyiv"))
+        check.wait("a job whose id has a space and a slash appears", lambda: "a b/c" in rows())
+        search = driver.find_element(By.ID, "search")
+        search.send_keys("a b")
+        check.wait("searching for a prefix with a space finds it", lambda: list(rows()) == ["a b/c"])
+        rows()["a b/c"].find_elements(By.TAG_NAME, "td")[0].click()
+        check.wait("its detail opens under its own id",
+                   lambda: driver.find_element(By.ID, "detail-title").text == "a b/c")
     finally:
         if driver:
             driver.quit()

@@ -85,13 +85,14 @@ struct DemoSession {
         }
         if let monitor = monitorListen {
             let state = MonitorState()
+            // The feed after the server: shut down first, it ends the open event streams.
             services += [
-                MonitorFeed(
-                    kafka: configuration.relay.kafka(for: .consumer), topic: configuration.relay.outputTopic,
-                    state: state, logger: logger),
                 MonitorHTTP.make(
                     host: monitor.host, port: monitor.port, state: state, authorization: nil,
                     registry: PrometheusCollectorRegistry(), logger: logger),
+                MonitorFeed(
+                    kafka: configuration.relay.kafka(for: .consumer), topic: configuration.relay.outputTopic,
+                    state: state, logger: logger),
             ]
             print("monitor: open http://\(monitor.host):\(monitor.port)/ to watch the jobs in a browser")
         }

@@ -21,9 +21,12 @@ struct MonitorAuthorization: RouterMiddleware {
                 byteBuffer: ByteBuffer(string: "the monitor needs its token (basic auth password, or Bearer)\n")))
     }
 
+    /// The scheme's name is case-insensitive (RFC 9110).
     func accepts(_ header: String) -> Bool {
-        if header.hasPrefix("Bearer ") { return Self.equal(String(header.dropFirst(7)), token) }
-        guard header.hasPrefix("Basic "), let decoded = Data(base64Encoded: String(header.dropFirst(6))),
+        let scheme = header.prefix { $0 != " " }.lowercased()
+        let credentials = header.drop { $0 != " " }.drop { $0 == " " }
+        if scheme == "bearer" { return Self.equal(String(credentials), token) }
+        guard scheme == "basic", let decoded = Data(base64Encoded: String(credentials)),
             let credentials = String(data: decoded, encoding: .utf8), let colon = credentials.firstIndex(of: ":")
         else { return false }
         return Self.equal(String(credentials[credentials.index(after: colon)...]), token)

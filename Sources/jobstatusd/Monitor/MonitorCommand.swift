@@ -52,11 +52,13 @@ struct MonitorCommand: AsyncParsableCommand {
             authorization: token.map { MonitorAuthorization(token: $0) }, registry: registry, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
+                // Shut down last to first: the feed first, which ends the open event streams,
+                // then the server, which waits for its responses.
                 services: [
+                    .init(service: http, failureTerminationBehavior: .cancelGroup),
                     .init(
                         service: feed, successTerminationBehavior: .gracefullyShutdownGroup,
                         failureTerminationBehavior: .cancelGroup),
-                    .init(service: http, failureTerminationBehavior: .cancelGroup),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         logger.notice(
@@ -77,8 +79,12 @@ struct MonitorCommand: AsyncParsableCommand {
         return address
     }
 
+    /// `localhost`, `::1` or an IPv4 address in 127.0.0.0/8 (as an address, not a name that
+    /// starts with 127.).
     static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        if host == "localhost" || host == "::1" { return true }
+        var address = in_addr()
+        return inet_pton(AF_INET, host, &address) == 1 && UInt32(bigEndian: address.s_addr) >> 24 == 127
     }
 
     /// The token from `file`, else from the systemd credential `monitor.token`; nil when neither is given.

@@ -16,6 +16,9 @@ struct MonitorFeed: Service {
     let logger: Logger
 
     func run() async throws {
+        // However the feed ends, open event streams end with it: the HTTP server waits for
+        // its responses before it stops.
+        defer { state.finishSubscribers() }
         let partitions = try await OutputTopicReader(kafka: kafka, topic: topic, logger: logger).partitionCount()
         let follower = try TopicFollower(kafka: kafka, topic: topic, partitions: partitions, logger: logger)
         do {
@@ -37,8 +40,18 @@ struct MonitorFeed: Service {
         let started = ContinuousClock.now
         var batch: [KafkaMessage] = []
         batch.reserveCapacity(5000)
-        let count = try await follower.readToEnd(deadline: .now + loadTimeout, isStopped: { Self.isStopping }) {
-            message in
+        var lastHeartbeat = ContinuousClock.now
+        let count = try await follower.readToEnd(
+            deadline: .now + loadTimeout,
+            progress: {
+                // Open event streams hear from the monitor while a long first read goes on.
+                if ContinuousClock.now - lastHeartbeat > .seconds(15) {
+                    lastHeartbeat = .now
+                    state.heartbeat()
+                }
+            },
+            isStopped: { Self.isStopping }
+        ) { message in
             batch.append(message)
             if batch.count == 5000 {
                 state.apply(batch)
@@ -46,7 +59,7 @@ struct MonitorFeed: Service {
             }
         }
         state.apply(batch)
-        state.updateFeed { $0.loaded = true }
+        state.markLoaded()
         logger.notice(
             "monitor: read the topic to its end",
             metadata: [
@@ -59,7 +72,6 @@ struct MonitorFeed: Service {
         var lastRecord = ContinuousClock.now
         var lastCheck = ContinuousClock.now
         var lastHeartbeat = ContinuousClock.now
-        defer { state.finishSubscribers() }
         while !Self.isStopping {
             if ContinuousClock.now - lastHeartbeat > .seconds(15) {
                 lastHeartbeat = .now
@@ -75,7 +87,9 @@ struct MonitorFeed: Service {
                 }
             case .error(let error):
                 logger.debug("monitor: feed error", metadata: ["error": "\(error)"])
-                if error.code == .transport || error.code == .allBrokersDown {
+                // One broker's transport error is not an outage (the others may serve); every
+                // broker down is, and the metadata check below says when one answers again.
+                if error.code == .allBrokersDown {
                     state.updateFeed {
                         $0.connected = false
                         $0.lastError = "\(error)"

@@ -53,7 +53,11 @@ enum MonitorHTTP {
             return json(MonitorJSON.page(state.read { $0.page(query) }))
         }
         router.get("/api/jobs/:id") { _, context -> Response in
-            guard let jobID = context.parameters.get("id") else { return text("missing job id\n", .badRequest) }
+            // The router gives the path segment as sent: percent-encoded (a job_id may hold
+            // spaces, slashes, anything).
+            guard let jobID = context.parameters.get("id")?.removingPercentEncoding else {
+                return text("missing or malformed job id\n", .badRequest)
+            }
             let (job, transitions) = state.read { ($0.job(jobID), $0.transitions(of: jobID)) }
             guard let job else { return text("no job \(jobID) in the topic\n", .notFound) }
             return json(MonitorJSON.detail(job, transitions))

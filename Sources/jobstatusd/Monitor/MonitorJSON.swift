@@ -72,7 +72,7 @@ enum MonitorJSON {
             object.member("record") { text in
                 // The record as the topic holds it: canonical JSON when the relay wrote it; any
                 // other value is given as a string.
-                if monitored.status != MonitoredJob.undecodable {
+                if monitored.isDecodable {
                     text.raw(monitored.record)
                 } else {
                     text.string(String(decoding: monitored.record, as: UTF8.self))
@@ -112,6 +112,8 @@ enum MonitorJSON {
             return "event: feed\ndata: \(String(decoding: text.bytes, as: UTF8.self))\n\n"
         case .heartbeat:
             return ": heartbeat\n\n"
+        case .reset:
+            return "event: reset\ndata: {}\n\n"
         }
     }
 }

@@ -100,6 +100,9 @@ enum MonitorPage {
         const knownStatuses = ["INITIALIZING", "QUEUED", "VALIDATING", "RUNNING", "CANCELLED", "DONE", "ERROR"];
         const maxRows = 200;
         let nextCursor = null, lastEventId = null, events = null, streamDown = false, feed = null;
+        // Only the latest request of each kind may change the page; transitions that arrive while
+        // a page of jobs loads are applied after it, so that the load does not undo them.
+        let jobsRequest = 0, detailRequest = 0, loading = false, held = [];
 
         const filters = () => ({ status: $("status-filter").value, backend: $("backend-filter").value, q: $("search").value.trim() });
         const matches = (job, f) => (!f.status || job.status === f.status) && (!f.backend || job.backend === f.backend) && (!f.q || job.job_id.startsWith(f.q));
@@ -111,6 +114,7 @@ enum MonitorPage {
         function rowFor(job) {
           const row = document.createElement("tr");
           row.dataset.jobId = job.job_id;
+          row.dataset.sequence = String(job.sequence);
           cell(row, job.job_id);
           cell(row, job.status, "status").style.color = colour(job.status);
           cell(row, job.status_msg);
@@ -131,24 +135,31 @@ enum MonitorPage {
           return response.json();
         }
 
+        // encodeURIComponent, not URLSearchParams: that writes a space as "+", which the server
+        // takes as it is.
+        const query = (pairs) => pairs.filter(([, v]) => v).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("&");
+
         async function loadJobs(append) {
+          const mine = ++jobsRequest;
           const f = filters();
-          const params = new URLSearchParams({ limit: "100" });
-          if (f.status) params.set("status", f.status);
-          if (f.backend) params.set("backend", f.backend);
-          if (f.q) params.set("q", f.q);
-          if (append && nextCursor) params.set("after", nextCursor);
-          const page = await getJSON(`/api/jobs?${params}`);
-          const body = $("job-table").tBodies[0];
-          if (!append) body.replaceChildren();
-          for (const job of page.jobs) body.appendChild(rowFor(job));
-          nextCursor = page.next;
-          $("more").hidden = !nextCursor;
+          loading = true;
+          try {
+            const page = await getJSON(`/api/jobs?${query([["limit", "100"], ["status", f.status], ["backend", f.backend], ["q", f.q], ["after", append ? nextCursor : ""]])}`);
+            if (mine !== jobsRequest) return;
+            const body = $("job-table").tBodies[0];
+            if (!append) body.replaceChildren();
+            for (const job of page.jobs) { const old = findRow(job.job_id); if (old) old.remove(); body.appendChild(rowFor(job)); }
+            nextCursor = page.next;
+            $("more").hidden = !nextCursor;
+          } finally {
+            if (mine === jobsRequest) { loading = false; const waiting = held; held = []; waiting.forEach(applyTransition); }
+          }
         }
 
         function setOptions(select, values) {
           const chosen = select.value;
-          const wanted = ["", ...values];
+          // A chosen value that left the summary stays chosen (the table still shows that filter).
+          const wanted = ["", ...values, ...(chosen && !values.includes(chosen) ? [chosen] : [])];
           const have = Array.from(select.options).map((o) => o.value);
           if (wanted.join("\n") === have.join("\n")) return;
           select.replaceChildren();
@@ -213,16 +224,21 @@ enum MonitorPage {
         }
 
         function applyTransition(t) {
+          if (loading) { held.push(t); return; }
           const existing = findRow(t.job_id);
-          if (t.removed) { if (existing) existing.remove(); refreshSummarySoon(); return; }
-          const job = { job_id: t.job_id, status: t.status, status_msg: t.status_msg, backend: t.backend, changed_at: t.at };
           if (existing) existing.remove();
-          if (matches(job, filters())) {
+          const job = { job_id: t.job_id, status: t.status, status_msg: t.status_msg, backend: t.backend, changed_at: t.at, sequence: t.sequence };
+          if (!t.removed && matches(job, filters())) {
             const row = rowFor(job);
             row.classList.add("fresh");
             const body = $("job-table").tBodies[0];
             body.insertBefore(row, body.firstChild);
-            while (body.rows.length > maxRows) body.deleteRow(-1);
+            if (body.rows.length > maxRows) {
+              while (body.rows.length > maxRows) body.deleteRow(-1);
+              // "more" goes on below the last row kept, not below the last row loaded.
+              nextCursor = body.rows[body.rows.length - 1].dataset.sequence;
+              $("more").hidden = false;
+            }
           }
           if ($("detail").dataset.jobId === t.job_id) showDetail(t.job_id);
           refreshSummarySoon();
@@ -232,17 +248,25 @@ enum MonitorPage {
           const params = lastEventId ? `?last-event-id=${encodeURIComponent(lastEventId)}` : "";
           events = new EventSource(`/api/events${params}`);
           events.addEventListener("open", () => { if (streamDown) { streamDown = false; renderFeed(); refreshSummarySoon(); } });
-          events.addEventListener("error", () => { streamDown = true; renderFeed(); });
+          events.addEventListener("error", () => {
+            streamDown = true;
+            renderFeed();
+            // An answer that is not an event stream (a proxy's 502, a 401) closes it for good:
+            // start over, as on a first load.
+            if (events.readyState === EventSource.CLOSED) { events = null; setTimeout(start, 2000); }
+          });
           events.addEventListener("transition", (e) => { lastEventId = e.lastEventId; applyTransition(JSON.parse(e.data)); });
           events.addEventListener("feed", (e) => renderFeed(JSON.parse(e.data)));
           events.addEventListener("reset", () => reload());
         }
 
         async function showDetail(jobId) {
+          const mine = ++detailRequest;
           const panel = $("detail");
           panel.dataset.jobId = jobId;
           try {
             const detail = await getJSON(`/api/jobs/${encodeURIComponent(jobId)}`);
+            if (mine !== detailRequest) return;
             $("detail-title").textContent = jobId;
             $("detail-record").textContent = JSON.stringify(detail.record, null, 2);
             const list = $("detail-transitions");
@@ -253,6 +277,7 @@ enum MonitorPage {
               list.appendChild(item);
             }
           } catch (e) {
+            if (mine !== detailRequest) return;
             $("detail-title").textContent = `${jobId}: no longer in the topic`;
             $("detail-record").textContent = "";
             $("detail-transitions").replaceChildren();

@@ -26,6 +26,9 @@ final class MonitorState: Sendable {
         case feed(Feed)
         /// Nothing happened: keeps idle connections alive, and finds clients that went away.
         case heartbeat
+        /// What the client holds is not the topic any more: reload (sent when the first read
+        /// ends, since the records of that read are not sent one by one).
+        case reset
     }
 
     private struct Guarded {
@@ -48,23 +51,37 @@ final class MonitorState: Sendable {
 
     // MARK: - The feed's side
 
-    /// Applies a batch of records in topic order and sends each transition to the subscribers.
+    /// Applies a batch of records in topic order. Once the first read is done, each transition
+    /// goes to the subscribers and counts in the rate; before, the records are the topic's
+    /// history, and clients get one `reset` when it is loaded (``markLoaded()``).
     func apply(_ batch: [KafkaMessage], now: Date = Date()) {
         let second = Int64(now.timeIntervalSince1970)
         let overflowed = guarded.withLock { state in
             var overflowed: [AsyncStream<Event>.Continuation] = []
+            let live = state.feed.loaded
             for message in batch {
                 state.feed.read += 1
                 guard
                     let transition = state.index.apply(
                         key: message.key, value: message.value, timestamp: message.timestampMilliseconds ?? 0,
-                        seenAt: second)
+                        seenAt: live ? second : nil)
                 else { continue }
-                overflowed += Self.send(.transition(transition), to: &state.subscribers)
+                if live { overflowed += Self.send(.transition(transition), to: &state.subscribers) }
             }
             return overflowed
         }
         // Outside the lock: finishing runs the stream's termination handler, which takes it.
+        overflowed.forEach { $0.finish() }
+    }
+
+    /// The first read reached the end: from now on transitions go out one by one, and the
+    /// clients connected meanwhile reload.
+    func markLoaded() {
+        let overflowed = guarded.withLock { state -> [AsyncStream<Event>.Continuation] in
+            guard !state.feed.loaded else { return [] }
+            state.feed.loaded = true
+            return Self.send(.feed(state.feed), to: &state.subscribers) + Self.send(.reset, to: &state.subscribers)
+        }
         overflowed.forEach { $0.finish() }
     }
 
