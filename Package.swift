@@ -19,6 +19,8 @@ let package = Package(
         .library(name: "JobStatus", targets: ["JobStatus"]),
         .library(name: "Kafka", targets: ["Kafka"]),
         .library(name: "Relay", targets: ["Relay"]),
+        // The monitor's index, for Benchmarks/ (MonitorScale).
+        .library(name: "Monitor", targets: ["Monitor"]),
         // The Kafka test fixture, shared by the test targets and Benchmarks/.
         .library(name: "TestSupport", targets: ["TestSupport"]),
     ],

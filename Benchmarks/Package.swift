@@ -45,6 +45,14 @@ let package = Package(
             path: "Sources/DedupMemory"
         ),
         .executableTarget(
+            name: "MonitorScale",
+            dependencies: [
+                .product(name: "Monitor", package: "jobstatusd"),
+                .product(name: "JobStatus", package: "jobstatusd"),
+            ],
+            path: "Sources/MonitorScale"
+        ),
+        .executableTarget(
             name: "JobStatusBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),

@@ -26,7 +26,8 @@ public struct JobQuery: Sendable, Equatable {
     func matches(_ job: MonitoredJob) -> Bool {
         if let status, job.status != status { return false }
         if let backend, job.backend != backend { return false }
-        if let prefix, !job.jobID.hasPrefix(prefix) { return false }
+        // By UTF-8 bytes: as the page's startsWith (no grapheme rules), and far cheaper.
+        if let prefix, !job.jobID.utf8.starts(with: prefix.utf8) { return false }
         return true
     }
 }
