@@ -19,6 +19,6 @@ enum MonitorMetrics {
     }
 
     private static func gauge(_ registry: PrometheusCollectorRegistry, _ name: String, _ help: String) -> Gauge {
-        registry.makeGauge(name: name, help: help)
+        registry.makeGauge(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help))
     }
 }
