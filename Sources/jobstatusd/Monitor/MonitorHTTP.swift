@@ -26,26 +26,25 @@ enum MonitorHTTP {
         router.get("/monitor.js") { _, _ in
             MonitorPage.response(MonitorPage.script, type: "text/javascript; charset=utf-8")
         }
-        router.get("/healthz") { _, _ in text("ok\n", .ok) }
+        router.get("/healthz") { _, _ in HTTPResponses.text("ok\n", .ok) }
         router.get("/readyz") { _, _ -> Response in
             let feed = state.feed
             return feed.loaded
-                ? text("ready\n", .ok)
-                : text("not ready: reading the topic to its end (\(feed.read) records)\n", .serviceUnavailable)
+                ? HTTPResponses.text("ready\n", .ok)
+                : HTTPResponses.text(
+                    "not ready: reading the topic to its end (\(feed.read) records)\n", .serviceUnavailable)
         }
         router.get("/metrics") { _, _ -> Response in
             MonitorMetrics.refresh(registry: registry, state: state)
-            var buffer: [UInt8] = []
-            registry.emit(into: &buffer)
-            return Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
+            return HTTPResponses.metrics(registry)
         }
         router.get("/api/summary") { _, _ in json(MonitorJSON.summary(state)) }
         router.get("/api/jobs") { request, _ -> Response in
             let parameters = request.uri.queryParameters
             let after = parameters["after"].map { UInt64(String($0)) }
-            if let after, after == nil { return text("after: not a cursor from a previous page\n", .badRequest) }
+            if let after, after == nil {
+                return HTTPResponses.text("after: not a cursor from a previous page\n", .badRequest)
+            }
             let query = JobQuery(
                 status: parameters["status"].map(String.init), backend: parameters["backend"].map(String.init),
                 prefix: parameters["q"].map(String.init), after: after ?? nil,
@@ -56,10 +55,10 @@ enum MonitorHTTP {
             // The router gives the path segment as sent: percent-encoded (a job_id may hold
             // spaces, slashes, anything).
             guard let jobID = context.parameters.get("id")?.removingPercentEncoding else {
-                return text("missing or malformed job id\n", .badRequest)
+                return HTTPResponses.text("missing or malformed job id\n", .badRequest)
             }
             let (job, transitions) = state.read { ($0.job(jobID), $0.transitions(of: jobID)) }
-            guard let job else { return text("no job \(jobID) in the topic\n", .notFound) }
+            guard let job else { return HTTPResponses.text("no job \(jobID) in the topic\n", .notFound) }
             return json(MonitorJSON.detail(job, transitions))
         }
         router.get("/api/events") { request, _ -> Response in
@@ -110,11 +109,5 @@ enum MonitorHTTP {
         Response(
             status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
             body: .init(byteBuffer: ByteBuffer(bytes: text.bytes)))
-    }
-
-    static func text(_ body: String, _ status: HTTPResponse.Status) -> Response {
-        Response(
-            status: status, headers: [.contentType: "text/plain; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 }

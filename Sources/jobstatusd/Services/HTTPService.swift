@@ -16,28 +16,23 @@ enum HTTPService {
         router.get("/healthz") { _, _ -> Response in
             let snapshot = status.current
             let alive = snapshot.phase != .failed && ContinuousClock.now - snapshot.lastHeartbeat < .seconds(60)
-            return text(
+            return HTTPResponses.text(
                 alive ? "ok\n" : "relay loop stalled or failed: \(snapshot.statusLine)\n",
                 alive ? .ok : .serviceUnavailable)
         }
         router.get("/readyz") { _, _ -> Response in
             let snapshot = status.current
-            return text(
+            return HTTPResponses.text(
                 snapshot.isReady ? "ready\n" : "not ready: \(snapshot.statusLine)\n",
                 snapshot.isReady ? .ok : .serviceUnavailable)
         }
-        router.get("/metrics") { _, _ -> Response in
-            var buffer: [UInt8] = []
-            buffer.reserveCapacity(16 * 1024)
-            registry.emit(into: &buffer)
-            return Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
-        }
+        router.get("/metrics") { _, _ in HTTPResponses.metrics(registry) }
         router.get("/jobs/:job_id") { _, context -> Response in
-            guard let jobID = context.parameters.get("job_id") else { return text("missing job id\n", .badRequest) }
+            guard let jobID = context.parameters.get("job_id") else {
+                return HTTPResponses.text("missing job id\n", .badRequest)
+            }
             guard let record = status.record(for: jobID) else {
-                return text("job \(jobID) not in this instance's view (see jobstatusd get)\n", .notFound)
+                return HTTPResponses.text("job \(jobID) not in this instance's view (see jobstatusd get)\n", .notFound)
             }
             return Response(
                 status: .ok, headers: [.contentType: "application/json"],
@@ -46,11 +41,5 @@ enum HTTPService {
         return Application(
             router: router, configuration: .init(address: .hostname(host, port: port), serverName: "jobstatusd"),
             logger: logger)
-    }
-
-    private static func text(_ body: String, _ status: HTTPResponse.Status) -> Response {
-        Response(
-            status: status, headers: [.contentType: "text/plain; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 }
