@@ -75,29 +75,24 @@ struct DemoSession {
     /// Returns the group to shut down at the end.
     private func startServing(status: RelayStatus, registry: PrometheusCollectorRegistry) -> ServiceGroup? {
         let logger = logger
-        var services: [any Service] = []
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let listen = configuration.httpListen {
             services += [
-                MetricsService(status: status, statistics: KafkaStatistics()),
-                HTTPService.make(
-                    host: listen.host, port: listen.port, status: status, registry: registry, logger: logger),
+                .init(service: MetricsService(status: status, statistics: KafkaStatistics())),
+                .init(
+                    service: HTTPService.make(
+                        host: listen.host, port: listen.port, status: status, registry: registry, logger: logger)),
             ]
         }
         if let monitor = monitorListen {
-            let state = MonitorState()
-            // The feed after the server: shut down first, it ends the open event streams.
-            services += [
-                MonitorHTTP.make(
-                    host: monitor.host, port: monitor.port, state: state, authorization: nil,
-                    registry: PrometheusCollectorRegistry(), logger: logger),
-                MonitorFeed(
-                    kafka: configuration.relay.kafka(for: .consumer), topic: configuration.relay.outputTopic,
-                    state: state, logger: logger),
-            ]
+            services += MonitorServices.make(
+                kafka: configuration.relay.kafka(for: .consumer), topic: configuration.relay.outputTopic,
+                listen: monitor, authorization: nil, logger: logger)
             print("monitor: open http://\(monitor.host):\(monitor.port)/ to watch the jobs in a browser")
         }
         guard !services.isEmpty else { return nil }
-        let group = ServiceGroup(services: services, gracefulShutdownSignals: [], logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(services: services, gracefulShutdownSignals: [], logger: logger))
         Task {
             do {
                 try await group.run()

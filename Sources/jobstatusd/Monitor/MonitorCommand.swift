@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import Logging
 import Monitor
-import Prometheus
 import ServiceLifecycle
 
 /// `jobstatusd monitor`: the reference downstream consumer of the compacted topic, as a web page.
@@ -42,25 +41,13 @@ struct MonitorCommand: AsyncParsableCommand {
                     + "credential monitor.token), or listen on 127.0.0.1\n")
             throw ExitCode(ExitStatus.usage)
         }
-        let state = MonitorState(limits: .init(transitionsPerJob: transitionsPerJob, transitions: transitions))
-        let registry = PrometheusCollectorRegistry()
-        let feed = MonitorFeed(
-            kafka: configuration.relay.kafka(for: .consumer), topic: configuration.relay.outputTopic, state: state,
+        let services = MonitorServices.make(
+            kafka: configuration.relay.kafka(for: .consumer), topic: configuration.relay.outputTopic, listen: address,
+            authorization: token.map { MonitorAuthorization(token: $0) },
+            limits: .init(transitionsPerJob: transitionsPerJob, transitions: transitions),
             loadTimeout: configuration.relay.restoreTimeout, logger: logger)
-        let http = MonitorHTTP.make(
-            host: address.host, port: address.port, state: state,
-            authorization: token.map { MonitorAuthorization(token: $0) }, registry: registry, logger: logger)
         let group = ServiceGroup(
-            configuration: .init(
-                // Shut down last to first: the feed first, which ends the open event streams,
-                // then the server, which waits for its responses.
-                services: [
-                    .init(service: http, failureTerminationBehavior: .cancelGroup),
-                    .init(
-                        service: feed, successTerminationBehavior: .gracefullyShutdownGroup,
-                        failureTerminationBehavior: .cancelGroup),
-                ],
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         logger.notice(
             "monitor: serving", metadata: ["url": "http://\(listen)/", "topic": "\(configuration.relay.outputTopic)"])
         do {
