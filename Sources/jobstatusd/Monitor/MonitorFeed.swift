@@ -25,8 +25,7 @@ struct MonitorFeed: Service {
             try await load(follower)
             await follow(follower)
         } catch let failure as RestoreFailure where failure == .stopped {
-            await follower.close()  // asked to stop during the first read: not a failure
-            return
+            // Asked to stop during the first read: not a failure.
         } catch {
             await follower.close()
             throw error
@@ -34,22 +33,19 @@ struct MonitorFeed: Service {
         await follower.close()
     }
 
+    /// Open event streams hear from the monitor at least this often, during the first read too.
+    private static let heartbeatInterval = Duration.seconds(15)
+
     private static var isStopping: Bool { Task.isCancelled || Task.isShuttingDownGracefully }
 
     private func load(_ follower: TopicFollower) async throws {
         let started = ContinuousClock.now
         var batch: [KafkaMessage] = []
         batch.reserveCapacity(5000)
-        var lastHeartbeat = ContinuousClock.now
+        var heartbeat = Pace(every: Self.heartbeatInterval)
         let count = try await follower.readToEnd(
             deadline: .now + loadTimeout,
-            progress: {
-                // Open event streams hear from the monitor while a long first read goes on.
-                if ContinuousClock.now - lastHeartbeat > .seconds(15) {
-                    lastHeartbeat = .now
-                    state.heartbeat()
-                }
-            },
+            progress: { if heartbeat.isDue() { state.heartbeat() } },
             isStopped: { Self.isStopping }
         ) { message in
             batch.append(message)
@@ -70,13 +66,10 @@ struct MonitorFeed: Service {
 
     private func follow(_ follower: TopicFollower) async {
         var lastRecord = ContinuousClock.now
-        var lastCheck = ContinuousClock.now
-        var lastHeartbeat = ContinuousClock.now
+        var brokerCheck = Pace(every: .seconds(2))
+        var heartbeat = Pace(every: Self.heartbeatInterval)
         while !Self.isStopping {
-            if ContinuousClock.now - lastHeartbeat > .seconds(15) {
-                lastHeartbeat = .now
-                state.heartbeat()
-            }
+            if heartbeat.isDue() { state.heartbeat() }
             switch await follower.next(timeout: .milliseconds(250)) {
             case .messages(let batch) where !batch.isEmpty:
                 state.apply(batch)
@@ -99,8 +92,7 @@ struct MonitorFeed: Service {
                 break
             }
             // While nothing arrives, ask a broker every 2 s: silence and a dead link look alike.
-            if ContinuousClock.now - lastRecord > .seconds(2), ContinuousClock.now - lastCheck > .seconds(2) {
-                lastCheck = .now
+            if ContinuousClock.now - lastRecord > .seconds(2), brokerCheck.isDue() {
                 let reached = await follower.reachesABroker(timeout: .seconds(2))
                 state.updateFeed {
                     $0.connected = reached
@@ -109,5 +101,19 @@ struct MonitorFeed: Service {
                 }
             }
         }
+    }
+}
+
+/// Says yes at most once per interval: for the feed's periodic chores.
+private struct Pace {
+    let every: Duration
+    private var last = ContinuousClock.now
+
+    init(every: Duration) { self.every = every }
+
+    mutating func isDue() -> Bool {
+        guard ContinuousClock.now - last > every else { return false }
+        last = .now
+        return true
     }
 }
