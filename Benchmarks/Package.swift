@@ -49,6 +49,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Monitor", package: "jobstatusd"),
                 .product(name: "JobStatus", package: "jobstatusd"),
+                .product(name: "Relay", package: "jobstatusd"),
             ],
             path: "Sources/MonitorScale"
         ),

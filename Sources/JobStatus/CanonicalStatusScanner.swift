@@ -20,6 +20,42 @@ public enum CanonicalStatusScanner {
     public static func status(ofCanonical bytes: [UInt8]) -> Status? {
         bytes.withUnsafeBytes { status(ofCanonical: $0) }
     }
+
+    /// The status, `status_msg` and one extra string member of the canonical record `bytes`,
+    /// or `nil` when it must be decoded in full: what a listing of jobs shows (the monitor's
+    /// first read of a million records), without building the record.
+    ///
+    /// Beyond what ``status(ofCanonical:)-swift.type.method`` gives up on, it gives up when
+    /// `status_msg` or the extra member's string has an escape, so that the ranges it returns
+    /// are the strings' UTF-8 as they are. Whatever it accepts, ``JobStatus/decode(_:options:)``
+    /// with ``DecodingOptions/restore`` accepts with the same status, `status_msg`, and
+    /// `extras[extra]?.stringValue`.
+    public static func overview(ofCanonical bytes: UnsafeRawBufferPointer, extra: StaticString) -> CanonicalOverview? {
+        guard UTF8Validation.firstInvalidOffset(in: bytes) == nil else { return nil }
+        var scanner = Scanner(bytes: bytes)
+        let found = extra.withUTF8Buffer { name in scanner.topLevel(extra: UnsafeRawBufferPointer(name)) }
+        guard let found, let status = scanner.plainStatus(found.status),
+            !bytes[found.statusMessage].contains(UInt8(ascii: "\\"))
+        else { return nil }
+        if let extraValue = found.extraString, bytes[extraValue].contains(UInt8(ascii: "\\")) { return nil }
+        return CanonicalOverview(status: status, statusMessage: found.statusMessage, extra: found.extraString)
+    }
+
+    /// ``overview(ofCanonical:extra:)-swift.type.method`` of an array's bytes.
+    public static func overview(ofCanonical bytes: [UInt8], extra: StaticString) -> CanonicalOverview? {
+        bytes.withUnsafeBytes { overview(ofCanonical: $0, extra: extra) }
+    }
+}
+
+/// What ``CanonicalStatusScanner/overview(ofCanonical:extra:)-swift.type.method`` finds in a
+/// canonical record: its status, and where its `status_msg` and extra string member are.
+public struct CanonicalOverview: Sendable, Equatable {
+    /// The record's status.
+    public let status: Status
+    /// The bytes of `status_msg` between its quotes: its UTF-8, with no escapes.
+    public let statusMessage: Range<Int>
+    /// The bytes of the extra member between its quotes, when the record has it as a string.
+    public let extra: Range<Int>?
 }
 
 private struct Scanner {
@@ -32,18 +68,41 @@ private struct Scanner {
         self.bytes = bytes
     }
 
+    /// Where a canonical record's members are: what ``topLevel(extra:)`` found.
+    struct Members {
+        var status: Range<Int>
+        var statusMessage: Range<Int>
+        /// The extra member's string, when the record has it and it is a string.
+        var extraString: Range<Int>?
+    }
+
     /// The top-level object with `job_id` (non-empty), `status` and `status_msg` as strings.
     mutating func topLevelStatus() -> Status? {
+        topLevel(extra: nil).flatMap { plainStatus($0.status) }
+    }
+
+    /// The status named by the bytes `range`: nil when they have an escape (rare: the full
+    /// decoder unescapes them).
+    func plainStatus(_ range: Range<Int>) -> Status? {
+        guard !bytes[range].contains(UInt8(ascii: "\\")) else { return nil }
+        return Status(passingUnknown: String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self))
+    }
+
+    /// The top-level object with `job_id` (non-empty), `status` and `status_msg` as strings, and
+    /// where the member named `extra` is, when it is a string.
+    mutating func topLevel(extra: UnsafeRawBufferPointer?) -> Members? {
         guard consume(UInt8(ascii: "{")) else { return nil }
         var statusRange: Range<Int>?
+        var messageRange: Range<Int>?
+        var extraString: Range<Int>?
         var hasJobID = false
-        var hasMessage = false
         var previousKey: Range<Int>?
         if !consume(UInt8(ascii: "}")) {
             repeat {
                 guard let key = memberName(after: previousKey) else { return nil }
                 previousKey = key
-                switch RequiredMember(name: UnsafeRawBufferPointer(rebasing: bytes[key])) {
+                let name = UnsafeRawBufferPointer(rebasing: bytes[key])
+                switch RequiredMember(name: name) {
                 case .jobID?:
                     guard let value = plainString(), !value.isEmpty else { return nil }
                     hasJobID = true
@@ -51,19 +110,21 @@ private struct Scanner {
                     guard let value = plainString() else { return nil }
                     statusRange = value
                 case .statusMessage?:
-                    guard plainString() != nil else { return nil }
-                    hasMessage = true
+                    guard let value = plainString() else { return nil }
+                    messageRange = value
                 case nil:
-                    guard skipValue(depth: 1) else { return nil }
+                    if let extra, index < bytes.count, bytes[index] == UInt8(ascii: "\""), name.elementsEqual(extra) {
+                        guard let value = plainString() else { return nil }
+                        extraString = value
+                    } else {
+                        guard skipValue(depth: 1) else { return nil }
+                    }
                 }
             } while consume(UInt8(ascii: ","))
             guard consume(UInt8(ascii: "}")) else { return nil }
         }
-        guard index == bytes.count, hasJobID, hasMessage, let statusRange else { return nil }
-        // Escapes in the status are rare: the full decoder unescapes them.
-        guard !bytes[statusRange].contains(UInt8(ascii: "\\")) else { return nil }
-        let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[statusRange]), as: UTF8.self)
-        return Status(passingUnknown: text)
+        guard index == bytes.count, hasJobID, let statusRange, let messageRange else { return nil }
+        return Members(status: statusRange, statusMessage: messageRange, extraString: extraString)
     }
 
     /// An ASCII member name without escapes, sorting strictly after `previous`, and its colon.

@@ -4,7 +4,10 @@ import DequeModule
 /// the monitor started, bounded per job and in total: the state behind `jobstatusd monitor`.
 ///
 /// Records go in in topic order (``apply(key:value:timestamp:seenAt:)``); a value equal to the
-/// job's current one (a re-read after a reconnect) changes nothing. Pages list jobs most
+/// job's current one (a re-read after a reconnect) changes nothing. The records of the first read
+/// (applied without `seenAt`) are the topic's history, not transitions seen: each becomes its
+/// job's latest record and nothing more, so that the first read of a million jobs costs little
+/// more than the restore's and keeps no history per job. Pages list jobs most
 /// recently changed first, from a change log in sequence order; entries a later change made
 /// stale are skipped and dropped once they outnumber the live ones, so a page costs at most a
 /// scan of the log, and memory stays proportional to the jobs plus the bounded transitions.
@@ -27,15 +30,16 @@ public struct JobIndex: Sendable {
 
     public let limits: Limits
     private var jobs: [MonitoredJob?] = []
-    private var histories: [Deque<JobTransition>] = []
+    /// The kept transitions of the jobs that have any, by slot.
+    private var histories: [Int: Deque<JobTransition>] = [:]
     private var slotByID: [String: Int] = [:]
     private var freeSlots: [Int] = []
     /// (sequence, slot) of every change, in sequence order; stale when the slot's job has moved on.
     private var changes: [(sequence: UInt64, slot: Int)] = []
     /// Every transition and removal kept, in sequence order.
     private var recent: Deque<JobTransition> = []
-    private var statusCounts: [String: Int] = [:]
-    private var backendCounts: [String: Int] = [:]
+    private var statusCounts = NameCounts()
+    private var backendCounts = NameCounts()
     private var rate: TransitionRate
     /// The sequence number of the last transition (0: none yet).
     public private(set) var lastSequence: UInt64 = 0
@@ -52,32 +56,38 @@ public struct JobIndex: Sendable {
     var changeLogCount: Int { changes.count }
 
     /// Applies one record of the output topic; returns the transition it made, or nil when it
-    /// changed nothing (no key, the job's current value again, or a tombstone for no job).
+    /// made none (no key, the job's current value again, a tombstone for no job, or a record
+    /// of the first read).
     /// - Parameters:
     ///   - timestamp: the record's timestamp, milliseconds since the epoch.
     ///   - seenAt: when the monitor read it, seconds since the epoch, for the transitions-per-second
-    ///     rate; nil leaves it out of the rate (the first read of the topic is history, not traffic).
+    ///     rate. nil for the first read of the topic: history, not traffic. Such a record changes
+    ///     the job but is not a transition: it is not in the job's history, the rate, or what
+    ///     ``transitions(after:)`` resumes (a client from before it reloads).
     @discardableResult
     public mutating func apply(key: [UInt8]?, value: [UInt8]?, timestamp: Int64, seenAt: Int64?) -> JobTransition? {
         guard let key else { return nil }
         let jobID = String(decoding: key, as: UTF8.self)
         guard let value else { return remove(jobID, at: timestamp, seenAt: seenAt) }
-        let slot = slotByID[jobID]
-        if let slot, jobs[slot]?.record == value { return nil }
+        let (target, isNew) = slot(for: jobID)
+        if !isNew, jobs[target]?.record == value { return nil }
         lastSequence += 1
         let job = MonitoredJob(jobID: jobID, record: value, changedAt: timestamp, sequence: lastSequence)
-        let transition = JobTransition(
-            sequence: lastSequence, jobID: jobID,
-            change: .status(job.status, message: job.statusMessage, backend: job.backend), at: timestamp)
-        let target = slot ?? allocateSlot(for: jobID)
         if let previous = jobs[target] { untally(previous) }
         jobs[target] = job
         tally(job)
-        histories[target].append(transition)
-        if histories[target].count > limits.transitionsPerJob { histories[target].removeFirst() }
         changes.append((lastSequence, target))
-        remember(transition, seenAt: seenAt)
         compactChangesIfStale()
+        guard let seenAt else {
+            forgetHistory()
+            return nil
+        }
+        let transition = JobTransition(
+            sequence: lastSequence, jobID: jobID,
+            change: .status(job.status, message: job.statusMessage, backend: job.backend), at: timestamp)
+        histories[target, default: []].append(transition)
+        if histories[target, default: []].count > limits.transitionsPerJob { histories[target]?.removeFirst() }
+        remember(transition, seenAt: seenAt)
         return transition
     }
 
@@ -85,26 +95,48 @@ public struct JobIndex: Sendable {
         guard let slot = slotByID.removeValue(forKey: jobID), let job = jobs[slot] else { return nil }
         untally(job)
         jobs[slot] = nil
-        histories[slot].removeAll()
+        histories[slot] = nil
         freeSlots.append(slot)
         lastSequence += 1
+        compactChangesIfStale()
+        guard let seenAt else {
+            forgetHistory()
+            return nil
+        }
         let transition = JobTransition(sequence: lastSequence, jobID: jobID, change: .removed, at: timestamp)
         remember(transition, seenAt: seenAt)
-        compactChangesIfStale()
         return transition
     }
 
-    private mutating func allocateSlot(for jobID: String) -> Int {
-        let slot: Int
-        if let free = freeSlots.popLast() {
-            slot = free
+    /// A change that is not a transition (the first read's) breaks the run of transitions that
+    /// ``transitions(after:)`` resumes from: nothing before it can be resumed any more.
+    private mutating func forgetHistory() {
+        if !recent.isEmpty { recent.removeAll() }
+    }
+
+    /// The job's slot, given it a free one when it is new: one hash of the job_id either way.
+    private mutating func slot(for jobID: String) -> (slot: Int, isNew: Bool) {
+        let candidate = freeSlots.last ?? jobs.count
+        // Read through the inout default: it inserts `candidate` when the job is new, and a job
+        // already here never holds a free slot or the next one.
+        let slot = Self.claim(&slotByID[jobID, default: candidate])
+        guard slot == candidate else { return (slot, false) }
+        if freeSlots.last == slot {
+            freeSlots.removeLast()
         } else {
-            slot = jobs.count
             jobs.append(nil)
-            histories.append([])
         }
-        slotByID[jobID] = slot
-        return slot
+        return (slot, true)
+    }
+
+    private static func claim(_ slot: inout Int) -> Int { slot }
+
+    /// Makes room for `jobs` jobs at once, instead of growing as they come (the first read of a
+    /// large topic: each growth rehashes every job_id).
+    public mutating func reserveCapacity(_ jobs: Int) {
+        slotByID.reserveCapacity(jobs)
+        self.jobs.reserveCapacity(jobs)
+        changes.reserveCapacity(jobs)
     }
 
     /// Keeps `transition` in the total bound; the oldest one kept leaves its job's history too.
@@ -112,8 +144,9 @@ public struct JobIndex: Sendable {
         if let seenAt { rate.record(atSecond: seenAt) }
         recent.append(transition)
         guard recent.count > limits.transitions, let oldest = recent.popFirst() else { return }
-        if let slot = slotByID[oldest.jobID], histories[slot].first?.sequence == oldest.sequence {
-            histories[slot].removeFirst()
+        if let slot = slotByID[oldest.jobID], histories[slot]?.first?.sequence == oldest.sequence {
+            histories[slot]?.removeFirst()
+            if histories[slot]?.isEmpty == true { histories[slot] = nil }
         }
     }
 
@@ -123,17 +156,13 @@ public struct JobIndex: Sendable {
     }
 
     private mutating func tally(_ job: MonitoredJob) {
-        statusCounts[job.status, default: 0] += 1
-        if let backend = job.backend { backendCounts[backend, default: 0] += 1 }
+        statusCounts.add(job.status)
+        if let backend = job.backend { backendCounts.add(backend) }
     }
 
     private mutating func untally(_ job: MonitoredJob) {
-        statusCounts[job.status, default: 0] -= 1
-        if statusCounts[job.status] == 0 { statusCounts[job.status] = nil }
-        if let backend = job.backend {
-            backendCounts[backend, default: 0] -= 1
-            if backendCounts[backend] == 0 { backendCounts[backend] = nil }
-        }
+        statusCounts.remove(job.status)
+        if let backend = job.backend { backendCounts.remove(backend) }
     }
 
     // MARK: - Reading
@@ -143,9 +172,9 @@ public struct JobIndex: Sendable {
         slotByID[jobID].flatMap { jobs[$0] }
     }
 
-    /// The transitions of `jobID` seen and still kept, oldest first.
+    /// The transitions of `jobID` seen since the first read and still kept, oldest first.
     public func transitions(of jobID: String) -> [JobTransition] {
-        slotByID[jobID].map { Array(histories[$0]) } ?? []
+        slotByID[jobID].flatMap { histories[$0] }.map { Array($0) } ?? []
     }
 
     /// The jobs `query` selects, most recently changed first, one page.
@@ -186,8 +215,8 @@ public struct JobIndex: Sendable {
     /// name), and transitions per second over the rate window up to `now` (seconds since the epoch).
     public func summary(now: Int64) -> JobSummary {
         JobSummary(
-            jobs: count, byStatus: JobSummary.ordered(statusCounts),
-            byBackend: backendCounts.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
+            jobs: count, byStatus: JobSummary.ordered(statusCounts.all),
+            byBackend: backendCounts.all.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
             transitionsPerSecond: rate.perSecond(now: now), lastSequence: lastSequence)
     }
 }

@@ -29,7 +29,7 @@ struct CanonicalStatusScannerTests {
     @Test func acceptsOnlyWhatTheFullDecoderAcceptsWithTheSameStatus() async {
         await propertyCheck(count: 500, input: Self.seeds) { seed in
             var rng = SplitMix64(seed: seed)
-            let canonical = RandomJSON.jobStatus(&rng).canonicalBytes()
+            let canonical = Self.withBackend(RandomJSON.jobStatus(&rng), &rng).canonicalBytes()
             Self.expectAgreement(canonical)
             for _ in 0..<20 {
                 Self.expectAgreement(Self.mutate(canonical, &rng))
@@ -58,13 +58,50 @@ struct CanonicalStatusScannerTests {
     ])
     func handsEveryUnusualRecordToTheFullDecoder(_ text: String) {
         #expect(CanonicalStatusScanner.status(ofCanonical: Array(text.utf8)) == nil)
+        #expect(CanonicalStatusScanner.overview(ofCanonical: Array(text.utf8), extra: "backend") == nil)
         Self.expectAgreement(Array(text.utf8))
     }
 
+    /// `status` with a `backend` member two times in three: a string (escapes and all), or any value.
+    static func withBackend(_ status: JobStatus, _ rng: inout SplitMix64) -> JobStatus {
+        var extras = status.extras
+        switch rng.next() % 3 {
+        case 0: extras["backend"] = .string(RandomJSON.string(&rng))
+        case 1: extras["backend"] = RandomJSON.value(&rng, depth: 1)
+        default: break
+        }
+        return JobStatus(
+            jobID: status.jobID, status: status.status, statusMessage: status.statusMessage, extras: extras)
+    }
+
     static func expectAgreement(_ bytes: [UInt8]) {
-        guard let fast = CanonicalStatusScanner.status(ofCanonical: bytes) else { return }
         let full = try? JobStatus.decode(bytes, options: .restore)
-        #expect(full?.status == fast, "\(String(decoding: bytes, as: UTF8.self))")
+        if let fast = CanonicalStatusScanner.status(ofCanonical: bytes) {
+            #expect(full?.status == fast, "\(String(decoding: bytes, as: UTF8.self))")
+        }
+        guard let overview = CanonicalStatusScanner.overview(ofCanonical: bytes, extra: "backend") else { return }
+        let text = { (range: Range<Int>) in String(decoding: bytes[range], as: UTF8.self) }
+        #expect(full?.status == overview.status, "\(String(decoding: bytes, as: UTF8.self))")
+        #expect(full?.statusMessage == text(overview.statusMessage), "\(String(decoding: bytes, as: UTF8.self))")
+        #expect(full?.extras["backend"]?.stringValue == overview.extra.map(text))
+    }
+
+    @Test func anOverviewReadsTheMessageAndAnExtraStringAsTheyAre() throws {
+        let plain = Array(#"{"backend":"ibm_kyiv","job_id":"a","status":"DONE","status_msg":"ok ✓","x":[1]}"#.utf8)
+        let overview = try #require(CanonicalStatusScanner.overview(ofCanonical: plain, extra: "backend"))
+        #expect(overview.status == .done)
+        #expect(String(decoding: plain[overview.statusMessage], as: UTF8.self) == "ok ✓")
+        #expect(overview.extra.map { String(decoding: plain[$0], as: UTF8.self) } == "ibm_kyiv")
+        let numeric = Array(#"{"backend":7,"job_id":"a","status":"DONE","status_msg":""}"#.utf8)
+        #expect(try #require(CanonicalStatusScanner.overview(ofCanonical: numeric, extra: "backend")).extra == nil)
+        // Escapes in the strings it returns: decoded in full (the status alone still scans).
+        for escaped in [
+            #"{"job_id":"a","status":"DONE","status_msg":"a\nb"}"#,
+            #"{"backend":"a\/b","job_id":"a","status":"DONE","status_msg":""}"#,
+        ] {
+            #expect(CanonicalStatusScanner.overview(ofCanonical: Array(escaped.utf8), extra: "backend") == nil)
+            #expect(CanonicalStatusScanner.status(ofCanonical: Array(escaped.utf8)) == .done)
+        }
     }
 
     /// One small damage: a byte changed to a JSON-significant one, removed, or duplicated, or the

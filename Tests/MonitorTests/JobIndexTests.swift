@@ -68,12 +68,49 @@ struct JobIndexTests {
         #expect(odd.isDecodable && odd.status == "?" && odd.status != MonitoredJob.undecodable)
     }
 
-    @Test func recordsAppliedWithoutASecondAreNotCountedInTheRate() {
+    @Test func theFirstReadIsTheJobsStateNotTransitions() throws {
         var index = JobIndex(limits: .init(rateWindow: 5))
-        index.apply(key: Array("a".utf8), value: Self.record("a", "QUEUED"), timestamp: 0, seenAt: nil)
+        let first = index.apply(key: Array("a".utf8), value: Self.record("a", "QUEUED"), timestamp: 0, seenAt: nil)
+        #expect(first == nil, "a record of the first read is not a transition")
+        index.apply(key: Array("b".utf8), value: Self.record("b", "DONE"), timestamp: 0, seenAt: nil)
+        #expect(index.apply(key: Array("b".utf8), value: nil, timestamp: 0, seenAt: nil) == nil)
+        #expect(try #require(index.job("a")).status == "QUEUED" && index.job("b") == nil && index.count == 1)
+        #expect(index.transitions(of: "a").isEmpty, "no history kept for the first read")
+        #expect(index.lastSequence == 3, "each change still has its place in the page order")
+
         Self.apply(&index, "a", "RUNNING", at: 100)
-        #expect(index.summary(now: 100).transitionsPerSecond == [0, 0, 0, 0, 1])
-        #expect(index.lastSequence == 2, "both are transitions")
+        #expect(index.summary(now: 100).transitionsPerSecond == [0, 0, 0, 0, 1], "only the live one counts")
+        #expect(index.transitions(of: "a").map(\.sequence) == [4])
+        #expect(index.transitions(after: 3)?.map(\.sequence) == [4])
+        #expect(index.transitions(after: 2) == nil, "a client from the middle of the first read reloads")
+
+        // A record applied without a second after live ones: nothing before it can be resumed.
+        index.apply(key: Array("c".utf8), value: Self.record("c", "QUEUED"), timestamp: 0, seenAt: nil)
+        #expect(index.transitions(after: 4) == nil && index.transitions(after: 5) == [])
+        #expect(index.page(JobQuery()).jobs.map(\.jobID) == ["c", "a"])
+    }
+
+    @Test func aJobsMessageAndBackendReadTheSameFastOrInFull() throws {
+        var index = JobIndex()
+        let values = [
+            ("plain", #"{"backend":"ibm_kyiv","job_id":"plain","status":"RUNNING","status_msg":"step 3 of 7"}"#),
+            ("escaped", #"{"backend":"ibm\/kyiv","job_id":"escaped","status":"RUNNING","status_msg":"a \"b\"\nc"}"#),
+            ("unicode", #"{"backend":"東京","job_id":"unicode","status":"DONE","status_msg":"完了 ✓"}"#),
+            ("numeric", #"{"backend":7,"job_id":"numeric","status":"paused","status_msg":""}"#),
+            ("spaced", #"{ "job_id": "spaced", "status": "queued", "status_msg": "x", "backend": "b" }"#),
+        ]
+        for (job, value) in values {
+            index.apply(key: Array(job.utf8), value: Array(value.utf8), timestamp: 0, seenAt: nil)
+        }
+        func shown(_ job: String) throws -> String {
+            let monitored = try #require(index.job(job))
+            return "\(monitored.status)|\(monitored.statusMessage)|\(monitored.backend ?? "-")|\(monitored.isDecodable)"
+        }
+        #expect(try shown("plain") == "RUNNING|step 3 of 7|ibm_kyiv|true")
+        #expect(try shown("escaped") == "RUNNING|a \"b\"\nc|ibm/kyiv|true")
+        #expect(try shown("unicode") == "DONE|完了 ✓|東京|true")
+        #expect(try shown("numeric") == "PAUSED||-|true", "a backend that is not a string is none")
+        #expect(try shown("spaced") == "QUEUED|x|b|true", "not canonical, decoded in full")
     }
 
     @Test func pagesGoFromTheMostRecentChangeBackAndFilter() {

@@ -2,12 +2,13 @@ import Foundation
 import Glibc
 import JobStatus
 import Monitor
+import Relay
 
 /// The monitor at scale (issue 28): `MonitorScale [JOBS]` (default 1,000,000) builds the monitor's
 /// index from JOBS canonical records as its first read would, and prints
 ///   - the index's resident bytes per job;
-///   - its apply rate against the restore's per-record work measured in the same run (decoding
-///     each record, as the restore does), as a ratio;
+///   - its apply rate against the restore's per-record work measured in the same run (the key,
+///     the scanned status, the table insert, as the restore does), as a ratio;
 ///   - how long filters over all the jobs take (median of 9 rounds): a page of a status, of a
 ///     backend, a job_id prefix search, a rare status (a scan of every job), the first page.
 
@@ -49,20 +50,46 @@ func milliseconds(_ duration: Duration) -> String {
 let jobs = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 1_000_000
 let records = (0..<jobs).map(record)
 
-// The restore's work per record, measured on the same records: decode each one.
-let baselineStart = ContinuousClock.now
+// The restore's work per record on the same records, as `RelayLoop.restoredState` and the restore
+// loop do it (the `scripts/bench` "restore/rebuild the table" case): the key as the job_id, the
+// status scanned, the table insert. The best of 3 rounds, as for the monitor below.
+func restoreRound() -> Duration {
+    let start = ContinuousClock.now
+    var table = DedupTable(tracksFinishedJobs: false)
+    for (offset, record) in records.enumerated() {
+        let jobID = String(decoding: record.key, as: UTF8.self)
+        guard let status = CanonicalStatusScanner.status(ofCanonical: record.value) else { continue }
+        let source = SourcePosition(topicIndex: 0, partition: Int32(offset % 64), offset: Int64(offset))
+        table.restore(jobID, PublishedState(status: status, canonicalBytes: record.value), source: source)
+    }
+    precondition(table.count == jobs)
+    return ContinuousClock.now - start
+}
+let baseline = (0..<3).map { _ in restoreRound() }.min() ?? .zero
+
+// The full decode of each record, for reference (what a consumer without the scanner pays).
+let decodeStart = ContinuousClock.now
 var decoded = 0
 for (_, value) in records where (try? JobStatus.decode(value)) != nil { decoded += 1 }
-let baseline = ContinuousClock.now - baselineStart
+let decodeTime = ContinuousClock.now - decodeStart
 precondition(decoded == jobs)
 
-let before = residentBytes()
+// Three rounds, the best one quoted as for the restore. The growth of resident memory over the
+// first (nothing freed yet to reuse) is the memory per job; the last index serves the filters.
 var index = JobIndex()
-let applyStart = ContinuousClock.now
-for (key, value) in records { index.apply(key: key, value: value, timestamp: 0, seenAt: nil) }
-let applied = ContinuousClock.now - applyStart
-let after = residentBytes()
-precondition(index.count == jobs)
+var applyTimes: [Duration] = []
+var memoryGrowth = 0
+for round in 0..<3 {
+    index = JobIndex()
+    index.reserveCapacity(records.count)  // as the feed does once fetches report the records to read
+    let before = residentBytes()
+    let start = ContinuousClock.now
+    for (key, value) in records { index.apply(key: key, value: value, timestamp: 0, seenAt: nil) }
+    applyTimes.append(ContinuousClock.now - start)
+    if round == 0 { memoryGrowth = residentBytes() - before }
+    precondition(index.count == jobs)
+}
+let applied = applyTimes.min() ?? .zero
 
 let seconds = { (duration: Duration) in
     Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
@@ -71,12 +98,16 @@ print("monitor index, \(jobs) jobs:")
 print(
     String(
         format: "  resident bytes per job: %.0f (the records themselves: %.0f bytes on average)",
-        Double(after - before) / Double(jobs), Double(records.map(\.value.count).reduce(0, +)) / Double(jobs)))
+        Double(memoryGrowth) / Double(jobs), Double(records.map(\.value.count).reduce(0, +)) / Double(jobs)))
 print(
     String(
         format:
-            "  first read, in process: %.0f records/s; the restore's decode of the same records: %.0f/s; ratio %.2f",
+            "  first read, in process: %.0f records/s; the restore's work on the same records: %.0f/s; ratio %.2f (target >= 1)",
         Double(jobs) / seconds(applied), Double(jobs) / seconds(baseline), seconds(baseline) / seconds(applied)))
+print(
+    String(
+        format: "  (for reference: a full JobStatus.decode of each record: %.0f/s)", Double(jobs) / seconds(decodeTime))
+)
 let cases: [(String, JobQuery)] = [
     ("first page, no filter", JobQuery()),
     ("status=ERROR, first page", JobQuery(status: "ERROR")),

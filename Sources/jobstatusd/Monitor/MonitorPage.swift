@@ -276,6 +276,11 @@ enum MonitorPage {
               item.textContent = t.removed ? `${when(t.at)} removed` : `${when(t.at)} ${t.status}: ${t.status_msg}`;
               list.appendChild(item);
             }
+            if (detail.transitions.length === 0) {
+              const item = document.createElement("li");
+              item.textContent = "no change seen since the monitor read the topic";
+              list.appendChild(item);
+            }
           } catch (e) {
             if (mine !== detailRequest) return;
             $("detail-title").textContent = `${jobId}: no longer in the topic`;
