@@ -143,10 +143,17 @@ struct MonitorCommandTests {
         let stranger = try EventStreamClient(
             port: setup.port, path: "/api/events", headers: ["Last-Event-ID": "otherrun-5"])
         try await stranger.read(until: "a reset") { $0.contains("event: reset") }
+        // The reset moves the client's Last-Event-ID to this run, after the two live transitions:
+        // its next reconnect resumes from what the reload shows.
+        let parts = lastEventID.split(separator: "-")
+        let (run, last) = (try #require(parts.first), try #require(parts.last.flatMap { UInt64($0) }))
+        #expect(stranger.text.contains("id: \(run)-\(last + 2)\nevent: reset"), "\(stranger.text)")
 
         let metrics = try await http.get("/metrics").body
         #expect(metrics.contains("jobstatusd_monitor_jobs 30"), "\(metrics.prefix(1500))")
         #expect(metrics.contains("jobstatusd_monitor_loaded 1"))
+        let firstRead = metrics.split(separator: "\n").first { $0.hasPrefix("jobstatusd_monitor_first_read_seconds ") }
+        #expect(firstRead.flatMap { Double($0.split(separator: " ").last ?? "") }.map { $0 > 0 } == true)
 
         // SIGTERM with event streams open: the streams end and the monitor exits 0 (the server
         // waits for its responses, so the feed must end them first).

@@ -9,7 +9,8 @@ What is measured, on one preloaded input (--records, preloaded once, read whole 
 3. the same, at-least-once;
 4. restore: a fresh instance on the last round's exactly-once output, against a raw read of the
    output and DLQ partitions: the restore itself (the daemon's jobstatusd_restore_seconds), and
-   start to READY (which adds the process start and the consumer group join);
+   start to READY (which adds the process start and the consumer group join); and the monitor's
+   first read of the same output to its end (`jobstatusd monitor`), against both;
 5. end-to-end latency at a fixed input rate: input send time to the moment a read_committed
    reader sees the output (p50, p99, p999);
 6. CPU per record of the client (the passthrough, or jobstatusd after READY; from rusage and
@@ -50,6 +51,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import chaos  # noqa: E402  (the generator, the mock broker host, the daemon handle)
@@ -290,6 +292,37 @@ def time_to_ready(binary, workdir, render, timeout):
         return ready, metric_value(daemon.metrics(), "jobstatusd_restore_seconds_sum")
     finally:
         daemon.stop()
+
+
+def first_read(binary, workdir, render, timeout):
+    """`jobstatusd monitor` on the relay's output topic: the records of its first read to the end
+    and how long that took (its jobstatusd_monitor_first_read_seconds)."""
+    port = chaos.free_port()
+    config = os.path.join(workdir, "monitor.yaml")
+    with open(config, "w") as handle:
+        handle.write(render("monitor", chaos.free_port()))
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("JOBSTATUSD_")}
+    with open(os.path.join(workdir, "monitor.log"), "a") as stderr:
+        process = subprocess.Popen([binary, "monitor", "--config", config, "--listen", f"127.0.0.1:{port}"],
+                                   stdout=subprocess.DEVNULL, stderr=stderr, env=environment)
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"the monitor exited {process.returncode}; see {workdir}/monitor.log")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as response:
+                    metrics = response.read().decode()
+            except OSError:
+                metrics = ""
+            seconds = metric_value(metrics, "jobstatusd_monitor_first_read_seconds")
+            if seconds:
+                return int(metric_value(metrics, "jobstatusd_monitor_records_read")), seconds
+            time.sleep(0.2)
+        raise RuntimeError(f"the monitor did not read the topic in {timeout}s; see {workdir}/monitor.log")
+    finally:
+        process.terminate()
+        process.wait(30)
 
 
 def passthrough(tool, *args):
@@ -565,6 +598,14 @@ def restore_figures(args, broker, figures, workdir):
                               f"{restoring:.2f}s; x raw read", single=True))
     figures.append(Figure("restore, start to READY", [restored / ready], [restored / ready / raw_read],
                           f"{ready:.1f}s (with the group join); x raw read", single=True))
+    # The monitor reads the output topic only (no DLQ, no group join): its rate against the raw
+    # read of the output, and against the restore's read (issue 28: "at the speed of the restore").
+    monitored, monitoring = first_read(args.binary, workdir, render, args.timeout)
+    out_raw = int(out_records) / float(out_seconds)
+    versus = f"; x the restore's read {monitored / monitoring / (restored / restoring):.2f}" if restoring else ""
+    figures.append(Figure("monitor, first read to the end", [monitored / monitoring],
+                          [monitored / monitoring / out_raw],
+                          f"{monitored} records in {monitoring:.2f}s; x raw read of the output{versus}", single=True))
 
 
 def latency_phase(args, broker, workdir):

@@ -33,6 +33,10 @@ struct MonitorFeed: Service {
         await follower.close()
     }
 
+    /// The most jobs the first read makes room for ahead (a topic not yet compacted holds more
+    /// records than jobs).
+    private static let largestReservation = 8_000_000
+
     /// Open event streams hear from the monitor at least this often, during the first read too.
     private static let heartbeatInterval = Duration.seconds(15)
 
@@ -43,9 +47,22 @@ struct MonitorFeed: Service {
         var batch: [KafkaMessage] = []
         batch.reserveCapacity(5000)
         var heartbeat = Pace(every: Self.heartbeatInterval)
+        var reserved = 0
         let count = try await follower.readToEnd(
             deadline: .now + loadTimeout,
-            progress: { if heartbeat.isDue() { state.heartbeat() } },
+            progress: {
+                if heartbeat.isDue() { state.heartbeat() }
+                // The page shows how far the first read has to go; and the index makes room for
+                // the records the fetches report at once, instead of growing (and rehashing
+                // every job_id) as they come. Untouched room costs address space, not memory.
+                let unread = follower.unread
+                state.updateFeed { $0.unread = unread }
+                let known = state.feed.read + Int(unread)
+                if known > 2 * reserved {
+                    reserved = min(known, Self.largestReservation)
+                    state.reserveCapacity(reserved)
+                }
+            },
             isStopped: { Self.isStopping }
         ) { message in
             batch.append(message)
@@ -55,12 +72,12 @@ struct MonitorFeed: Service {
             }
         }
         state.apply(batch)
-        state.markLoaded()
+        let took = ContinuousClock.now - started
+        state.markLoaded(took: took)
         logger.notice(
             "monitor: read the topic to its end",
             metadata: [
-                "topic": "\(topic)", "records": "\(count)", "jobs": "\(state.read(\.count))",
-                "took": "\(ContinuousClock.now - started)",
+                "topic": "\(topic)", "records": "\(count)", "jobs": "\(state.read(\.count))", "took": "\(took)",
             ])
     }
 

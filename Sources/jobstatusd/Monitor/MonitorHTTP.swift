@@ -83,12 +83,13 @@ enum MonitorHTTP {
 
     private static func events(state: MonitorState, lastEventID: String?) -> Response {
         let resumeFrom = sequence(fromEventID: lastEventID, runID: state.runID)
-        let (backlog, stream) = state.subscribe(after: resumeFrom ?? nil)
+        let (backlog, current, stream) = state.subscribe(after: resumeFrom ?? nil)
         let runID = state.runID
         let body = ResponseBody { writer in
             var head = "retry: 2000\n\n" + MonitorJSON.event(.feed(state.feed), runID: runID)
             if resumeFrom == nil || backlog == nil {
-                head += "event: reset\ndata: {}\n\n"  // what was missed is gone: reload
+                // What was missed is gone: reload.
+                head += MonitorJSON.event(.reset(sequence: current), runID: runID)
             }
             try await writer.write(ByteBuffer(string: head))
             for transition in backlog ?? [] {

@@ -112,8 +112,8 @@ enum MonitorJSON {
             return "event: feed\ndata: \(String(decoding: text.bytes, as: UTF8.self))\n\n"
         case .heartbeat:
             return ": heartbeat\n\n"
-        case .reset:
-            return "event: reset\ndata: {}\n\n"
+        case .reset(let sequence):
+            return "id: \(runID)-\(sequence)\nevent: reset\ndata: {}\n\n"
         }
     }
 }

@@ -18,6 +18,8 @@ final class MonitorState: Sendable {
         var read = 0
         /// The last feed error, for the page.
         var lastError: String?
+        /// How long the first read to the end took, once it has.
+        var firstRead: Duration?
     }
 
     /// An event of the live stream.
@@ -27,8 +29,10 @@ final class MonitorState: Sendable {
         /// Nothing happened: keeps idle connections alive, and finds clients that went away.
         case heartbeat
         /// What the client holds is not the topic any more: reload (sent when the first read
-        /// ends, since the records of that read are not sent one by one).
-        case reset
+        /// ends, since the records of that read are not sent one by one). The reload shows the
+        /// index as it stands at `sequence`, the event's id: a client that reconnects after it
+        /// resumes from there, not from an id of before the reset.
+        case reset(sequence: UInt64)
     }
 
     private struct Guarded {
@@ -74,13 +78,20 @@ final class MonitorState: Sendable {
         overflowed.forEach { $0.finish() }
     }
 
+    /// Makes room in the index for `jobs` jobs (``JobIndex/reserveCapacity(_:)``).
+    func reserveCapacity(_ jobs: Int) {
+        guarded.withLock { $0.index.reserveCapacity(jobs) }
+    }
+
     /// The first read reached the end: from now on transitions go out one by one, and the
     /// clients connected meanwhile reload.
-    func markLoaded() {
+    /// - Parameter took: how long the first read took.
+    func markLoaded(took: Duration? = nil) {
         let overflowed = guarded.withLock { state -> [AsyncStream<Event>.Continuation] in
             guard !state.feed.loaded else { return [] }
             state.feed.loaded = true
-            return Self.send(.feed(state.feed), to: &state.subscribers) + Self.send(.reset, to: &state.subscribers)
+            state.feed.firstRead = took
+            return Self.send(.feed(state.feed), to: &state.subscribers) + Self.send(.reset(sequence: state.index.lastSequence), to: &state.subscribers)
         }
         overflowed.forEach { $0.finish() }
     }
@@ -134,20 +145,23 @@ final class MonitorState: Sendable {
         guarded.withLock { body($0.index) }
     }
 
-    /// A stream of every event from now on, and the transitions after `lastSequence` before it
-    /// (nil when they are no longer all kept, or `lastSequence` is another run's: reload).
-    func subscribe(after lastSequence: UInt64?) -> (backlog: [JobTransition]?, events: AsyncStream<Event>) {
+    /// A stream of every event from now on; the transitions after `lastSequence` before it
+    /// (nil when they are no longer all kept, or `lastSequence` is another run's: reload); and
+    /// the last sequence as the stream starts (what a reload shows).
+    func subscribe(
+        after lastSequence: UInt64?
+    ) -> (backlog: [JobTransition]?, current: UInt64, events: AsyncStream<Event>) {
         let id = UUID()
         let (stream, continuation) = AsyncStream<Event>.makeStream(
             bufferingPolicy: .bufferingOldest(Self.subscriberBuffer))
-        let backlog = guarded.withLock { state -> [JobTransition]? in
+        let (backlog, current) = guarded.withLock { state -> ([JobTransition]?, UInt64) in
             state.subscribers[id] = continuation
-            return lastSequence.map { state.index.transitions(after: $0) } ?? []
+            return (lastSequence.map { state.index.transitions(after: $0) } ?? [], state.index.lastSequence)
         }
         continuation.onTermination = { [weak self] _ in
             self?.guarded.withLock { state in _ = state.subscribers.removeValue(forKey: id) }
         }
-        return (backlog, stream)
+        return (backlog, current, stream)
     }
 
     var subscriberCount: Int { guarded.withLock { $0.subscribers.count } }
