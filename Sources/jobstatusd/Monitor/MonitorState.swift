@@ -91,7 +91,8 @@ final class MonitorState: Sendable {
             guard !state.feed.loaded else { return [] }
             state.feed.loaded = true
             state.feed.firstRead = took
-            return Self.send(.feed(state.feed), to: &state.subscribers) + Self.send(.reset(sequence: state.index.lastSequence), to: &state.subscribers)
+            return Self.send(.feed(state.feed), to: &state.subscribers)
+                + Self.send(.reset(sequence: state.index.lastSequence), to: &state.subscribers)
         }
         overflowed.forEach { $0.finish() }
     }
