@@ -1,11 +1,12 @@
 /// job_id -> what was last published for it (``PublishedState``) and which input record it was
 /// published from (``SourcePosition``); plus the jobs recently forgotten by a retention tombstone
-/// (``isRecentlyFinished(_:)``).
+/// (``isRecentlyFinished(_:pending:)``).
 ///
-/// Changes made while a transaction is open go to ``pending`` and reach the
-/// table only when the transaction commits (``commitPending()``); an abort
-/// discards them (``discardPending()``), so the table always mirrors what
-/// read_committed readers of the output topic can see.
+/// The table holds what committed transactions published, and only that: it mirrors what
+/// read_committed readers of the output topic can see. The changes of an open transaction are a
+/// ``Pending`` value of the transaction's own (``OpenTransaction``); the lookups read the table
+/// through them, and a commit applies them (``apply(_:)``). An abort drops the transaction and
+/// its changes with it: nothing here needs discarding.
 ///
 /// Jobs are told apart by their ids' bytes, as Kafka tells record keys apart (``JobKey``).
 ///
@@ -15,7 +16,7 @@
 /// terminal jobs kept too: the retention sweep writes tombstones keyed by them. The relay's
 /// benchmark (`scripts/bench`) measures the real figure per job.
 public struct DedupTable: Sendable {
-    struct Entry: Sendable {
+    struct Entry: Equatable, Sendable {
         var jobID: String
         var state: PublishedState
         var source: SourcePosition?
@@ -24,7 +25,7 @@ public struct DedupTable: Sendable {
     }
 
     /// A terminal job kept for the retention sweep, or a tombstone of the open transaction.
-    struct FinishedJob: Sendable {
+    struct FinishedJob: Equatable, Sendable {
         var jobID: String
         /// The record's timestamp (the output record's, or the tombstone's), milliseconds since the epoch.
         var publishedAt: Int64
@@ -34,15 +35,11 @@ public struct DedupTable: Sendable {
     /// With retention: every committed terminal job, by key.
     private var terminal: [JobKey: FinishedJob] = [:]
     private let tracksFinishedJobs: Bool
-    /// Publishes of the open transaction.
-    private var pending: [JobKey: Entry] = [:]
-    /// Retention tombstones of the open transaction: the job -> its id and the tombstone's timestamp.
-    private var pendingTombstones: [JobKey: FinishedJob] = [:]
     /// Jobs a committed tombstone forgot: their key -> the tombstone's timestamp.
     private var finished: [JobKey: Int64] = [:]
 
     /// - Parameter tracksFinishedJobs: keep the ids and publish times of terminal jobs, for
-    ///   ``finishedJobs(publishedAtOrBefore:limit:isOwned:)`` (finished-job retention).
+    ///   ``finishedJobs(publishedAtOrBefore:limit:pending:isOwned:)`` (finished-job retention).
     public init(tracksFinishedJobs: Bool = true) {
         self.tracksFinishedJobs = tracksFinishedJobs
     }
@@ -53,31 +50,32 @@ public struct DedupTable: Sendable {
     /// How many forgotten jobs are remembered as recently finished.
     public var recentlyFinishedCount: Int { finished.count }
 
-    /// Whether changes of an open transaction are waiting.
-    public var hasPending: Bool { !pending.isEmpty || !pendingTombstones.isEmpty }
-
-    /// What was last published for `jobID`, counting the open transaction.
-    public subscript(jobID: String) -> PublishedState? {
-        self[JobKey(jobID)]
+    /// What was last published for `jobID`, counting the changes `pending` (an open transaction's).
+    public subscript(jobID: String, pending pending: Pending = Pending()) -> PublishedState? {
+        self[JobKey(jobID), pending: pending]
     }
 
-    /// What was last published for the job with this key, counting the open transaction.
-    subscript(key: JobKey) -> PublishedState? {
-        if !pending.isEmpty, let entry = pending[key] { return entry.state }
-        if !pendingTombstones.isEmpty, pendingTombstones[key] != nil { return nil }
-        return published.lookup(key)?.state
+    /// What was last published for the job with this key, counting the changes `pending`.
+    subscript(key: JobKey, pending pending: Pending) -> PublishedState? {
+        switch pending.change(of: key) {
+        case .published(let state, _): state
+        case .forgotten: nil
+        case nil: published.lookup(key)?.state
+        }
     }
 
-    /// The input record the last publish for `jobID` came from, counting the open transaction.
-    public func lastSource(of jobID: String) -> SourcePosition? {
-        lastSource(of: JobKey(jobID))
+    /// The input record the last publish for `jobID` came from, counting the changes `pending`.
+    public func lastSource(of jobID: String, pending: Pending = Pending()) -> SourcePosition? {
+        lastSource(of: JobKey(jobID), pending: pending)
     }
 
-    /// The input record the last publish for the job with this key came from, counting the open transaction.
-    func lastSource(of key: JobKey) -> SourcePosition? {
-        if !pending.isEmpty, let entry = pending[key] { return entry.source }
-        if !pendingTombstones.isEmpty, pendingTombstones[key] != nil { return nil }
-        return published.lookup(key)?.source
+    /// The input record the last publish for the job with this key came from, counting the changes `pending`.
+    func lastSource(of key: JobKey, pending: Pending) -> SourcePosition? {
+        switch pending.change(of: key) {
+        case .published(_, let source): source
+        case .forgotten: nil
+        case nil: published.lookup(key)?.source
+        }
     }
 
     /// What committed transactions published for `jobID`.
@@ -85,57 +83,27 @@ public struct DedupTable: Sendable {
         published.lookup(JobKey(jobID))?.state
     }
 
-    /// Whether a retention tombstone forgot `jobID` (committed, or in the open transaction) and
+    /// Whether a retention tombstone forgot `jobID` (committed, or among the changes `pending`) and
     /// it is still within the horizon: a late event for it is not a new job.
-    public func isRecentlyFinished(_ jobID: String) -> Bool {
-        if finished.isEmpty && pendingTombstones.isEmpty { return false }  // no retention: no hashing
-        return isRecentlyFinished(JobKey(jobID))
+    public func isRecentlyFinished(_ jobID: String, pending: Pending = Pending()) -> Bool {
+        if finished.isEmpty && pending.tombstones.isEmpty { return false }  // no retention: no hashing
+        return isRecentlyFinished(JobKey(jobID), pending: pending)
     }
 
-    /// ``isRecentlyFinished(_:)`` for the job with this key.
-    func isRecentlyFinished(_ key: JobKey) -> Bool {
-        if finished.isEmpty && pendingTombstones.isEmpty { return false }
-        return pendingTombstones[key] != nil || finished[key] != nil
+    /// ``isRecentlyFinished(_:pending:)`` for the job with this key.
+    func isRecentlyFinished(_ key: JobKey, pending: Pending) -> Bool {
+        if finished.isEmpty && pending.tombstones.isEmpty { return false }
+        return pending.tombstones[key] != nil || finished[key] != nil
     }
 
-    /// Records a publish in the open transaction.
-    /// - Parameter publishedAt: the output record's timestamp (milliseconds since the epoch).
-    public mutating func recordPending(
-        _ jobID: String, _ state: PublishedState, source: SourcePosition? = nil, publishedAt: Int64 = 0
-    ) {
-        recordPending(JobKey(jobID), jobID: jobID, state, source: source, publishedAt: publishedAt)
-    }
-
-    /// ``recordPending(_:_:source:publishedAt:)`` with the job's key already computed.
-    mutating func recordPending(
-        _ key: JobKey, jobID: String, _ state: PublishedState, source: SourcePosition?, publishedAt: Int64
-    ) {
-        pending[key] = Entry(jobID: jobID, state: state, source: source, publishedAt: publishedAt)
-    }
-
-    /// Records a retention tombstone in the open transaction: the job is forgotten when it commits.
-    public mutating func recordTombstonePending(_ jobID: String, at timestamp: Int64) {
-        pendingTombstones[JobKey(jobID)] = FinishedJob(jobID: jobID, publishedAt: timestamp)
-    }
-
-    /// Makes the open transaction's changes permanent.
-    public mutating func commitPending() {
-        if !pending.isEmpty {
-            for (key, entry) in pending {
-                set(key, entry)
-            }
-            pending.removeAll(keepingCapacity: true)
+    /// Makes a committed transaction's changes permanent: its publishes, then its tombstones.
+    public mutating func apply(_ pending: Pending) {
+        for (key, entry) in pending.publishes {
+            set(key, entry)
         }
-        for (key, tombstone) in pendingTombstones {
+        for (key, tombstone) in pending.tombstones {
             forget(key, rememberingAt: tombstone.publishedAt)
         }
-        pendingTombstones.removeAll(keepingCapacity: true)
-    }
-
-    /// Forgets the open transaction's changes (after an abort).
-    public mutating func discardPending() {
-        pending.removeAll(keepingCapacity: true)
-        pendingTombstones.removeAll(keepingCapacity: true)
     }
 
     /// Records what the output topic already holds (restore), outside any transaction; `nil`
@@ -191,15 +159,15 @@ public struct DedupTable: Sendable {
         if let timestamp { finished[key] = timestamp }
     }
 
-    /// Committed jobs that have been terminal since `cutoff` or earlier, with no change in the
-    /// open transaction, that `isOwned` accepts (given the job and its source): at most `limit`.
-    /// Empty unless the table tracks finished jobs.
+    /// Committed jobs that have been terminal since `cutoff` or earlier, with no change in
+    /// `pending` (the open transaction's), that `isOwned` accepts (given the job and its source):
+    /// at most `limit`. Empty unless the table tracks finished jobs.
     func finishedJobs(
-        publishedAtOrBefore cutoff: Int64, limit: Int, isOwned: (String, SourcePosition?) -> Bool
+        publishedAtOrBefore cutoff: Int64, limit: Int, pending: Pending, isOwned: (String, SourcePosition?) -> Bool
     ) -> [String] {
         var jobs: [String] = []
         for (key, job) in terminal
-        where job.publishedAt <= cutoff && isUnchangedInTransaction(key)
+        where job.publishedAt <= cutoff && pending.change(of: key) == nil
             && isOwned(job.jobID, published.lookup(key)?.source)
         {
             jobs.append(job.jobID)
@@ -208,16 +176,12 @@ public struct DedupTable: Sendable {
         return jobs
     }
 
-    /// Whether `jobID` is committed, terminal since `cutoff` or earlier, and unchanged in the
-    /// open transaction. Always false unless the table tracks finished jobs.
-    func isFinished(_ jobID: String, publishedAtOrBefore cutoff: Int64) -> Bool {
+    /// Whether `jobID` is committed, terminal since `cutoff` or earlier, and unchanged in
+    /// `pending` (the open transaction's changes). Always false unless the table tracks finished jobs.
+    func isFinished(_ jobID: String, publishedAtOrBefore cutoff: Int64, pending: Pending) -> Bool {
         let key = JobKey(jobID)
         guard let job = terminal[key] else { return false }
-        return job.publishedAt <= cutoff && isUnchangedInTransaction(key)
-    }
-
-    private func isUnchangedInTransaction(_ key: JobKey) -> Bool {
-        pending[key] == nil && pendingTombstones[key] == nil
+        return job.publishedAt <= cutoff && pending.change(of: key) == nil
     }
 
     /// Forgets recently finished jobs whose tombstone is older than `cutoff`: after the horizon,

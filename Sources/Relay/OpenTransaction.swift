@@ -2,10 +2,13 @@ import Kafka
 
 /// Everything the open transaction holds until it commits or aborts: where it
 /// started and how far it read in each input partition, its counters, the records
-/// it published (for `/jobs`), and the source record of every record it produced.
+/// it published (for `/jobs`), the source record of every record it produced, its
+/// changes to the dedup table (``pending``), the records refused in earlier aborts, and
+/// the retention tombstones due.
 ///
 /// It lives inside ``RelayStateMachine``'s state, so it cannot outlive the
-/// transaction: a commit hands it to the relay to apply, an abort to rewind.
+/// transaction: a commit hands it to the relay to apply (its ``pending`` changes included),
+/// an abort drops it, changes and all, and only its ``Handover`` reaches the next one.
 struct OpenTransaction {
     /// When the transaction began (it commits after `transaction.interval`).
     let openedAt: ContinuousClock.Instant
@@ -26,10 +29,76 @@ struct OpenTransaction {
     var oldestTimestamp: Int64?
     /// Jobs given a retention tombstone in this transaction (for the status view after the commit).
     var tombstoned: [String] = []
+    /// Its changes to the dedup table and the origin watermarks: applied if it commits, dropped
+    /// with it if it aborts.
+    var pending: PendingChanges
+    /// Input records whose output (or dead letter) the broker refused for good in an aborted
+    /// transaction before this one: dead-lettered (or dead-lettered without their value) when
+    /// they come round again.
+    let refused: [SourceCoordinate: RefusedOutput]
+    /// Jobs whose retention tombstone this transaction is to write, as room allows
+    /// (`transaction.max-records`); the ones left go to the next transaction.
+    var dueTombstones: [String]
 
-    init(openedAt: ContinuousClock.Instant, firstTag: Int) {
+    /// What a transaction hands to the next one, however it ends.
+    struct Handover: Equatable {
+        /// The delivery tag the next transaction starts at (tags never repeat within a run).
+        var nextTag = 0
+        /// Records the broker refused for good, until a commit passes their offsets.
+        var refused: [SourceCoordinate: RefusedOutput] = [:]
+        /// Retention tombstones not written yet.
+        var dueTombstones: [String] = []
+        /// How many publishes the last transaction made: room the next one's table changes reserve.
+        var expectedPublishes = 0
+    }
+
+    init(openedAt: ContinuousClock.Instant, handover: Handover) {
         self.openedAt = openedAt
-        self.firstTag = firstTag
+        self.firstTag = handover.nextTag
+        self.refused = handover.refused
+        self.dueTombstones = handover.dueTombstones
+        self.pending = PendingChanges(expectedPublishes: handover.expectedPublishes)
+    }
+
+    /// What the next transaction gets after this one commits: the refusals of records this one
+    /// did not pass (a commit moves their partition's offset past them: they never come round
+    /// again) and the tombstones it had no room for. Its changes are the relay's to apply.
+    var handoverAfterCommit: Handover {
+        Handover(
+            nextTag: nextTag,
+            refused: refused.isEmpty
+                ? refused
+                : refused.filter { coordinate, _ in
+                    nextOffsets[coordinate.partition].map { coordinate.offset >= $0 } ?? true
+                },
+            dueTombstones: dueTombstones, expectedPublishes: pending.jobs.publishCount)
+    }
+
+    /// A record the broker refused for good, traced to its source by its delivery tag.
+    struct Refusal: Equatable {
+        var source: SourceCoordinate
+        /// Whether the refused record was the source's dead letter.
+        var isDeadLetter: Bool
+        var error: KafkaError
+    }
+
+    /// What the next transaction gets after this one aborts: the refusals it knew, plus
+    /// `rejections` (delivery tags of this transaction's records the broker refused for good;
+    /// tags of other transactions are ignored), which are returned traced to their sources, and
+    /// the tombstones it had not written. Its changes are dropped: the redo makes them again.
+    func handoverAfterAbort(rejections: [Int: KafkaError]) -> (Handover, [Refusal]) {
+        var refused = self.refused
+        var noted: [Refusal] = []
+        for (tag, error) in rejections.sorted(by: { $0.key < $1.key }) {
+            guard let (coordinate, isDeadLetter) = source(ofTag: tag) else { continue }
+            let alreadyRefused = refused[coordinate] != nil
+            refused[coordinate] = RefusedOutput(deadLetterRefused: isDeadLetter || alreadyRefused, error: error)
+            noted.append(Refusal(source: coordinate, isDeadLetter: isDeadLetter, error: error))
+        }
+        let handover = Handover(
+            nextTag: nextTag, refused: refused, dueTombstones: dueTombstones,
+            expectedPublishes: pending.jobs.publishCount)
+        return (handover, noted)
     }
 
     /// Input records read so far, plus retention tombstones written: what `transaction.max-records` bounds.

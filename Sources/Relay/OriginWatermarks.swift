@@ -15,28 +15,37 @@ import Kafka
 /// - A record to dead-letter is a copy when a dead letter of the same input record exists
 ///   (exact coordinates, from the DLQ and from this process's commits).
 ///
-/// Kept per transaction: an abort forgets what it noted, since the rewind handles those records
-/// again.
+/// What a transaction notes is a ``Pending`` value of its own (``PendingChanges``): a commit
+/// applies it (``apply(_:)``), an abort drops it with the transaction, since the rewind handles
+/// those records again.
 struct OriginWatermarks {
-    private typealias Highest = [TopicPartition: [TopicPartition: Int64]]
+    fileprivate typealias Highest = [TopicPartition: [TopicPartition: Int64]]
     private var committed: Highest = [:]
-    private var pending: Highest = [:]
     private var deadLettered: Set<SourceCoordinate> = []
-    private var pendingDeadLettered: Set<SourceCoordinate> = []
+
+    /// What one transaction noted, until it commits or aborts.
+    struct Pending: Equatable {
+        fileprivate var highest: Highest = [:]
+        fileprivate var deadLettered: Set<SourceCoordinate> = []
+
+        var isEmpty: Bool { highest.isEmpty && deadLettered.isEmpty }
+    }
 
     /// Whether the record of repartition partition `partition` made from `origin` copies one
-    /// handled before, judged as its outcome is a dead letter or not; if not, notes it (until
-    /// the transaction commits or aborts).
-    mutating func isCopy(_ origin: SourceCoordinate, in partition: TopicPartition, deadLetter: Bool) -> Bool {
-        let highest = pending[partition]?[origin.partition] ?? committed[partition]?[origin.partition]
+    /// handled before, judged as its outcome is a dead letter or not; if not, notes it in
+    /// `pending` (the open transaction's).
+    func isCopy(
+        _ origin: SourceCoordinate, in partition: TopicPartition, deadLetter: Bool, pending: inout Pending
+    ) -> Bool {
+        let highest = pending.highest[partition]?[origin.partition] ?? committed[partition]?[origin.partition]
         if deadLetter {
-            if deadLettered.contains(origin) || pendingDeadLettered.contains(origin) { return true }
-            pendingDeadLettered.insert(origin)
+            if deadLettered.contains(origin) || pending.deadLettered.contains(origin) { return true }
+            pending.deadLettered.insert(origin)
         } else if let highest, origin.offset.rawValue <= highest {
             return true
         }
         // Handled now, in offset order: every record before it from its input partition too.
-        pending[partition, default: [:]][origin.partition] = max(highest ?? -1, origin.offset.rawValue)
+        pending.highest[partition, default: [:]][origin.partition] = max(highest ?? -1, origin.offset.rawValue)
         return false
     }
 
@@ -51,17 +60,11 @@ struct OriginWatermarks {
         deadLettered.insert(origin)
     }
 
-    mutating func commitPending() {
-        for (partition, origins) in pending {
+    /// Makes what a committed transaction noted permanent.
+    mutating func apply(_ pending: Pending) {
+        for (partition, origins) in pending.highest {
             committed[partition, default: [:]].merge(origins, uniquingKeysWith: max)
         }
-        deadLettered.formUnion(pendingDeadLettered)
-        pending = [:]
-        pendingDeadLettered = []
-    }
-
-    mutating func discardPending() {
-        pending = [:]
-        pendingDeadLettered = []
+        deadLettered.formUnion(pending.deadLettered)
     }
 }

@@ -51,7 +51,7 @@ public struct RecordClassifier: Sendable {
         case tombstone
         case invalid(InvalidEvent)
         /// A valid event, and with an order field configured its position on the producer's clock
-        /// (or why it has none). ``judge(_:key:table:)`` takes the order as given, so a record is
+        /// (or why it has none). ``judge(_:key:table:pending:)`` takes the order as given, so a record is
         /// judged by the classifier that decoded it.
         case status(CanonicalEvent, order: Result<Int64, InvalidEvent>?)
 
@@ -104,24 +104,26 @@ public struct RecordClassifier: Sendable {
     /// Big enough that a task's overhead is small against decoding it (about 1 ms of work).
     static let decodedChunkSize = 256
 
-    /// The outcome of a decoded record given the table, and whether its key mismatched (warn mode).
+    /// The outcome of a decoded record given the table (read through `pending`, an open
+    /// transaction's changes), and whether its key mismatched (warn mode).
     public func judge(
-        _ decoded: DecodedRecord, key: [UInt8]?, table: DedupTable
+        _ decoded: DecodedRecord, key: [UInt8]?, table: DedupTable, pending: DedupTable.Pending = .init()
     ) -> (
         outcome: RecordOutcome, keyMismatched: Bool
     ) {
         judge(
-            decoded, jobKey: nil, table: table,
+            decoded, jobKey: nil, table: table, pending: pending,
             mismatchedKey: { jobID in key.flatMap { $0.elementsEqual(jobID.utf8) ? nil : $0 } })
     }
 
-    /// The relay's ``judge(_:key:table:)``: the job's key is computed once per record by the
-    /// caller, and the record's key is compared in place.
+    /// The relay's ``judge(_:key:table:pending:)``: the job's key is computed once per record by
+    /// the caller, and the record's key is compared in place.
     func judge(
-        _ decoded: DecodedRecord, of message: KafkaMessage, jobKey: JobKey?, table: DedupTable
+        _ decoded: DecodedRecord, of message: KafkaMessage, jobKey: JobKey?, table: DedupTable,
+        pending: DedupTable.Pending
     ) -> (outcome: RecordOutcome, keyMismatched: Bool) {
         judge(
-            decoded, jobKey: jobKey, table: table,
+            decoded, jobKey: jobKey, table: table, pending: pending,
             mismatchedKey: { jobID in message.keyEquals(jobID) ? nil : message.key })
     }
 
@@ -130,7 +132,8 @@ public struct RecordClassifier: Sendable {
     ///   - mismatchedKey: the record's key when it is not the given job_id; `nil` when it is, or
     ///     when the key is null.
     private func judge(
-        _ decoded: DecodedRecord, jobKey: JobKey?, table: DedupTable, mismatchedKey: (String) -> [UInt8]?
+        _ decoded: DecodedRecord, jobKey: JobKey?, table: DedupTable, pending: DedupTable.Pending,
+        mismatchedKey: (String) -> [UInt8]?
     ) -> (outcome: RecordOutcome, keyMismatched: Bool) {
         let event: CanonicalEvent
         let position: Result<Int64, InvalidEvent>?
@@ -162,9 +165,11 @@ public struct RecordClassifier: Sendable {
         case .failure?, nil: order = nil
         }
         let state = PublishedState(status: event.status, canonicalBytes: event.canonicalBytes, order: order)
-        let last = table[jobKey]
+        let last = table[jobKey, pending: pending]
         // A job forgotten by a retention tombstone stays finished until the horizon.
-        if last == nil, table.isRecentlyFinished(jobKey) { return (.drop(.afterTerminal), keyMismatched) }
+        if last == nil, table.isRecentlyFinished(jobKey, pending: pending) {
+            return (.drop(.afterTerminal), keyMismatched)
+        }
         switch DedupPolicy.decide(last: last, event: state, ordering: ordering) {
         case .publish:
             return (.publish(jobID: event.jobID, canonicalBytes: event.canonicalBytes, state: state), keyMismatched)
@@ -173,7 +178,7 @@ public struct RecordClassifier: Sendable {
         }
     }
 
-    /// ``decode(_:)`` then ``judge(_:key:table:)``.
+    /// ``decode(_:)`` then ``judge(_:key:table:pending:)``.
     public func classify(_ message: KafkaMessage, table: DedupTable) -> (outcome: RecordOutcome, keyMismatched: Bool) {
         judge(decode(message), key: message.key, table: table)
     }

@@ -39,7 +39,8 @@ extension RelayLoop {
                     return machine.processed(transaction, now: .now)
                 }
             }
-            collectFinishedJobs()
+            let found = collectFinishedJobs(besides: transaction.dueTombstones, pending: transaction.pending.jobs)
+            if !found.isEmpty { transaction.dueTombstones = found }
             try await writeTombstones(&transaction)
         } catch {
             return batchFailed(error, transaction)  // .stopped is not thrown past the loop above
@@ -57,11 +58,12 @@ extension RelayLoop {
             countReplay(decoded, &transaction.counters)
             return true
         }
-        if !refused.isEmpty, let refusal = refused[SourceCoordinate(message)] {
+        if !transaction.refused.isEmpty, let refusal = transaction.refused[SourceCoordinate(message)] {
             try await deadLetterRefused(message, decoded, refusal, &transaction)
             if configuration.stage == .relayOfRepartition, let origin = RepartitionRecord.origin(of: message) {
                 // A copy of it is then known as one, and not refused and dead-lettered again.
-                _ = origins.isCopy(origin, in: message.topicPartition, deadLetter: true)
+                _ = origins.isCopy(
+                    origin, in: message.topicPartition, deadLetter: true, pending: &transaction.pending.origins)
             }
             return true
         }
@@ -92,7 +94,8 @@ extension RelayLoop {
         if try await isSettled(message, decoded, &transaction) { return }
         // Hashed once: the judgement, the coverage check and the table's pending entry share it.
         let jobKey = jobID.map(JobKey.init)
-        var (outcome, keyMismatched) = classifier.judge(decoded, of: message, jobKey: jobKey, table: table)
+        var (outcome, keyMismatched) = classifier.judge(
+            decoded, of: message, jobKey: jobKey, table: table, pending: transaction.pending.jobs)
         // Built once: the size check counts them, the published record carries them.
         var headers: [KafkaHeader] = []
         if case .publish(let jobID, let bytes, _) = outcome {
@@ -105,12 +108,14 @@ extension RelayLoop {
         // A job's later record in the output proves this one was published or dropped; it proves
         // nothing about a dead letter (the DLQ is delivered on its own), so those need their own
         // coordinates, checked above.
-        if let jobKey, !outcome.isDeadLetter, isCovered(message, jobKey: jobKey) {
+        if let jobKey, !outcome.isDeadLetter, isCovered(message, jobKey: jobKey, pending: transaction.pending.jobs) {
             countReplay(decoded, &transaction.counters)
             return
         }
         if configuration.stage == .relayOfRepartition, let origin = RepartitionRecord.origin(of: message),
-            origins.isCopy(origin, in: message.topicPartition, deadLetter: outcome.isDeadLetter)
+            origins.isCopy(
+                origin, in: message.topicPartition, deadLetter: outcome.isDeadLetter,
+                pending: &transaction.pending.origins)
         {
             countReplay(decoded, &transaction.counters)
             return
@@ -130,10 +135,12 @@ extension RelayLoop {
         }
     }
 
-    /// Whether the job's last published record came from this partition at or after `message`.
-    private func isCovered(_ message: KafkaMessage, jobKey: JobKey) -> Bool {
+    /// Whether the job's last published record, counting the open transaction's `pending`
+    /// changes, came from this partition at or after `message`.
+    private func isCovered(_ message: KafkaMessage, jobKey: JobKey, pending: DedupTable.Pending) -> Bool {
         if !handled.distrusted.isEmpty, handled.distrusted.contains(message.topicPartition) { return false }
-        guard let last = table.lastSource(of: jobKey), let topic = inputTopicIndex[message.topic] else { return false }
+        guard let last = table.lastSource(of: jobKey, pending: pending), let topic = inputTopicIndex[message.topic]
+        else { return false }
         return last.covers(topicIndex: topic, partition: message.partition, offset: message.offset.rawValue)
     }
 
@@ -210,7 +217,8 @@ extension RelayLoop {
         } catch {
             throw .produce(error)
         }
-        table.recordPending(jobKey, jobID: jobID, state, source: sourcePosition(of: message), publishedAt: publishedAt)
+        transaction.pending.jobs.recordPublish(
+            jobKey, jobID: jobID, state, source: sourcePosition(of: message), publishedAt: publishedAt)
         transaction.published.append((jobID, bytes))
         let producedAt =
             configuration.stage == .relayOfRepartition

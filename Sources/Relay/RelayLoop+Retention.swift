@@ -3,7 +3,7 @@ import Kafka
 /// `output.finished-retention`: a job terminal for longer than the retention gets a tombstone
 /// (key = job_id, null value) in a transaction like every other output, and the table forgets
 /// it when that commits; a late event for it within `output.finished-horizon` is dropped as
-/// `after_terminal` (``DedupTable/isRecentlyFinished(_:)``).
+/// `after_terminal` (``DedupTable/isRecentlyFinished(_:pending:)``).
 ///
 /// - "Terminal since" is the timestamp of the job's terminal output record, which the relay
 ///   sets from its ``AnchoredClock`` and a restore reads back: restarts keep it, and a
@@ -20,50 +20,58 @@ extension RelayLoop {
         min(max(retention / 100, .seconds(1)), .seconds(60))
     }
 
-    /// Scans the table if a sweep is due: the owned jobs whose tombstone is due are kept for
-    /// ``writeTombstones(_:)``. Jobs another member owns stay until a restore reads their
-    /// tombstone: forgetting them here could leave a job with no tombstone at all, should its
-    /// partition come here later (a restore reads only what is new since the last one).
-    func collectFinishedJobs(now instant: ContinuousClock.Instant = .now) {
-        guard let retention = configuration.finishedRetention, dueTombstones.isEmpty, instant >= nextSweep else {
-            return
+    /// Scans the table if a sweep is due and no tombstones are due `besides`: the owned jobs
+    /// whose tombstone is due, unchanged in `pending` (the open transaction's changes), for
+    /// ``writeTombstones(_:)`` to write in a transaction. Jobs another member owns stay until a
+    /// restore reads their tombstone: forgetting them here could leave a job with no tombstone at
+    /// all, should its partition come here later (a restore reads only what is new since the
+    /// last one).
+    func collectFinishedJobs(
+        besides due: [String], pending: DedupTable.Pending, now instant: ContinuousClock.Instant = .now
+    ) -> [String] {
+        guard let retention = configuration.finishedRetention, due.isEmpty, instant >= nextSweep else {
+            return []
         }
         let interval = Self.sweepInterval(retention: retention)
         let now = clock.milliseconds(at: instant)
         table.forgetFinished(before: now - configuration.finishedHorizon.wholeMilliseconds)
         let limit = max(1, configuration.maxRecordsPerTransaction)
-        dueTombstones = table.finishedJobs(publishedAtOrBefore: now - retention.wholeMilliseconds, limit: limit) {
-            owns($0, $1)
-        }
-        nextSweep = dueTombstones.count >= limit ? instant : instant + interval
+        let found = table.finishedJobs(
+            publishedAtOrBefore: now - retention.wholeMilliseconds, limit: limit, pending: pending
+        ) { owns($0, $1) }
+        nextSweep = found.count >= limit ? instant : instant + interval
+        return found
     }
 
-    /// Writes the due tombstones in the open transaction, as many as `transaction.max-records`
-    /// leaves room for (the rest stay due). In exactly-once mode a transaction of tombstones
+    /// Writes the transaction's due tombstones, as many as `transaction.max-records` leaves room
+    /// for (the rest stay due, for the next transaction). In exactly-once mode a transaction of tombstones
     /// alone must carry offsets, whose group generation fences a member that lost its
     /// partitions (KIP-447): without any known offset they wait for input.
     func writeTombstones(_ transaction: inout OpenTransaction) async throws(RecordFailure) {
         let room = configuration.maxRecordsPerTransaction - transaction.recordCount
-        guard !dueTombstones.isEmpty, room > 0 else { return }
+        guard !transaction.dueTombstones.isEmpty, room > 0 else { return }
         transaction.commitUnchanged(
             assigned.compactMap { partition in
                 groupOffsets[partition].map { TopicPartitionOffset(partition, KafkaOffset(rawValue: $0)) }
             })
         if isExactlyOnce && transaction.commitOffsets.isEmpty {
             logger.debug(
-                "tombstones wait for an offset to commit with them", metadata: ["due": "\(dueTombstones.count)"])
-            dueTombstones = []
+                "tombstones wait for an offset to commit with them",
+                metadata: ["due": "\(transaction.dueTombstones.count)"])
+            transaction.dueTombstones = []
             nextSweep = .now + Self.sweepInterval(retention: configuration.finishedRetention ?? .seconds(1))
             return
         }
-        let jobs = dueTombstones.prefix(room)
-        dueTombstones.removeFirst(jobs.count)
+        let jobs = transaction.dueTombstones.prefix(room)
+        transaction.dueTombstones.removeFirst(jobs.count)
         let now = clock.milliseconds()
         // Checked again: a job may have changed since the scan (under `dedup.ordering: arrival` a
         // new final status can follow), and a fresh final record must not be tombstoned.
         let cutoff = now - (configuration.finishedRetention ?? .zero).wholeMilliseconds
         for jobID in jobs
-        where table.isFinished(jobID, publishedAtOrBefore: cutoff) && owns(jobID, table.lastSource(of: jobID)) {
+        where table.isFinished(jobID, publishedAtOrBefore: cutoff, pending: transaction.pending.jobs)
+            && owns(jobID, table.lastSource(of: jobID, pending: transaction.pending.jobs))
+        {
             let tombstone = KafkaOutgoingMessage(
                 topic: configuration.outputTopic, key: Array(jobID.utf8), value: nil,
                 headers: [KafkaHeader(name: Self.retentionHeader, value: Array("finished-retention".utf8))],
@@ -73,7 +81,7 @@ extension RelayLoop {
             } catch {
                 throw .produce(error)
             }
-            table.recordTombstonePending(jobID, at: now)
+            transaction.pending.jobs.recordTombstone(jobID, at: now)
             transaction.tombstoned.append(jobID)
             transaction.counters.finishedTombstones += 1
         }

@@ -35,9 +35,9 @@ extension RelayLoop {
         return next
     }
 
-    /// Aborts and forgets the transaction's work; records the broker refused for good are
-    /// remembered, to be dead-lettered. What follows is the machine's (`rewindKeeping` are the
-    /// partitions a rewind may seek: the assigned ones, or during a revoke the ones that stay).
+    /// Aborts the transaction; the machine drops its work, and remembers the records the broker
+    /// refused for good, to be dead-lettered. What follows is the machine's (`rewindKeeping` are
+    /// the partitions a rewind may seek: the assigned ones, or during a revoke the ones that stay).
     func abortTransaction(
         timeout: Duration, rewindKeeping partitions: Set<TopicPartition>
     ) async -> RelayStateMachine.Action {
@@ -47,10 +47,15 @@ extension RelayLoop {
             logger.error("abort failed", metadata: ["error": "\(error)"])
             return machine.abortFailed(error, now: .now)
         }
-        let (transaction, next) = machine.aborted(keeping: partitions)
-        noteRefusedRecords(of: transaction)
-        table.discardPending()
-        origins.discardPending()
+        let (refused, next) = machine.aborted(keeping: partitions, rejections: recordRejections())
+        for refusal in refused {
+            logger.error(
+                "the broker refused a record for good; it goes to the dead-letter topic",
+                metadata: [
+                    "source": "\(refusal.source.partition)@\(refusal.source.offset)",
+                    "dead letter": "\(refusal.isDeadLetter)", "error": "\(refusal.error)",
+                ])
+        }
         status.update { $0.transactionsAborted += 1 }
         return next
     }
@@ -81,8 +86,8 @@ extension RelayLoop {
     /// Delivery reports of refused records name their source records through their tags. The
     /// broker refuses whole produce batches, so only a refusal of one record alone is that
     /// record's fault; several at once point at the topic's `max.message.bytes` (the aborts then
-    /// repeat until the relay stops with that message).
-    private func noteRefusedRecords(of transaction: OpenTransaction) {
+    /// repeat until the relay stops with that message), and none is returned.
+    private func recordRejections() -> [Int: KafkaError] {
         let report = producer.takeDeliveryReport()
         let rejections = report.failedTags.filter { $0.value.isRecordRejection }
         guard rejections.count <= 1 else {
@@ -92,19 +97,9 @@ extension RelayLoop {
                 the broker refused \(rejections.count) records at once: is a produce batch larger than the topic's \
                 max.message.bytes? Raise it, or lower kafka.batch.size / kafka.message.max.bytes
                 """, metadata: ["error": "\(first)"])
-            return
+            return [:]
         }
-        for (tag, error) in rejections {
-            guard let (coordinate, isDeadLetter) = transaction.source(ofTag: tag) else { continue }
-            let alreadyRefused = refused[coordinate] != nil
-            refused[coordinate] = RefusedOutput(deadLetterRefused: isDeadLetter || alreadyRefused, error: error)
-            logger.error(
-                "the broker refused a record for good; it goes to the dead-letter topic",
-                metadata: [
-                    "source": "\(coordinate.partition)@\(coordinate.offset)", "dead letter": "\(isDeadLetter)",
-                    "error": "\(error)",
-                ])
-        }
+        return rejections
     }
 
     // MARK: - At least once
@@ -148,16 +143,15 @@ extension RelayLoop {
         return .milliseconds(max(0, difference))
     }
 
-    /// The transaction's work is now what readers see: into the table, the counters, the status.
+    /// The transaction's work is now what readers see: its changes into the table, the
+    /// counters, the status. Called once per commit, with what ``RelayStateMachine/committed()``
+    /// handed over.
     private func apply(_ transaction: OpenTransaction, commitDuration: Duration) {
-        table.commitPending()
-        origins.commitPending()
+        table.apply(transaction.pending.jobs)
+        origins.apply(transaction.pending.origins)
         for offset in transaction.commitOffsets {
             groupOffsets[offset.topicPartition] = offset.offset.rawValue
             handled.raiseFloor(offset.topicPartition, to: offset.offset.rawValue)
-            if !refused.isEmpty {
-                refused = refused.filter { $0.key.partition != offset.topicPartition || $0.key.offset >= offset.offset }
-            }
         }
         committedCounters.add(transaction.counters)
         status.keep(transaction.published, tombstoned: transaction.tombstoned)

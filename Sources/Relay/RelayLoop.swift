@@ -23,9 +23,6 @@ final class RelayLoop {
     var table: DedupTable
     /// Input records whose effect is already in the output or the DLQ (replays of them are skipped).
     var handled = HandledRecords()
-    /// Input records whose output (or dead letter) the broker refused for good: dead-lettered
-    /// (or dead-lettered without their value) when they come round again after the abort.
-    var refused: [SourceCoordinate: RefusedOutput] = [:]
     /// `input.keying: any`, the relay stage: repartition records that copy handled input records.
     var origins = OriginWatermarks()
     /// Input partitions this member owns.
@@ -44,8 +41,6 @@ final class RelayLoop {
     let clock = AnchoredClock()
     /// When the table is next scanned for jobs past `output.finished-retention`.
     var nextSweep = ContinuousClock.now
-    /// Jobs whose retention tombstone the next transaction writes.
-    var dueTombstones: [String] = []
     /// When an empty cooperative assignment counts as standing by, unless partitions come first.
     var standbyAfter: ContinuousClock.Instant?
     /// The group's committed offset per input partition, as last fetched or committed here: what
@@ -159,8 +154,8 @@ final class RelayLoop {
             }
             if machine.isIdle && !relay.isStopRequested {
                 // Tombstones are due while no input arrives: a transaction of their own.
-                collectFinishedJobs()
-                if !dueTombstones.isEmpty, try await perform(machine.tombstonesDue(now: .now)) { return }
+                let found = collectFinishedJobs(besides: machine.dueTombstones, pending: DedupTable.Pending())
+                if try await perform(machine.tombstonesDue(found, now: .now)) { return }
             }
             if try await perform(machine.tick(now: .now)) { return }
         }
@@ -300,7 +295,7 @@ struct SourceCoordinate: Hashable {
 }
 
 /// What the broker (or librdkafka) refused for good, for a record that comes round again.
-struct RefusedOutput {
+struct RefusedOutput: Equatable {
     /// The dead letter was refused too: the next one goes without the value.
     var deadLetterRefused: Bool
     var error: KafkaError

@@ -2,9 +2,12 @@ import Kafka
 
 /// The relay loop's decisions, without I/O (the pattern of swift-nio's state
 /// machines): events go in, an ``Action`` comes out, and ``RelayLoop`` performs
-/// it. All the open transaction's data lives inside the ``State``, so work of a
-/// transaction cannot be committed after it aborted, or outlive it. Retries and
-/// their deadlines live here too. Tested without a broker in `RelayStateMachineTests`.
+/// it. All the open transaction's data lives inside the ``State``, its changes to the dedup
+/// table included (``OpenTransaction/pending``), so work of a transaction cannot be committed
+/// after it aborted, or outlive it: ``committed()`` hands the transaction over to be applied,
+/// ``aborted(keeping:rejections:)`` drops it and keeps only what the next transaction needs
+/// (``OpenTransaction/Handover``). Retries and their deadlines live here too. Tested without a
+/// broker in `RelayStateMachineTests`.
 ///
 ///     running -> open -> processing -> open -> committing -> running
 ///                  |                              |-> aborting -> running (rewound, or dropped after a loss)
@@ -20,8 +23,8 @@ import Kafka
 /// offsets; they never abort, since records already handed to librdkafka cannot be taken back.
 struct RelayStateMachine {
     enum State {
-        /// No open transaction.
-        case running
+        /// No open transaction; what the last one left for the next.
+        case running(OpenTransaction.Handover)
         case open(OpenTransaction)
         /// The relay holds the transaction while it processes a batch.
         case processing
@@ -89,7 +92,7 @@ struct RelayStateMachine {
         case fail(RelayFailure)
     }
 
-    private(set) var state: State = .running
+    private(set) var state: State = .running(OpenTransaction.Handover())
     let delivery: RelayConfiguration.Delivery.Value
     let interval: Duration
     let maxRecords: Int
@@ -99,8 +102,6 @@ struct RelayStateMachine {
     let drainTimeout: Duration
     let maxConsecutiveAborts: Int
     private var consecutiveAborts = 0
-    /// The delivery tag the next transaction starts at (tags never repeat within a run).
-    private var nextTag = 0
 
     init(
         delivery: RelayConfiguration.Delivery, interval: Duration, maxRecords: Int, operationTimeout: Duration,
@@ -126,19 +127,19 @@ struct RelayStateMachine {
         return false
     }
 
+    /// With no transaction open, the retention tombstones the last one left unwritten.
+    var dueTombstones: [String] {
+        if case .running(let handover) = state { return handover.dueTombstones }
+        return []
+    }
+
     // MARK: - Records
 
     /// A batch arrived.
     mutating func batchReceived(_ batch: [KafkaMessage], now: ContinuousClock.Instant) -> Action {
         switch state {
-        case .running:
-            var transaction = OpenTransaction(openedAt: now, firstTag: nextTag)
-            transaction.willProcess(batch)
-            state = .open(transaction)
-            switch delivery {
-            case .exactlyOnce: return .beginAndProcess(batch)
-            case .atLeastOnce: return .process(batch)
-            }
+        case .running(let handover):
+            return open(batch, handover: handover, now: now)
         case .open(var transaction):
             state = .processing
             transaction.willProcess(batch)
@@ -149,13 +150,35 @@ struct RelayStateMachine {
         }
     }
 
-    /// Retention tombstones are due while no input arrives: with nothing open, a transaction of
-    /// their own (an open one writes them with its next batch).
-    mutating func tombstonesDue(now: ContinuousClock.Instant) -> Action {
+    /// Begins a transaction for `batch`, with what the last one handed over.
+    private mutating func open(
+        _ batch: [KafkaMessage], handover: OpenTransaction.Handover, now: ContinuousClock.Instant
+    ) -> Action {
+        var transaction = OpenTransaction(openedAt: now, handover: handover)
+        transaction.willProcess(batch)
+        state = .open(transaction)
+        switch delivery {
+        case .exactlyOnce: return .beginAndProcess(batch)
+        case .atLeastOnce: return .process(batch)
+        }
+    }
+
+    /// Retention tombstones are due (`jobs`, found by a sweep, and any the last transaction left)
+    /// while no input arrives: with nothing open, a transaction of their own; an open one takes
+    /// them and writes them with its next batch.
+    mutating func tombstonesDue(_ jobs: [String], now: ContinuousClock.Instant) -> Action {
         switch state {
-        case .running:
-            return batchReceived([], now: now)
-        case .open, .closing, .stopped, .failed:
+        case .running(var handover):
+            if jobs.isEmpty && handover.dueTombstones.isEmpty { return .none }
+            handover.dueTombstones += jobs
+            return open([], handover: handover, now: now)
+        case .open(var transaction):
+            if jobs.isEmpty { return .none }
+            state = .processing
+            transaction.dueTombstones += jobs
+            state = .open(transaction)
+            return .none
+        case .closing, .stopped, .failed:
             return .none
         case .processing, .committing, .aborting:
             preconditionFailure("tombstones due while the relay was \(state)")
@@ -371,17 +394,17 @@ struct RelayStateMachine {
     }
 
     /// The transaction committed (or, at-least-once, every record was delivered): the relay
-    /// applies the returned transaction to its table and counters, then performs the action.
+    /// applies the returned transaction (its ``OpenTransaction/pending`` changes, counters and
+    /// offsets) once, then performs the action.
     mutating func committed() -> (OpenTransaction, Action) {
         switch state {
         case .committing(let commit):
             consecutiveAborts = 0
-            nextTag = commit.transaction.nextTag
             if commit.reason == .drain {
                 state = .closing
                 return (commit.transaction, .close)
             }
-            state = .running
+            state = .running(commit.transaction.handoverAfterCommit)
             return (commit.transaction, .none)
         case .running, .open, .processing, .aborting, .closing, .stopped, .failed:
             preconditionFailure("committed while the relay was \(state)")
@@ -422,23 +445,27 @@ struct RelayStateMachine {
         }
     }
 
-    /// The transaction aborted: the relay forgets its work (the returned transaction says what
-    /// it was), then rewinds the partitions in `keeping` (the ones still assigned), does nothing
-    /// (they were lost) or closes (the drain's commit failed).
-    mutating func aborted(keeping partitions: Set<TopicPartition>) -> (OpenTransaction, Action) {
+    /// The transaction aborted: its work is dropped here (its changes to the table never reach
+    /// the relay), and the relay rewinds the partitions in `keeping` (the ones still assigned),
+    /// does nothing (they were lost) or closes (the drain's commit failed).
+    /// - Parameter rejections: delivery tags of records the broker refused for good, with the
+    ///   error: the next transaction dead-letters their sources (returned, traced to them).
+    mutating func aborted(
+        keeping partitions: Set<TopicPartition>, rejections: [Int: KafkaError] = [:]
+    ) -> (refused: [OpenTransaction.Refusal], Action) {
         switch state {
         case .aborting(let abort):
-            nextTag = abort.transaction.nextTag
+            let (handover, refused) = abort.transaction.handoverAfterAbort(rejections: rejections)
             switch abort.then {
             case .rewind:
-                state = .running
-                return (abort.transaction, .rewind(abort.transaction.rewindOffsets(keeping: partitions)))
+                state = .running(handover)
+                return (refused, .rewind(abort.transaction.rewindOffsets(keeping: partitions)))
             case .drop:
-                state = .running
-                return (abort.transaction, .none)
+                state = .running(handover)
+                return (refused, .none)
             case .close:
                 state = .closing
-                return (abort.transaction, .close)
+                return (refused, .close)
             }
         case .running, .open, .processing, .committing, .closing, .stopped, .failed:
             preconditionFailure("aborted while the relay was \(state)")

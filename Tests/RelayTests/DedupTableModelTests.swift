@@ -66,15 +66,18 @@ struct DedupTableModelTests {
         let decomposed = "cafe\u{301}"
         let done = PublishedState(status: .done, canonicalBytes: Array("d".utf8))
         var table = DedupTable()
-        table.recordPending(composed, done)
-        #expect(table[decomposed] == nil, "in the open transaction")
-        table.commitPending()
+        var first = DedupTable.Pending()
+        first.recordPublish(composed, done)
+        #expect(table[decomposed, pending: first] == nil, "in the open transaction")
+        table.apply(first)
         #expect(table[decomposed] == nil && table.committed(decomposed) == nil, "after the commit")
-        table.recordPending(decomposed, PublishedState(status: .queued, canonicalBytes: Array("q".utf8)))
-        table.commitPending()
+        var second = DedupTable.Pending()
+        second.recordPublish(decomposed, PublishedState(status: .queued, canonicalBytes: Array("q".utf8)))
+        table.apply(second)
         #expect(table.count == 2 && table.committed(composed) == done)
-        table.recordTombstonePending(decomposed, at: 1)
-        #expect(table[composed] == done && !table.isRecentlyFinished(composed))
+        var third = DedupTable.Pending()
+        third.recordTombstone(decomposed, at: 1)
+        #expect(table[composed, pending: third] == done && !table.isRecentlyFinished(composed, pending: third))
     }
 
     /// Issue 24, defect 3: a restore that re-reads this instance's own output and stops short of
@@ -89,8 +92,9 @@ struct DedupTableModelTests {
             SourcePosition(topicIndex: 0, partition: partition, offset: offset)
         }
         var table = DedupTable()
-        table.recordPending("j", running, source: at(1, 20))
-        table.commitPending()
+        var pending = DedupTable.Pending()
+        pending.recordPublish("j", running, source: at(1, 20))
+        table.apply(pending)
         let taken = table.restore("j", queued, source: at(1, 10))
         #expect(!taken, "not taken")
         #expect(table.committed("j") == running && table.lastSource(of: "j") == at(1, 20), "older news ignored")
@@ -110,6 +114,7 @@ struct DedupTableModelTests {
         await propertyCheck(count: 60, input: Self.seeds) { seed in
             var rng = SplitMix64(seed: seed)
             var table = DedupTable(tracksFinishedJobs: tracksFinishedJobs)
+            var pending = DedupTable.Pending()
             var model = Model()
             let ids = (0..<Int.random(in: 1...40, using: &rng)).map { "j\($0)" }
             for step in 0..<400 {
@@ -118,22 +123,23 @@ struct DedupTableModelTests {
                 let (state, source) = Self.randomState(&rng)
                 switch Int.random(in: 0..<9, using: &rng) {
                 case 0, 1, 2:
-                    table.recordPending(id, state, source: source, publishedAt: time)
+                    pending.recordPublish(id, state, source: source, publishedAt: time)
                     model.pending[id] = .init(jobID: id, state: state, source: source, publishedAt: time)
                 case 3:
-                    table.recordTombstonePending(id, at: time)
+                    pending.recordTombstone(id, at: time)
                     model.pendingTombstones[id] = time
                 case 4:
-                    table.commitPending()
+                    table.apply(pending)
+                    pending = DedupTable.Pending()
                     model.commit()
                 case 5:
-                    table.discardPending()
+                    pending = DedupTable.Pending()
                     model.pending = [:]
                     model.pendingTombstones = [:]
                 case 6:
                     let remembers = Bool.random(using: &rng)
                     let restored: PublishedState? = Bool.random(using: &rng) ? state : nil
-                    guard !table.hasPending else { continue }  // restore runs outside transactions
+                    guard pending.isEmpty else { continue }  // restore runs outside transactions
                     table.restore(id, restored, source: source, timestamp: time, remembersTombstone: remembers)
                     model.restore(id, restored, source: source, timestamp: time, remembers: remembers)
                 case 7:
@@ -142,24 +148,27 @@ struct DedupTableModelTests {
                 default:
                     break
                 }
-                Self.expectSame(table, model, ids: ids, cutoff: time - 300, tracksFinishedJobs: tracksFinishedJobs)
+                Self.expectSame(
+                    table, pending, model, ids: ids, cutoff: time - 300, tracksFinishedJobs: tracksFinishedJobs)
             }
         }
     }
 
-    static func expectSame(_ table: DedupTable, _ model: Model, ids: [String], cutoff: Int64, tracksFinishedJobs: Bool)
-    {
+    static func expectSame(
+        _ table: DedupTable, _ pending: DedupTable.Pending, _ model: Model, ids: [String], cutoff: Int64,
+        tracksFinishedJobs: Bool
+    ) {
         #expect(table.count == model.published.count)
         #expect(table.recentlyFinishedCount == model.finished.count)
         for id in ids {
-            #expect(table[id] == model.current(id), "\(id)")
-            #expect(table.lastSource(of: id) == model.currentSource(id), "\(id)")
+            #expect(table[id, pending: pending] == model.current(id), "\(id)")
+            #expect(table.lastSource(of: id, pending: pending) == model.currentSource(id), "\(id)")
             #expect(table.committed(id) == model.published[id]?.state, "\(id)")
-            #expect(table.isRecentlyFinished(id) == model.isRecentlyFinished(id), "\(id)")
+            #expect(table.isRecentlyFinished(id, pending: pending) == model.isRecentlyFinished(id), "\(id)")
             let finished = tracksFinishedJobs && model.isFinished(id, cutoff)
-            #expect(table.isFinished(id, publishedAtOrBefore: cutoff) == finished, "\(id)")
+            #expect(table.isFinished(id, publishedAtOrBefore: cutoff, pending: pending) == finished, "\(id)")
         }
-        let due = table.finishedJobs(publishedAtOrBefore: cutoff, limit: .max) { _, _ in true }
+        let due = table.finishedJobs(publishedAtOrBefore: cutoff, limit: .max, pending: pending) { _, _ in true }
         let expected = tracksFinishedJobs ? Set(ids.filter { model.isFinished($0, cutoff) }) : []
         #expect(Set(due) == expected && due.count == expected.count)
     }

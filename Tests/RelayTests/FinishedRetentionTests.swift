@@ -143,18 +143,28 @@ struct FinishedRetentionTests {
         var table = DedupTable()
         table.restore("a", done, source: source, timestamp: 1000)
         table.restore("b", PublishedState(status: .running, canonicalBytes: Array("r".utf8)), timestamp: 1000)
-        #expect(table.finishedJobs(publishedAtOrBefore: 999, limit: 10) { _, _ in true }.isEmpty, "not yet due")
-        #expect(table.finishedJobs(publishedAtOrBefore: 1000, limit: 10) { _, _ in true } == ["a"], "never b: running")
-        #expect(table.finishedJobs(publishedAtOrBefore: 1000, limit: 10) { $1 != source }.isEmpty, "not owned")
+        let none = DedupTable.Pending()
+        #expect(
+            table.finishedJobs(publishedAtOrBefore: 999, limit: 10, pending: none) { _, _ in true }.isEmpty,
+            "not yet due")
+        #expect(
+            table.finishedJobs(publishedAtOrBefore: 1000, limit: 10, pending: none) { _, _ in true } == ["a"],
+            "never b: running")
+        #expect(
+            table.finishedJobs(publishedAtOrBefore: 1000, limit: 10, pending: none) { $1 != source }.isEmpty,
+            "not owned")
 
-        table.recordTombstonePending("a", at: 5000)
-        #expect(table["a"] == nil && table.isRecentlyFinished("a"), "gone within the transaction")
+        var aborted = DedupTable.Pending()
+        aborted.recordTombstone("a", at: 5000)
+        #expect(
+            table["a", pending: aborted] == nil && table.isRecentlyFinished("a", pending: aborted),
+            "gone within the transaction")
         #expect(table.committed("a") == done)
-        table.discardPending()
         #expect(table["a"] == done && !table.isRecentlyFinished("a"), "an abort brings it back")
 
-        table.recordTombstonePending("a", at: 5000)
-        table.commitPending()
+        var tombstone = DedupTable.Pending()
+        tombstone.recordTombstone("a", at: 5000)
+        table.apply(tombstone)
         #expect(table["a"] == nil && table.count == 1 && table.isRecentlyFinished("a"))
         table.forgetFinished(before: 5000)
         #expect(table.isRecentlyFinished("a"), "within the horizon")
@@ -163,12 +173,15 @@ struct FinishedRetentionTests {
 
         var changing = DedupTable()
         changing.restore("x", done, source: source, timestamp: 1000)
-        #expect(changing.isFinished("x", publishedAtOrBefore: 1000))
-        #expect(!changing.isFinished("x", publishedAtOrBefore: 999), "not yet due")
-        changing.recordPending("x", PublishedState(status: .error, canonicalBytes: Array("e".utf8)), publishedAt: 3000)
-        #expect(!changing.isFinished("x", publishedAtOrBefore: 1000), "a new final status in the open transaction")
-        changing.commitPending()
-        #expect(!changing.isFinished("x", publishedAtOrBefore: 1000), "its record is fresh: not due")
+        #expect(changing.isFinished("x", publishedAtOrBefore: 1000, pending: none))
+        #expect(!changing.isFinished("x", publishedAtOrBefore: 999, pending: none), "not yet due")
+        var final = DedupTable.Pending()
+        final.recordPublish("x", PublishedState(status: .error, canonicalBytes: Array("e".utf8)), publishedAt: 3000)
+        #expect(
+            !changing.isFinished("x", publishedAtOrBefore: 1000, pending: final),
+            "a new final status in the open transaction")
+        changing.apply(final)
+        #expect(!changing.isFinished("x", publishedAtOrBefore: 1000, pending: none), "its record is fresh: not due")
 
         table.restore("c", nil, timestamp: 9000)
         #expect(!table.isRecentlyFinished("c"), "restored tombstones count only with retention on")

@@ -76,13 +76,15 @@ struct RelayStateMachineTests {
     /// them with its next batch.
     @Test func dueTombstonesOpenATransactionOnlyWhenNoneIsOpen() {
         var machine = machine()
-        #expect(machine.tombstonesDue(now: start) == .beginAndProcess([]))
+        #expect(machine.tombstonesDue([], now: start) == .none, "none due: nothing to open")
+        #expect(machine.tombstonesDue(["a"], now: start) == .beginAndProcess([]))
         #expect(machine.hasOpenTransaction)
         _ = machine.processed(machine.startProcessing(), now: start)
-        #expect(machine.tombstonesDue(now: start) == .none, "the open transaction writes them")
+        #expect(machine.tombstonesDue(["b"], now: start) == .none, "the open transaction writes them")
+        #expect(machine.startProcessing().dueTombstones == ["a", "b"])
 
         var atLeastOnce = self.machine(.atLeastOnce)
-        #expect(atLeastOnce.tombstonesDue(now: start) == .process([]))
+        #expect(atLeastOnce.tombstonesDue(["a"], now: start) == .process([]))
     }
 
     @Test func commitsWhenTheIntervalPassesOrTheTransactionIsFull() {
@@ -359,8 +361,10 @@ struct RelayStateMachineTests {
         #expect(first.tagProduced(from: source, isDeadLetter: true) == 1)
         _ = machine.processed(first, now: start)
         _ = machine.rebalanceReceived(.lost, now: start)
-        let (aborted, _) = machine.aborted(keeping: [])
-        #expect(aborted.source(ofTag: 1)?.isDeadLetter == true)
+        let tooLarge = KafkaError(code: .messageSizeTooLarge, message: "too large")
+        let (refused, _) = machine.aborted(keeping: [], rejections: [1: tooLarge])
+        #expect(
+            refused == [OpenTransaction.Refusal(source: SourceCoordinate(source), isDeadLetter: true, error: tooLarge)])
         _ = machine.batchReceived(Self.batch(0, 0...1), now: start)
         var second = machine.startProcessing()
         #expect(second.tagProduced(from: source, isDeadLetter: false) == 2)
@@ -454,17 +458,154 @@ struct RelayStateMachineTests {
         #expect(losing.aborted(keeping: Self.both).1 == .none)
     }
 
+    // MARK: - What a transaction leaves behind (issue 25)
+
+    static let running = PublishedState(status: .running, canonicalBytes: Array("r".utf8))
+    static let done = PublishedState(status: .done, canonicalBytes: Array("d".utf8))
+
+    /// The changes a test transaction makes to the table: a publish of "a" and a tombstone of "b".
+    static var changes: PendingChanges {
+        var changes = PendingChanges()
+        changes.jobs.recordPublish("a", running, source: SourcePosition(topicIndex: 0, partition: 0, offset: 1))
+        changes.jobs.recordTombstone("b", at: 7)
+        return changes
+    }
+
+    /// Processes `batch` as the loop does, making ``changes`` in the transaction.
+    func processWithChanges(_ machine: inout RelayStateMachine, _ batch: [KafkaMessage]) {
+        _ = machine.batchReceived(batch, now: start)
+        var transaction = machine.startProcessing()
+        #expect(transaction.pending == PendingChanges(), "a transaction starts with no changes")
+        for run in batch.partitionRuns { transaction.consumed(batch[run]) }
+        transaction.pending = Self.changes
+        _ = machine.processed(transaction, now: start)
+    }
+
+    /// An abort drops the transaction's table changes (publishes and tombstones): they never reach
+    /// the relay, and the redo starts without them. A commit hands them over, once: the next
+    /// transaction starts without them too, and the table holds them exactly once.
+    @Test func anAbortDropsTheTableChangesACommitHandsThemOverOnce() {
+        let abortable = KafkaError(code: .invalidTransactionState, message: "x", requiresAbort: true)
+        var machine = machine()
+        var table = DedupTable()
+        table.restore("b", Self.done, timestamp: 1)
+        processWithChanges(&machine, Self.batch(0, 0...1))
+        _ = machine.tick(now: start + .seconds(1))
+        #expect(
+            machine.commitStepFailed(abortable, now: start + .seconds(1)) == .abortTransaction(timeout: .seconds(5)))
+        let (refused, rewind) = machine.aborted(keeping: Self.both)
+        #expect(refused.isEmpty && rewind == .rewind([Self.offset(0, 0)]))
+        guard case .running(let handover) = machine.state else {
+            Issue.record("expected running, got \(machine.state)")
+            return
+        }
+        #expect(handover == OpenTransaction.Handover(expectedPublishes: 1), "nothing of its changes is left")
+
+        processWithChanges(&machine, Self.batch(0, 0...1))  // the redo: expects no changes at its start
+        #expect(machine.tick(now: start + .seconds(1)) == .sendOffsets([Self.offset(0, 2)], timeout: .seconds(5)))
+        #expect(machine.offsetsSent(now: start + .seconds(1)) == .commitTransaction(timeout: .seconds(5)))
+        let (committed, next) = machine.committed()
+        #expect(committed.pending == Self.changes && next == .none)
+        table.apply(committed.pending.jobs)
+        #expect(table.committed("a") == Self.running && table.committed("b") == nil && table.recentlyFinishedCount == 1)
+
+        let batch = Self.batch(0, 2...3)
+        #expect(machine.batchReceived(batch, now: start) == .beginAndProcess(batch))
+        #expect(machine.startProcessing().pending == PendingChanges(), "the commit's changes are not handed on")
+    }
+
+    /// Tombstones written in a transaction are table changes: an abort drops them (the sweep finds
+    /// those jobs again). The ones it had no room for stay due, whatever its end, and the next
+    /// transaction writes them.
+    @Test func unwrittenTombstonesOutliveTheTransactionWrittenOnesAreDroppedByAnAbort() {
+        var machine = machine()
+        #expect(machine.tombstonesDue(["a", "b", "c"], now: start) == .beginAndProcess([]))
+        var transaction = machine.startProcessing()
+        #expect(transaction.dueTombstones == ["a", "b", "c"])
+        transaction.dueTombstones.removeFirst()
+        transaction.pending.jobs.recordTombstone("a", at: 1)
+        _ = machine.processed(transaction, now: start)
+        #expect(machine.rebalanceReceived(.lost, now: start) == .abortTransaction(timeout: .seconds(5)))
+        #expect(machine.aborted(keeping: []).1 == .none)
+        #expect(machine.dueTombstones == ["b", "c"], "a is dropped with the abort, b and c stay due")
+
+        #expect(machine.tombstonesDue([], now: start) == .beginAndProcess([]), "due ones open a transaction")
+        transaction = machine.startProcessing()
+        #expect(transaction.dueTombstones == ["b", "c"] && transaction.pending == PendingChanges())
+        transaction.dueTombstones.removeFirst()
+        transaction.pending.jobs.recordTombstone("b", at: 2)
+        _ = machine.processed(transaction, now: start)
+        _ = machine.shutdownRequested(now: start + .seconds(1))
+        _ = machine.offsetsSent(now: start + .seconds(1))
+        let (committed, _) = machine.committed()
+        var tombstoned = DedupTable.Pending()
+        tombstoned.recordTombstone("b", at: 2)
+        #expect(committed.pending.jobs == tombstoned && committed.dueTombstones == ["c"])
+
+        var again = self.machine()
+        _ = again.tombstonesDue(["a", "b"], now: start)
+        transaction = again.startProcessing()
+        transaction.dueTombstones.removeFirst()
+        _ = again.processed(transaction, now: start)
+        _ = again.tick(now: start + .seconds(1))
+        _ = again.offsetsSent(now: start + .seconds(1))
+        _ = again.committed()
+        #expect(again.dueTombstones == ["b"], "after a commit too")
+    }
+
+    /// A record the broker refused for good in an aborted transaction is known to every
+    /// transaction after it (they dead-letter it), through further aborts, until a commit moves
+    /// its partition past it.
+    @Test func refusalsOutliveAbortsUntilACommitPassesThem() {
+        let tooLarge = KafkaError(code: .messageSizeTooLarge, message: "too large")
+        let abortable = KafkaError(code: .invalidTransactionState, message: "x", requiresAbort: true)
+        let batch = Self.batch(0, 0...1) + Self.batch(1, 5...5)
+        var machine = machine()
+        func abort(tagging source: KafkaMessage?, deadLetter: Bool = false) -> [OpenTransaction.Refusal] {
+            _ = machine.batchReceived(batch, now: start)
+            var transaction = machine.startProcessing()
+            for run in batch.partitionRuns { transaction.consumed(batch[run]) }
+            let tag = source.map { transaction.tagProduced(from: $0, isDeadLetter: deadLetter) }
+            _ = machine.processed(transaction, now: start)
+            _ = machine.tick(now: start + .seconds(1))
+            _ = machine.commitStepFailed(abortable, now: start + .seconds(1))
+            return machine.aborted(keeping: Self.both, rejections: tag.map { [$0: tooLarge] } ?? [:]).refused
+        }
+        let first = SourceCoordinate(batch[1])
+        let other = SourceCoordinate(batch[2])
+        #expect(abort(tagging: batch[1]) == [.init(source: first, isDeadLetter: false, error: tooLarge)])
+        #expect(
+            abort(tagging: batch[2], deadLetter: true) == [.init(source: other, isDeadLetter: true, error: tooLarge)])
+        #expect(abort(tagging: nil).isEmpty)
+        _ = machine.batchReceived(batch, now: start)
+        var transaction = machine.startProcessing()
+        #expect(
+            transaction.refused == [
+                first: RefusedOutput(deadLetterRefused: false, error: tooLarge),
+                other: RefusedOutput(deadLetterRefused: true, error: tooLarge),
+            ], "kept through three aborts")
+        transaction.consumed(batch[0...1])  // partition 0 only: its offset moves past `first`
+        _ = machine.processed(transaction, now: start)
+        _ = machine.tick(now: start + .seconds(1))
+        _ = machine.offsetsSent(now: start + .seconds(1))
+        _ = machine.committed()
+        _ = machine.batchReceived(batch, now: start)
+        #expect(
+            machine.startProcessing().refused == [other: RefusedOutput(deadLetterRefused: true, error: tooLarge)],
+            "the commit passed the first, not the other")
+    }
+
     /// Events that may come in any state after the loop ended or failed are answered with nothing.
     @Test func lateEventsAfterAFailureOrDuringCloseDoNothing() {
         var closing = machine()
         #expect(closing.shutdownRequested(now: start) == .close)
         #expect(closing.tick(now: start) == .none)
-        #expect(closing.tombstonesDue(now: start) == .none)
+        #expect(closing.tombstonesDue(["a"], now: start) == .none)
         #expect(closing.rebalanceReceived(.revoke, now: start) == .none)
         let error = KafkaError(code: .fenced, message: "fenced", isFatal: true)
         #expect(closing.fail(.kafka(error, during: "x")) == .fail(.kafka(error, during: "x")), "a close can still fail")
         #expect(closing.rebalanceReceived(.assign, now: start) == .none)
-        #expect(closing.tombstonesDue(now: start) == .none)
+        #expect(closing.tombstonesDue(["a"], now: start) == .none)
     }
 
     /// An event the loop cannot send in a state is a bug in the loop: the machine traps rather

@@ -1,0 +1,70 @@
+extension DedupTable {
+    /// The changes one transaction makes to the table: its publishes and its retention
+    /// tombstones. A value of the transaction's own (``OpenTransaction/pending``): the table's
+    /// lookups read it over what is committed, a commit applies it (``DedupTable/apply(_:)``), and
+    /// an abort drops it with the transaction.
+    ///
+    /// Layers: what a job is now is the newest change to it, else the table's. With one
+    /// transaction open that is ``change(of:)`` of its changes, then the table; transactions that
+    /// overlap (one committing while the next is judged) stack their changes the same way, newest
+    /// first.
+    public struct Pending: Equatable, Sendable {
+        /// Publishes, by job.
+        private(set) var publishes: [JobKey: Entry]
+        /// Retention tombstones: the job -> its id and the tombstone's timestamp.
+        private(set) var tombstones: [JobKey: FinishedJob] = [:]
+
+        /// No changes.
+        public init() {
+            publishes = [:]
+        }
+
+        /// No changes yet, with room for `publishes` publishes (the previous transaction's count:
+        /// the dictionary does not grow, and rehash, record by record).
+        init(reservingCapacity publishes: Int) {
+            self.publishes = publishes > 0 ? Dictionary(minimumCapacity: publishes) : [:]
+        }
+
+        /// Whether there are no changes.
+        public var isEmpty: Bool { publishes.isEmpty && tombstones.isEmpty }
+
+        /// How many publishes there are.
+        var publishCount: Int { publishes.count }
+
+        /// What one transaction did to a job.
+        enum Change: Equatable {
+            /// It published this state, from this input record.
+            case published(PublishedState, source: SourcePosition?)
+            /// Its retention tombstone forgot the job.
+            case forgotten
+        }
+
+        /// What these changes did to the job with this key; `nil`: nothing (the layer below knows).
+        /// A publish wins over a tombstone, as in ``DedupTable/apply(_:)``, where it comes first.
+        func change(of key: JobKey) -> Change? {
+            if !publishes.isEmpty, let entry = publishes[key] { return .published(entry.state, source: entry.source) }
+            if !tombstones.isEmpty, tombstones[key] != nil { return .forgotten }
+            return nil
+        }
+
+        /// Records a publish.
+        /// - Parameter publishedAt: the output record's timestamp (milliseconds since the epoch).
+        public mutating func recordPublish(
+            _ jobID: String, _ state: PublishedState, source: SourcePosition? = nil, publishedAt: Int64 = 0
+        ) {
+            recordPublish(JobKey(jobID), jobID: jobID, state, source: source, publishedAt: publishedAt)
+        }
+
+        /// ``recordPublish(_:_:source:publishedAt:)`` with the job's key already computed.
+        mutating func recordPublish(
+            _ key: JobKey, jobID: String, _ state: PublishedState, source: SourcePosition?, publishedAt: Int64
+        ) {
+            publishes[key] = Entry(jobID: jobID, state: state, source: source, publishedAt: publishedAt)
+        }
+
+        /// Records a retention tombstone: the job is forgotten when the changes are applied.
+        public mutating func recordTombstone(_ jobID: String, at timestamp: Int64) {
+            tombstones[JobKey(jobID)] = FinishedJob(jobID: jobID, publishedAt: timestamp)
+        }
+    }
+}
