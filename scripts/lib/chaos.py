@@ -431,6 +431,7 @@ class StreamProducer(threading.Thread):
         self.rate = rate
         self.sends = sends
         self.coordinates = [None] * len(stream)
+        self.unknown = []  # delivered without an offset in the report
         self.failures = 0
         self.done = threading.Event()
 
@@ -440,6 +441,11 @@ class StreamProducer(threading.Thread):
             def report(error, message, index=index):
                 if error:
                     self.failures += 1
+                elif message.offset() is None or message.offset() < 0:
+                    # Delivered, offset unknown: librdkafka's idempotent producer reports a
+                    # retried request the broker had already written (a duplicate sequence)
+                    # as delivered, without an offset. resolve_unknown() finds it in the topic.
+                    self.unknown.append(index)
                 else:
                     self.coordinates[index] = (message.partition(), message.offset())
             placement = {"key": key.encode()}
@@ -461,6 +467,26 @@ class StreamProducer(threading.Thread):
             self.failures += left
         self.producer = None  # closed now, not when the broker is already gone
         self.done.set()
+
+    def resolve_unknown(self, bootstrap):
+        """The coordinates of records delivered without an offset, read back from the topic:
+        each unknown one takes, in stream order, a copy of its value that no known one holds."""
+        if not self.unknown:
+            return
+        log(f"{len(self.unknown)} input records were delivered without an offset; finding them in {self.topic}")
+        places = {}
+        for message in sorted(read_topic(bootstrap, self.topic, 120), key=lambda m: (m.partition(), m.offset())):
+            places.setdefault(message.value(), []).append((message.partition(), message.offset()))
+        known = {c for c in self.coordinates if c is not None}
+        for index in sorted(self.unknown):
+            value = self.stream[index][1]
+            value = value.encode() if isinstance(value, str) else value
+            free = [c for c in places.get(value, []) if c not in known]
+            if not free:
+                sys.exit(f"input record {index} was reported delivered but is not in {self.topic}")
+            self.coordinates[index] = free[0]
+            known.add(free[0])
+        self.unknown = []
 
 
 # ---- checking ------------------------------------------------------------------------
@@ -975,6 +1001,7 @@ def main():
         producer.done.wait(max(1, deadline - time.monotonic()))
         if producer.failures:
             sys.exit(f"{producer.failures} input records were not delivered; the run proves nothing")
+        producer.resolve_unknown(broker.bootstrap)
         ends = {}
         for partition, offset in filter(None, producer.coordinates):
             ends[partition] = max(ends.get(partition, 0), offset + 1)
