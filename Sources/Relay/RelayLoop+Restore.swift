@@ -16,6 +16,9 @@ extension RelayLoop {
             if !rebalance.isCooperative { assigned = [] }
             assigned.formUnion(changed)
             extraOutputPartitions = []
+            // Counted before the restore: its end makes the status ready, and READY=1's STATUS=
+            // (sampled at any moment) must name the partitions it is ready for.
+            status.update { $0.assignedPartitions = assigned.count }
             guard try await restore(forInput: rebalance.partitions.sorted()) else {
                 // Stopped mid-restore: nothing of the new partitions was read; drain and leave.
                 return try await drain()
