@@ -40,7 +40,10 @@ extension DedupTable {
         }
 
         /// What these changes did to the job with this key; `nil`: nothing (the layer below knows).
-        /// A publish wins over a tombstone, as in ``DedupTable/apply(_:)``, where it comes first.
+        /// A publish wins over a tombstone here, while ``DedupTable/apply(_:)`` forgets after it
+        /// publishes. The relay never records both for one job in one transaction (a publish
+        /// after a tombstone is dropped as after_terminal, and the retention sweep skips a job
+        /// the transaction changed); transactions that stack (issue 26) must settle the order.
         func change(of key: JobKey) -> Change? {
             if !publishes.isEmpty, let entry = publishes[key] { return .published(entry.state, source: entry.source) }
             if !tombstones.isEmpty, tombstones[key] != nil { return .forgotten }

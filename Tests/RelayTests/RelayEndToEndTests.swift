@@ -425,6 +425,10 @@ struct RelayEndToEndTests {
         let brokers = BrokerStates()
         var configuration = harness.relayConfiguration(kafka: ["statistics.interval.ms": "100"])
         configuration.statisticsHandler = { brokers.record($0) }
+        // A commit that meets the outage resumes until this deadline, then the relay stops (as
+        // it should: systemd restarts it). Well past the outage's 6 s, so that on a loaded
+        // machine the relay rides it out, which is what this test is about.
+        configuration.operationTimeout = .seconds(30)
         let running = RunningRelay(configuration, logger: harness.logger)
         try await waitUntil("the relay running") { running.relay.status.current.isReady }
 
@@ -437,7 +441,7 @@ struct RelayEndToEndTests {
         try mock.setCoordinator(.transaction, key: configuration.transactionalID, broker: 2)
         // Broker 3 leads input and output partitions: the relay's clients talk to it. The outage
         // lasts until the relay has seen it (a lost connection or a counted disconnect in its
-        // clients' statistics), at most 10 s, while the last third is produced. Bounded rather
+        // clients' statistics), at most 6 s, while the last third is produced. Bounded rather
         // than required: on a loaded machine the relay's statistics sometimes do not arrive in
         // time (one run in eight here), and what this test checks is the output, not the
         // statistics; KafkaFaultTests requires the clients to see their outages.
@@ -447,7 +451,7 @@ struct RelayEndToEndTests {
         let outage = Task {
             defer { try? mock.setBrokerUp(3) }  // up again whatever happens
             let seen =
-                (try? await waitUntil("the relay saw broker 3 go down", timeout: .seconds(10)) {
+                (try? await waitUntil("the relay saw broker 3 go down", timeout: .seconds(6)) {
                     brokers.wasLost(3, countingDisconnects: true)
                 }) != nil
             if !seen { harness.logger.warning("the relay's statistics showed no outage: \(brokers.summary)") }
