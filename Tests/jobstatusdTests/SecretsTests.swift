@@ -67,12 +67,17 @@ struct SecretsTests {
             output:
               topic: secrets-out
             operation:
-              timeout: 10s
+              timeout: 90s
+            shutdown:
+              timeout: 120s
             http:
               listen: "127.0.0.1:\(port)"
             log:
               level: debug
             """)
+        // The operation timeout keeps the daemon alive while the checks read it: its start never
+        // gets past SASL here, and it exits once that times out (10 s ran out on a loaded machine
+        // before /metrics was read, in 2 runs of 4).
         var environment = JobStatusBinary.cleanEnvironment
         environment["CREDENTIALS_DIRECTORY"] = try Self.credentials(["kafka.sasl.password": Self.secret])
 
