@@ -40,10 +40,10 @@ extension DedupTable {
         }
 
         /// What these changes did to the job with this key; `nil`: nothing (the layer below knows).
-        /// A publish wins over a tombstone here, while ``DedupTable/apply(_:)`` forgets after it
-        /// publishes. The relay never records both for one job in one transaction (a publish
-        /// after a tombstone is dropped as after_terminal, and the retention sweep skips a job
-        /// the transaction changed); transactions that stack (issue 26) must settle the order.
+        /// A job holds one change at most, its last: a publish replaces a tombstone recorded
+        /// before it and a tombstone a publish, as the later record replaces the earlier one in
+        /// the compacted output. ``DedupTable/apply(_:)`` applies the same change, so what a
+        /// lookup sees before a commit is what the table holds after it.
         func change(of key: JobKey) -> Change? {
             if !publishes.isEmpty, let entry = publishes[key] { return .published(entry.state, source: entry.source) }
             if !tombstones.isEmpty, tombstones[key] != nil { return .forgotten }
@@ -63,11 +63,15 @@ extension DedupTable {
             _ key: JobKey, jobID: String, _ state: PublishedState, source: SourcePosition?, publishedAt: Int64
         ) {
             publishes[key] = Entry(jobID: jobID, state: state, source: source, publishedAt: publishedAt)
+            if !tombstones.isEmpty { tombstones[key] = nil }
         }
 
         /// Records a retention tombstone: the job is forgotten when the changes are applied.
+        /// It replaces a publish of the job recorded before it.
         public mutating func recordTombstone(_ jobID: String, at timestamp: Int64) {
-            tombstones[JobKey(jobID)] = FinishedJob(jobID: jobID, publishedAt: timestamp)
+            let key = JobKey(jobID)
+            tombstones[key] = FinishedJob(jobID: jobID, publishedAt: timestamp)
+            publishes[key] = nil
         }
     }
 }

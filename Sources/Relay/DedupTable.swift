@@ -51,7 +51,7 @@ public struct DedupTable: Sendable {
     public var recentlyFinishedCount: Int { finished.count }
 
     /// What was last published for `jobID`, counting the changes `pending` (an open transaction's).
-    public subscript(jobID: String, pending pending: Pending = Pending()) -> PublishedState? {
+    public subscript(jobID: String, pending pending: Pending) -> PublishedState? {
         self[JobKey(jobID), pending: pending]
     }
 
@@ -65,7 +65,7 @@ public struct DedupTable: Sendable {
     }
 
     /// The input record the last publish for `jobID` came from, counting the changes `pending`.
-    public func lastSource(of jobID: String, pending: Pending = Pending()) -> SourcePosition? {
+    public func lastSource(of jobID: String, pending: Pending) -> SourcePosition? {
         lastSource(of: JobKey(jobID), pending: pending)
     }
 
@@ -85,7 +85,7 @@ public struct DedupTable: Sendable {
 
     /// Whether a retention tombstone forgot `jobID` (committed, or among the changes `pending`) and
     /// it is still within the horizon: a late event for it is not a new job.
-    public func isRecentlyFinished(_ jobID: String, pending: Pending = Pending()) -> Bool {
+    public func isRecentlyFinished(_ jobID: String, pending: Pending) -> Bool {
         if finished.isEmpty && pending.tombstones.isEmpty { return false }  // no retention: no hashing
         return isRecentlyFinished(JobKey(jobID), pending: pending)
     }
@@ -96,7 +96,8 @@ public struct DedupTable: Sendable {
         return pending.tombstones[key] != nil || finished[key] != nil
     }
 
-    /// Makes a committed transaction's changes permanent: its publishes, then its tombstones.
+    /// Makes a committed transaction's changes permanent: each job's last change (a job has
+    /// either a publish or a tombstone in `pending`, never both).
     public mutating func apply(_ pending: Pending) {
         for (key, entry) in pending.publishes {
             set(key, entry)

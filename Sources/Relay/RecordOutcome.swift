@@ -107,7 +107,7 @@ public struct RecordClassifier: Sendable {
     /// The outcome of a decoded record given the table (read through `pending`, an open
     /// transaction's changes), and whether its key mismatched (warn mode).
     public func judge(
-        _ decoded: DecodedRecord, key: [UInt8]?, table: DedupTable, pending: DedupTable.Pending = .init()
+        _ decoded: DecodedRecord, key: [UInt8]?, table: DedupTable, pending: DedupTable.Pending
     ) -> (
         outcome: RecordOutcome, keyMismatched: Bool
     ) {
@@ -179,7 +179,9 @@ public struct RecordClassifier: Sendable {
     }
 
     /// ``decode(_:)`` then ``judge(_:key:table:pending:)``.
-    public func classify(_ message: KafkaMessage, table: DedupTable) -> (outcome: RecordOutcome, keyMismatched: Bool) {
-        judge(decode(message), key: message.key, table: table)
+    public func classify(
+        _ message: KafkaMessage, table: DedupTable, pending: DedupTable.Pending
+    ) -> (outcome: RecordOutcome, keyMismatched: Bool) {
+        judge(decode(message), key: message.key, table: table, pending: pending)
     }
 }

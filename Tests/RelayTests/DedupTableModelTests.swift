@@ -70,7 +70,7 @@ struct DedupTableModelTests {
         first.recordPublish(composed, done)
         #expect(table[decomposed, pending: first] == nil, "in the open transaction")
         table.apply(first)
-        #expect(table[decomposed] == nil && table.committed(decomposed) == nil, "after the commit")
+        #expect(table[decomposed, pending: .init()] == nil && table.committed(decomposed) == nil, "after the commit")
         var second = DedupTable.Pending()
         second.recordPublish(decomposed, PublishedState(status: .queued, canonicalBytes: Array("q".utf8)))
         table.apply(second)
@@ -97,15 +97,44 @@ struct DedupTableModelTests {
         table.apply(pending)
         let taken = table.restore("j", queued, source: at(1, 10))
         #expect(!taken, "not taken")
-        #expect(table.committed("j") == running && table.lastSource(of: "j") == at(1, 20), "older news ignored")
+        #expect(
+            table.committed("j") == running && table.lastSource(of: "j", pending: .init()) == at(1, 20),
+            "older news ignored")
         table.restore("j", running, source: at(1, 20))
-        #expect(table.committed("j") == running && table.lastSource(of: "j") == at(1, 20))
+        #expect(table.committed("j") == running && table.lastSource(of: "j", pending: .init()) == at(1, 20))
         table.restore("j", done, source: at(1, 30))
-        #expect(table.committed("j") == done && table.lastSource(of: "j") == at(1, 30), "later news taken")
+        #expect(
+            table.committed("j") == done && table.lastSource(of: "j", pending: .init()) == at(1, 30), "later news taken"
+        )
         table.restore("j", queued, source: at(2, 5))
         #expect(table.committed("j") == queued, "another partition's record cannot be ordered: taken as read")
         table.restore("j", running, source: nil)
         #expect(table.committed("j") == running, "a record without a source is taken as read")
+    }
+
+    /// A job's last change in a transaction is what a lookup sees and what a commit keeps, in
+    /// either order: as in the compacted output, the later record replaces the earlier one.
+    @Test func aJobsLastChangeInATransactionIsWhatTheCommitKeeps() {
+        let running = PublishedState(status: .running, canonicalBytes: [1])
+        let done = PublishedState(status: .done, canonicalBytes: [2])
+        var table = DedupTable()
+        table.restore("a", running, timestamp: 1)
+        table.restore("b", done, timestamp: 1)
+
+        var pending = DedupTable.Pending()
+        pending.recordPublish("a", done, publishedAt: 2)
+        pending.recordTombstone("a", at: 3)
+        pending.recordTombstone("b", at: 2)
+        pending.recordPublish("b", running, publishedAt: 3)
+        #expect(table["a", pending: pending] == nil && table.isRecentlyFinished("a", pending: pending))
+        #expect(table["b", pending: pending] == running && !table.isRecentlyFinished("b", pending: pending))
+
+        table.apply(pending)
+        #expect(
+            table.committed("a") == nil && table.isRecentlyFinished("a", pending: .init()), "the tombstone came last")
+        #expect(
+            table.committed("b") == running && !table.isRecentlyFinished("b", pending: .init()), "the publish came last"
+        )
     }
 
     /// The whole table, transactions and retention included, against ``Model``.
@@ -125,9 +154,11 @@ struct DedupTableModelTests {
                 case 0, 1, 2:
                     pending.recordPublish(id, state, source: source, publishedAt: time)
                     model.pending[id] = .init(jobID: id, state: state, source: source, publishedAt: time)
+                    model.pendingTombstones[id] = nil  // the later record replaces the earlier one
                 case 3:
                     pending.recordTombstone(id, at: time)
                     model.pendingTombstones[id] = time
+                    model.pending[id] = nil
                 case 4:
                     table.apply(pending)
                     pending = DedupTable.Pending()

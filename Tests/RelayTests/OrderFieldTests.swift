@@ -156,7 +156,10 @@ struct OrderFieldTests {
         var table = DedupTable()
         table.restore("a", Self.state("r", .running, order: 3))
         let strict = RecordClassifier(decoding: .default, ordering: Self.ordering, keyMismatch: .warn)
-        guard case .deadLetter(let error) = strict.judge(strict.decoded(status), key: nil, table: table).outcome else {
+        guard
+            case .deadLetter(let error) = strict.judge(strict.decoded(status), key: nil, table: table, pending: .init())
+                .outcome
+        else {
             Issue.record("expected a dead letter")
             return
         }
@@ -165,7 +168,10 @@ struct OrderFieldTests {
             decoding: .default,
             ordering: .field(try #require(OrderField(path: "meta.sequence", kind: .integer, missing: .arrival))),
             keyMismatch: .warn)
-        guard case .drop(let reason) = lenient.judge(lenient.decoded(status), key: nil, table: table).outcome else {
+        guard
+            case .drop(let reason) = lenient.judge(lenient.decoded(status), key: nil, table: table, pending: .init())
+                .outcome
+        else {
             Issue.record("expected a drop by the lifecycle rules")
             return
         }
