@@ -22,7 +22,7 @@ extension RelayLoop {
         let decoded = await classifier.decode(batch)
         do throws(RecordFailure) {
             // By runs of one partition: what is per partition is looked up once per run.
-            for run in batch.partitionRuns where assigned.contains(batch[run.lowerBound].topicPartition) {
+            for run in batch.partitionRuns where ownership.assigned.contains(batch[run.lowerBound].topicPartition) {
                 checkInputOffsets(batch[run.lowerBound])
                 var end = run.upperBound
                 for index in run {

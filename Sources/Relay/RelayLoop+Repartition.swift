@@ -12,7 +12,7 @@ extension RelayLoop {
         var transaction = machine.startProcessing()
         let decoded = await classifier.decode(batch)
         do throws(RecordFailure) {
-            for run in batch.partitionRuns where assigned.contains(batch[run.lowerBound].topicPartition) {
+            for run in batch.partitionRuns where ownership.assigned.contains(batch[run.lowerBound].topicPartition) {
                 checkInputOffsets(batch[run.lowerBound])
                 for index in run { try await rekey(batch[index], decoded[index], &transaction) }
                 transaction.consumed(batch[run])

@@ -9,41 +9,29 @@ extension RelayLoop {
     /// before their first record is read. Returns `true` if the relay closed meanwhile.
     func handle(_ rebalance: KafkaRebalance) async throws(RelayError) -> Bool {
         logger.info("rebalance", metadata: ["rebalance": "\(rebalance)"])
-        let changed = Set(rebalance.partitions)
         switch rebalance.kind {
         case .assign:
             if try await perform(machine.rebalanceReceived(.assign, now: .now)) { return true }
-            if !rebalance.isCooperative { assigned = [] }
-            assigned.formUnion(changed)
-            extraOutputPartitions = []
+            ownership.assign(rebalance)
             // Counted before the restore: its end makes the status ready, and READY=1's STATUS=
             // (sampled at any moment) must name the partitions it is ready for.
-            status.update { $0.assignedPartitions = assigned.count }
+            status.update { [count = ownership.assigned.count] in $0.assignedPartitions = count }
             guard try await restore(forInput: rebalance.partitions.sorted()) else {
                 // Stopped mid-restore: nothing of the new partitions was read; drain and leave.
                 return try await drain()
             }
         default:
-            let leaving = rebalance.isCooperative ? changed : assigned
-            let staying = assigned.subtracting(leaving)
+            let staying = ownership.assigned.subtracting(ownership.leaving(rebalance))
             if try await perform(machine.rebalanceReceived(rebalance.kind, now: .now), rewindKeeping: staying) {
                 return true
             }
-            assigned = staying
-            extraOutputPartitions = []
+            let leaving = ownership.revoke(rebalance)
             status.update { snapshot in
                 for partition in leaving { snapshot.committedOffsets[partition] = nil }
             }
         }
-        // With nothing to run the instance stands by, ready. An eager revoke empties the
-        // assignment only until the assign that follows it, which decides. A cooperative
-        // newcomer's first assignment is empty while the others give up what it will get in the
-        // next round: it stands by only if nothing comes within a grace period (`settleStandby`),
-        // so that it does not report ready before its first restore.
-        let waitsForMore = assigned.isEmpty && rebalance.kind == .assign && rebalance.isCooperative
-        let standsBy = assigned.isEmpty && !waitsForMore && (rebalance.kind == .assign || rebalance.isCooperative)
-        // The first empty assignment starts the wait; later empty rounds do not push it back.
-        standbyAfter = waitsForMore ? (standbyAfter ?? .now + cooperativeStandbyGrace) : nil
+        let standsBy = ownership.standsBy(after: rebalance, now: .now)
+        let assigned = ownership.assigned
         status.update { snapshot in
             snapshot.assignedPartitions = assigned.count
             snapshot.consumerLag = snapshot.consumerLag.filter { assigned.contains($0.key) }
@@ -57,22 +45,8 @@ extension RelayLoop {
         return false
     }
 
-    /// How long a cooperative member's empty assignment must last before it counts as standing
-    /// by: two sessions, between 30 s and 2 minutes. The group's next round normally comes
-    /// within a few heartbeats, but the members giving partitions up commit first, and a loaded
-    /// machine stretched it past 10 s in a test run; a spare instance reporting ready a minute
-    /// late costs less than a newcomer reporting ready before its restore. At most 2 minutes,
-    /// well inside the unit's `TimeoutStartSec=300`.
-    var cooperativeStandbyGrace: Duration {
-        let session = configuration.kafka(for: .consumer)["session.timeout.ms"].flatMap { Int64($0) } ?? 45_000
-        return min(max(.seconds(30), .milliseconds(session * 2)), .seconds(120))
-    }
-
-    /// A cooperative member whose empty assignment outlasted the grace period stands by.
-    func settleStandby(now: ContinuousClock.Instant) {
-        guard let due = standbyAfter, now >= due else { return }
-        standbyAfter = nil
-        guard assigned.isEmpty else { return }
+    /// The instance has no input partition to run: it stands by, ready.
+    func standBy() {
         status.update { $0.phase = .standingBy }
         noteStandingBy()
     }
@@ -176,9 +150,7 @@ extension RelayLoop {
             }
         }
         var fromStart = false
-        for offset in committed where offset.offset.rawValue >= 0 {
-            groupOffsets[offset.topicPartition] = offset.offset.rawValue
-        }
+        for offset in committed { ownership.noteGroupOffset(offset) }
         for offset in committed {
             // No committed offset: the group starts at the beginning.
             let replayFrom = max(0, offset.offset.rawValue)
@@ -200,14 +172,7 @@ extension RelayLoop {
     /// record was not keyed by job_id with murmur2) gets that partition read before the
     /// record is judged; it stays current until the next rebalance.
     func ensureCurrent(jobID: String) async throws(RecordFailure) {
-        guard topology.isAligned, assigned.count < Int(topology.outputPartitions),
-            let input = configuration.inputTopics.first
-        else { return }
-        let partition = Murmur2Partitioner.partition(
-            forKey: Array(jobID.utf8), partitionCount: topology.outputPartitions)
-        guard !assigned.contains(TopicPartition(input, partition)), !extraOutputPartitions.contains(partition) else {
-            return
-        }
+        guard let partition = ownership.outputPartitionToRead(for: jobID) else { return }
         logger.info(
             "restoring an extra output partition for a record keyed unlike its job_id",
             metadata: ["partition": "\(partition)"])
@@ -221,7 +186,7 @@ extension RelayLoop {
         } catch {
             throw .restore(error)
         }
-        extraOutputPartitions.insert(partition)
+        ownership.keepCurrent(outputPartition: partition)
     }
 
     /// Reads output and DLQ partitions to their end into the table and the handled records.

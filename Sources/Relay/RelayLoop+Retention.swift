@@ -11,15 +11,10 @@ import Kafka
 /// - Only the member that owns the input partition of a job's last published record writes its
 ///   tombstone (every member may hold the job after a restore), so a rebalance hands the duty
 ///   over with the partition and no tombstone is written twice.
-/// - The table is scanned at most every `retention / 100` (1 s to 60 s), at most
-///   `transaction.max-records` records and tombstones per transaction; a backlog is swept
-///   again at once.
+/// - ``RetentionSweep`` says when the table is scanned: at most every `retention / 100` (1 s
+///   to 60 s), at most `transaction.max-records` records and tombstones per transaction; a
+///   backlog is swept again at once.
 extension RelayLoop {
-    /// How often the table is scanned for jobs past the retention.
-    static func sweepInterval(retention: Duration) -> Duration {
-        min(max(retention / 100, .seconds(1)), .seconds(60))
-    }
-
     /// Scans the table if a sweep is due and no tombstones are due `besides`: the owned jobs
     /// whose tombstone is due, unchanged in `pending` (the open transaction's changes), for
     /// ``writeTombstones(_:)`` to write in a transaction. Jobs another member owns stay until a
@@ -29,17 +24,14 @@ extension RelayLoop {
     func collectFinishedJobs(
         besides due: [String], pending: DedupTable.Pending, now instant: ContinuousClock.Instant = .now
     ) -> [String] {
-        guard let retention = configuration.finishedRetention, due.isEmpty, instant >= nextSweep else {
-            return []
-        }
-        let interval = Self.sweepInterval(retention: retention)
+        guard var sweep, due.isEmpty, sweep.isDue(at: instant) else { return [] }
         let now = clock.milliseconds(at: instant)
-        table.forgetFinished(before: now - configuration.finishedHorizon.wholeMilliseconds)
-        let limit = max(1, configuration.maxRecordsPerTransaction)
+        table.forgetFinished(before: sweep.horizonCutoff(now: now))
         let found = table.finishedJobs(
-            publishedAtOrBefore: now - retention.wholeMilliseconds, limit: limit, pending: pending
-        ) { owns($0, $1) }
-        nextSweep = found.count >= limit ? instant : instant + interval
+            publishedAtOrBefore: sweep.retentionCutoff(now: now), limit: sweep.limit, pending: pending
+        ) { ownership.owns($0, $1) }
+        sweep.swept(found: found.count, at: instant)
+        self.sweep = sweep
         return found
     }
 
@@ -50,16 +42,13 @@ extension RelayLoop {
     func writeTombstones(_ transaction: inout OpenTransaction) async throws(RecordFailure) {
         let room = configuration.maxRecordsPerTransaction - transaction.recordCount
         guard !transaction.dueTombstones.isEmpty, room > 0 else { return }
-        transaction.commitUnchanged(
-            assigned.compactMap { partition in
-                groupOffsets[partition].map { TopicPartitionOffset(partition, KafkaOffset(rawValue: $0)) }
-            })
+        transaction.commitUnchanged(ownership.ownedGroupOffsets)
         if isExactlyOnce && transaction.commitOffsets.isEmpty {
             logger.debug(
                 "tombstones wait for an offset to commit with them",
                 metadata: ["due": "\(transaction.dueTombstones.count)"])
             transaction.dueTombstones = []
-            nextSweep = .now + Self.sweepInterval(retention: configuration.finishedRetention ?? .seconds(1))
+            sweep?.postpone(from: .now)
             return
         }
         let jobs = transaction.dueTombstones.prefix(room)
@@ -67,10 +56,10 @@ extension RelayLoop {
         let now = clock.milliseconds()
         // Checked again: a job may have changed since the scan (under `dedup.ordering: arrival` a
         // new final status can follow), and a fresh final record must not be tombstoned.
-        let cutoff = now - (configuration.finishedRetention ?? .zero).wholeMilliseconds
+        let cutoff = sweep?.retentionCutoff(now: now) ?? now
         for jobID in jobs
         where table.isFinished(jobID, publishedAtOrBefore: cutoff, pending: transaction.pending.jobs)
-            && owns(jobID, table.lastSource(of: jobID, pending: transaction.pending.jobs))
+            && ownership.owns(jobID, table.lastSource(of: jobID, pending: transaction.pending.jobs))
         {
             let tombstone = KafkaOutgoingMessage(
                 topic: configuration.outputTopic, key: Array(jobID.utf8), value: nil,
@@ -90,19 +79,4 @@ extension RelayLoop {
     /// Marks jobstatusd's retention tombstones: a restore remembers only these as recently
     /// finished (an operator's tombstone just removes the job).
     static let retentionHeader = "jobstatusd.tombstone"
-
-    /// Whether this member writes the tombstone of `jobID`, last published from `source`: the
-    /// owner of that input partition; without a source, the owner of the partition a Java
-    /// producer keying by job_id would pick in the first input topic.
-    func owns(_ jobID: String, _ source: SourcePosition?) -> Bool {
-        if let source, configuration.inputTopics.indices.contains(Int(source.topicIndex)) {
-            return assigned.contains(
-                TopicPartition(configuration.inputTopics[Int(source.topicIndex)], source.partition))
-        }
-        guard let topic = configuration.inputTopics.first, let count = topology.inputPartitions[topic], count > 0 else {
-            return false
-        }
-        let partition = Murmur2Partitioner.partition(forKey: Array(jobID.utf8), partitionCount: count)
-        return assigned.contains(TopicPartition(topic, partition))
-    }
 }

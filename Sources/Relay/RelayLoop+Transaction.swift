@@ -65,8 +65,8 @@ extension RelayLoop {
     /// redo finds their coordinates and writes nothing twice (where they are hidden, the read
     /// finds nothing); then the partitions seek back to where it started.
     func rewind(to offsets: [TopicPartitionOffset]) async throws(RelayError) -> RelayStateMachine.Action {
-        extraOutputPartitions = []
-        guard try await restore(forInput: assigned.sorted()) else {
+        ownership.forgetExtraOutputPartitions()
+        guard try await restore(forInput: ownership.assigned.sorted()) else {
             // Stopped while reading the aborted records back: nothing is open, so the drain
             // only leaves the group; the group's offsets are still the last commit's.
             markDraining()
@@ -150,7 +150,7 @@ extension RelayLoop {
         table.apply(transaction.pending.jobs)
         origins.apply(transaction.pending.origins)
         for offset in transaction.commitOffsets {
-            groupOffsets[offset.topicPartition] = offset.offset.rawValue
+            ownership.noteGroupOffset(offset)
             handled.raiseFloor(offset.topicPartition, to: offset.offset.rawValue)
         }
         committedCounters.add(transaction.counters)

@@ -25,27 +25,20 @@ final class RelayLoop {
     var handled = HandledRecords()
     /// `input.keying: any`, the relay stage: repartition records that copy handled input records.
     var origins = OriginWatermarks()
-    /// Input partitions this member owns.
-    var assigned: Set<TopicPartition> = []
-    /// Output partitions read for records keyed unlike their job_id, current until the next rebalance.
-    var extraOutputPartitions: Set<Int32> = []
+    /// The input partitions this member owns, and what follows from them.
+    var ownership: PartitionOwnership
     var committedCounters = RelayCounters()
     /// Each input topic's index in `input.topics` (how the table records a source compactly).
     let inputTopicIndex: [String: Int16]
     /// The producer's `message.max.bytes` (librdkafka's default when unset).
     let maxMessageBytes: Int
     let metrics = RelayMetrics()
-    /// When ``updateLag(now:)`` last looked at the watermarks.
-    var lastLagUpdate = ContinuousClock.now - .seconds(1)
+    /// When ``updateLag(now:)`` next looks at the watermarks.
+    var lagTracker = LagTracker()
     /// Output record timestamps and retention (`RelayLoop+Retention.swift`).
     let clock = AnchoredClock()
-    /// When the table is next scanned for jobs past `output.finished-retention`.
-    var nextSweep = ContinuousClock.now
-    /// When an empty cooperative assignment counts as standing by, unless partitions come first.
-    var standbyAfter: ContinuousClock.Instant?
-    /// The group's committed offset per input partition, as last fetched or committed here: what
-    /// a transaction of tombstones alone commits again.
-    var groupOffsets: [TopicPartition: Int64] = [:]
+    /// When the table is next scanned for jobs past `output.finished-retention` (`nil`: off).
+    var sweep: RetentionSweep?
 
     var isExactlyOnce: Bool { configuration.delivery == .exactlyOnce }
 
@@ -61,6 +54,14 @@ final class RelayLoop {
             configuration.inputTopics.enumerated().map { ($1, Int16(clamping: $0)) },
             uniquingKeysWith: { first, _ in first })
         self.maxMessageBytes = configuration.kafka(for: .producer)["message.max.bytes"].flatMap { Int($0) } ?? 1_000_000
+        let session = configuration.kafka(for: .consumer)["session.timeout.ms"].flatMap { Int64($0) } ?? 45_000
+        self.ownership = PartitionOwnership(
+            inputTopics: configuration.inputTopics, topology: topology,
+            standbyGrace: PartitionOwnership.standbyGrace(sessionTimeout: .milliseconds(session)))
+        self.sweep = configuration.finishedRetention.map {
+            RetentionSweep(
+                retention: $0, horizon: configuration.finishedHorizon, limit: configuration.maxRecordsPerTransaction)
+        }
         self.table = DedupTable(tracksFinishedJobs: configuration.finishedRetention != nil)
         self.classifier = RecordClassifier(
             decoding: configuration.decoding, ordering: configuration.ordering, keyMismatch: configuration.keyMismatch)
@@ -140,7 +141,7 @@ final class RelayLoop {
             let event = await consumer.poll(maxMessages: 1000, timeout: pollTimeout)
             status.heartbeat()
             updateLag(now: .now)
-            settleStandby(now: .now)
+            if ownership.settleStandby(now: .now) { standBy() }
             switch event {
             case .messages(let batch) where !batch.isEmpty:
                 if try await perform(machine.batchReceived(batch, now: .now)) { return }
@@ -208,7 +209,7 @@ final class RelayLoop {
             case .deliver(let offsets, let timeout):
                 next = await deliver(thenCommit: offsets, timeout: timeout)
             case .abortTransaction(let timeout):
-                next = await abortTransaction(timeout: timeout, rewindKeeping: rewindKeeping ?? assigned)
+                next = await abortTransaction(timeout: timeout, rewindKeeping: rewindKeeping ?? ownership.assigned)
             case .rewind(let offsets):
                 next = try await rewind(to: offsets)
             case .close:
@@ -246,7 +247,7 @@ final class RelayLoop {
                 break
             }
         }
-        assigned = []
+        ownership.leftGroup()
     }
 
     private func closeClients() async {
@@ -278,52 +279,23 @@ final class RelayLoop {
     }
 }
 
-/// An input record's place: topic, partition, offset.
-struct SourceCoordinate: Hashable {
-    var partition: TopicPartition
-    var offset: KafkaOffset
-
-    init(_ message: KafkaMessage) {
-        partition = message.topicPartition
-        offset = message.offset
-    }
-
-    init(partition: TopicPartition, offset: KafkaOffset) {
-        self.partition = partition
-        self.offset = offset
-    }
-}
-
-/// What the broker (or librdkafka) refused for good, for a record that comes round again.
-struct RefusedOutput: Equatable {
-    /// The dead letter was refused too: the next one goes without the value.
-    var deadLetterRefused: Bool
-    var error: KafkaError
-}
-
 extension RelayLoop {
     /// Once a second: each assigned partition's lag, from the watermarks of the last fetch
     /// (no broker round trip) and this instance's progress: its committed offsets, or, when
     /// idle, the consumer's position (so transaction markers in the input do not count).
     func updateLag(now: ContinuousClock.Instant) {
-        guard now - lastLagUpdate >= .seconds(1) else { return }
-        lastLagUpdate = now
-        let committed = status.current.committedOffsets
-        // With nothing open, everything read is committed: the position (past transaction
-        // markers and aborted records, offsets that are never delivered) is the progress.
+        guard lagTracker.isDue(at: now) else { return }
         let positions: [TopicPartition: Int64] =
             !machine.isIdle
             ? [:]
             : Dictionary(
-                ((try? consumer.position(Array(assigned))) ?? []).map { ($0.topicPartition, $0.offset.rawValue) },
+                ((try? consumer.position(Array(ownership.assigned))) ?? []).map {
+                    ($0.topicPartition, $0.offset.rawValue)
+                },
                 uniquingKeysWith: max)
-        var lag: [TopicPartition: Int64] = [:]
-        for partition in assigned {
-            let high = consumer.cachedWatermarks(for: partition).high.rawValue
-            let done = max(committed[partition] ?? -1, positions[partition] ?? -1)
-            guard high >= 0, done >= 0 else { continue }
-            lag[partition] = max(0, high - done)
-        }
+        let lag = LagTracker.lag(
+            of: ownership.assigned, committed: status.current.committedOffsets, positions: positions,
+            highWatermark: { consumer.cachedWatermarks(for: $0).high.rawValue })
         status.update { $0.consumerLag = lag }
     }
 }

@@ -196,9 +196,6 @@ struct FinishedRetentionTests {
         #expect(clock.milliseconds(at: start) == 1_000_000)
         #expect(clock.milliseconds(at: start + .milliseconds(1500)) == 1_001_500)
         #expect(Duration.seconds(2).wholeMilliseconds == 2000)
-        #expect(RelayLoop.sweepInterval(retention: .seconds(10)) == .seconds(1))
-        #expect(RelayLoop.sweepInterval(retention: .seconds(86_400 * 7)) == .seconds(60))
-        #expect(RelayLoop.sweepInterval(retention: .seconds(3000)) == .seconds(30))
     }
 
     /// Per job: a finished one is its three transitions then one tombstone, at least the retention
