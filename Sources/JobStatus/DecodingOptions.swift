@@ -14,6 +14,7 @@ public struct DecodingOptions: Hashable, Sendable {
         /// Accept it, upper-cased, with no lifecycle rank (deduplicated by bytes only).
         public static let pass = UnknownStatusPolicy(value: .pass)
 
+        /// The policy's name as the configuration spells it: `reject` or `pass`.
         public var description: String {
             switch value {
             case .reject: "reject"
@@ -37,6 +38,7 @@ public struct DecodingOptions: Hashable, Sendable {
         /// canonical output: RFC 8785 writes the double 1e20 as the integer 100000000000000000000.
         public static let round = LargeIntegerPolicy(value: .round)
 
+        /// The policy's name: `reject` or `round`.
         public var description: String { value == .reject ? "reject" : "round" }
     }
 

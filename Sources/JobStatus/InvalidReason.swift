@@ -13,6 +13,7 @@ public struct InvalidReason: Hashable, Sendable, CustomStringConvertible {
         self.code = code
     }
 
+    /// The stable ``code``, for example `duplicate_member`.
     public var description: String { code }
 
     /// The record is not valid UTF-8.

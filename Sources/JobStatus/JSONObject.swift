@@ -8,9 +8,12 @@
 public struct JSONObject: Sendable {
     /// One `name: value` pair.
     public struct Member: Hashable, Sendable {
+        /// The member's name.
         public var key: String
+        /// The member's value.
         public var value: JSONValue
 
+        /// A member named `key` with `value`.
         public init(key: String, value: JSONValue) {
             self.key = key
             self.value = value
@@ -75,11 +78,13 @@ public struct JSONObject: Sendable {
 // MARK: - Equality ignores member order
 
 extension JSONObject: Hashable {
+    /// Whether both objects have the same members, in any order.
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
         guard lhs.members.count == rhs.members.count else { return false }
         return lhs.members.allSatisfy { member in rhs[member.key] == member.value }
     }
 
+    /// Hashes the members independently of their order, so equal objects hash alike.
     public func hash(into hasher: inout Hasher) {
         // Order-independent: combine per-member hashes commutatively.
         var combined = 0
@@ -94,12 +99,15 @@ extension JSONObject: Hashable {
 }
 
 extension JSONObject: ExpressibleByDictionaryLiteral {
+    /// An object from a literal such as `["queue": "main", "shots": 1024]`; a later member replaces
+    /// an earlier one with the same name.
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
         self.init(elements.map { Member(key: $0.0, value: $0.1) })
     }
 }
 
 extension JSONObject: Sequence {
+    /// Iterates over the members in stored order (which carries no meaning).
     public func makeIterator() -> IndexingIterator<[Member]> {
         members.makeIterator()
     }

@@ -17,8 +17,11 @@ public struct JobStatus: Hashable, Sendable {
 
     /// The member names of the three required fields.
     public enum Key {
+        /// `job_id`.
         public static let jobID = "job_id"
+        /// `status`.
         public static let status = "status"
+        /// `status_msg`.
         public static let statusMessage = "status_msg"
     }
 

@@ -22,12 +22,19 @@ public struct Status: Hashable, Sendable, CustomStringConvertible {
         self.rank = nil
     }
 
+    /// INITIALIZING (rank 0): the job is being set up.
     public static let initializing = Status(known: "INITIALIZING", rank: 0)
+    /// QUEUED (rank 1): the job waits for its turn.
     public static let queued = Status(known: "QUEUED", rank: 1)
+    /// VALIDATING (rank 1, as QUEUED): the job is being checked before it runs.
     public static let validating = Status(known: "VALIDATING", rank: 1)
+    /// RUNNING (rank 2): the job is running.
     public static let running = Status(known: "RUNNING", rank: 2)
+    /// CANCELLED (rank 3, terminal): the job was cancelled.
     public static let cancelled = Status(known: "CANCELLED", rank: 3)
+    /// DONE (rank 3, terminal): the job finished.
     public static let done = Status(known: "DONE", rank: 3)
+    /// ERROR (rank 3, terminal): the job failed.
     public static let error = Status(known: "ERROR", rank: 3)
 
     /// qiskit's seven statuses, in lifecycle order.
@@ -39,6 +46,7 @@ public struct Status: Hashable, Sendable, CustomStringConvertible {
     /// Whether this is one of qiskit's seven statuses.
     public var isKnown: Bool { rank != nil }
 
+    /// The canonical ``name``.
     public var description: String { name }
 
     /// The known status matching `text` (trimmed, any case), or `nil`.
