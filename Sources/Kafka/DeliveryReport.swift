@@ -12,6 +12,7 @@ public struct DeliveryReport: Hashable, Sendable {
     /// lets a caller find *which* record the broker refused (at most 10,000 kept).
     public var failedTags: [Int: KafkaError] = [:]
 
+    /// An empty report: nothing delivered, nothing failed.
     public init() {}
 
     /// Whether nothing failed.

@@ -99,10 +99,13 @@ public struct KafkaConfiguration: Sendable, Hashable, CustomStringConvertible {
 }
 
 extension KafkaConfiguration {
+    /// Whether both set the same properties to the same values in the same order (the order they
+    /// were last set in).
     public static func == (lhs: KafkaConfiguration, rhs: KafkaConfiguration) -> Bool {
         lhs.storage == rhs.storage
     }
 
+    /// Hashes the properties in order, consistent with `==`.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(storage)
     }

@@ -1,13 +1,17 @@
 /// A record header: a name and an optional value (Kafka allows null values).
 public struct KafkaHeader: Hashable, Sendable {
+    /// The header's name; several headers may share one.
     public var name: String
+    /// The header's bytes, `nil` for a null value.
     public var value: [UInt8]?
 
+    /// A header with raw bytes, or `nil` for a null value.
     public init(name: String, value: [UInt8]?) {
         self.name = name
         self.value = value
     }
 
+    /// A header whose value is the UTF-8 bytes of `string`.
     public init(name: String, string: String) {
         self.name = name
         self.value = Array(string.utf8)
@@ -24,8 +28,11 @@ public struct KafkaHeader: Hashable, Sendable {
 /// ``withValueBytes(_:)`` reads the value in place. A record kept alive keeps its
 /// batch's bytes alive with it; copy ``value`` out to hold one record for long.
 public struct KafkaMessage: Hashable, Sendable {
+    /// The topic and partition the record was read from.
     public var topicPartition: TopicPartition
+    /// The record's offset in its partition.
     public var offset: KafkaOffset
+    /// The record's headers, in the order the producer wrote them.
     public var headers: [KafkaHeader]
     /// Milliseconds since the epoch (create or log-append time), if the broker sent one.
     public var timestampMilliseconds: Int64?
@@ -33,6 +40,8 @@ public struct KafkaMessage: Hashable, Sendable {
     private var keyRange: Range<Int>?
     private var valueRange: Range<Int>?
 
+    /// A record with its own copy of `key` and `value` (`nil`: null), for tests and for records built
+    /// rather than read.
     public init(
         topicPartition: TopicPartition, offset: KafkaOffset, key: [UInt8]?, value: [UInt8]?,
         headers: [KafkaHeader] = [], timestampMilliseconds: Int64? = nil
@@ -114,7 +123,9 @@ public struct KafkaMessage: Hashable, Sendable {
             headers: message.headers, timestampMilliseconds: message.timestampMilliseconds)
     }
 
+    /// The topic the record was read from.
     public var topic: String { topicPartition.topic }
+    /// The partition the record was read from.
     public var partition: Int32 { topicPartition.partition }
 
     /// The first header with this name, if any.
@@ -122,12 +133,15 @@ public struct KafkaMessage: Hashable, Sendable {
         headers.first { $0.name == name }
     }
 
+    /// Whether both records have the same partition, offset, timestamp, headers, key and value
+    /// (by their bytes, wherever they are stored).
     public static func == (lhs: KafkaMessage, rhs: KafkaMessage) -> Bool {
         lhs.topicPartition == rhs.topicPartition && lhs.offset == rhs.offset
             && lhs.timestampMilliseconds == rhs.timestampMilliseconds && lhs.headers == rhs.headers
             && lhs.keyBytes == rhs.keyBytes && lhs.valueBytes == rhs.valueBytes
     }
 
+    /// Hashes the partition, offset, key and value bytes.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(topicPartition)
         hasher.combine(offset)
@@ -138,15 +152,21 @@ public struct KafkaMessage: Hashable, Sendable {
 
 /// A record to produce.
 public struct KafkaOutgoingMessage: Hashable, Sendable {
+    /// The topic to produce to.
     public var topic: String
     /// A fixed partition, or ``TopicPartition/unassignedPartition`` for the configured partitioner.
     public var partition: Int32
+    /// The key bytes, `nil` for a null key.
     public var key: [UInt8]?
+    /// The value bytes, `nil` for a null value (a tombstone on a compacted topic).
     public var value: [UInt8]?
+    /// The record's headers, written in this order.
     public var headers: [KafkaHeader]
     /// The record's CreateTime in milliseconds since the epoch; `nil`: librdkafka's clock at send.
     public var timestampMilliseconds: Int64?
 
+    /// A record to produce; by default librdkafka's partitioner picks the partition and the record
+    /// has no headers and librdkafka's send time as its timestamp.
     public init(
         topic: String, partition: Int32 = TopicPartition.unassignedPartition, key: [UInt8]?, value: [UInt8]?,
         headers: [KafkaHeader] = [], timestampMilliseconds: Int64? = nil

@@ -5,6 +5,7 @@ public struct KafkaOffset: Hashable, Comparable, Sendable, CustomStringConvertib
     /// The raw offset; negative values are logical offsets.
     public let rawValue: Int64
 
+    /// An offset from its raw value: a position (>= 0) or one of librdkafka's logical offsets.
     public init(rawValue: Int64) {
         self.rawValue = rawValue
     }
@@ -21,8 +22,11 @@ public struct KafkaOffset: Hashable, Comparable, Sendable, CustomStringConvertib
     /// Whether this is a concrete position (>= 0) rather than a logical one.
     public var isConcrete: Bool { rawValue >= 0 }
 
+    /// Orders by raw value (logical offsets, being negative, come before every position).
     public static func < (lhs: KafkaOffset, rhs: KafkaOffset) -> Bool { lhs.rawValue < rhs.rawValue }
 
+    /// The offset as a number, or the name of a logical offset (`beginning`, `end`, `stored`,
+    /// `invalid`).
     public var description: String {
         switch self {
         case .beginning: "beginning"

@@ -13,7 +13,9 @@ import CRdKafka
 /// Clients get only the properties of their kind: one `kafka.*` map can then hold consumer
 /// and producer settings without librdkafka warning, at every start, that some are ignored.
 public enum KafkaPropertyScope: Sendable, Equatable {
+    /// The property applies to consumers only (`C` in librdkafka's table).
     case consumer
+    /// The property applies to producers (and so to admin clients) only (`P` in librdkafka's table).
     case producer
     /// Both kinds, or a property librdkafka does not list (it will say so itself).
     case any

@@ -23,6 +23,7 @@ public struct KafkaRebalance: Hashable, Sendable, CustomStringConvertible {
         /// Partitions were lost (session timeout): another member may already own them; do not commit.
         public static let lost = Kind(value: .lost)
 
+        /// `assign`, `revoke` or `lost`.
         public var description: String {
             switch value {
             case .assign: "assign"
@@ -39,12 +40,14 @@ public struct KafkaRebalance: Hashable, Sendable, CustomStringConvertible {
     /// Whether the group uses the incremental cooperative protocol (`cooperative-sticky`).
     public var isCooperative: Bool
 
+    /// A rebalance event, as the consumer reports it (tests build their own).
     public init(kind: Kind, partitions: [TopicPartition], isCooperative: Bool) {
         self.kind = kind
         self.partitions = partitions
         self.isCooperative = isCooperative
     }
 
+    /// The kind and the partitions, e.g. `revoke jobs[0], jobs[1] (cooperative)`.
     public var description: String {
         "\(kind) \(partitions.map(\.description).joined(separator: ", "))\(isCooperative ? " (cooperative)" : "")"
     }

@@ -19,6 +19,7 @@ public final class Locked<Value>: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private var value: Value
 
+    /// A lock guarding `value`.
     public init(_ value: Value) {
         self.value = value
         mutex = .allocate(capacity: 1)
