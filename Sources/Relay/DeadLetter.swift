@@ -6,10 +6,15 @@ public import Kafka
 public enum DeadLetter {
     /// Header names, part of the public contract.
     public enum Header {
+        /// The ``InvalidReason`` code, e.g. `invalid_json`.
         public static let reason = "jobstatusd.error.reason"
+        /// The ``InvalidEvent``'s description: what exactly is wrong, and where in the value when known.
         public static let message = "jobstatusd.error.message"
+        /// The input topic of the original record.
         public static let sourceTopic = "jobstatusd.source.topic"
+        /// The input partition of the original record, in decimal.
         public static let sourcePartition = "jobstatusd.source.partition"
+        /// The offset of the original record in its partition, in decimal.
         public static let sourceOffset = "jobstatusd.source.offset"
         /// Present when the dead letter carries no value because the one with it was refused.
         public static let valueOmitted = "jobstatusd.error.value-omitted"
@@ -19,12 +24,19 @@ public enum DeadLetter {
     /// written as well when `dlq.connect-headers` is on, so that tools made for Connect's DLQs
     /// read jobstatusd's too.
     public enum ConnectHeader {
+        /// The input topic of the original record.
         public static let topic = "__connect.errors.topic"
+        /// The input partition of the original record, in decimal.
         public static let partition = "__connect.errors.partition"
+        /// The offset of the original record, in decimal.
         public static let offset = "__connect.errors.offset"
+        /// Always `jobstatusd`.
         public static let connectorName = "__connect.errors.connector.name"
+        /// `PRODUCE` for ``InvalidReason/outputRejected``, else `VALUE_CONVERTER`.
         public static let stage = "__connect.errors.stage"
+        /// `jobstatusd.<reason code>`, e.g. `jobstatusd.invalid_json`, so Connect tools can group by it.
         public static let exceptionClass = "__connect.errors.exception.class.name"
+        /// The same text as `jobstatusd.error.message`.
         public static let exceptionMessage = "__connect.errors.exception.message"
     }
 

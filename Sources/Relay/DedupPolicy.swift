@@ -11,6 +11,8 @@ public struct PublishedState: Hashable, Sendable {
     /// Whether the status was terminal.
     public var isTerminal: Bool
 
+    /// A state from its parts (the restore and tests build it so; records use
+    /// ``init(status:canonicalBytes:order:)``).
     public init(fingerprint: Fingerprint, rank: Int8?, isTerminal: Bool, order: Int64? = nil) {
         self.fingerprint = fingerprint
         self.order = order
@@ -48,6 +50,7 @@ public struct DedupOrdering: Hashable, Sendable, CustomStringConvertible {
         return nil
     }
 
+    /// `lifecycle`, `arrival`, or `field` followed by the ordering member's description.
     public var description: String {
         switch value {
         case .lifecycle: "lifecycle"
@@ -59,7 +62,9 @@ public struct DedupOrdering: Hashable, Sendable, CustomStringConvertible {
 
 /// The outcome for one valid event.
 public enum DedupDecision: Hashable, Sendable {
+    /// Publish the event and remember it as the job's last state.
     case publish
+    /// Do not publish the event, for this reason; the job's last state stays.
     case drop(DropReason)
 }
 
@@ -82,6 +87,8 @@ public enum DedupDecision: Hashable, Sendable {
 /// rows need an order on both sides; equal orders, or an order missing on either
 /// side (`dedup.order-missing: arrival`), fall through to the rank rule.
 public enum DedupPolicy {
+    /// The decision for `event` given what was `last` published for its job (`nil`: nothing yet),
+    /// by the table above and `ordering`. Pure: the same inputs always give the same decision.
     public static func decide(last: PublishedState?, event: PublishedState, ordering: DedupOrdering) -> DedupDecision {
         guard let last else { return .publish }
         if last.fingerprint == event.fingerprint { return .drop(.duplicate) }

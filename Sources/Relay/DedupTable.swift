@@ -202,10 +202,14 @@ public struct DedupTable: Sendable {
 /// was dropped the first time (an equal-rank "RUNNING 0.25" after "RUNNING 0.75") would be
 /// judged against a later state and published.
 public struct SourcePosition: Hashable, Sendable {
+    /// The input topic, by its index in `input.topics`.
     public var topicIndex: Int16
+    /// The input partition.
     public var partition: Int32
+    /// The record's offset in that partition.
     public var offset: Int64
 
+    /// The position of the record at `offset` of partition `partition` of input topic `topicIndex`.
     public init(topicIndex: Int16, partition: Int32, offset: Int64) {
         self.topicIndex = topicIndex
         self.partition = partition

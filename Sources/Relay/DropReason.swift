@@ -6,6 +6,7 @@ public struct DropReason: Hashable, Sendable, CustomStringConvertible {
 
     private init(_ code: String) { self.code = code }
 
+    /// The stable ``code``, e.g. `stale`.
     public var description: String { code }
 
     /// Same canonical bytes as what was last published for the job.

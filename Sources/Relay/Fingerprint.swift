@@ -5,9 +5,12 @@
 /// the same job (probability about 2^-128 per pair) is the only way a real
 /// change could be mistaken for a duplicate.
 public struct Fingerprint: Hashable, Sendable, CustomStringConvertible {
+    /// The first 64 bits of the hash.
     public let high: UInt64
+    /// The last 64 bits of the hash.
     public let low: UInt64
 
+    /// A fingerprint from its two halves (tests build known values so).
     public init(high: UInt64, low: UInt64) {
         self.high = high
         self.low = low
@@ -23,6 +26,8 @@ public struct Fingerprint: Hashable, Sendable, CustomStringConvertible {
         (high, low) = MurmurHash3.hash128(bytes, seed: 0x6A6F_6273)
     }
 
+    /// Both halves in hexadecimal, high then low, for logs; each half without leading zeros, so
+    /// the text is not always 32 digits long.
     public var description: String {
         let hex = String(high, radix: 16) + String(low, radix: 16)
         return hex

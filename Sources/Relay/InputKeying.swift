@@ -14,6 +14,7 @@ public struct InputKeying: Hashable, Sendable, CustomStringConvertible {
     /// construction (what Kafka Streams does with repartition topics). Exactly-once only.
     public static let any = InputKeying(value: .any)
 
+    /// The setting's value: `job-id` or `any`.
     public var description: String { value == .jobID ? "job-id" : "any" }
 }
 

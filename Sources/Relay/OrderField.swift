@@ -21,6 +21,7 @@ public struct OrderField: Hashable, Sendable, CustomStringConvertible {
         /// An ISO 8601 string or epoch seconds (`dedup.order-type: timestamp`).
         public static let timestamp = Kind(value: .timestamp)
 
+        /// The setting's value: `integer` or `timestamp`.
         public var description: String { value == .integer ? "integer" : "timestamp" }
     }
 
@@ -36,12 +37,15 @@ public struct OrderField: Hashable, Sendable, CustomStringConvertible {
         /// Judge it by the lifecycle rules alone, in arrival order, as `dedup.ordering: lifecycle` would.
         public static let arrival = MissingPolicy(value: .arrival)
 
+        /// The setting's value: `dead-letter` or `arrival`.
         public var description: String { value == .deadLetter ? "dead-letter" : "arrival" }
     }
 
     /// The member names from the event's top level down, e.g. `["meta", "sequence"]`.
     public let path: [String]
+    /// How the value is read (`dedup.order-type`).
     public let kind: Kind
+    /// What happens to an event without a readable value (`dedup.order-missing`).
     public let missing: MissingPolicy
 
     /// - Parameter path: dot-separated member names, e.g. `meta.sequence`. The first may not be
@@ -57,6 +61,7 @@ public struct OrderField: Hashable, Sendable, CustomStringConvertible {
         self.missing = missing
     }
 
+    /// The path, kind and policy, e.g. `meta.sequence (integer, missing: dead-letter)`.
     public var description: String { "\(path.joined(separator: ".")) (\(kind), missing: \(missing))" }
 
     /// The event's position on the producer's clock, or why it has none.

@@ -163,6 +163,7 @@ final class OutputRestorer {
 public enum RestoreFailure: Error, Equatable, CustomStringConvertible {
     /// A partition a restore did not read to its end in time.
     public struct Unfinished: Equatable, Sendable {
+        /// The partition.
         public var partition: TopicPartition
         /// The next offset the read would have returned.
         public var next: Int64
@@ -170,12 +171,15 @@ public enum RestoreFailure: Error, Equatable, CustomStringConvertible {
         public var end: Int64?
     }
 
+    /// A Kafka call of the read failed.
     case kafka(KafkaError)
     /// The partitions not read to their end in time.
     case timedOut([Unfinished])
     /// The relay was asked to stop (or its task was cancelled) before the read finished.
     case stopped
 
+    /// One line for logs and errors; a timeout names each unfinished partition, where it stood and its
+    /// end.
     public var description: String {
         switch self {
         case .kafka(let error):

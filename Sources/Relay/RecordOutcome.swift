@@ -31,15 +31,20 @@ public struct KeyMismatchPolicy: Hashable, Sendable, CustomStringConvertible {
     /// Dead-letter the record with `key_mismatch`.
     public static let reject = KeyMismatchPolicy(value: .reject)
 
+    /// The setting's value: `warn` or `reject`.
     public var description: String { value == .warn ? "warn" : "reject" }
 }
 
 /// Decodes and judges input records: the pure part of the relay.
 public struct RecordClassifier: Sendable {
+    /// How values are decoded (`statuses.unknown`, `limits.*`).
     public var decoding: DecodingOptions
+    /// The dedup rules (`dedup.ordering`); with an order field, also what ``decode(_:)`` reads.
     public var ordering: DedupOrdering
+    /// What a key that differs from job_id does (`key-mismatch`).
     public var keyMismatch: KeyMismatchPolicy
 
+    /// A classifier with these settings (the relay takes them from its ``RelayConfiguration``).
     public init(decoding: DecodingOptions, ordering: DedupOrdering, keyMismatch: KeyMismatchPolicy) {
         self.decoding = decoding
         self.ordering = ordering
@@ -48,7 +53,9 @@ public struct RecordClassifier: Sendable {
 
     /// A record's value, decoded once: what the relay checks and judges.
     public enum DecodedRecord: Sendable {
+        /// A null value.
         case tombstone
+        /// Not a valid event, and why.
         case invalid(InvalidEvent)
         /// A valid event, and with an order field configured its position on the producer's clock
         /// (or why it has none). ``judge(_:key:table:pending:)`` takes the order as given, so a record is

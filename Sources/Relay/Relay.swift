@@ -15,6 +15,7 @@ import Synchronization
 /// transaction commits, the consumer leaves the group, ``run()`` returns.
 /// A fatal Kafka error makes ``run()`` throw ``RelayError``.
 public final class Relay: Sendable {
+    /// What the relay was made with.
     public let configuration: RelayConfiguration
     /// Live progress: readiness, counters, heartbeat.
     public let status: RelayStatus
@@ -22,6 +23,8 @@ public final class Relay: Sendable {
     private let stopRequested = Atomic<Bool>(false)
     private let abandonRequested = Atomic<Bool>(false)
 
+    /// A relay that has not started; ``run()`` does the work. Pass a `status` to read the relay's
+    /// progress from elsewhere (the daemon's health endpoints, metrics and systemd notifications).
     public init(configuration: RelayConfiguration, logger: Logger, status: RelayStatus = RelayStatus()) {
         self.configuration = configuration
         self.logger = logger

@@ -16,6 +16,7 @@ public struct RelayConfiguration: Sendable {
         /// For brokers without transactions: produce, wait for every delivery report, then commit offsets.
         public static let atLeastOnce = Delivery(value: .atLeastOnce)
 
+        /// The setting's value: `exactly-once` or `at-least-once`.
         public var description: String { value == .exactlyOnce ? "exactly-once" : "at-least-once" }
     }
 
@@ -97,6 +98,10 @@ public struct RelayConfiguration: Sendable {
     /// without heartbeats, as a stuck loop would. The daemon wires it only in debug builds.
     public var stallSwitch: (@Sendable () -> Bool)?
 
+    /// A configuration; only `kafka` has no default. The defaults: input `job-status` in group
+    /// `jobstatusd`, output `job-status-latest` (created compacted, as many partitions as the input,
+    /// replication 3), dead letters to `job-status-dlq`, exactly-once with a commit every 100 ms or
+    /// 10,000 records, lifecycle ordering.
     public init(
         kafka: KafkaConfiguration, inputTopics: [String] = ["job-status"], group: String = "jobstatusd",
         outputTopic: String = "job-status-latest", createTopics: Bool = true, outputPartitions: Int32 = 0,

@@ -3,10 +3,16 @@ public import JobStatus
 /// Where input records went. Invariant: `consumed == published + dropped + deadLettered + tombstones`
 /// (``isBalanced``), counted over committed work only.
 public struct RelayCounters: Hashable, Sendable {
+    /// Input records handled.
     public var consumed = 0
+    /// Records published: to the output, or by the first stage of `input.keying: any` to the
+    /// repartition topic.
     public var published = 0
+    /// Valid events not published, by reason.
     public var dropped: [DropReason: Int] = [:]
+    /// Invalid records by reason: those dead-lettered and those already dead-lettered before a replay.
     public var invalid: [InvalidReason: Int] = [:]
+    /// Records written to the dead-letter topic.
     public var deadLettered = 0
     /// Dead letters not written again because a replay had already written them.
     public var deadLettersAlreadyWritten = 0
@@ -18,8 +24,10 @@ public struct RelayCounters: Hashable, Sendable {
     /// Records whose key differed from job_id but were published (`key-mismatch: warn`).
     public var keyMismatches = 0
 
+    /// All zero.
     public init() {}
 
+    /// Every dropped record, whatever the reason.
     public var droppedTotal: Int { dropped.values.reduce(0, +) }
 
     /// Every consumed record is accounted for exactly once.

@@ -2,6 +2,7 @@ public import Kafka
 
 /// Why the relay stopped. Each message is one line naming what is wrong and the fix.
 public struct RelayError: Error, Sendable, CustomStringConvertible {
+    /// What went wrong, which decides the daemon's exit status (a topology error is not restarted).
     public enum Kind: Sendable, Equatable {
         /// The output topic exists and is not `cleanup.policy=compact`.
         case outputNotCompacted
@@ -21,15 +22,20 @@ public struct RelayError: Error, Sendable, CustomStringConvertible {
         case other
     }
 
+    /// What went wrong.
     public var kind: Kind
+    /// One line naming what is wrong and the fix.
     public var message: String
+    /// The Kafka error behind it, if any.
     public var underlying: KafkaError?
 
+    /// An error of `kind` with `message`, and the Kafka error behind it if there is one.
     public init(_ kind: Kind, _ message: String, underlying: KafkaError? = nil) {
         self.kind = kind
         self.message = message
         self.underlying = underlying
     }
 
+    /// The ``message``.
     public var description: String { message }
 }

@@ -2,7 +2,12 @@ public import Kafka
 
 /// What the relay is doing, for readiness, systemd `STATUS=`, the watchdog and metrics.
 public struct RelaySnapshot: Sendable {
+    /// Where the relay is in its life; the raw value is the phase's name.
     public enum Phase: String, Sendable {
+        /// `starting`: preparing topics and joining the group; `restoring`: reading the output and the
+        /// dead letters of newly assigned partitions to their end; `running`: relaying; `draining`: asked
+        /// to stop, committing the open transaction and leaving the group; `stopped`: ``Relay/run()``
+        /// returned; `failed`: ``Relay/run()`` threw.
         case starting, restoring, running, draining, stopped, failed
         /// In the group with no input partition assigned (more instances than partitions, a
         /// warm standby): ready, and takes partitions, restoring them first, when the group
@@ -13,9 +18,12 @@ public struct RelaySnapshot: Sendable {
         public var isReady: Bool { self == .running || self == .standingBy }
     }
 
+    /// Where the relay is.
     public var phase: Phase = .starting
     /// Output partitions restored / to restore in the current restore.
     public var restoredPartitions = 0
+    /// The number of output partitions the current restore reads (``restoredPartitions`` is how many
+    /// are done).
     public var partitionsToRestore = 0
     /// Records read while restoring, in all.
     public var restoredRecords = 0
@@ -25,6 +33,7 @@ public struct RelaySnapshot: Sendable {
     public var counters = RelayCounters()
     /// Transactions committed and aborted.
     public var transactionsCommitted = 0
+    /// Transactions aborted (each one is redone).
     public var transactionsAborted = 0
     /// When the loop last made progress or was healthily idle (for the watchdog).
     public var lastHeartbeat: ContinuousClock.Instant = .now
@@ -33,6 +42,7 @@ public struct RelaySnapshot: Sendable {
     public var committedOffsets: [TopicPartition: Int64] = [:]
     /// The consumer group generation and member id sent with the last transaction's offsets.
     public var lastGroupGeneration: Int32 = -1
+    /// The member id sent with the last transaction's offsets.
     public var lastGroupMemberID = ""
     /// Last restore's duration.
     public var lastRestoreDuration: Duration = .zero

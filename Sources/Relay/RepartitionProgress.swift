@@ -1,6 +1,7 @@
 /// The first stage of `input.keying: any` in the relay's snapshot: how much of the input it
 /// re-keyed into the repartition topic.
 public struct RepartitionProgress: Sendable {
+    /// The first stage's phase.
     public var phase: RelaySnapshot.Phase
     /// Input partitions this instance re-keys.
     public var assignedPartitions: Int

@@ -7,8 +7,11 @@ public enum RepartitionRecord {
     /// Header names, part of the public contract (on repartition records, and on the output
     /// records and dead letters made from them).
     public enum Header {
+        /// The input topic of the original record.
         public static let originTopic = "jobstatusd.origin.topic"
+        /// The input partition of the original record, in decimal.
         public static let originPartition = "jobstatusd.origin.partition"
+        /// The offset of the original record in its partition, in decimal.
         public static let originOffset = "jobstatusd.origin.offset"
         /// The input record's timestamp (milliseconds since the epoch), when it has one: the
         /// repartition topic stamps records with their append time, and the relay stage measures

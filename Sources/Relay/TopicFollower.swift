@@ -55,6 +55,7 @@ public final class TopicFollower {
         await reader.reachesABroker(timeout: timeout)
     }
 
+    /// Closes the reader's consumer (it commits nothing, so nothing is lost); call it when done.
     public func close() async {
         await reader.close()
     }
