@@ -72,13 +72,13 @@ public struct RelayConfiguration: Sendable {
     /// transaction open holds every `read_committed` reader of the partitions it wrote (the
     /// output's, the DLQ's) until the broker aborts that transaction after this long, or until
     /// the member restarts with the same transactional id. Kafka Streams uses 10 s as well.
-    public var transactionTimeout: Duration = .seconds(10)
+    public var transactionTimeout: Duration = Defaults.transactionTimeout
     /// `output.finished-retention`: a job terminal for longer than this gets a tombstone and is
     /// forgotten; `nil` keeps every job (the default).
     public var finishedRetention: Duration?
     /// `output.finished-horizon`: how long a job forgotten by a tombstone is remembered (by a
     /// 128-bit hash of its id), so a late event for it is dropped instead of starting it anew.
-    public var finishedHorizon: Duration = .seconds(86_400)
+    public var finishedHorizon: Duration = Defaults.finishedHorizon
     /// `dedup.ordering`
     public var ordering: DedupOrdering
     /// `statuses.unknown` and `limits.*`
@@ -98,21 +98,20 @@ public struct RelayConfiguration: Sendable {
     /// without heartbeats, as a stuck loop would. The daemon wires it only in debug builds.
     public var stallSwitch: (@Sendable () -> Bool)?
 
-    /// A configuration; only `kafka` has no default. The defaults: input `job-status` in group
-    /// `jobstatusd`, output `job-status-latest` (created compacted, as many partitions as the input,
-    /// replication 3), dead letters to `job-status-dlq`, exactly-once with a commit every 100 ms or
-    /// 10,000 records, lifecycle ordering.
+    /// A configuration; only `kafka` has no default. The defaults are ``Defaults``'s, with
+    /// lifecycle ordering, today's decoding limits and key mismatches warned about.
     public init(
-        kafka: KafkaConfiguration, inputTopics: [String] = ["job-status"], group: String = "jobstatusd",
-        outputTopic: String = "job-status-latest", createTopics: Bool = true, outputPartitions: Int32 = 0,
-        replicationFactor: Int32 = 3, outputTopicConfigs: [String: String] = [:],
-        deadLetterTopic: String = "job-status-dlq", delivery: Delivery = .exactlyOnce, transactionalID: String = "",
-        instance: String = "",
-        transactionInterval: Duration = .milliseconds(100), maxRecordsPerTransaction: Int = 10_000,
+        kafka: KafkaConfiguration, inputTopics: [String] = Defaults.inputTopics, group: String = Defaults.group,
+        outputTopic: String = Defaults.outputTopic, createTopics: Bool = Defaults.createTopics,
+        outputPartitions: Int32 = Defaults.outputPartitions, replicationFactor: Int32 = Defaults.replicationFactor,
+        outputTopicConfigs: [String: String] = [:], deadLetterTopic: String = Defaults.deadLetterTopic,
+        delivery: Delivery = Defaults.delivery, transactionalID: String = "", instance: String = "",
+        transactionInterval: Duration = Defaults.transactionInterval,
+        maxRecordsPerTransaction: Int = Defaults.maxRecordsPerTransaction,
         ordering: DedupOrdering = .lifecycle, decoding: DecodingOptions = .default,
         keyMismatch: KeyMismatchPolicy = .warn,
-        operationTimeout: Duration = .seconds(10), drainTimeout: Duration = .seconds(15),
-        restoreTimeout: Duration = .seconds(300)
+        operationTimeout: Duration = Defaults.operationTimeout, drainTimeout: Duration = Defaults.drainTimeout,
+        restoreTimeout: Duration = Defaults.restoreTimeout
     ) {
         self.kafka = kafka
         self.inputTopics = inputTopics

@@ -357,4 +357,17 @@ struct ConfigurationTests {
         #expect(DurationText.parse("1e17d") == nil, "too long for milliseconds in an Int64: an error, not a crash")
         #expect(DurationText.parse("nand") == nil)
     }
+
+    /// The schema shows typed defaults as text: in the largest unit that divides them, read back
+    /// to the same duration.
+    @Test func durationsRenderAsOperatorsWriteThem() {
+        let cases: [(Duration, String)] = [
+            (.milliseconds(100), "100ms"), (.seconds(10), "10s"), (.seconds(300), "5m"), (.seconds(86_400), "1d"),
+            (.seconds(7200), "2h"), (.milliseconds(1500), "1500ms"), (.zero, "0s"),
+        ]
+        for (duration, text) in cases {
+            #expect(DurationText.render(duration) == text)
+            #expect(DurationText.parse(text) == duration)
+        }
+    }
 }

@@ -1,3 +1,6 @@
+import JobStatus
+import Relay
+
 /// Every setting jobstatusd knows (DESIGN.md section 5), with its type and
 /// default: the public contract of `jobstatusd.yaml`, `JOBSTATUSD_*` and `--set`.
 /// `kafka.*` is open: any key below it goes to librdkafka as is.
@@ -94,9 +97,12 @@ enum ConfigurationSchema {
 /// Every setting, declared once: the reads in `DaemonConfiguration` name these, never a key string.
 extension ConfigurationSchema.Setting {
     static let inputTopics = ConfigurationSchema.Setting(
-        key: "input.topics", kind: .stringList, defaultValue: "job-status", help: "topics to read events from")
+        key: "input.topics", kind: .stringList,
+        defaultValue: RelayConfiguration.Defaults.inputTopics.joined(separator: ","), help: "topics to read events from"
+    )
     static let inputGroup = ConfigurationSchema.Setting(
-        key: "input.group", kind: .string, defaultValue: "jobstatusd", help: "consumer group of all instances")
+        key: "input.group", kind: .string, defaultValue: RelayConfiguration.Defaults.group,
+        help: "consumer group of all instances")
     static let inputGroupInstanceID = ConfigurationSchema.Setting(
         key: "input.group-instance-id", kind: .string, defaultValue: "",
         help:
@@ -108,23 +114,29 @@ extension ConfigurationSchema.Setting {
             "job-id: producers key by job_id with murmur2; any: re-key every record by job_id through "
             + "<group>-repartition first (exactly-once only)")
     static let outputTopic = ConfigurationSchema.Setting(
-        key: "output.topic", kind: .string, defaultValue: "job-status-latest", help: "compacted output topic")
+        key: "output.topic", kind: .string, defaultValue: RelayConfiguration.Defaults.outputTopic,
+        help: "compacted output topic")
     static let outputCreate = ConfigurationSchema.Setting(
-        key: "output.create", kind: .bool, defaultValue: "true", help: "create output and DLQ topics if missing")
+        key: "output.create", kind: .bool, defaultValue: String(RelayConfiguration.Defaults.createTopics),
+        help: "create output and DLQ topics if missing")
     static let outputPartitions = ConfigurationSchema.Setting(
-        key: "output.partitions", kind: .integer(minimum: 0), defaultValue: "0",
+        key: "output.partitions", kind: .integer(minimum: 0),
+        defaultValue: String(RelayConfiguration.Defaults.outputPartitions),
         help: "partitions of a created output topic; 0 = as many as the input")
     static let outputReplication = ConfigurationSchema.Setting(
-        key: "output.replication", kind: .integer(minimum: 1), defaultValue: "3",
+        key: "output.replication", kind: .integer(minimum: 1),
+        defaultValue: String(RelayConfiguration.Defaults.replicationFactor),
         help: "replication factor of created topics")
     static let outputFinishedRetention = ConfigurationSchema.Setting(
         key: "output.finished-retention", kind: .duration, defaultValue: "0s",
         help: "tombstone and forget a job terminal for longer than this (e.g. 7d); 0s keeps every job")
     static let outputFinishedHorizon = ConfigurationSchema.Setting(
-        key: "output.finished-horizon", kind: .duration, defaultValue: "1d",
+        key: "output.finished-horizon", kind: .duration,
+        defaultValue: DurationText.render(RelayConfiguration.Defaults.finishedHorizon),
         help: "how long a forgotten job is remembered, so a late event for it is dropped (after_terminal)")
     static let dlqTopic = ConfigurationSchema.Setting(
-        key: "dlq.topic", kind: .string, defaultValue: "job-status-dlq", help: "dead-letter topic")
+        key: "dlq.topic", kind: .string, defaultValue: RelayConfiguration.Defaults.deadLetterTopic,
+        help: "dead-letter topic")
     static let dlqConnectHeaders = ConfigurationSchema.Setting(
         key: "dlq.connect-headers", kind: .bool, defaultValue: "false",
         help: "also write Kafka Connect's __connect.errors.* headers, for tools made for Connect's DLQs")
@@ -140,12 +152,15 @@ extension ConfigurationSchema.Setting {
         help:
             "names one of several instances on a host (jobstatusd@NAME sets it); part of the default transaction.id")
     static let transactionInterval = ConfigurationSchema.Setting(
-        key: "transaction.interval", kind: .duration, defaultValue: "100ms", help: "how often to commit")
+        key: "transaction.interval", kind: .duration,
+        defaultValue: DurationText.render(RelayConfiguration.Defaults.transactionInterval), help: "how often to commit")
     static let transactionMaxRecords = ConfigurationSchema.Setting(
-        key: "transaction.max-records", kind: .integer(minimum: 1), defaultValue: "10000",
+        key: "transaction.max-records", kind: .integer(minimum: 1),
+        defaultValue: String(RelayConfiguration.Defaults.maxRecordsPerTransaction),
         help: "commit early once a transaction holds this many input records")
     static let transactionTimeout = ConfigurationSchema.Setting(
-        key: "transaction.timeout", kind: .duration, defaultValue: "10s",
+        key: "transaction.timeout", kind: .duration,
+        defaultValue: DurationText.render(RelayConfiguration.Defaults.transactionTimeout),
         help:
             "transaction.timeout.ms: how long a dead instance's open transaction holds read_committed readers "
             + "before the broker aborts it")
@@ -172,12 +187,15 @@ extension ConfigurationSchema.Setting {
         defaultValue: UnknownStatusChoice.reject.rawValue,
         help: "what to do with a status that is not one of qiskit's seven")
     static let limitsMaxRecordBytes = ConfigurationSchema.Setting(
-        key: "limits.max-record-bytes", kind: .integer(minimum: 1), defaultValue: "1048576",
+        key: "limits.max-record-bytes", kind: .integer(minimum: 1),
+        defaultValue: String(DecodingLimits.default.maxRecordBytes),
         help: "largest record parsed")
     static let limitsMaxDepth = ConfigurationSchema.Setting(
-        key: "limits.max-depth", kind: .integer(minimum: 1), defaultValue: "64", help: "deepest nesting")
+        key: "limits.max-depth", kind: .integer(minimum: 1), defaultValue: String(DecodingLimits.default.maxDepth),
+        help: "deepest nesting")
     static let limitsMaxJobIDBytes = ConfigurationSchema.Setting(
-        key: "limits.max-job-id-bytes", kind: .integer(minimum: 1), defaultValue: "256",
+        key: "limits.max-job-id-bytes", kind: .integer(minimum: 1),
+        defaultValue: String(DecodingLimits.default.maxJobIDBytes),
         help: "longest job_id in bytes")
     static let keyMismatch = ConfigurationSchema.Setting(
         key: "key-mismatch", kind: .choice(of: KeyMismatchChoice.self), defaultValue: KeyMismatchChoice.warn.rawValue,
@@ -191,13 +209,16 @@ extension ConfigurationSchema.Setting {
         key: "log.format", kind: .choice(of: LogFormat.self), defaultValue: LogFormat.text.rawValue,
         help: "text for people; json or logfmt (one field per metadata entry) for log shippers")
     static let shutdownTimeout = ConfigurationSchema.Setting(
-        key: "shutdown.timeout", kind: .duration, defaultValue: "20s",
+        key: "shutdown.timeout", kind: .duration,
+        defaultValue: DurationText.render(RelayConfiguration.Defaults.shutdownTimeout),
         help: "drain deadline after SIGTERM (keep below the unit's TimeoutStopSec)")
     static let operationTimeout = ConfigurationSchema.Setting(
-        key: "operation.timeout", kind: .duration, defaultValue: "10s",
+        key: "operation.timeout", kind: .duration,
+        defaultValue: DurationText.render(RelayConfiguration.Defaults.operationTimeout),
         help:
             "longest broker round trip (transaction commit, admin) before it counts as failed; below shutdown.timeout")
     static let restoreTimeout = ConfigurationSchema.Setting(
-        key: "restore.timeout", kind: .duration, defaultValue: "5m",
+        key: "restore.timeout", kind: .duration,
+        defaultValue: DurationText.render(RelayConfiguration.Defaults.restoreTimeout),
         help: "longest restore (reading output and DLQ to their end) before the daemon exits non-zero")
 }

@@ -62,7 +62,7 @@ struct DaemonConfiguration {
         logFormat = try typed.choice(.logFormat, as: LogFormat.self)
         shutdownTimeout = try typed.duration(.shutdownTimeout)
         // The drain's last commit gets three quarters of the stop deadline; the rest closes the clients.
-        relay.drainTimeout = shutdownTimeout * 3 / 4
+        relay.drainTimeout = RelayConfiguration.Defaults.drainTimeout(forShutdown: shutdownTimeout)
         try Self.checkCombinations(relay: relay, typed: typed)
         var effective: [(String, String, ConfigurationSource)] = ConfigurationSchema.settings.map { setting in
             (setting.key, values[setting.key] ?? setting.defaultValue, sources[setting.key] ?? .defaultValue)
@@ -412,5 +412,16 @@ enum DurationText {
             return .milliseconds(Int64((number * seconds * 1000).rounded()))
         }
         return Int64(trimmed).flatMap { $0 >= 0 ? .milliseconds($0) : nil }
+    }
+
+    /// A duration as an operator would write it, in the largest unit that divides it (`100ms`,
+    /// `10s`, `5m`, `1d`): how the schema shows a typed default. ``parse(_:)`` reads it back.
+    static func render(_ duration: Duration) -> String {
+        let milliseconds = duration.wholeMilliseconds
+        let units: [(String, Int64)] = [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000)]
+        for (suffix, size) in units where milliseconds > 0 && milliseconds % size == 0 {
+            return "\(milliseconds / size)\(suffix)"
+        }
+        return milliseconds == 0 ? "0s" : "\(milliseconds)ms"
     }
 }
