@@ -2,8 +2,6 @@ import Foundation
 import JobStatus
 import Kafka
 import Logging
-import Metrics
-import Prometheus
 import Relay
 import ServiceLifecycle
 
@@ -20,11 +18,10 @@ struct DemoSession {
 
     func run() async throws -> Bool {
         let status = RelayStatus()
-        let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(CatalogMetricsFactory(registry: registry))
+        let observability = ObservabilityServices.bootstrap()
         let relay = Relay(configuration: configuration.relay, logger: logger, status: status)
         let relayTask = Task { try await relay.run() }
-        let serving = startServing(status: status, registry: registry)
+        let serving = startServing(status: status, observability: observability)
         // The relay first (topics checked, group joined, restore done), then the producers: the
         // live view shows records flowing through, not a backlog handled in one transaction.
         let readyBy = ContinuousClock.now + .seconds(60)
@@ -73,16 +70,12 @@ struct DemoSession {
     /// `/metrics`, `/readyz`, `/jobs/{id}` on `http.listen`, as `run` serves them, and the
     /// monitor's page on `monitorListen`; a port in use costs the demo that server, not its run.
     /// Returns the group to shut down at the end.
-    private func startServing(status: RelayStatus, registry: PrometheusCollectorRegistry) -> ServiceGroup? {
+    private func startServing(status: RelayStatus, observability: ObservabilityServices) -> ServiceGroup? {
         let logger = logger
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
-        if let listen = configuration.httpListen {
-            services += [
-                .init(service: MetricsService(status: status, statistics: KafkaStatistics())),
-                .init(
-                    service: HTTPService.make(
-                        host: listen.host, port: listen.port, status: status, registry: registry, logger: logger)),
-            ]
+        if configuration.httpListen != nil {
+            services += observability.services(
+                status: status, statistics: KafkaStatistics(), listen: configuration.httpListen, logger: logger)
         }
         if let monitor = monitorListen {
             services += MonitorServices.make(
@@ -196,61 +189,8 @@ struct DemoSession {
     }
 }
 
-/// The producer's running count, read by the view.
-final class ProducedCount: Sendable {
-    private struct Progress {
-        var count = 0
-        var jobs = 0
-        var finished = false
-    }
-    private let progress = Locked(Progress())
-    var value: Int { progress.withLock { $0.count } }
-    var jobsStarted: Int { progress.withLock { $0.jobs } }
-    var isFinished: Bool { progress.withLock { $0.finished } }
-    func set(_ value: Int, jobsStarted: Int) {
-        progress.withLock {
-            $0.count = value
-            $0.jobs = jobsStarted
-        }
-    }
-    func finish() { progress.withLock { $0.finished = true } }
-}
-
-/// Follows the output topic as a downstream monitor would, for the live view.
-final class BoardFollower: @unchecked Sendable {
-    // @unchecked: used from the demo's single task only.
-    private let consumer: KafkaConsumer
-    private(set) var board = JobBoard()
-
-    init(reader: OutputTopicReader, partitions: Int32) throws {
-        consumer = try reader.makeConsumer()
-        try consumer.assign((0..<partitions).map { TopicPartitionOffset(TopicPartition(reader.topic, $0), .beginning) })
-    }
-
-    func close() async {
-        await consumer.close()
-    }
-
-    func poll() async {
-        if case .messages(let batch) = await consumer.poll(maxMessages: 10_000, timeout: .milliseconds(100)) {
-            for message in batch { board.apply(message) }
-        }
-    }
-}
-
 extension DemoSession {
     static func milliseconds(_ duration: Duration) -> String {
         String(format: "%.1f ms", duration.seconds * 1000)
-    }
-}
-
-/// Records per second over the last view interval (not the average since start).
-struct RateMeter {
-    private var last: (count: Int, at: ContinuousClock.Instant)?
-
-    mutating func observe(_ count: Int, now: ContinuousClock.Instant = .now) -> Double {
-        defer { last = (count, now) }
-        guard let last, now > last.at else { return 0 }
-        return Double(count - last.count) / (now - last.at).seconds
     }
 }

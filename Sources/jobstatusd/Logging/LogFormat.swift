@@ -1,4 +1,3 @@
-import Foundation
 import Logging
 
 /// How a log line is written (`log.format`): `text` for people, `json` and `logfmt` for
@@ -51,14 +50,6 @@ enum LogFormat: String, CaseIterable, Sendable {
         }
         return fields.joined(separator: " ")
     }
-}
-
-/// What one log call said, with the handler's and the call's metadata merged (sorted by key).
-struct LogEntry {
-    var level: Logger.Level
-    var label: String
-    var message: String
-    var metadata: [(key: String, value: Logger.MetadataValue)]
 }
 
 extension Logger.MetadataValue {
