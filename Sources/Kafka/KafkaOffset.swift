@@ -22,6 +22,10 @@ public struct KafkaOffset: Hashable, Comparable, Sendable, CustomStringConvertib
     /// Whether this is a concrete position (>= 0) rather than a logical one.
     public var isConcrete: Bool { rawValue >= 0 }
 
+    /// The offset after this one: where a consumer that handled the record at this offset goes
+    /// on, and what it commits. Only meaningful for a concrete offset.
+    public var next: KafkaOffset { KafkaOffset(rawValue: rawValue + 1) }
+
     /// Orders by raw value (logical offsets, being negative, come before every position).
     public static func < (lhs: KafkaOffset, rhs: KafkaOffset) -> Bool { lhs.rawValue < rhs.rawValue }
 

@@ -121,7 +121,7 @@ struct OpenTransaction {
     mutating func consumed(_ run: some BidirectionalCollection<KafkaMessage>) {
         guard let first = run.first, let last = run.last else { return }
         if startOffsets[first.topicPartition] == nil { startOffsets[first.topicPartition] = first.offset }
-        nextOffsets[first.topicPartition] = KafkaOffset(rawValue: last.offset.rawValue + 1)
+        nextOffsets[first.topicPartition] = last.offset.next
         counters.consumed += run.count
     }
 

@@ -21,7 +21,7 @@ struct PartitionOwnership {
     private(set) var standbyAfter: ContinuousClock.Instant?
     /// The group's committed offset per input partition, as last fetched or committed here: what
     /// a transaction of tombstones alone commits again.
-    private(set) var groupOffsets: [TopicPartition: Int64] = [:]
+    private(set) var groupOffsets: [TopicPartition: KafkaOffset] = [:]
 
     init(inputTopics: [String], topology: TopicTopology, standbyGrace: Duration) {
         self.inputTopics = inputTopics
@@ -101,7 +101,7 @@ struct PartitionOwnership {
     /// (logical) offsets are ignored.
     mutating func noteGroupOffset(_ offset: TopicPartitionOffset) {
         guard offset.offset.isConcrete else { return }
-        groupOffsets[offset.topicPartition] = offset.offset.rawValue
+        groupOffsets[offset.topicPartition] = offset.offset
     }
 
     /// The group's committed offsets of the owned partitions that have one: what a transaction
@@ -109,7 +109,7 @@ struct PartitionOwnership {
     /// lost its partitions (KIP-447).
     var ownedGroupOffsets: [TopicPartitionOffset] {
         assigned.compactMap { partition in
-            groupOffsets[partition].map { TopicPartitionOffset(partition, KafkaOffset(rawValue: $0)) }
+            groupOffsets[partition].map { TopicPartitionOffset(partition, $0) }
         }
     }
 
