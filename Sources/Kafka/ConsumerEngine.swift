@@ -12,8 +12,8 @@ final class ConsumerEngine: @unchecked Sendable {
     private var queue: OpaquePointer?
     private let buffer: UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>
     private let capacity: Int
-    private var activeFetch: FetchRequest?
-    private var pending: [KafkaConsumerEvent] = []
+    /// Which poll gets what, and when a rebalance is applied: the engine performs its actions.
+    private var machine = ConsumerHandoffStateMachine()
     private var topicNames: [OpaquePointer: String] = [:]
     private var lastTopic: (handle: OpaquePointer, name: String)?
     /// Header names seen, made Strings once: records of one producer repeat the same few names.
@@ -21,9 +21,6 @@ final class ConsumerEngine: @unchecked Sendable {
     /// Beyond this many distinct names, new ones are made per record (a producer that makes up
     /// names must not grow the cache).
     private static let headerNamesKept = 32
-    private var assigned: Set<TopicPartition> = []
-    private var revokedDuringFetch = false
-    private var closing = false
 
     init(client: KafkaClient, capacity: Int) {
         self.client = client
@@ -60,11 +57,7 @@ final class ConsumerEngine: @unchecked Sendable {
     }
 
     func beginClosing() {
-        closing = true
-        if let fetch = activeFetch {
-            fetch.complete(.messages([]))
-            activeFetch = nil
-        }
+        perform(machine.closeStarted())
     }
 
     /// A manual assignment replaces the old one and its positions: records and partition-end
@@ -72,101 +65,82 @@ final class ConsumerEngine: @unchecked Sendable {
     /// read before it read anything).
     func setAssigned(_ partitions: [TopicPartition]) {
         client.thread.submit(
-            ClientThread.Job(body: { [self] in
-                assigned = Set(partitions)
-                keepPending { _ in false }
-            }))
+            ClientThread.Job(body: { [self] in machine.assignmentReplaced(by: partitions) }))
     }
 
     /// Forgets records of these partitions already handed out of librdkafka but not yet returned.
     func discardBuffered(for partitions: Set<TopicPartition>) {
         client.thread.submit(
-            ClientThread.Job(body: { [self] in keepPending { !partitions.contains($0) } }))
+            ClientThread.Job(body: { [self] in machine.positionsMoved(partitions) }))
     }
 
     // MARK: - Fetching (on the client thread)
 
+    /// Serves one poll until it is answered, or handed over by a rebalance to the caller's next
+    /// poll, which this loop then serves (see ``ConsumerHandoffStateMachine``).
     func runFetch(_ request: FetchRequest) {
-        activeFetch = request
-        while let fetch = activeFetch {
-            if let event = nextPendingEvent() {
-                complete(with: event)
-                continue
-            }
-            if fetch.isCancelled || closing || client.thread.isStopping {
-                complete(with: .messages([]))
-                continue
-            }
+        machine.pollArrived(request)
+        while machine.isServingPoll {
+            perform(
+                machine.nextStep(
+                    errors: client.context.takePendingErrors(), fatal: client.context.fatal,
+                    isStopping: client.thread.isStopping))
+        }
+    }
+
+    private func perform(_ action: ConsumerHandoffStateMachine.FetchAction) {
+        switch action {
+        case .none:
+            break
+        case .complete(let request, let event):
+            request.complete(event)
+        case .consume(let maxMessages):
             guard let queue else {
-                complete(with: .error(.invalidArgument("the consumer is closed")))
-                continue
+                perform(machine.consumeFailed(.invalidArgument("the consumer is closed")))
+                return
             }
             client.thread.drainEvents()
-            revokedDuringFetch = false
-            let count = rd_kafka_consume_batch_queue(queue, 0, buffer, min(fetch.maxMessages, capacity))
+            let count = rd_kafka_consume_batch_queue(queue, 0, buffer, min(maxMessages, capacity))
             if count > 0 {
-                let messages = collect(count)
-                if !messages.isEmpty {
-                    if activeFetch != nil {
-                        complete(with: .messages(messages))
-                    } else {
-                        pending.append(.messages(messages))
-                    }
-                }
-                continue
+                let (records, events) = collect(count)
+                perform(machine.consumed(records, events: events))
+            } else if count < 0 {
+                perform(machine.consumeFailed(KafkaError(rd_kafka_last_error(), context: "consume")))
+            } else {
+                perform(machine.consumedNothing())
             }
-            if count < 0 {
-                complete(with: .error(KafkaError(rd_kafka_last_error(), context: "consume")))
-                continue
-            }
-            if activeFetch !== fetch { continue }  // a rebalance handed over to a newer request
-            let remaining = fetch.remainingMilliseconds
+        case .waitForRecords(let request):
+            let remaining = request.remainingMilliseconds
             if remaining == 0 || client.thread.hasPendingJobs {
-                complete(with: .messages([]))
-                continue
+                perform(machine.pollTimedOut())
+            } else {
+                client.thread.wait(watchingEvents: true, timeoutMilliseconds: remaining)
             }
-            client.thread.wait(watchingEvents: true, timeoutMilliseconds: remaining)
         }
     }
 
-    private func complete(with event: KafkaConsumerEvent) {
-        activeFetch?.complete(event)
-        activeFetch = nil
-    }
-
-    private func nextPendingEvent() -> KafkaConsumerEvent? {
-        for error in client.context.takePendingErrors() {
-            pending.append(.error(error))
-        }
-        if let fatal = client.context.fatal {
-            return .error(fatal)
-        }
-        return pending.isEmpty ? nil : pending.removeFirst()
-    }
-
-    /// Converts and destroys `count` messages; errors become pending events.
-    /// Keys and values are copied into one buffer the batch's records share.
-    private func collect(_ count: Int) -> [KafkaMessage] {
+    /// Converts and destroys `count` messages: the records, and the partition ends and errors
+    /// among them. Keys and values are copied into one buffer the batch's records share.
+    private func collect(_ count: Int) -> (records: [KafkaMessage], events: [KafkaConsumerEvent]) {
         let storage = copyKeysAndValues(count)
         var messages: [KafkaMessage] = []
+        var events: [KafkaConsumerEvent] = []
         messages.reserveCapacity(count)
         var position = 0
         for index in 0..<count {
             guard let message = buffer[index] else { continue }
             defer { rd_kafka_message_destroy(message) }
             if message.pointee.err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
-                pending.append(.endOfPartition(endOfPartition(message)))
+                events.append(.endOfPartition(endOfPartition(message)))
                 continue
             }
             if message.pointee.err != RD_KAFKA_RESP_ERR_NO_ERROR {
-                pending.append(.error(consumerError(message)))
+                events.append(.error(consumerError(message)))
                 continue
             }
-            let converted = makeMessage(message, storage: storage, position: &position)
-            if revokedDuringFetch && !assigned.contains(converted.topicPartition) { continue }
-            messages.append(converted)
+            messages.append(makeMessage(message, storage: storage, position: &position))
         }
-        return messages
+        return (messages, events)
     }
 
     /// The keys and values of the batch's records, one after another, in one allocation
@@ -281,8 +255,8 @@ final class ConsumerEngine: @unchecked Sendable {
     /// Hands the rebalance to the waiting caller, serves its jobs until it polls again, then applies it.
     func handleRebalance(code: rd_kafka_resp_err_t, partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?)
     {
-        let cooperative = rebalanceIsCooperative
         let kind: KafkaRebalance.Kind
+        var isError = false
         switch code {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS: kind = .assign
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS: kind = rd_kafka_assignment_lost(client.handle) != 0 ? .lost : .revoke
@@ -290,20 +264,21 @@ final class ConsumerEngine: @unchecked Sendable {
             client.context.logger.error(
                 "rebalance error", metadata: ["error": "\(KafkaError(code, context: "rebalance"))"])
             kind = .lost
+            isError = true
         }
         let event = KafkaRebalance(
-            kind: kind, partitions: PartitionList.offsets(partitions).map(\.topicPartition), isCooperative: cooperative)
+            kind: kind, partitions: PartitionList.offsets(partitions).map(\.topicPartition),
+            isCooperative: rebalanceIsCooperative)
         client.context.logger.info("rebalance", metadata: ["rebalance": "\(event)"])
-        if let fetch = activeFetch, !closing {
-            fetch.complete(.rebalance(event))
-            activeFetch = nil
+        switch machine.rebalanceArrived(event, isError: isError) {
+        case .handOver(let request, let rebalance):
+            request.complete(.rebalance(rebalance))
             // The caller finishes its work for this change (commit, restore), then polls again.
             let next = client.thread.serve { $0.payload is FetchRequest }
-            activeFetch = next?.payload as? FetchRequest
-        } else if !closing {
-            pending.append(.rebalance(event))
+            apply(machine.handedOver(to: next?.payload as? FetchRequest), partitions)
+        case .apply(let change):
+            apply(change, partitions)
         }
-        apply(code: code, kind: kind, partitions: partitions, cooperative: cooperative)
     }
 
     private var rebalanceIsCooperative: Bool {
@@ -312,53 +287,29 @@ final class ConsumerEngine: @unchecked Sendable {
     }
 
     private func apply(
-        code: rd_kafka_resp_err_t, kind: KafkaRebalance.Kind,
-        partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?, cooperative: Bool
+        _ change: ConsumerHandoffStateMachine.AssignmentChange,
+        _ partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
     ) {
-        let changed = Set(PartitionList.offsets(partitions).map(\.topicPartition))
         var failure: KafkaError? = nil
-        if kind == .assign {
-            if cooperative {
-                if let error = rd_kafka_incremental_assign(client.handle, partitions) {
-                    failure = KafkaError(taking: error, context: "incremental assign")
-                }
-            } else {
-                let error = rd_kafka_assign(client.handle, partitions)
-                if error != RD_KAFKA_RESP_ERR_NO_ERROR { failure = KafkaError(error, context: "assign") }
+        switch change {
+        case .assign:
+            let error = rd_kafka_assign(client.handle, partitions)
+            if error != RD_KAFKA_RESP_ERR_NO_ERROR { failure = KafkaError(error, context: "assign") }
+        case .incrementalAssign:
+            if let error = rd_kafka_incremental_assign(client.handle, partitions) {
+                failure = KafkaError(taking: error, context: "incremental assign")
             }
-            assigned.formUnion(changed)
-        } else {
-            if cooperative && code == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS {
-                if let error = rd_kafka_incremental_unassign(client.handle, partitions) {
-                    failure = KafkaError(taking: error, context: "incremental unassign")
-                }
-                assigned.subtract(changed)
-            } else {
-                let error = rd_kafka_assign(client.handle, nil)
-                if error != RD_KAFKA_RESP_ERR_NO_ERROR { failure = KafkaError(error, context: "unassign") }
-                assigned.removeAll()
+        case .incrementalUnassign:
+            if let error = rd_kafka_incremental_unassign(client.handle, partitions) {
+                failure = KafkaError(taking: error, context: "incremental unassign")
             }
-            revokedDuringFetch = true
-            keepPending { assigned.contains($0) }
+        case .unassignAll:
+            let error = rd_kafka_assign(client.handle, nil)
+            if error != RD_KAFKA_RESP_ERR_NO_ERROR { failure = KafkaError(error, context: "unassign") }
         }
         if let failure {
             client.context.logger.error("cannot apply rebalance", metadata: ["error": "\(failure)"])
-            pending.append(.error(failure))
-        }
-    }
-
-    /// Keeps only the buffered records of partitions `keep` accepts (other events stay).
-    private func keepPending(_ keep: (TopicPartition) -> Bool) {
-        pending = pending.compactMap { event in
-            switch event {
-            case .messages(let messages):
-                let kept = messages.filter { keep($0.topicPartition) }
-                return kept.isEmpty ? nil : .messages(kept)
-            case .endOfPartition(let end):
-                return keep(end.topicPartition) ? event : nil
-            case .rebalance, .error:
-                return event
-            }
+            machine.applyFailed(failure)
         }
     }
 }

@@ -1,7 +1,8 @@
 import Synchronization
 
-/// One pending ``KafkaConsumer/poll(maxMessages:timeout:)``: completed exactly once.
-final class FetchRequest: Sendable {
+/// One pending ``KafkaConsumer/poll(maxMessages:timeout:)``: completed exactly once. Two
+/// requests are equal when they are the same poll.
+final class FetchRequest: Sendable, Equatable {
     let maxMessages: Int
     let deadline: ContinuousClock.Instant
     private let continuation = Locked<CheckedContinuation<KafkaConsumerEvent, Never>?>(nil)
@@ -36,4 +37,6 @@ final class FetchRequest: Sendable {
         let remaining = ContinuousClock.now.duration(to: deadline)
         return remaining <= .zero ? 0 : max(1, remaining.timeoutMilliseconds)
     }
+
+    static func == (lhs: FetchRequest, rhs: FetchRequest) -> Bool { lhs === rhs }
 }

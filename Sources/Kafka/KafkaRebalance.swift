@@ -54,7 +54,7 @@ public struct KafkaRebalance: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// What ``KafkaConsumer/poll(maxMessages:timeout:)`` returns.
-public enum KafkaConsumerEvent: Sendable {
+public enum KafkaConsumerEvent: Sendable, Equatable {
     /// Records in partition order; empty when the timeout passed with nothing to read.
     case messages([KafkaMessage])
     /// The group changes this consumer's assignment (applied on the next poll).
