@@ -24,17 +24,8 @@ final class OutputRestorer {
     /// - Parameter group: the relay's group: the reader's group is `<group>-restore` (it only
     ///   assigns partitions, and never commits). `groupID` names it outright instead.
     init(kafka: KafkaConfiguration, group: String, groupID: String? = nil, logger: Logger) throws(KafkaError) {
-        var configuration = kafka
-        configuration["group.id"] = groupID ?? "\(group)-restore"
-        configuration["isolation.level"] = "read_committed"
-        configuration["enable.auto.commit"] = "false"
-        configuration["enable.auto.offset.store"] = "false"
-        configuration["auto.offset.reset"] = "earliest"
-        configuration["enable.partition.eof"] = "true"
-        // Reading to the end: a fetch that finds nothing new need not wait the default 500 ms
-        // for more (an empty output partition costs one such wait per round otherwise).
-        if configuration["fetch.wait.max.ms"] == nil { configuration["fetch.wait.max.ms"] = "50" }
-        reader = try KafkaConsumer(configuration: configuration, logger: logger)
+        reader = try KafkaConsumer(
+            configuration: kafka.reader(groupID: groupID ?? "\(group)-restore", reportingEnds: true), logger: logger)
         self.logger = logger
     }
 

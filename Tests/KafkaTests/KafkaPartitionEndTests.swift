@@ -9,10 +9,7 @@ import Testing
 struct KafkaPartitionEndTests {
     func reader(_ cluster: TestBroker) throws -> KafkaConsumer {
         try KafkaConsumer(
-            configuration: cluster.configuration([
-                "group.id": TestBroker.uniqueName("end"), "enable.partition.eof": "true",
-                "isolation.level": "read_committed",
-            ]),
+            configuration: cluster.configuration().reader(groupID: TestBroker.uniqueName("end"), reportingEnds: true),
             logger: cluster.logger)
     }
 

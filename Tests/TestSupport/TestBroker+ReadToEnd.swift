@@ -7,7 +7,7 @@ extension TestBroker {
     ///
     /// Ends on the broker's word, never on a quiet spell, so a slow machine reads the same.
     public func readToEnd(
-        _ topic: String, isolation: Isolation = .readCommitted, timeout: Duration = .seconds(60)
+        _ topic: String, isolation: KafkaIsolation = .readCommitted, timeout: Duration = .seconds(60)
     ) async throws -> [KafkaMessage] {
         let count = try await partitionCount(of: topic)
         let partitions = (0..<Int32(count)).map { TopicPartition(topic, $0) }
@@ -16,13 +16,11 @@ extension TestBroker {
 
     /// Every record of `partitions` from the beginning to each one's end (partition EOF).
     public func readToEnd(
-        _ partitions: [TopicPartition], isolation: Isolation = .readCommitted, timeout: Duration = .seconds(60)
+        _ partitions: [TopicPartition], isolation: KafkaIsolation = .readCommitted, timeout: Duration = .seconds(60)
     ) async throws -> [KafkaMessage] {
         let consumer = try KafkaConsumer(
-            configuration: configuration([
-                "group.id": Self.uniqueName("reader"), "enable.auto.commit": "false",
-                "isolation.level": isolation.rawValue, "enable.partition.eof": "true",
-            ]),
+            configuration: configuration().reader(
+                groupID: Self.uniqueName("reader"), isolation: isolation, reportingEnds: true),
             logger: logger)
         do {
             let messages = try await readToEnd(partitions, with: consumer, timeout: timeout)
@@ -32,13 +30,6 @@ extension TestBroker {
             await consumer.close()
             throw error
         }
-    }
-
-    /// Which records a reader sees: `readCommitted` hides open (and, on KIP-98 brokers,
-    /// aborted) transactions.
-    public enum Isolation: String, Sendable {
-        case readCommitted = "read_committed"
-        case readUncommitted = "read_uncommitted"
     }
 
     private func readToEnd(

@@ -23,16 +23,13 @@ struct OutputTopicReader {
         return Int32(found.partitions.count)
     }
 
-    /// A read_committed reader in a group of its own.
+    /// A read_committed reader in a group of its own (``KafkaConfiguration/reader(groupID:isolation:reportingEnds:)``).
     /// - Parameter reportingEnds: whether polls report each partition's end (`enable.partition.eof`).
     func makeConsumer(reportingEnds: Bool = false) throws -> KafkaConsumer {
-        var configuration = kafka
-        configuration["enable.partition.eof"] = reportingEnds ? "true" : "false"
-        configuration["group.id"] = "jobstatusd-reader-\(UUID().uuidString.prefix(8))"
-        configuration["isolation.level"] = "read_committed"
-        configuration["enable.auto.commit"] = "false"
-        configuration["enable.auto.offset.store"] = "false"
-        return try KafkaConsumer(configuration: configuration, logger: logger)
+        try KafkaConsumer(
+            configuration: kafka.reader(
+                groupID: "jobstatusd-reader-\(UUID().uuidString.prefix(8))", reportingEnds: reportingEnds),
+            logger: logger)
     }
 
     /// The last record of `jobID` up to the partition's end: its canonical bytes, or nil (none or deleted).
