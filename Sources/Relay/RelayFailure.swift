@@ -12,7 +12,7 @@ enum RelayFailure: Error, Equatable, CustomStringConvertible {
     /// Transactions aborted this many times in a row without one commit in between.
     case repeatedAborts(Int, last: KafkaError?)
     /// Restoring the dedup table from the output failed or did not finish in time.
-    case restore(RestoreFailure)
+    case restore(ReadToEndFailure)
 
     var description: String {
         switch self {

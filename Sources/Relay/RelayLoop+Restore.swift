@@ -193,9 +193,9 @@ extension RelayLoop {
     private func read(
         _ partitions: [TopicPartition], deadline: ContinuousClock.Instant,
         isStopped: () -> Bool = { Task.isCancelled }
-    ) async throws(RestoreFailure) -> Int {
-        return try await restorer.catchUp(
-            partitions, deadline: deadline, progress: { [status] in status.heartbeat() }, isStopped: isStopped
+    ) async throws(ReadToEndFailure) -> Int {
+        return try await restorer.readToEnd(
+            partitions, limit: .deadline(deadline), progress: { [status] in status.heartbeat() }, isStopped: isStopped
         ) { message in
             // Only this stage's input coordinates prove anything here: with input.keying any, the
             // relay stage's DLQ also holds the first stage's dead letters, and the output may

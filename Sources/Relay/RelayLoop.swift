@@ -17,7 +17,7 @@ final class RelayLoop {
     let logger: Logger
     let consumer: KafkaConsumer
     let producer: KafkaProducer
-    let restorer: OutputRestorer
+    let restorer: PartitionEndReader
     let classifier: RecordClassifier
     var machine: RelayStateMachine
     var table: DedupTable
@@ -76,8 +76,10 @@ final class RelayLoop {
             producer = try KafkaProducer(
                 configuration: RelayClientSettings.producer(configuration), logger: logger,
                 statisticsHandler: configuration.statisticsHandler)
-            restorer = try OutputRestorer(
-                kafka: RelayClientSettings.restoreReader(configuration), group: configuration.group, logger: logger)
+            // The restore's reader has a group of its own: it only assigns partitions, and never commits.
+            restorer = try PartitionEndReader(
+                configuration: RelayClientSettings.restoreReader(configuration),
+                groupID: "\(configuration.group)-restore", logger: logger)
         } catch {
             throw RelayError(.other, "kafka configuration: \(error.message)", underlying: error)
         }

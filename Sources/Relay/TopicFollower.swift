@@ -2,7 +2,7 @@ public import Kafka
 public import Logging
 
 /// Reads every partition of a topic `read_committed` to its end as it stands, by the restore's
-/// rule (``OutputRestorer``: the end comes from fetch responses, never from silence), then
+/// rule (``PartitionEndReader``: the end comes from fetch responses, never from silence), then
 /// follows it: the reader a downstream consumer of the compacted output topic needs (the
 /// monitor), with the same end rule as the relay's own restore.
 ///
@@ -10,41 +10,33 @@ public import Logging
 public final class TopicFollower {
     /// The topic's partitions, as given.
     public let partitions: [TopicPartition]
-    private let reader: OutputRestorer
+    private let reader: PartitionEndReader
 
     /// A reader in a group of its own (it assigns partitions and never commits).
     public init(kafka: KafkaConfiguration, topic: String, partitions: Int32, logger: Logger) throws(KafkaError) {
         self.partitions = (0..<partitions).map { TopicPartition(topic, $0) }
-        reader = try OutputRestorer(
-            kafka: kafka, group: topic, groupID: "jobstatusd-follower-\(UInt64.random(in: 0...UInt64.max))",
-            logger: logger)
+        reader = try PartitionEndReader(
+            configuration: kafka, groupID: "jobstatusd-follower-\(UInt64.random(in: 0...UInt64.max))", logger: logger)
     }
 
     /// Reads every partition from the beginning to its end, handing each record to `apply`;
-    /// returns the number of records read. Throws ``RestoreFailure`` when it does not finish
+    /// returns the number of records read. Throws ``ReadToEndFailure`` when it does not finish
     /// by `deadline` or `isStopped` says so.
     /// - Parameter progress: called after every poll (about once a second at most apart).
     public func readToEnd(
         deadline: ContinuousClock.Instant, progress: () -> Void = {}, isStopped: () -> Bool = { Task.isCancelled },
         apply: (KafkaMessage) -> Void
-    ) async throws(RestoreFailure) -> Int {
+    ) async throws(ReadToEndFailure) -> Int {
         // The partitions' leaders known before the read, as the relay's restore does: otherwise
         // each partition waits for a metadata refresh first (about a second).
         await reader.warmUp(timeout: min(.seconds(5), max(.zero, deadline - .now)))
-        return try await reader.catchUp(
-            partitions, deadline: deadline, progress: progress, isStopped: isStopped, apply: apply)
+        return try await reader.readToEnd(
+            partitions, limit: .deadline(deadline), progress: progress, isStopped: isStopped, apply: apply)
     }
 
     /// The next event after what was read: records (empty when `timeout` passed), or an error.
     public func next(timeout: Duration) async -> KafkaConsumerEvent {
-        let event = await reader.follow(timeout: timeout)
-        switch event {
-        case .messages(let batch): batch.forEach(reader.noteFollowed)
-        // The end past a transaction's commit marker, which no record reaches.
-        case .endOfPartition(let end): reader.noteEnd(end)
-        case .error, .rebalance: break
-        }
-        return event
+        await reader.next(timeout: timeout)
     }
 
     /// Records the brokers' last fetch responses say are there and not read yet.
@@ -55,7 +47,7 @@ public final class TopicFollower {
         await reader.reachesABroker(timeout: timeout)
     }
 
-    /// Closes the reader's consumer (it commits nothing, so nothing is lost); call it when done.
+    /// Leaves the reader's group and closes it.
     public func close() async {
         await reader.close()
     }

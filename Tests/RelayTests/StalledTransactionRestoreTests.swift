@@ -3,8 +3,6 @@ import Kafka
 import TestSupport
 import Testing
 
-@testable import Relay
-
 /// Issue 24: a member that dies inside a transaction holds the last stable offset of every
 /// partition it wrote until the broker aborts that transaction (tansu never does, brokers.md).
 /// A restore then ends at that offset, in time, and takes nothing beyond it as evidence either
@@ -37,10 +35,10 @@ struct StalledTransactionRestoreTests {
         try await dead.flush(timeout: .seconds(30))
         try await broker.produce(records("after-", 5))
 
-        let restorer = try OutputRestorer(
-            kafka: broker.configuration(), group: TestBroker.uniqueName("group"), logger: broker.logger)
+        let restorer = try PartitionEndReader(
+            configuration: broker.configuration(), groupID: TestBroker.uniqueName("group"), logger: broker.logger)
         var read: [String] = []
-        let count = try await restorer.catchUp([TopicPartition(topic, 0)], deadline: .now + .seconds(60)) {
+        let count = try await restorer.readToEnd([TopicPartition(topic, 0)], limit: .deadline(.now + .seconds(60))) {
             read.append(String(decoding: $0.value ?? [], as: UTF8.self))
         }
         await restorer.close()

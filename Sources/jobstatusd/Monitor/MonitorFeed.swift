@@ -24,7 +24,7 @@ struct MonitorFeed: Service {
         do {
             try await load(follower)
             await follow(follower)
-        } catch let failure as RestoreFailure where failure == .stopped {
+        } catch let failure as ReadToEndFailure where failure == .stopped {
             // Asked to stop during the first read: not a failure.
         } catch {
             await follower.close()

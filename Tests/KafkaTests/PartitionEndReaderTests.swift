@@ -1,0 +1,69 @@
+import Kafka
+import TestSupport
+import Testing
+
+/// Issue 10, defect 4: a read to the end reads each partition to the end that fetch responses
+/// report; it never takes silence for the end, and it fails, naming the partition, at its limit.
+/// Slow fetches come from the mock cluster's round-trip delay, so these need the mock.
+@Suite("Partition end reader", .enabled(if: !TestBroker.isExternal, "round-trip delays need the mock cluster"))
+struct PartitionEndReaderTests {
+    static func setUp(records: Int) async throws -> (TestBroker, TopicPartition) {
+        let topic = TestBroker.uniqueName("restore")
+        let broker = try TestBroker.mock(brokers: 1, topics: [topic: 1], label: "restore-test")
+        try await broker.produce(
+            (0..<records).map {
+                KafkaOutgoingMessage(topic: topic, key: Array("k\($0)".utf8), value: Array("v\($0)".utf8))
+            })
+        return (broker, TopicPartition(topic, 0))
+    }
+
+    static func reader(_ broker: TestBroker) throws -> PartitionEndReader {
+        try PartitionEndReader(
+            configuration: broker.configuration(), groupID: TestBroker.uniqueName("group"), logger: broker.logger)
+    }
+
+    /// Every response takes 1.5 s, so the first polls (1 s each) come back empty: the read
+    /// goes on until the partition's end, and sees every record.
+    @Test func aSlowFetchIsWaitedForNotTakenForTheEnd() async throws {
+        let (broker, partition) = try await Self.setUp(records: 50)
+        let reader = try Self.reader(broker)
+        try broker.mock?.setRoundTripTime(broker: 1, .milliseconds(1500))
+        let count = try await reader.readToEnd([partition], limit: .deadline(.now + .seconds(120))) { _ in }
+        await reader.close()
+        #expect(count == 50)
+    }
+
+    /// Responses slower than the whole deadline: the read fails loudly, naming the partition
+    /// and how far it got, instead of returning a partial read.
+    @Test func aReadPastItsDeadlineFailsNamingThePartition() async throws {
+        let (broker, partition) = try await Self.setUp(records: 50)
+        let reader = try Self.reader(broker)
+        try broker.mock?.setRoundTripTime(broker: 1, .seconds(5))
+        await Self.expectTimedOut(reader, partition, limit: .deadline(.now + .milliseconds(1500)))
+        await reader.close()
+    }
+
+    /// A read bounded by its longest stall fails the same way when nothing comes for that long.
+    @Test func aStalledReadFailsNamingThePartition() async throws {
+        let (broker, partition) = try await Self.setUp(records: 50)
+        let reader = try Self.reader(broker)
+        try broker.mock?.setRoundTripTime(broker: 1, .seconds(5))
+        await Self.expectTimedOut(reader, partition, limit: .stall(.milliseconds(1500)))
+        await reader.close()
+    }
+
+    /// Reads `partition` within `limit`, expecting the read to fail there, having read nothing.
+    static func expectTimedOut(
+        _ reader: PartitionEndReader, _ partition: TopicPartition, limit: PartitionEndReader.Limit
+    ) async {
+        do {
+            let count = try await reader.readToEnd([partition], limit: limit) { _ in }
+            Issue.record("read \(count) records and returned after its limit instead of failing")
+        } catch .timedOut(let partitions) {
+            #expect(partitions.map(\.partition) == [partition])
+            #expect(partitions.first?.next == 0, "nothing read")
+        } catch {
+            Issue.record("expected timedOut, got \(error)")
+        }
+    }
+}
