@@ -2,8 +2,9 @@ extension KafkaConfiguration {
     /// These properties with a reader's settings on top: a consumer that assigns itself the
     /// partitions it reads (its group, `groupID`, only names it: it never joins the group's
     /// balancing), commits nothing, and starts from a partition's beginning where its offset is
-    /// gone. The one place they are written: the relay's restore, the commands that read the
-    /// output or dead-letter topic, and the tests' readers use them.
+    /// gone. The one place they are written: ``PartitionEndReader`` (the relay's restore, the
+    /// monitor, `get`, `replay-dlq`, the tests) and the commands that follow the output topic
+    /// (`watch`, `demo`) use them.
     /// - Parameters:
     ///   - groupID: `group.id`: a group of the reader's own.
     ///   - isolation: which records it sees (`isolation.level`).

@@ -1,9 +1,10 @@
 public import Kafka
 
 extension TestBroker {
-    /// Every record of `topic` from the beginning to the end of each partition, as fetch
-    /// responses report that end (partition EOF): under read_committed, the last stable
-    /// offset. Call it once the writers stopped, or read again until a condition holds.
+    /// Every record of `topic` from the beginning to the end of each partition, by
+    /// ``PartitionEndReader``'s rule (the end fetch responses report: under read_committed, the
+    /// last stable offset). Call it once the writers stopped, or read again until a condition
+    /// holds.
     ///
     /// Ends on the broker's word, never on a quiet spell, so a slow machine reads the same.
     public func readToEnd(
@@ -14,42 +15,27 @@ extension TestBroker {
         return try await readToEnd(partitions, isolation: isolation, timeout: timeout)
     }
 
-    /// Every record of `partitions` from the beginning to each one's end (partition EOF).
+    /// Every record of `partitions` from the beginning to each one's end.
     public func readToEnd(
         _ partitions: [TopicPartition], isolation: KafkaIsolation = .readCommitted, timeout: Duration = .seconds(60)
     ) async throws -> [KafkaMessage] {
-        let consumer = try KafkaConsumer(
-            configuration: configuration().reader(
-                groupID: Self.uniqueName("reader"), isolation: isolation, reportingEnds: true),
-            logger: logger)
-        do {
-            let messages = try await readToEnd(partitions, with: consumer, timeout: timeout)
-            await consumer.close()
-            return messages
-        } catch {
-            await consumer.close()
-            throw error
-        }
-    }
-
-    private func readToEnd(
-        _ partitions: [TopicPartition], with consumer: KafkaConsumer, timeout: Duration
-    ) async throws -> [KafkaMessage] {
-        try consumer.assign(partitions.map { TopicPartitionOffset($0, .beginning) })
-        var remaining = Set(partitions)
+        let reader = try PartitionEndReader(
+            configuration: configuration(), groupID: Self.uniqueName("reader"), isolation: isolation, logger: logger)
         var messages: [KafkaMessage] = []
-        let deadline = ContinuousClock.now + timeout
-        while !remaining.isEmpty {
-            guard ContinuousClock.now < deadline else {
-                throw TestFailure("\(remaining.sorted()) not read to the end within \(timeout)")
-            }
-            switch await consumer.poll(maxMessages: 10_000, timeout: .seconds(1)) {
-            case .messages(let batch): messages += batch
-            case .endOfPartition(let end): remaining.remove(end.topicPartition)
-            case .error(let error) where error.isFatal: throw error
-            case .error, .rebalance: break
+        do {
+            _ = try await reader.readToEnd(partitions, limit: .deadline(.now + timeout)) { messages.append($0) }
+        } catch {
+            await reader.close()
+            switch error {
+            case .kafka(let error):
+                throw error
+            case .timedOut(let unfinished):
+                throw TestFailure("\(unfinished.map(\.partition)) not read to the end within \(timeout)")
+            case .stopped:
+                throw CancellationError()
             }
         }
+        await reader.close()
         return messages
     }
 }

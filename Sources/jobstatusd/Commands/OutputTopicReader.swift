@@ -23,13 +23,15 @@ struct OutputTopicReader {
         return Int32(found.partitions.count)
     }
 
-    /// A read_committed reader in a group of its own (``KafkaConfiguration/reader(groupID:isolation:reportingEnds:)``).
-    /// - Parameter reportingEnds: whether polls report each partition's end (`enable.partition.eof`).
-    func makeConsumer(reportingEnds: Bool = false) throws -> KafkaConsumer {
-        try KafkaConsumer(
-            configuration: kafka.reader(
-                groupID: "jobstatusd-reader-\(UUID().uuidString.prefix(8))", reportingEnds: reportingEnds),
-            logger: logger)
+    /// A read_committed reader in a group of its own, for a command that follows the topic
+    /// (``KafkaConfiguration/reader(groupID:isolation:reportingEnds:)``).
+    func makeConsumer() throws -> KafkaConsumer {
+        try KafkaConsumer(configuration: kafka.reader(groupID: Self.groupID(), reportingEnds: false), logger: logger)
+    }
+
+    /// A group of the reader's own.
+    private static func groupID() -> String {
+        "jobstatusd-reader-\(UUID().uuidString.prefix(8))"
     }
 
     /// The last record of `jobID` up to the partition's end: its canonical bytes, or nil (none or deleted).
@@ -39,10 +41,8 @@ struct OutputTopicReader {
             topic, Murmur2Partitioner.partition(forKey: Array(jobID.utf8), partitionCount: partitions))
         var latest: [UInt8]? = nil
         // Only the job's partition.
-        try await read([partition]) { batch in
-            for message in batch where message.key.map({ $0.elementsEqual(jobID.utf8) }) == true {
-                latest = message.value
-            }
+        try await read([partition]) { message in
+            if message.key.map({ $0.elementsEqual(jobID.utf8) }) == true { latest = message.value }
         }
         return latest
     }
@@ -51,42 +51,30 @@ struct OutputTopicReader {
     func readToEnd() async throws -> [KafkaMessage] {
         let partitions = try await partitionCount()
         var messages: [KafkaMessage] = []
-        try await read((0..<partitions).map { TopicPartition(topic, $0) }) { messages += $0 }
+        try await read((0..<partitions).map { TopicPartition(topic, $0) }) { messages.append($0) }
         return messages
     }
 
-    /// Reads `partitions` from the beginning up to their ends as the fetch responses report them
-    /// (the last stable offset under read_committed): no wait for silence, and right on brokers
-    /// whose ListOffsets is not. Fails after `timeout` without progress.
-    private func read(_ partitions: [TopicPartition], _ body: ([KafkaMessage]) -> Void) async throws {
-        try await makeConsumer(reportingEnds: true).closing { consumer in
-            try await read(partitions, with: consumer, body)
-        }
-    }
-
-    private func read(
-        _ partitions: [TopicPartition], with consumer: KafkaConsumer, _ body: ([KafkaMessage]) -> Void
-    ) async throws {
-        try consumer.assign(partitions.map { TopicPartitionOffset($0, .beginning) })
-        var remaining = Set(partitions)
-        var lastProgress = ContinuousClock.now
-        while !remaining.isEmpty {
-            guard ContinuousClock.now - lastProgress < timeout else {
-                throw ValidationError("\(remaining.sorted()) not read to the end: no progress for \(timeout)")
-            }
-            switch await consumer.poll(maxMessages: 5000, timeout: .seconds(1)) {
-            case .messages(let batch):
-                guard !batch.isEmpty else { continue }
-                lastProgress = .now
-                body(batch)
-            case .endOfPartition(let end):
-                remaining.remove(end.topicPartition)
-                lastProgress = .now
-            case .error(let error) where error.isFatal:
+    /// Reads `partitions` from the beginning to their end by ``PartitionEndReader``'s rule (the
+    /// end fetch responses report, the last stable offset under read_committed): no wait for
+    /// silence, and right on brokers whose ListOffsets is not. Fails after `timeout` without
+    /// progress.
+    private func read(_ partitions: [TopicPartition], _ apply: (KafkaMessage) -> Void) async throws {
+        let reader = try PartitionEndReader(configuration: kafka, groupID: Self.groupID(), logger: logger)
+        do {
+            _ = try await reader.readToEnd(partitions, limit: .stall(timeout), apply: apply)
+        } catch {
+            await reader.close()
+            switch error {
+            case .kafka(let error):
                 throw error
-            case .error, .rebalance:
-                continue
+            case .timedOut(let unfinished):
+                throw ValidationError(
+                    "\(unfinished.map(\.partition)) not read to the end: no progress for \(timeout)")
+            case .stopped:
+                throw CancellationError()
             }
         }
+        await reader.close()
     }
 }
