@@ -129,7 +129,7 @@ public final class PartitionEndReader {
                 if !batch.isEmpty { moved = .now }
                 for message in batch {
                     apply(message)
-                    positions[message.topicPartition] = KafkaOffset(rawValue: message.offset.rawValue + 1)
+                    positions[message.topicPartition] = message.offset.next
                     if ends[message.topicPartition] == nil {
                         // The fetch response that brought this record also brought the end.
                         let high = consumer.cachedWatermarks(for: message.topicPartition).high.rawValue
@@ -170,7 +170,7 @@ public final class PartitionEndReader {
         switch event {
         case .messages(let batch):
             for message in batch {
-                positions[message.topicPartition] = KafkaOffset(rawValue: message.offset.rawValue + 1)
+                positions[message.topicPartition] = message.offset.next
             }
         case .endOfPartition(let end):
             noteEnd(end)
