@@ -99,26 +99,7 @@ final class ClientContext: Sendable {
     }
 }
 
-/// The version of the librdkafka this process runs with.
-public enum LibrdkafkaVersion {
-    /// e.g. `2.0.2`.
-    public static var current: String { String(cString: rd_kafka_version_str()) }
-    /// `0xMMmmrrxx`, as `rd_kafka_version()` returns it (2.0.2 is `0x020002ff`).
-    public static var number: Int32 { rd_kafka_version() }
-}
-
 // Closures are wrapped in these concrete structs instead of being a generic argument of
 // `Locked` themselves: as `Locked<(KafkaError?) -> Void>`, an optimized build merged the two
 // reabstraction thunks between the generic and the concrete form into mutual recursion and
 // overflowed the stack on the first delivery report (seen with Swift 6.3.1, -O).
-
-/// The consumer's rebalance entry point; returns `false` when no consumer is left to handle it.
-struct RebalanceHandler: Sendable {
-    let call: @Sendable (rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?) -> Bool
-}
-
-/// The producer's delivery-report entry point (`nil`: delivered).
-struct DeliveryHandler: Sendable {
-    /// The record's error (nil when delivered) and the tag it was sent with.
-    let call: @Sendable (KafkaError?, Int?) -> Void
-}

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -215,9 +214,4 @@ final class ClientThread: Sendable {
             wait(watchingEvents: false, timeoutMilliseconds: -1)
         }
     }
-}
-
-/// Work for the idle loop, wrapped so that no function type is a generic argument (see `DeliveryHandler`).
-struct IdleWork: Sendable {
-    let run: @Sendable () -> Void
 }

@@ -87,12 +87,6 @@ final class KafkaClient: @unchecked Sendable {
     var name: String { String(cString: rd_kafka_name(handle)) }
 }
 
-/// An `rd_kafka_t` pointer carried into a job on the client thread.
-struct UnsafeSendableHandle: @unchecked Sendable {
-    let pointer: OpaquePointer
-    init(_ pointer: OpaquePointer) { self.pointer = pointer }
-}
-
 // MARK: - C callbacks (no captures: the context comes from the handle's opaque pointer)
 
 func clientContext(of handle: OpaquePointer?) -> ClientContext? {

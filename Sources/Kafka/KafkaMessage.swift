@@ -1,26 +1,3 @@
-/// A record header: a name and an optional value (Kafka allows null values).
-public struct KafkaHeader: Hashable, Sendable {
-    /// The header's name; several headers may share one.
-    public var name: String
-    /// The header's bytes, `nil` for a null value.
-    public var value: [UInt8]?
-
-    /// A header with raw bytes, or `nil` for a null value.
-    public init(name: String, value: [UInt8]?) {
-        self.name = name
-        self.value = value
-    }
-
-    /// A header whose value is the UTF-8 bytes of `string`.
-    public init(name: String, string: String) {
-        self.name = name
-        self.value = Array(string.utf8)
-    }
-
-    /// The value decoded as UTF-8 (invalid bytes repaired), if present.
-    public var stringValue: String? { value.map { String(decoding: $0, as: UTF8.self) } }
-}
-
 /// A record read from Kafka, copied out of librdkafka's buffers.
 ///
 /// The records of one fetched batch share one byte buffer (one allocation per batch
@@ -147,35 +124,5 @@ public struct KafkaMessage: Hashable, Sendable {
         hasher.combine(offset)
         hasher.combine(keyBytes)
         hasher.combine(valueBytes)
-    }
-}
-
-/// A record to produce.
-public struct KafkaOutgoingMessage: Hashable, Sendable {
-    /// The topic to produce to.
-    public var topic: String
-    /// A fixed partition, or ``TopicPartition/unassignedPartition`` for the configured partitioner.
-    public var partition: Int32
-    /// The key bytes, `nil` for a null key.
-    public var key: [UInt8]?
-    /// The value bytes, `nil` for a null value (a tombstone on a compacted topic).
-    public var value: [UInt8]?
-    /// The record's headers, written in this order.
-    public var headers: [KafkaHeader]
-    /// The record's CreateTime in milliseconds since the epoch; `nil`: librdkafka's clock at send.
-    public var timestampMilliseconds: Int64?
-
-    /// A record to produce; by default librdkafka's partitioner picks the partition and the record
-    /// has no headers and librdkafka's send time as its timestamp.
-    public init(
-        topic: String, partition: Int32 = TopicPartition.unassignedPartition, key: [UInt8]?, value: [UInt8]?,
-        headers: [KafkaHeader] = [], timestampMilliseconds: Int64? = nil
-    ) {
-        self.topic = topic
-        self.partition = partition
-        self.key = key
-        self.value = value
-        self.headers = headers
-        self.timestampMilliseconds = timestampMilliseconds
     }
 }
