@@ -1,17 +1,6 @@
 import JobStatus
 import Kafka
 
-/// Why processing a record stopped the batch.
-enum RecordFailure: Error {
-    /// librdkafka refused to enqueue a record for a reason that is not the record's own.
-    case produce(KafkaError)
-    /// Restoring an output partition the record needed failed.
-    case restore(ReadToEndFailure)
-    /// The relay was asked to stop while reading an output partition the record needed: the
-    /// batch ends before this record, and the drain commits what came before it.
-    case stopped
-}
-
 extension RelayLoop {
     /// Processes a batch in the open transaction. A produce error that is not the record's
     /// own fault aborts the transaction, which rewinds to its start (the whole batch

@@ -1,0 +1,51 @@
+/// The last records of at least the `capacity` most recently written jobs, and of at most twice
+/// as many: two generations of up to `capacity` jobs each. A write goes to the current one; when
+/// that is full, it becomes the previous one and the old previous one is dropped whole. A write
+/// costs one hash, where evicting the least recently written job one at a time costs three (on
+/// the relay's path once per published record).
+struct RecentRecords {
+    private let capacity: Int
+    private var current: [String: [UInt8]] = [:]
+    private var previous: [String: [UInt8]] = [:]
+
+    init(capacity: Int) {
+        self.capacity = max(0, capacity)
+    }
+
+    /// Whether another job fits without dropping a generation.
+    var hasRoom: Bool { current.count + previous.count < capacity }
+
+    subscript(jobID: String) -> [UInt8]? {
+        current[jobID] ?? previous[jobID]
+    }
+
+    /// Writes the job's record, the newest; a full generation then makes way for the next.
+    /// `nil` removes the job, and takes no room.
+    mutating func write(_ jobID: String, _ record: [UInt8]?) {
+        guard let record else { return remove(jobID) }
+        guard capacity > 0 else { return }
+        current[jobID] = record  // the previous generation's record of the job is shadowed
+        if current.count >= capacity {
+            previous = current
+            current = [:]
+        }
+    }
+
+    /// Replaces the record of a job the view holds, where it is, or adds one while there is room:
+    /// for a restore, which fills the view and never evicts.
+    mutating func update(_ jobID: String, _ record: [UInt8]?) {
+        guard let record else { return remove(jobID) }
+        // A restored job goes to the previous generation: restored records are older than any
+        // write, so they go first, and only writes fill the current generation.
+        if current[jobID] != nil {
+            current[jobID] = record
+        } else if previous[jobID] != nil || hasRoom {
+            previous[jobID] = record
+        }
+    }
+
+    private mutating func remove(_ jobID: String) {
+        current[jobID] = nil
+        previous[jobID] = nil
+    }
+}
