@@ -36,75 +36,75 @@ class Mutant:
 
 MUTANTS: list[Mutant] = [
     Mutant(
-        "handled-check-always-false", "Sources/Relay/RelayLoop+Records.swift",
+        "handled-check-always-false", "Sources/Relay/Loop/RelayLoop+Records.swift",
         "        if handled.contains(message.topicPartition, message.offset) {",
         "        if handled.contains(message.topicPartition, message.offset) && false {",
         "RelayEndToEndTests/aCrashedRelayIsReplacedWithoutDuplicatesOrGaps",
         "a replayed invalid record is dead-lettered again: the DLQ is no longer exact"),
     Mutant(
-        "handled-check-always-true", "Sources/Relay/RelayLoop+Records.swift",
+        "handled-check-always-true", "Sources/Relay/Loop/RelayLoop+Records.swift",
         "        if handled.contains(message.topicPartition, message.offset) {",
         "        if handled.contains(message.topicPartition, message.offset) || true {",
         "RelayEndToEndTests/restoreKeepsJobsPublishedUnderOtherLimits",
         "every record counts as a replay: nothing is published"),
     Mutant(
-        "restore-skips-a-reassigned-partition", "Sources/Relay/RelayLoop+Restore.swift",
+        "restore-skips-a-reassigned-partition", "Sources/Relay/Loop/RelayLoop+Restore.swift",
         "            guard try await restore(forInput: rebalance.partitions.sorted()) else {",
         "            guard try await restore(forInput: status.current.lastRestoreDuration == .zero "
         "? rebalance.partitions.sorted() : []) else {",
         "RelayEndToEndTests/aPartitionThatComesBackIsRestoredAgain",
         "only the first assignment is restored: a partition that comes back keeps a stale table"),
     Mutant(
-        "restore-reads-nothing", "Sources/Relay/OutputRestorer.swift",
+        "restore-reads-nothing", "Sources/Kafka/PartitionEndReader.swift",
         "        guard !partitions.isEmpty else { return 0 }",
         "        guard partitions.isEmpty else { return 0 }",
         "KilledDaemonTests",
         "after a real SIGKILL the next run republishes what the killed one wrote"),
     Mutant(
-        "committed-offset-without-plus-one", "Sources/Relay/OpenTransaction.swift",
-        "        nextOffsets[first.topicPartition] = KafkaOffset(rawValue: last.offset.rawValue + 1)",
-        "        nextOffsets[first.topicPartition] = KafkaOffset(rawValue: last.offset.rawValue)",
+        "committed-offset-without-plus-one", "Sources/Relay/Loop/OpenTransaction.swift",
+        "        nextOffsets[first.topicPartition] = last.offset.next",
+        "        nextOffsets[first.topicPartition] = last.offset",
         "RelayStateMachineTests/aBatchIsConsumedByRunsOfOnePartition",
         "the offsets committed point at the last record, not past it"),
     Mutant(
-        "at-least-once-commits-before-delivery", "Sources/Relay/RelayLoop+Transaction.swift",
+        "at-least-once-commits-before-delivery", "Sources/Relay/Loop/RelayLoop+Transaction.swift",
         "            try await producer.flush(timeout: timeout)",
         "            if !offsets.isEmpty { try? await consumer.commit(offsets) }; try await producer.flush(timeout: timeout)",
         "AtLeastOnceProducerTests/noInputOffsetIsCommittedBeforeItsOutputIsDelivered",
         "input offsets committed for records that were never delivered: they are lost"),
     Mutant(
-        "terminal-status-not-final", "Sources/Relay/DedupPolicy.swift",
+        "terminal-status-not-final", "Sources/Relay/Dedup/DedupPolicy.swift",
         "        if last.isTerminal { return .drop(.afterTerminal) }",
         "        if last.isTerminal && false { return .drop(.afterTerminal) }",
         "DedupPolicyTests",
         "DONE then ERROR is published: a transition out of a terminal status"),
     Mutant(
-        "dead-letter-produce-skipped", "Sources/Relay/RelayLoop+Records.swift",
+        "dead-letter-produce-skipped", "Sources/Relay/Loop/RelayLoop+Records.swift",
         "            try await producer.send(letter, tag: transaction.tagProduced(from: message, isDeadLetter: true))",
         "            if message.offset.rawValue < 0 { try await producer.send(letter, tag: transaction.tagProduced("
         "from: message, isDeadLetter: true)) }",
         "RelayEndToEndTests/aRecordTooLargeToPublishIsDeadLetteredAndTheRestFlows",
         "an invalid record is counted and its offset committed, but the DLQ is empty"),
     Mutant(
-        "tombstone-written-by-a-non-owner", "Sources/Relay/RelayLoop+Retention.swift",
+        "tombstone-written-by-a-non-owner", "Sources/Relay/Loop/PartitionOwnership.swift",
         "            return assigned.contains(",
         "            return !assigned.isEmpty || assigned.contains(",
-        "FinishedRetentionTests/onlyTheOwnerOfAJobsPartitionTombstonesIt",
+        "FinishedRetentionTests/onlyTheOwnerOfAJobsPartitionTombstonesIt|PartitionOwnershipTests",
         "an instance that lost a job's partition tombstones it too: two tombstones"),
     Mutant(
-        "max-in-flight-not-forced", "Sources/Relay/RelayClientSettings.swift",
+        "max-in-flight-not-forced", "Sources/Relay/Configuration/RelayClientSettings.swift",
         '                    role: .producer, key: "max.in.flight.requests.per.connection", value: "1",',
         '                    role: .producer, key: "max.in.flight.requests.per.connection", value: "5",',
         "RelayClientSettingsTests|AtLeastOnceProducerTests/aTimedOutRequestIsRetriedNotAcknowledgedByTheNextOne",
         "a later request acknowledges a timed-out one: records lost behind a success report"),
     Mutant(
-        "drain-skips-the-commit", "Sources/Relay/RelayStateMachine.swift",
+        "drain-skips-the-commit", "Sources/Relay/Loop/RelayStateMachine.swift",
         "            return startCommit(transaction, .drain, now: now)",
         "            return startAbort(transaction, then: .close, cause: nil, now: now)",
         "RelayStateMachineTests/drainCommitsThenCloses",
         "a SIGTERM aborts the open transaction instead of committing it"),
     Mutant(
-        "ready-before-restore", "Sources/Relay/RelayLoop+Restore.swift",
+        "ready-before-restore", "Sources/Relay/Loop/RelayLoop+Restore.swift",
         "            snapshot.phase = .restoring",
         "            snapshot.phase = .running",
         "RestoreInterruptionTests",
@@ -123,13 +123,13 @@ MUTANTS: list[Mutant] = [
         "DaemonLifecycleTests/aBadConfigurationExitsTwoWithOneLineNamingTheKey",
         "a bad configuration exits 1, and systemd restarts it forever"),
     Mutant(
-        "a-second-signal-does-not-exit", "Sources/jobstatusd/Commands/RunCommand.swift",
+        "a-second-signal-does-not-exit", "Sources/jobstatusd/Commands/DaemonRunner.swift",
         "            if count >= 2 {",
         "            if count >= 3 {",
         "DaemonLifecycleTests/aSecondSignalDuringTheDrainExits130",
         "a second SIGTERM waits for the drain instead of exiting 130 at once"),
     Mutant(
-        "murmur2-seed-changed", "Sources/Relay/Murmur2Partitioner.swift",
+        "murmur2-seed-changed", "Sources/Relay/Topics/Murmur2Partitioner.swift",
         "        var h: UInt32 = 0x9747_B28C ^ UInt32(truncatingIfNeeded: length)",
         "        var h: UInt32 = 0x9747_B28D ^ UInt32(truncatingIfNeeded: length)",
         "DedupPolicyTests/murmur2MatchesTheJavaClient",
@@ -141,11 +141,11 @@ MUTANTS: list[Mutant] = [
         "ECMAScriptNumberTests",
         "1e21 prints as 22 digits: the canonical form changes"),
     Mutant(
-        "restore-end-from-the-first-empty-poll", "Sources/Relay/OutputRestorer.swift",
+        "restore-end-from-the-first-empty-poll", "Sources/Kafka/PartitionEndReader.swift",
         "                count += batch.count",
         "                count += batch.count; if batch.isEmpty { for partition in remaining where ends[partition] == nil "
         "{ ends[partition] = positions[partition]?.rawValue ?? 0 } }",
-        "OutputRestorerTests/aSlowFetchIsWaitedForNotTakenForTheEnd",
+        "PartitionEndReaderTests/aSlowFetchIsWaitedForNotTakenForTheEnd",
         "a slow fetch is taken for the end: the restore stops early"),
 ]
 
