@@ -183,7 +183,8 @@ final class ConsumerEngine: @unchecked Sendable {
     private func endOfPartition(_ message: UnsafeMutablePointer<rd_kafka_message_t>) -> TopicPartitionOffset {
         let topic = message.pointee.rkt.map { topicName($0) } ?? ""
         return TopicPartitionOffset(
-            TopicPartition(topic, message.pointee.partition), KafkaOffset(rawValue: message.pointee.offset))
+            TopicPartition(topic, KafkaPartition(rawValue: message.pointee.partition)),
+            KafkaOffset(rawValue: message.pointee.offset))
     }
 
     private func consumerError(_ message: UnsafeMutablePointer<rd_kafka_message_t>) -> KafkaError {
@@ -216,7 +217,8 @@ final class ConsumerEngine: @unchecked Sendable {
         var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
         let timestamp = rd_kafka_message_timestamp(message, &timestampType)
         return KafkaMessage(
-            topicPartition: TopicPartition(topic, raw.partition), offset: KafkaOffset(rawValue: raw.offset),
+            topicPartition: TopicPartition(topic, KafkaPartition(rawValue: raw.partition)),
+            offset: KafkaOffset(rawValue: raw.offset),
             storage: storage, keyRange: slots.key, valueRange: slots.value, headers: headers(of: message),
             timestampMilliseconds: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp)
     }

@@ -156,7 +156,7 @@ public final class KafkaAdmin: Sendable {
             let partitions = (0..<Int(topic.partition_cnt)).map { partitionIndex in
                 let partition = topic.partitions[partitionIndex]
                 return KafkaClusterMetadata.Partition(
-                    id: partition.id, leader: partition.leader,
+                    id: KafkaPartition(rawValue: partition.id), leader: partition.leader,
                     replicas: Array(UnsafeBufferPointer(start: partition.replicas, count: Int(partition.replica_cnt))),
                     inSyncReplicas: Array(UnsafeBufferPointer(start: partition.isrs, count: Int(partition.isr_cnt))),
                     error: KafkaError.Code(partition.err))

@@ -13,7 +13,7 @@ public struct KafkaClusterMetadata: Hashable, Sendable {
     /// A partition of a topic, as the cluster reports it.
     public struct Partition: Hashable, Sendable {
         /// The partition's number.
-        public var id: Int32
+        public var id: KafkaPartition
         /// The leader broker's id, -1 when there is none.
         public var leader: Int32
         /// The ids of the brokers that hold a replica.

@@ -67,7 +67,7 @@ public final class KafkaConsumer: Sendable {
     /// Joins the consumer group (`group.id`) for these topics.
     public func subscribe(topics: [String]) throws(KafkaError) {
         try client.checkUsable()
-        let list = PartitionList.make(topics.map { TopicPartition($0, TopicPartition.unassignedPartition) })
+        let list = PartitionList.make(topics.map { TopicPartition($0, .unassigned) })
         defer { rd_kafka_topic_partition_list_destroy(list) }
         try KafkaError.check(rd_kafka_subscribe(client.handle, list), context: "subscribe to \(topics)")
         subscribed.store(true, ordering: .releasing)
@@ -214,7 +214,8 @@ public final class KafkaConsumer: Sendable {
             var high: Int64 = -1
             try KafkaError.check(
                 rd_kafka_query_watermark_offsets(
-                    handle.pointer, partition.topic, partition.partition, &low, &high, timeout.timeoutMilliseconds),
+                    handle.pointer, partition.topic, partition.partition.rawValue, &low, &high,
+                    timeout.timeoutMilliseconds),
                 context: "watermarks of \(partition)")
             return (low, high)
         }
@@ -231,7 +232,8 @@ public final class KafkaConsumer: Sendable {
         guard !client.isDestroyed else { return (.invalid, .invalid) }
         var low: Int64 = -1001
         var high: Int64 = -1001
-        let error = rd_kafka_get_watermark_offsets(client.handle, partition.topic, partition.partition, &low, &high)
+        let error = rd_kafka_get_watermark_offsets(
+            client.handle, partition.topic, partition.partition.rawValue, &low, &high)
         guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { return (.invalid, .invalid) }
         return (KafkaOffset(rawValue: low), KafkaOffset(rawValue: high))
     }

@@ -103,7 +103,7 @@ public struct KafkaMessage: Hashable, Sendable {
     /// The topic the record was read from.
     public var topic: String { topicPartition.topic }
     /// The partition the record was read from.
-    public var partition: Int32 { topicPartition.partition }
+    public var partition: KafkaPartition { topicPartition.partition }
 
     /// The first header with this name, if any.
     public func header(_ name: String) -> KafkaHeader? {

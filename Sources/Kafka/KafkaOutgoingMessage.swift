@@ -2,8 +2,8 @@
 public struct KafkaOutgoingMessage: Hashable, Sendable {
     /// The topic to produce to.
     public var topic: String
-    /// A fixed partition, or ``TopicPartition/unassignedPartition`` for the configured partitioner.
-    public var partition: Int32
+    /// A fixed partition, or ``KafkaPartition/unassigned`` for the configured partitioner.
+    public var partition: KafkaPartition
     /// The key bytes, `nil` for a null key.
     public var key: [UInt8]?
     /// The value bytes, `nil` for a null value (a tombstone on a compacted topic).
@@ -16,7 +16,7 @@ public struct KafkaOutgoingMessage: Hashable, Sendable {
     /// A record to produce; by default librdkafka's partitioner picks the partition and the record
     /// has no headers and librdkafka's send time as its timestamp.
     public init(
-        topic: String, partition: Int32 = TopicPartition.unassignedPartition, key: [UInt8]?, value: [UInt8]?,
+        topic: String, partition: KafkaPartition = .unassigned, key: [UInt8]?, value: [UInt8]?,
         headers: [KafkaHeader] = [], timestampMilliseconds: Int64? = nil
     ) {
         self.topic = topic

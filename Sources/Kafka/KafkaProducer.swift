@@ -114,7 +114,8 @@ public final class KafkaProducer: Sendable {
         let result = withOptionalBytes(message.key) { key in
             withOptionalBytes(message.value) { value in
                 jsd_produce(
-                    client.handle, message.topic, message.partition, key.baseAddress, key.count, value.baseAddress,
+                    client.handle, message.topic, message.partition.rawValue, key.baseAddress, key.count,
+                    value.baseAddress,
                     value.count, headers, message.timestampMilliseconds ?? 0, DeliveryTag.opaque(for: tag))
             }
         }

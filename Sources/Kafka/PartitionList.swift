@@ -7,7 +7,7 @@ enum PartitionList {
         let list = rd_kafka_topic_partition_list_new(Int32(offsets.count))
         for entry in offsets {
             let element = rd_kafka_topic_partition_list_add(
-                list, entry.topicPartition.topic, entry.topicPartition.partition)
+                list, entry.topicPartition.topic, entry.topicPartition.partition.rawValue)
             element?.pointee.offset = entry.offset.rawValue
         }
         // rd_kafka_topic_partition_list_new only returns NULL on allocation failure, which aborts in librdkafka.
@@ -24,7 +24,8 @@ enum PartitionList {
         return (0..<Int(list.pointee.cnt)).map { index in
             let element = elements[index]
             return TopicPartitionOffset(
-                TopicPartition(String(cString: element.topic), element.partition), KafkaOffset(rawValue: element.offset)
+                TopicPartition(String(cString: element.topic), KafkaPartition(rawValue: element.partition)),
+                KafkaOffset(rawValue: element.offset)
             )
         }
     }

@@ -3,16 +3,13 @@ public struct TopicPartition: Hashable, Comparable, Sendable, CustomStringConver
     /// The topic's name.
     public var topic: String
     /// The partition's number, from 0.
-    public var partition: Int32
+    public var partition: KafkaPartition
 
     /// Partition `partition` of `topic`.
-    public init(_ topic: String, _ partition: Int32) {
+    public init(_ topic: String, _ partition: KafkaPartition) {
         self.topic = topic
         self.partition = partition
     }
-
-    /// Let librdkafka's partitioner choose (`RD_KAFKA_PARTITION_UA`).
-    public static let unassignedPartition: Int32 = -1
 
     /// Orders by topic, then partition.
     public static func < (lhs: TopicPartition, rhs: TopicPartition) -> Bool {

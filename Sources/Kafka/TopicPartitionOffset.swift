@@ -12,7 +12,7 @@ public struct TopicPartitionOffset: Hashable, Sendable, CustomStringConvertible 
     }
 
     /// The position `offset` (a raw value) in partition `partition` of `topic`.
-    public init(_ topic: String, _ partition: Int32, _ offset: Int64) {
+    public init(_ topic: String, _ partition: KafkaPartition, _ offset: Int64) {
         self.topicPartition = TopicPartition(topic, partition)
         self.offset = KafkaOffset(rawValue: offset)
     }

@@ -9,7 +9,8 @@ struct KafkaConsumerGroupTests {
     func messages(topic: String, partitions: Int32, count: Int) -> [KafkaOutgoingMessage] {
         (0..<count).map { index in
             KafkaOutgoingMessage(
-                topic: topic, partition: Int32(index) % partitions, key: Array("k\(index)".utf8),
+                topic: topic, partition: KafkaPartition(rawValue: Int32(index) % partitions),
+                key: Array("k\(index)".utf8),
                 value: Array("v\(index)".utf8))
         }
     }

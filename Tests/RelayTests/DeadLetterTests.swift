@@ -6,7 +6,7 @@ import Testing
 @Suite("Dead letters")
 struct DeadLetterTests {
     static func record(
-        _ topic: String, _ partition: Int32, _ offset: Int64, headers: [KafkaHeader] = []
+        _ topic: String, _ partition: KafkaPartition, _ offset: Int64, headers: [KafkaHeader] = []
     )
         -> KafkaMessage
     {

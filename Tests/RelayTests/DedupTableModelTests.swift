@@ -1,4 +1,5 @@
 import JobStatus
+import Kafka
 import PropertyBased
 import TestSupport
 import Testing
@@ -49,7 +50,8 @@ struct DedupTableModelTests {
                 fingerprint: Fingerprint(high: UInt64(bitPattern: Int64(rank)), low: 7), rank: rank,
                 isTerminal: rank % 2 == 0, order: rank % 3 == 0 ? Int64(rank) * 1_000_000_007 : nil)
             let source = SourcePosition(
-                topicIndex: Int16(rank), partition: Int32(rank) * 1000, offset: Int64(rank) << 40)
+                topicIndex: Int16(rank), partition: KafkaPartition(rawValue: Int32(rank) * 1000),
+                offset: Int64(rank) << 40)
             store.set(key, state, source: rank % 5 == 0 ? nil : source)
             #expect(store.lookup(key)?.state == state)
             #expect(store.lookup(key)?.source == (rank % 5 == 0 ? nil : source))
@@ -88,7 +90,7 @@ struct DedupTableModelTests {
         let queued = PublishedState(status: .queued, canonicalBytes: Array("q".utf8))
         let running = PublishedState(status: .running, canonicalBytes: Array("r".utf8))
         let done = PublishedState(status: .done, canonicalBytes: Array("d".utf8))
-        func at(_ partition: Int32, _ offset: Int64) -> SourcePosition {
+        func at(_ partition: KafkaPartition, _ offset: Int64) -> SourcePosition {
             SourcePosition(topicIndex: 0, partition: partition, offset: offset)
         }
         var table = DedupTable()
@@ -213,7 +215,8 @@ struct DedupTableModelTests {
         let source =
             Bool.random(using: &rng)
             ? SourcePosition(
-                topicIndex: Int16.random(in: 0...2, using: &rng), partition: Int32.random(in: 0...3, using: &rng),
+                topicIndex: Int16.random(in: 0...2, using: &rng),
+                partition: KafkaPartition(rawValue: Int32.random(in: 0...3, using: &rng)),
                 offset: Int64.random(in: 0...Int64.max, using: &rng)) : nil
         return (state, source)
     }

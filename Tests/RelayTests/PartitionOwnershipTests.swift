@@ -16,12 +16,19 @@ struct PartitionOwnershipTests {
         PartitionOwnership(inputTopics: [input], topology: topology, standbyGrace: .seconds(30))
     }
 
-    static func partitions(_ numbers: Int32...) -> [TopicPartition] {
+    static func partitions(_ numbers: KafkaPartition...) -> [TopicPartition] {
         numbers.map { TopicPartition(input, $0) }
     }
 
-    static func rebalance(_ kind: KafkaRebalance.Kind, _ numbers: Int32..., cooperative: Bool) -> KafkaRebalance {
+    static func rebalance(
+        _ kind: KafkaRebalance.Kind, _ numbers: KafkaPartition..., cooperative: Bool
+    ) -> KafkaRebalance {
         KafkaRebalance(kind: kind, partitions: numbers.map { TopicPartition(input, $0) }, isCooperative: cooperative)
+    }
+
+    /// The partition `by` after `partition`, of the 4.
+    static func shifted(_ partition: KafkaPartition, by: Int32) -> KafkaPartition {
+        KafkaPartition(rawValue: (partition.rawValue + by) % 4)
     }
 
     @Test func anEagerAssignmentReplacesTheOldOneACooperativeOneAddsToIt() {
@@ -113,7 +120,7 @@ struct PartitionOwnershipTests {
         var ownership = Self.ownership()
         let jobID = "job-17"
         let keyed = Murmur2Partitioner.partition(forKey: Array(jobID.utf8), partitionCount: 4)
-        let other = (keyed + 1) % 4
+        let other = Self.shifted(keyed, by: 1)
         ownership.assign(Self.rebalance(.assign, other, cooperative: false))
         let fromOther = SourcePosition(topicIndex: 0, partition: other, offset: 5)
         let fromKeyed = SourcePosition(topicIndex: 0, partition: keyed, offset: 5)
@@ -130,11 +137,12 @@ struct PartitionOwnershipTests {
         var ownership = Self.ownership()
         let jobID = "job-17"
         let keyed = Murmur2Partitioner.partition(forKey: Array(jobID.utf8), partitionCount: 4)
-        ownership.assign(Self.rebalance(.assign, (keyed + 1) % 4, cooperative: false))
+        ownership.assign(Self.rebalance(.assign, Self.shifted(keyed, by: 1), cooperative: false))
         #expect(ownership.outputPartitionToRead(for: jobID) == keyed)
         ownership.keepCurrent(outputPartition: keyed)
         #expect(ownership.outputPartitionToRead(for: jobID) == nil)
-        ownership.assign(Self.rebalance(.assign, (keyed + 1) % 4, (keyed + 2) % 4, cooperative: false))
+        ownership.assign(
+            Self.rebalance(.assign, Self.shifted(keyed, by: 1), Self.shifted(keyed, by: 2), cooperative: false))
         #expect(ownership.outputPartitionToRead(for: jobID) == keyed, "read again after a rebalance")
         ownership.assign(Self.rebalance(.assign, keyed, cooperative: true))
         #expect(ownership.outputPartitionToRead(for: jobID) == nil, "its own partition is restored")

@@ -18,11 +18,11 @@ struct RelayStateMachineTests {
 
     static let both: Set = [TopicPartition("in", 0), TopicPartition("in", 1)]
 
-    static func offset(_ partition: Int32, _ offset: Int64) -> TopicPartitionOffset {
+    static func offset(_ partition: KafkaPartition, _ offset: Int64) -> TopicPartitionOffset {
         TopicPartitionOffset("in", partition, offset)
     }
 
-    static func batch(_ partition: Int32, _ offsets: ClosedRange<Int64>) -> [KafkaMessage] {
+    static func batch(_ partition: KafkaPartition, _ offsets: ClosedRange<Int64>) -> [KafkaMessage] {
         offsets.map {
             KafkaMessage(
                 topicPartition: TopicPartition("in", partition), offset: KafkaOffset(rawValue: $0), key: nil,

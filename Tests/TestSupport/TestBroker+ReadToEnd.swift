@@ -11,7 +11,7 @@ extension TestBroker {
         _ topic: String, isolation: KafkaIsolation = .readCommitted, timeout: Duration = .seconds(60)
     ) async throws -> [KafkaMessage] {
         let count = try await partitionCount(of: topic)
-        let partitions = (0..<Int32(count)).map { TopicPartition(topic, $0) }
+        let partitions = KafkaPartition.all(count: Int32(count)).map { TopicPartition(topic, $0) }
         return try await readToEnd(partitions, isolation: isolation, timeout: timeout)
     }
 

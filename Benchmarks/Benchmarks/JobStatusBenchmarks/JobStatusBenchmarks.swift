@@ -1,6 +1,7 @@
 import Benchmark
 import Foundation
 import JobStatus
+import Kafka
 import Relay
 
 /// The model's hot path, as the relay runs it: bytes in, canonical bytes out, then the dedup
@@ -104,7 +105,8 @@ let benchmarks: @Sendable () -> Void = {
             for (offset, record) in outputRecords.enumerated() {
                 let jobID = String(decoding: record.key, as: UTF8.self)
                 guard let status = CanonicalStatusScanner.status(ofCanonical: record.value) else { continue }
-                let source = SourcePosition(topicIndex: 0, partition: Int32(offset % 64), offset: Int64(offset))
+                let source = SourcePosition(
+                    topicIndex: 0, partition: KafkaPartition(rawValue: Int32(offset % 64)), offset: Int64(offset))
                 table.restore(jobID, PublishedState(status: status, canonicalBytes: record.value), source: source)
             }
             blackHole(table.count)

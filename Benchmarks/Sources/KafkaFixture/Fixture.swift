@@ -102,7 +102,8 @@ public final class Fixture: Sendable {
         var configuration = broker.configuration(["group.id": "swift-\(UUID())"])
         for (name, value) in consumerSettings { configuration[name] = value }
         let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
-        try consumer.assign((0..<partitions).map { TopicPartitionOffset(TopicPartition(topic, $0), .beginning) })
+        try consumer.assign(
+            KafkaPartition.all(count: partitions).map { TopicPartitionOffset(TopicPartition(topic, $0), .beginning) })
         var count = 0
         var bytes = 0
         while count < records {

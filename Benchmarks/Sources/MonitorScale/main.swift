@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import JobStatus
+import Kafka
 import Monitor
 import Relay
 
@@ -59,7 +60,8 @@ func restoreRound() -> Duration {
     for (offset, record) in records.enumerated() {
         let jobID = String(decoding: record.key, as: UTF8.self)
         guard let status = CanonicalStatusScanner.status(ofCanonical: record.value) else { continue }
-        let source = SourcePosition(topicIndex: 0, partition: Int32(offset % 64), offset: Int64(offset))
+        let source = SourcePosition(
+            topicIndex: 0, partition: KafkaPartition(rawValue: Int32(offset % 64)), offset: Int64(offset))
         table.restore(jobID, PublishedState(status: status, canonicalBytes: record.value), source: source)
     }
     precondition(table.count == jobs)

@@ -1,3 +1,5 @@
+import Kafka
+
 /// The committed part of the dedup table: ``JobKey`` -> what was last published and where it came
 /// from, in 48 bytes per job plus a 4-byte slot of an open-addressing index.
 ///
@@ -85,7 +87,8 @@ struct CompactStateTable: Sendable {
         if state.order != nil { flags |= Flags.hasOrder }
         if state.rank != nil { flags |= Flags.hasRank }
         return Entry(
-            key: key, fingerprint: state.fingerprint, offset: source?.offset ?? 0, partition: source?.partition ?? 0,
+            key: key, fingerprint: state.fingerprint, offset: source?.offset ?? 0,
+            partition: source?.partition.rawValue ?? 0,
             topicIndex: source?.topicIndex ?? 0, rank: state.rank ?? 0, flags: Flags(rawValue: flags))
     }
 
@@ -99,7 +102,8 @@ struct CompactStateTable: Sendable {
 
     private func source(of entry: Entry) -> SourcePosition? {
         guard entry.flags.rawValue & Flags.hasSource != 0 else { return nil }
-        return SourcePosition(topicIndex: entry.topicIndex, partition: entry.partition, offset: entry.offset)
+        return SourcePosition(
+            topicIndex: entry.topicIndex, partition: KafkaPartition(rawValue: entry.partition), offset: entry.offset)
     }
 
     // MARK: - Index

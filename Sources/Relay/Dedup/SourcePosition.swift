@@ -1,3 +1,5 @@
+public import Kafka
+
 /// Where a published record came from: an input topic (by its index in `input.topics`),
 /// partition and offset.
 ///
@@ -11,19 +13,19 @@ public struct SourcePosition: Hashable, Sendable {
     /// The input topic, by its index in `input.topics`.
     public var topicIndex: Int16
     /// The input partition.
-    public var partition: Int32
+    public var partition: KafkaPartition
     /// The record's offset in that partition.
     public var offset: Int64
 
     /// The position of the record at `offset` of partition `partition` of input topic `topicIndex`.
-    public init(topicIndex: Int16, partition: Int32, offset: Int64) {
+    public init(topicIndex: Int16, partition: KafkaPartition, offset: Int64) {
         self.topicIndex = topicIndex
         self.partition = partition
         self.offset = offset
     }
 
     /// Whether the record at `offset` of the same topic and partition comes at or before this one.
-    public func covers(topicIndex: Int16, partition: Int32, offset: Int64) -> Bool {
+    public func covers(topicIndex: Int16, partition: KafkaPartition, offset: Int64) -> Bool {
         self.topicIndex == topicIndex && self.partition == partition && offset <= self.offset
     }
 }

@@ -16,7 +16,7 @@ struct PartitionOwnership {
     /// Input partitions this member owns.
     private(set) var assigned: Set<TopicPartition> = []
     /// Output partitions read for records keyed unlike their job_id, current until the next rebalance.
-    private(set) var extraOutputPartitions: Set<Int32> = []
+    private(set) var extraOutputPartitions: Set<KafkaPartition> = []
     /// When an empty cooperative assignment counts as standing by, unless partitions come first.
     private(set) var standbyAfter: ContinuousClock.Instant?
     /// The group's committed offset per input partition, as last fetched or committed here: what
@@ -132,7 +132,7 @@ struct PartitionOwnership {
     /// In aligned mode, the output partition of `jobID` when it is not kept current here (its
     /// input record was not keyed by job_id with murmur2): the loop reads it before the record
     /// is judged, then calls ``keepCurrent(outputPartition:)``. `nil`: it is current.
-    func outputPartitionToRead(for jobID: String) -> Int32? {
+    func outputPartitionToRead(for jobID: String) -> KafkaPartition? {
         guard topology.isAligned, assigned.count < Int(topology.outputPartitions), let input = inputTopics.first else {
             return nil
         }
@@ -145,7 +145,7 @@ struct PartitionOwnership {
     }
 
     /// An extra output partition was read: it stays current until the next rebalance.
-    mutating func keepCurrent(outputPartition partition: Int32) {
+    mutating func keepCurrent(outputPartition partition: KafkaPartition) {
         extraOutputPartitions.insert(partition)
     }
 

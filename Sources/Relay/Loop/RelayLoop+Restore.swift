@@ -75,9 +75,11 @@ extension RelayLoop {
         let outputs =
             configuration.stage == .repartition
             ? []
-            : (topology.isAligned ? partitions.map(\.partition) : Array(0..<topology.outputPartitions))
+            : (topology.isAligned ? partitions.map(\.partition) : KafkaPartition.all(count: topology.outputPartitions))
                 .map { TopicPartition(configuration.outputTopic, $0) }
-        let deadLetters = (0..<topology.deadLetterPartitions).map { TopicPartition(configuration.deadLetterTopic, $0) }
+        let deadLetters = KafkaPartition.all(count: topology.deadLetterPartitions).map {
+            TopicPartition(configuration.deadLetterTopic, $0)
+        }
         status.update { snapshot in
             snapshot.phase = .restoring
             snapshot.partitionsToRestore = outputs.count
@@ -133,7 +135,7 @@ extension RelayLoop {
     ) async throws(RelayError) -> Bool? {
         let assigning = Set(partitions)
         let everyPartition = topology.inputPartitions.flatMap { topic, count in
-            (0..<count).map { TopicPartition(topic, $0) }
+            KafkaPartition.all(count: count).map { TopicPartition(topic, $0) }
         }
         let asked = Array(assigning.union(everyPartition)).sorted()
         var committed: [TopicPartitionOffset] = []

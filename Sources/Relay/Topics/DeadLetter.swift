@@ -67,7 +67,7 @@ public enum DeadLetter {
     public static func sourceHeaders(of message: KafkaMessage) -> [KafkaHeader] {
         [
             KafkaHeader(name: Header.sourceTopic, string: message.topic),
-            KafkaHeader(name: Header.sourcePartition, string: String(message.partition)),
+            KafkaHeader(name: Header.sourcePartition, string: message.partition.description),
             KafkaHeader(name: Header.sourceOffset, string: String(message.offset.rawValue)),
         ]
     }
@@ -77,7 +77,7 @@ public enum DeadLetter {
     static func connectHeaders(of message: KafkaMessage, error: InvalidEvent) -> [KafkaHeader] {
         [
             KafkaHeader(name: ConnectHeader.topic, string: message.topic),
-            KafkaHeader(name: ConnectHeader.partition, string: String(message.partition)),
+            KafkaHeader(name: ConnectHeader.partition, string: message.partition.description),
             KafkaHeader(name: ConnectHeader.offset, string: String(message.offset.rawValue)),
             KafkaHeader(name: ConnectHeader.connectorName, string: "jobstatusd"),
             KafkaHeader(
@@ -101,7 +101,8 @@ public enum DeadLetter {
         offset offsetHeader: String
     ) -> (TopicPartition, KafkaOffset)? {
         guard let topic = currentHeader(topicHeader, of: message),
-            let partition = currentHeader(partitionHeader, of: message).flatMap({ Int32($0) }),
+            let partition = currentHeader(partitionHeader, of: message).flatMap({ Int32($0) }).map(
+                KafkaPartition.init(rawValue:)),
             let offset = currentHeader(offsetHeader, of: message).flatMap({ Int64($0) })
         else { return nil }
         return (TopicPartition(topic, partition), KafkaOffset(rawValue: offset))

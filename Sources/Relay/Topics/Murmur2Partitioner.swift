@@ -1,11 +1,13 @@
+public import Kafka
+
 /// The Java client's default partitioner: `toPositive(murmur2(key)) % partitions`
 /// (librdkafka `partitioner=murmur2_random` for non-null keys), so every
 /// Kafka client agrees on where a job lives.
 public enum Murmur2Partitioner {
     /// The partition of `key` among `partitionCount` partitions.
-    public static func partition(forKey key: [UInt8], partitionCount: Int32) -> Int32 {
+    public static func partition(forKey key: [UInt8], partitionCount: Int32) -> KafkaPartition {
         let hash = key.withUnsafeBytes { murmur2($0) }
-        return Int32(bitPattern: hash & 0x7FFF_FFFF) % partitionCount
+        return KafkaPartition(rawValue: Int32(bitPattern: hash & 0x7FFF_FFFF) % partitionCount)
     }
 
     /// Kafka's murmur2 (seed 0x9747b28c).

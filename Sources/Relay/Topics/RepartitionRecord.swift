@@ -25,7 +25,7 @@ public enum RepartitionRecord {
             topic: topic, key: Array(jobID.utf8), value: message.value,
             headers: message.headers + [
                 KafkaHeader(name: Header.originTopic, string: message.topic),
-                KafkaHeader(name: Header.originPartition, string: String(message.partition)),
+                KafkaHeader(name: Header.originPartition, string: message.partition.description),
                 KafkaHeader(name: Header.originOffset, string: String(message.offset.rawValue)),
             ]
                 + (message.timestampMilliseconds.map { [KafkaHeader(name: Header.originTimestamp, string: String($0))] }

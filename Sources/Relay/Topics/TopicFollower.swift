@@ -14,7 +14,7 @@ public final class TopicFollower {
 
     /// A reader in a group of its own (it assigns partitions and never commits).
     public init(kafka: KafkaConfiguration, topic: String, partitions: Int32, logger: Logger) throws(KafkaError) {
-        self.partitions = (0..<partitions).map { TopicPartition(topic, $0) }
+        self.partitions = KafkaPartition.all(count: partitions).map { TopicPartition(topic, $0) }
         reader = try PartitionEndReader(
             configuration: kafka, groupID: "jobstatusd-follower-\(UInt64.random(in: 0...UInt64.max))", logger: logger)
     }

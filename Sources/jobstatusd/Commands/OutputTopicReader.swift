@@ -51,7 +51,7 @@ struct OutputTopicReader {
     func readToEnd() async throws -> [KafkaMessage] {
         let partitions = try await partitionCount()
         var messages: [KafkaMessage] = []
-        try await read((0..<partitions).map { TopicPartition(topic, $0) }) { messages.append($0) }
+        try await read(KafkaPartition.all(count: partitions).map { TopicPartition(topic, $0) }) { messages.append($0) }
         return messages
     }
 

@@ -29,7 +29,7 @@ struct WatchCommand: AsyncParsableCommand {
         let partitions = try await reader.partitionCount()
         let consumer = try reader.makeConsumer()
         try consumer.assign(
-            (0..<partitions).map {
+            KafkaPartition.all(count: partitions).map {
                 TopicPartitionOffset(TopicPartition(configuration.relay.outputTopic, $0), .beginning)
             })
         var board = JobBoard()

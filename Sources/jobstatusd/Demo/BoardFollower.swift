@@ -8,7 +8,10 @@ final class BoardFollower: @unchecked Sendable {
 
     init(reader: OutputTopicReader, partitions: Int32) throws {
         consumer = try reader.makeConsumer()
-        try consumer.assign((0..<partitions).map { TopicPartitionOffset(TopicPartition(reader.topic, $0), .beginning) })
+        try consumer.assign(
+            KafkaPartition.all(count: partitions).map {
+                TopicPartitionOffset(TopicPartition(reader.topic, $0), .beginning)
+            })
     }
 
     func close() async {

@@ -76,7 +76,7 @@ struct MetricsService: Service {
         for (partition, offset) in snapshot.committedOffsets {
             Gauge(
                 label: MetricName.inputCommittedOffset,
-                dimensions: [("topic", partition.topic), ("partition", String(partition.partition))]
+                dimensions: [("topic", partition.topic), ("partition", partition.partition.description)]
             ).record(offset)
         }
     }
@@ -96,7 +96,7 @@ struct MetricsService: Service {
                 series[partition]
                 ?? Gauge(
                     label: MetricName.consumerLag,
-                    dimensions: [("topic", partition.topic), ("partition", String(partition.partition))],
+                    dimensions: [("topic", partition.topic), ("partition", partition.partition.description)],
                     factory: factory)
             series[partition] = gauge
             gauge.record(value)

@@ -49,7 +49,8 @@ struct UnkeyedStream {
         records = values.map { value in
             let key: [UInt8]? = rng.next() % 3 == 0 ? nil : Array("producer-\(rng.next() % 7)".utf8)
             return KafkaOutgoingMessage(
-                topic: topic, partition: Int32(rng.next() % UInt64(partitions)), key: key, value: value)
+                topic: topic, partition: KafkaPartition(rawValue: Int32(rng.next() % UInt64(partitions))), key: key,
+                value: value)
         }
         // A null value: counted as an input tombstone by the first stage, neither passed on nor dead-lettered.
         records.insert(
