@@ -1,13 +1,18 @@
 import CRdKafka
 
 /// A position in a partition, with librdkafka's logical offsets as named statics.
-public struct KafkaOffset: Hashable, Comparable, Sendable, CustomStringConvertible {
+public struct KafkaOffset: Hashable, Comparable, Sendable, CustomStringConvertible, ExpressibleByIntegerLiteral {
     /// The raw offset; negative values are logical offsets.
     public let rawValue: Int64
 
     /// An offset from its raw value: a position (>= 0) or one of librdkafka's logical offsets.
     public init(rawValue: Int64) {
         self.rawValue = rawValue
+    }
+
+    /// An offset written as a number, e.g. `TopicPartitionOffset(partition, 42)`.
+    public init(integerLiteral value: Int64) {
+        self.rawValue = value
     }
 
     /// The first offset still in the partition.

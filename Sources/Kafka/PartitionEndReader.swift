@@ -105,7 +105,7 @@ public final class PartitionEndReader {
             throw .kafka(error)
         }
         var remaining = Set(partitions)
-        var ends: [TopicPartition: Int64] = [:]
+        var ends: [TopicPartition: KafkaOffset] = [:]
         var count = 0
         var moved = ContinuousClock.now
         while !remaining.isEmpty {
@@ -119,7 +119,8 @@ public final class PartitionEndReader {
             guard now < deadline else {
                 throw .timedOut(
                     remaining.sorted().map {
-                        ReadToEndFailure.Unfinished(partition: $0, next: positions[$0]?.rawValue ?? 0, end: ends[$0])
+                        ReadToEndFailure.Unfinished(
+                            partition: $0, next: positions[$0] ?? KafkaOffset(rawValue: 0), end: ends[$0])
                     })
             }
             let event = await consumer.poll(maxMessages: Self.batchSize, timeout: min(.seconds(1), deadline - now))
@@ -132,8 +133,8 @@ public final class PartitionEndReader {
                     positions[message.topicPartition] = message.offset.next
                     if ends[message.topicPartition] == nil {
                         // The fetch response that brought this record also brought the end.
-                        let high = consumer.cachedWatermarks(for: message.topicPartition).high.rawValue
-                        if high >= 0 { ends[message.topicPartition] = high }
+                        let high = consumer.cachedWatermarks(for: message.topicPartition).high
+                        if high.isConcrete { ends[message.topicPartition] = high }
                         logger.debug(
                             "read to end: end from the fetch response",
                             metadata: ["partition": "\(message.topicPartition)", "end": "\(high)"])
@@ -152,7 +153,7 @@ public final class PartitionEndReader {
                 continue
             }
             for partition in remaining {
-                if let end = ends[partition], (positions[partition]?.rawValue ?? 0) >= end {
+                if let end = ends[partition], positions[partition] ?? KafkaOffset(rawValue: 0) >= end {
                     remaining.remove(partition)
                 }
             }

@@ -6,12 +6,12 @@ public enum ReadToEndFailure: Error, Equatable, CustomStringConvertible {
         /// The partition.
         public var partition: TopicPartition
         /// The next offset the read would have returned.
-        public var next: Int64
+        public var next: KafkaOffset
         /// The partition's end, if the read learned it.
-        public var end: Int64?
+        public var end: KafkaOffset?
 
         /// A partition at `next`, with its end if known.
-        public init(partition: TopicPartition, next: Int64, end: Int64?) {
+        public init(partition: TopicPartition, next: KafkaOffset, end: KafkaOffset?) {
             self.partition = partition
             self.next = next
             self.end = end
@@ -34,7 +34,7 @@ public enum ReadToEndFailure: Error, Equatable, CustomStringConvertible {
             "stopped before the end: the reader was asked to stop"
         case .timedOut(let partitions):
             "not read to the end in time: "
-                + partitions.map { "\($0.partition) at \($0.next) of \($0.end.map(String.init) ?? "unknown end")" }
+                + partitions.map { "\($0.partition) at \($0.next) of \($0.end?.description ?? "unknown end")" }
                 .joined(separator: ", ")
         }
     }

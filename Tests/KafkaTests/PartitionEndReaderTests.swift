@@ -61,7 +61,7 @@ struct PartitionEndReaderTests {
             Issue.record("read \(count) records and returned after its limit instead of failing")
         } catch .timedOut(let partitions) {
             #expect(partitions.map(\.partition) == [partition])
-            #expect(partitions.first?.next == 0, "nothing read")
+            #expect(partitions.first?.next == KafkaOffset(rawValue: 0), "nothing read")
         } catch {
             Issue.record("expected timedOut, got \(error)")
         }

@@ -51,7 +51,7 @@ struct DedupTableModelTests {
                 isTerminal: rank % 2 == 0, order: rank % 3 == 0 ? Int64(rank) * 1_000_000_007 : nil)
             let source = SourcePosition(
                 topicIndex: Int16(rank), partition: KafkaPartition(rawValue: Int32(rank) * 1000),
-                offset: Int64(rank) << 40)
+                offset: KafkaOffset(rawValue: Int64(rank) << 40))
             store.set(key, state, source: rank % 5 == 0 ? nil : source)
             #expect(store.lookup(key)?.state == state)
             #expect(store.lookup(key)?.source == (rank % 5 == 0 ? nil : source))
@@ -90,7 +90,7 @@ struct DedupTableModelTests {
         let queued = PublishedState(status: .queued, canonicalBytes: Array("q".utf8))
         let running = PublishedState(status: .running, canonicalBytes: Array("r".utf8))
         let done = PublishedState(status: .done, canonicalBytes: Array("d".utf8))
-        func at(_ partition: KafkaPartition, _ offset: Int64) -> SourcePosition {
+        func at(_ partition: KafkaPartition, _ offset: KafkaOffset) -> SourcePosition {
             SourcePosition(topicIndex: 0, partition: partition, offset: offset)
         }
         var table = DedupTable()
@@ -217,7 +217,7 @@ struct DedupTableModelTests {
             ? SourcePosition(
                 topicIndex: Int16.random(in: 0...2, using: &rng),
                 partition: KafkaPartition(rawValue: Int32.random(in: 0...3, using: &rng)),
-                offset: Int64.random(in: 0...Int64.max, using: &rng)) : nil
+                offset: KafkaOffset(rawValue: Int64.random(in: 0...Int64.max, using: &rng))) : nil
         return (state, source)
     }
 

@@ -23,7 +23,7 @@ struct LagTrackerTests {
     @Test func aPartitionWithoutAKnownEndIsLeftOut() {
         let lag = LagTracker.lag(
             of: [Self.p0, Self.p1], committed: [Self.p0: 5, Self.p1: 5], positions: [:],
-            highWatermark: { $0 == Self.p0 ? KafkaOffset.invalid.rawValue : 9 })
+            highWatermark: { $0 == Self.p0 ? KafkaOffset.invalid : 9 })
         #expect(lag == [Self.p1: 4])
     }
 

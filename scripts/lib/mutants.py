@@ -144,7 +144,7 @@ MUTANTS: list[Mutant] = [
         "restore-end-from-the-first-empty-poll", "Sources/Kafka/PartitionEndReader.swift",
         "                count += batch.count",
         "                count += batch.count; if batch.isEmpty { for partition in remaining where ends[partition] == nil "
-        "{ ends[partition] = positions[partition]?.rawValue ?? 0 } }",
+        "{ ends[partition] = positions[partition] ?? KafkaOffset(rawValue: 0) } }",
         "PartitionEndReaderTests/aSlowFetchIsWaitedForNotTakenForTheEnd",
         "a slow fetch is taken for the end: the restore stops early"),
 ]

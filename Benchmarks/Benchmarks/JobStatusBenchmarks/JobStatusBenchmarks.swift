@@ -106,7 +106,8 @@ let benchmarks: @Sendable () -> Void = {
                 let jobID = String(decoding: record.key, as: UTF8.self)
                 guard let status = CanonicalStatusScanner.status(ofCanonical: record.value) else { continue }
                 let source = SourcePosition(
-                    topicIndex: 0, partition: KafkaPartition(rawValue: Int32(offset % 64)), offset: Int64(offset))
+                    topicIndex: 0, partition: KafkaPartition(rawValue: Int32(offset % 64)),
+                    offset: KafkaOffset(rawValue: Int64(offset)))
                 table.restore(jobID, PublishedState(status: status, canonicalBytes: record.value), source: source)
             }
             blackHole(table.count)

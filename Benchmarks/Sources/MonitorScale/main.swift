@@ -61,7 +61,8 @@ func restoreRound() -> Duration {
         let jobID = String(decoding: record.key, as: UTF8.self)
         guard let status = CanonicalStatusScanner.status(ofCanonical: record.value) else { continue }
         let source = SourcePosition(
-            topicIndex: 0, partition: KafkaPartition(rawValue: Int32(offset % 64)), offset: Int64(offset))
+            topicIndex: 0, partition: KafkaPartition(rawValue: Int32(offset % 64)),
+            offset: KafkaOffset(rawValue: Int64(offset)))
         table.restore(jobID, PublishedState(status: status, canonicalBytes: record.value), source: source)
     }
     precondition(table.count == jobs)

@@ -87,7 +87,7 @@ struct CompactStateTable: Sendable {
         if state.order != nil { flags |= Flags.hasOrder }
         if state.rank != nil { flags |= Flags.hasRank }
         return Entry(
-            key: key, fingerprint: state.fingerprint, offset: source?.offset ?? 0,
+            key: key, fingerprint: state.fingerprint, offset: source?.offset.rawValue ?? 0,
             partition: source?.partition.rawValue ?? 0,
             topicIndex: source?.topicIndex ?? 0, rank: state.rank ?? 0, flags: Flags(rawValue: flags))
     }
@@ -103,7 +103,8 @@ struct CompactStateTable: Sendable {
     private func source(of entry: Entry) -> SourcePosition? {
         guard entry.flags.rawValue & Flags.hasSource != 0 else { return nil }
         return SourcePosition(
-            topicIndex: entry.topicIndex, partition: KafkaPartition(rawValue: entry.partition), offset: entry.offset)
+            topicIndex: entry.topicIndex, partition: KafkaPartition(rawValue: entry.partition),
+            offset: KafkaOffset(rawValue: entry.offset))
     }
 
     // MARK: - Index

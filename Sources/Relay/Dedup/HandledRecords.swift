@@ -40,9 +40,9 @@ struct HandledRecords {
     /// `end`, the partition's end offset: records were handled at offsets the partition has not
     /// reached, so its offsets went backwards (the topic was deleted and recreated, or
     /// truncated) and the coordinates read name other, older records.
-    func isBeyondEnd(_ partition: TopicPartition, end: Int64) -> Int64? {
-        guard let top = highest[partition], end >= 0, top >= end else { return nil }
-        return top
+    func isBeyondEnd(_ partition: TopicPartition, end: KafkaOffset) -> KafkaOffset? {
+        guard let top = highest[partition], end.isConcrete, top >= end.rawValue else { return nil }
+        return KafkaOffset(rawValue: top)
     }
 
     /// Stops taking `partition`'s coordinates as proof, for as long as this process runs: its
@@ -54,12 +54,13 @@ struct HandledRecords {
     }
 
     /// From which offset the set is complete for `partition` (0 when nothing was dropped).
-    func floor(of partition: TopicPartition) -> Int64 {
-        floors[partition, default: 0]
+    func floor(of partition: TopicPartition) -> KafkaOffset {
+        KafkaOffset(rawValue: floors[partition, default: 0])
     }
 
     /// Forgets offsets below `offset`: the group will not replay them.
-    mutating func raiseFloor(_ partition: TopicPartition, to offset: Int64) {
+    mutating func raiseFloor(_ partition: TopicPartition, to floor: KafkaOffset) {
+        let offset = floor.rawValue
         guard offset > floors[partition, default: 0] else { return }
         floors[partition] = offset
         if let kept = offsets[partition] {
@@ -70,8 +71,8 @@ struct HandledRecords {
 
     /// Makes the set claim completeness only from `offset` on, before the output is read
     /// again from its start to fill it in.
-    mutating func lowerFloor(_ partition: TopicPartition, to offset: Int64) {
-        floors[partition] = max(0, offset)
+    mutating func lowerFloor(_ partition: TopicPartition, to floor: KafkaOffset) {
+        floors[partition] = max(0, floor.rawValue)
     }
 
     /// How many coordinates are kept (for tests and metrics).

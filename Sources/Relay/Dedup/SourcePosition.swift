@@ -15,17 +15,17 @@ public struct SourcePosition: Hashable, Sendable {
     /// The input partition.
     public var partition: KafkaPartition
     /// The record's offset in that partition.
-    public var offset: Int64
+    public var offset: KafkaOffset
 
     /// The position of the record at `offset` of partition `partition` of input topic `topicIndex`.
-    public init(topicIndex: Int16, partition: KafkaPartition, offset: Int64) {
+    public init(topicIndex: Int16, partition: KafkaPartition, offset: KafkaOffset) {
         self.topicIndex = topicIndex
         self.partition = partition
         self.offset = offset
     }
 
     /// Whether the record at `offset` of the same topic and partition comes at or before this one.
-    public func covers(topicIndex: Int16, partition: KafkaPartition, offset: Int64) -> Bool {
+    public func covers(topicIndex: Int16, partition: KafkaPartition, offset: KafkaOffset) -> Bool {
         self.topicIndex == topicIndex && self.partition == partition && offset <= self.offset
     }
 }

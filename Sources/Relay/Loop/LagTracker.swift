@@ -27,15 +27,15 @@ struct LagTracker {
     /// no positions otherwise. A partition with no known high watermark or no progress yet is
     /// left out; the lag is never negative (a watermark fetched before the last commit).
     static func lag(
-        of partitions: Set<TopicPartition>, committed: [TopicPartition: Int64], positions: [TopicPartition: Int64],
-        highWatermark: (TopicPartition) -> Int64
+        of partitions: Set<TopicPartition>, committed: [TopicPartition: KafkaOffset],
+        positions: [TopicPartition: KafkaOffset], highWatermark: (TopicPartition) -> KafkaOffset
     ) -> [TopicPartition: Int64] {
         var lag: [TopicPartition: Int64] = [:]
         for partition in partitions {
             let high = highWatermark(partition)
-            let done = max(committed[partition] ?? -1, positions[partition] ?? -1)
-            guard high >= 0, done >= 0 else { continue }
-            lag[partition] = max(0, high - done)
+            let done = max(committed[partition] ?? .invalid, positions[partition] ?? .invalid)
+            guard high.isConcrete, done.isConcrete else { continue }
+            lag[partition] = max(0, high.rawValue - done.rawValue)
         }
         return lag
     }

@@ -130,7 +130,7 @@ extension RelayLoop {
         if !handled.distrusted.isEmpty, handled.distrusted.contains(message.topicPartition) { return false }
         guard let last = table.lastSource(of: jobKey, pending: pending), let topic = inputTopicIndex[message.topic]
         else { return false }
-        return last.covers(topicIndex: topic, partition: message.partition, offset: message.offset.rawValue)
+        return last.covers(topicIndex: topic, partition: message.partition, offset: message.offset)
     }
 
     /// Issue 24, defect 4: an input partition whose offsets went backwards (the topic deleted and
@@ -144,7 +144,7 @@ extension RelayLoop {
     func checkInputOffsets(_ first: KafkaMessage) {
         let partition = first.topicPartition
         guard !handled.distrusted.contains(partition) else { return }
-        let end = consumer.cachedWatermarks(for: partition).high.rawValue
+        let end = consumer.cachedWatermarks(for: partition).high
         guard let beyondEnd = handled.isBeyondEnd(partition, end: end) else { return }
         handled.distrust(partition)
         logger.error(
@@ -267,7 +267,7 @@ extension RelayLoop {
     /// Where `message` sits, as the table records it.
     func sourcePosition(of message: KafkaMessage) -> SourcePosition? {
         inputTopicIndex[message.topic].map {
-            SourcePosition(topicIndex: $0, partition: message.partition, offset: message.offset.rawValue)
+            SourcePosition(topicIndex: $0, partition: message.partition, offset: message.offset)
         }
     }
 

@@ -155,7 +155,7 @@ extension RelayLoop {
         for offset in committed { ownership.noteGroupOffset(offset) }
         for offset in committed {
             // No committed offset: the group starts at the beginning.
-            let replayFrom = max(0, offset.offset.rawValue)
+            let replayFrom = max(KafkaOffset(rawValue: 0), offset.offset)
             guard assigning.contains(offset.topicPartition) else {
                 handled.raiseFloor(offset.topicPartition, to: replayFrom)
                 continue
@@ -217,7 +217,7 @@ extension RelayLoop {
             let jobID = String(decoding: key, as: UTF8.self)
             let position = source.flatMap { partition, offset in
                 inputTopicIndex[partition.topic].map {
-                    SourcePosition(topicIndex: $0, partition: partition.partition, offset: offset.rawValue)
+                    SourcePosition(topicIndex: $0, partition: partition.partition, offset: offset)
                 }
             }
             let value = message.value  // copied once, for the table and the /jobs view

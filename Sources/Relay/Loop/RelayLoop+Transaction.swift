@@ -151,7 +151,7 @@ extension RelayLoop {
         origins.apply(transaction.pending.origins)
         for offset in transaction.commitOffsets {
             ownership.noteGroupOffset(offset)
-            handled.raiseFloor(offset.topicPartition, to: offset.offset.rawValue)
+            handled.raiseFloor(offset.topicPartition, to: offset.offset)
         }
         committedCounters.add(transaction.counters)
         status.keep(transaction.published, tombstoned: transaction.tombstoned)
@@ -168,7 +168,7 @@ extension RelayLoop {
             snapshot.transactionsCommitted += 1
             snapshot.lastCommitDuration = commitDuration
             for offset in transaction.commitOffsets {
-                snapshot.committedOffsets[offset.topicPartition] = offset.offset.rawValue
+                snapshot.committedOffsets[offset.topicPartition] = offset.offset
             }
         }
     }

@@ -287,17 +287,17 @@ extension RelayLoop {
     /// idle, the consumer's position (so transaction markers in the input do not count).
     func updateLag(now: ContinuousClock.Instant) {
         guard lagTracker.isDue(at: now) else { return }
-        let positions: [TopicPartition: Int64] =
+        let positions: [TopicPartition: KafkaOffset] =
             !machine.isIdle
             ? [:]
             : Dictionary(
                 ((try? consumer.position(Array(ownership.assigned))) ?? []).map {
-                    ($0.topicPartition, $0.offset.rawValue)
+                    ($0.topicPartition, $0.offset)
                 },
                 uniquingKeysWith: max)
         let lag = LagTracker.lag(
             of: ownership.assigned, committed: status.current.committedOffsets, positions: positions,
-            highWatermark: { consumer.cachedWatermarks(for: $0).high.rawValue })
+            highWatermark: { consumer.cachedWatermarks(for: $0).high })
         status.update { $0.consumerLag = lag }
     }
 }

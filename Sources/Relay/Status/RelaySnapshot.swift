@@ -39,7 +39,7 @@ public struct RelaySnapshot: Sendable {
     public var lastHeartbeat: ContinuousClock.Instant = .now
     /// Per input partition, the offset this instance last committed (the next record to read):
     /// with the partition's end offset, how far behind the relay is in either delivery mode.
-    public var committedOffsets: [TopicPartition: Int64] = [:]
+    public var committedOffsets: [TopicPartition: KafkaOffset] = [:]
     /// The consumer group generation and member id sent with the last transaction's offsets.
     public var lastGroupGeneration: Int32 = -1
     /// The member id sent with the last transaction's offsets.

@@ -77,7 +77,7 @@ struct MetricsService: Service {
             Gauge(
                 label: MetricName.inputCommittedOffset,
                 dimensions: [("topic", partition.topic), ("partition", partition.partition.description)]
-            ).record(offset)
+            ).record(offset.rawValue)
         }
     }
 

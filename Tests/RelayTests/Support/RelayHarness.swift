@@ -114,7 +114,8 @@ struct RelayHarness {
             try await waitUntil("every input partition committed to its end", timeout: timeout) {
                 let stored = (try? await reader.committed(partitions, timeout: .seconds(5))) ?? []
                 let group = Dictionary(stored.map { ($0.topicPartition, $0.offset.rawValue) }, uniquingKeysWith: max)
-                let committed = relays.map { $0.relay.status.current.committedOffsets } + [group]
+                let committed =
+                    relays.map { $0.relay.status.current.committedOffsets.mapValues(\.rawValue) } + [group]
                 return ends.allSatisfy { partition, end in committed.contains { ($0[partition] ?? -1) >= end } }
             }
         }
