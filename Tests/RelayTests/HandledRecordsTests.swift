@@ -1,3 +1,4 @@
+import JobStatus
 import Kafka
 import Testing
 
@@ -49,5 +50,39 @@ struct HandledRecordsTests {
         handled.record(partition, KafkaOffset(rawValue: 41))
         #expect(!handled.contains(partition, KafkaOffset(rawValue: 41)), "nothing of it is kept any more")
         #expect(handled.distrusted == [partition])
+    }
+
+    /// The group's committed offsets set the floors as partitions are assigned: an assigned
+    /// partition whose offset went below its floor means the set is incomplete (read the output
+    /// from its start); other partitions' floors only rise.
+    @Test func theGroupsCommittedOffsetsSetTheFloors() {
+        let other = TopicPartition("in", 1)
+        var handled = HandledRecords()
+        handled.raiseFloor(partition, to: 50)
+        handled.raiseFloor(other, to: 50)
+        handled.record(other, 60)
+        let rewound = handled.adopt(
+            groupOffsets: [TopicPartitionOffset(other, 20), TopicPartitionOffset(partition, 70)], assigning: [partition]
+        )
+        #expect(!rewound, "the assigned partition moved on; the other one's lower offset is old news")
+        #expect(handled.floor(of: partition) == 70 && handled.floor(of: other) == 50)
+        #expect(handled.contains(other, 60))
+
+        let backwards = handled.adopt(groupOffsets: [TopicPartitionOffset(partition, 10)], assigning: [partition])
+        #expect(backwards, "an assigned partition behind its floor: the output is read from its start")
+        #expect(handled.floor(of: partition) == 10)
+
+        let unset = handled.adopt(groupOffsets: [TopicPartitionOffset(other, .invalid)], assigning: [other])
+        #expect(unset && handled.floor(of: other) == 0, "no committed offset: the group starts at the beginning")
+    }
+
+    /// A replayed record counts as what its first run did: a duplicate, a tombstone, or a dead
+    /// letter already written.
+    @Test func aReplayCountsAsItsFirstRunsOutcome() {
+        var counters = RelayCounters()
+        counters.countReplay(of: .tombstone)
+        counters.countReplay(of: .invalid(InvalidEvent(.invalidJSON, "x")))
+        #expect(counters.tombstones == 1 && counters.deadLettersAlreadyWritten == 1)
+        #expect(counters.invalid[.invalidJSON] == 1 && counters.dropped.isEmpty)
     }
 }

@@ -181,9 +181,9 @@ struct OrderFieldTests {
     /// Restore rebuilds the order from the output record's own member.
     @Test func restoreReadsTheOrderBackFromTheCanonicalRecord() throws {
         let status = try Self.event(#"{"job_id":"a","status":"RUNNING","status_msg":"","meta":{"sequence":9}}"#)
-        let restored = RelayLoop.restoredState(status.canonicalBytes(), ordering: Self.ordering)
+        let restored = PublishedState(restoring: status.canonicalBytes(), ordering: Self.ordering)
         #expect(restored.order == 9)
         #expect(restored.rank == 2)
-        #expect(RelayLoop.restoredState(status.canonicalBytes(), ordering: .lifecycle).order == nil)
+        #expect(PublishedState(restoring: status.canonicalBytes(), ordering: .lifecycle).order == nil)
     }
 }

@@ -95,7 +95,7 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    // The restore's in-process work per output record, as `RelayLoop.restoredState` and the
+    // The restore's in-process work per output record, as `PublishedState(restoring:ordering:)` and the
     // restore loop do it without an order field: the key as the job_id, the status scanned from
     // the canonical bytes, the fingerprint, the table insert. Target: >= 1M records/s.
     Benchmark("restore/rebuild the table from 100k output records", configuration: configuration) { benchmark in

@@ -51,7 +51,7 @@ func milliseconds(_ duration: Duration) -> String {
 let jobs = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 1_000_000
 let records = (0..<jobs).map(record)
 
-// The restore's work per record on the same records, as `RelayLoop.restoredState` and the restore
+// The restore's work per record on the same records, as `PublishedState(restoring:ordering:)` and the restore
 // loop do it (the `scripts/bench` "restore/rebuild the table" case): the key as the job_id, the
 // status scanned, the table insert. The best of 3 rounds, as for the monitor below.
 func restoreRound() -> Duration {

@@ -75,6 +75,25 @@ struct HandledRecords {
         floors[partition] = max(0, floor.rawValue)
     }
 
+    /// Sets the floors from the group's committed offsets, fetched as partitions are assigned;
+    /// returns whether the output must be read again from its start: the committed offset of a
+    /// partition being assigned (`assigning`) went below its floor. Floors of the other input
+    /// partitions only rise, which forgets coordinates other instances' commits made useless.
+    /// No committed offset (a logical one) counts as 0: the group starts at the beginning.
+    mutating func adopt(groupOffsets: [TopicPartitionOffset], assigning: Set<TopicPartition>) -> Bool {
+        var fromStart = false
+        for offset in groupOffsets {
+            let replayFrom = max(KafkaOffset(rawValue: 0), offset.offset)
+            if assigning.contains(offset.topicPartition), replayFrom < floor(of: offset.topicPartition) {
+                lowerFloor(offset.topicPartition, to: replayFrom)
+                fromStart = true
+            } else {
+                raiseFloor(offset.topicPartition, to: replayFrom)
+            }
+        }
+        return fromStart
+    }
+
     /// How many coordinates are kept (for tests and metrics).
     var count: Int { offsets.values.reduce(0) { $0 + $1.count } }
 }

@@ -44,7 +44,7 @@ extension RelayLoop {
         _ message: KafkaMessage, _ decoded: RecordClassifier.DecodedRecord, _ transaction: inout OpenTransaction
     ) async throws(RecordFailure) -> Bool {
         if handled.contains(message.topicPartition, message.offset) {
-            countReplay(decoded, &transaction.counters)
+            transaction.counters.countReplay(of: decoded)
             return true
         }
         if !transaction.refused.isEmpty, let refusal = transaction.refused[SourceCoordinate(message)] {
@@ -90,7 +90,7 @@ extension RelayLoop {
         if case .publish(let jobID, let bytes, _) = outcome {
             headers = DeadLetter.sourceHeaders(of: message)
             if configuration.stage == .relayOfRepartition { headers += RepartitionRecord.originHeaders(in: message) }
-            if let refusal = outputRefusal(jobID: jobID, bytes: bytes, headers: headers) {
+            if let refusal = sizeLimit.refusal(jobID: jobID, bytes: bytes, headers: headers) {
                 outcome = .deadLetter(refusal)
             }
         }
@@ -98,7 +98,7 @@ extension RelayLoop {
         // nothing about a dead letter (the DLQ is delivered on its own), so those need their own
         // coordinates, checked above.
         if let jobKey, !outcome.isDeadLetter, isCovered(message, jobKey: jobKey, pending: transaction.pending.jobs) {
-            countReplay(decoded, &transaction.counters)
+            transaction.counters.countReplay(of: decoded)
             return
         }
         if configuration.stage == .relayOfRepartition, let origin = RepartitionRecord.origin(of: message),
@@ -106,7 +106,7 @@ extension RelayLoop {
                 origin, in: message.topicPartition, deadLetter: outcome.isDeadLetter,
                 pending: &transaction.pending.origins)
         {
-            countReplay(decoded, &transaction.counters)
+            transaction.counters.countReplay(of: decoded)
             return
         }
         if keyMismatched { transaction.counters.keyMismatches += 1 }
@@ -167,23 +167,6 @@ extension RelayLoop {
         . With input.keying any the relay stage still takes records at old offsets for copies and \
         skips them: replace the output, the DLQ and the repartition topic along with the input
         """
-
-    /// Why librdkafka would refuse the output record, decided up front and the same way every
-    /// time, so that a replay reaches the same outcome (a dead letter, not a publish) as the
-    /// first run did. The bound counts key, value and headers plus librdkafka's largest
-    /// per-record wire overhead, against the producer's `message.max.bytes`.
-    private func outputRefusal(jobID: String, bytes: [UInt8], headers: [KafkaHeader]) -> InvalidEvent? {
-        let headerBytes = headers.reduce(0) { $0 + $1.name.utf8.count + ($1.value?.count ?? 0) + 10 }
-        let size = jobID.utf8.count + bytes.count + headerBytes + Self.recordWireOverhead
-        guard size > maxMessageBytes else { return nil }
-        return InvalidEvent(
-            .outputRejected,
-            "the canonical record is \(bytes.count) bytes; with key and headers it exceeds message.max.bytes "
-                + "(\(maxMessageBytes))")
-    }
-
-    /// More than librdkafka's record and batch header overhead (61 + 21 bytes in v2 batches).
-    static let recordWireOverhead = 128
 
     private func publish(
         _ message: KafkaMessage, jobID: String, jobKey: JobKey, bytes: [UInt8], state: PublishedState,
@@ -268,21 +251,6 @@ extension RelayLoop {
     func sourcePosition(of message: KafkaMessage) -> SourcePosition? {
         inputTopicIndex[message.topic].map {
             SourcePosition(topicIndex: $0, partition: message.partition, offset: message.offset)
-        }
-    }
-
-    /// A replayed record whose effect the output (or the DLQ) already holds: it counts as a
-    /// duplicate, or as a dead letter already written. Equal-rank regressions make this necessary:
-    /// the table alone would publish a replayed QUEUED again after VALIDATING.
-    private func countReplay(_ decoded: RecordClassifier.DecodedRecord, _ counters: inout RelayCounters) {
-        switch decoded {
-        case .tombstone:
-            counters.tombstones += 1
-        case .status:
-            counters.dropped[.duplicate, default: 0] += 1
-        case .invalid(let error):
-            counters.invalid[error.reason, default: 0] += 1
-            counters.deadLettersAlreadyWritten += 1
         }
     }
 }

@@ -151,23 +151,8 @@ extension RelayLoop {
                 logger.warning("fetching committed offsets failed; retrying", metadata: ["error": "\(error)"])
             }
         }
-        var fromStart = false
         for offset in committed { ownership.noteGroupOffset(offset) }
-        for offset in committed {
-            // No committed offset: the group starts at the beginning.
-            let replayFrom = max(KafkaOffset(rawValue: 0), offset.offset)
-            guard assigning.contains(offset.topicPartition) else {
-                handled.raiseFloor(offset.topicPartition, to: replayFrom)
-                continue
-            }
-            if replayFrom < handled.floor(of: offset.topicPartition) {
-                handled.lowerFloor(offset.topicPartition, to: replayFrom)
-                fromStart = true
-            } else {
-                handled.raiseFloor(offset.topicPartition, to: replayFrom)
-            }
-        }
-        return fromStart
+        return handled.adopt(groupOffsets: committed, assigning: assigning)
     }
 
     /// In aligned mode, a job whose output partition is not kept current here (its input
@@ -222,7 +207,7 @@ extension RelayLoop {
             }
             let value = message.value  // copied once, for the table and the /jobs view
             let taken = table.restore(
-                jobID, value.map { Self.restoredState($0, ordering: configuration.ordering) }, source: position,
+                jobID, value.map { PublishedState(restoring: $0, ordering: configuration.ordering) }, source: position,
                 timestamp: message.timestampMilliseconds ?? clock.milliseconds(),
                 remembersTombstone: remembersTombstone(message))
             // The /jobs view shows what the table holds: not a record older than its news.
@@ -234,27 +219,7 @@ extension RelayLoop {
     /// horizon: then the job it forgot stays finished. An operator's tombstone, or one older than
     /// the horizon, only removes the job.
     private func remembersTombstone(_ message: KafkaMessage) -> Bool {
-        guard configuration.finishedRetention != nil, message.header(Self.retentionHeader) != nil else { return false }
-        let horizon = clock.milliseconds() - configuration.finishedHorizon.wholeMilliseconds
-        return (message.timestampMilliseconds ?? Int64.max) >= horizon
-    }
-
-    /// What an output record says was published. Decoded without today's limits (it may have
-    /// been written under others); bytes that do not decode at all still dedup by fingerprint.
-    /// With `dedup.ordering: field` the ordering value comes back from the record's own member
-    /// (the output is the canonical event, extras included); a record without one (published
-    /// under `dedup.order-missing: arrival`, or before the setting) restores without an order,
-    /// as it was judged when published.
-    /// Without an order field, the status alone is needed: ``CanonicalStatusScanner`` reads it
-    /// without building the record, and hands anything unusual back to the full decoder.
-    static func restoredState(_ value: [UInt8], ordering: DedupOrdering) -> PublishedState {
-        if ordering.orderField == nil, let status = CanonicalStatusScanner.status(ofCanonical: value) {
-            return PublishedState(status: status, canonicalBytes: value)
-        }
-        guard let status = try? JobStatus.decode(value, options: .restore) else {
-            return PublishedState(fingerprint: Fingerprint(of: value), rank: nil, isTerminal: false)
-        }
-        let order = ordering.orderField.flatMap { try? $0.position(of: status).get() }
-        return PublishedState(status: status.status, canonicalBytes: value, order: order)
+        guard let sweep, message.header(Self.retentionHeader) != nil else { return false }
+        return (message.timestampMilliseconds ?? Int64.max) >= sweep.horizonCutoff(now: clock.milliseconds())
     }
 }

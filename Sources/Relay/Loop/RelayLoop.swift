@@ -30,8 +30,8 @@ final class RelayLoop {
     var committedCounters = RelayCounters()
     /// Each input topic's index in `input.topics` (how the table records a source compactly).
     let inputTopicIndex: [String: Int16]
-    /// The producer's `message.max.bytes` (librdkafka's default when unset).
-    let maxMessageBytes: Int
+    /// The producer's `message.max.bytes`: output records beyond it are dead-lettered.
+    let sizeLimit: OutputSizeLimit
     let metrics = RelayMetrics()
     /// When ``updateLag(now:)`` next looks at the watermarks.
     var lagTracker = LagTracker()
@@ -53,7 +53,7 @@ final class RelayLoop {
         self.inputTopicIndex = Dictionary(
             configuration.inputTopics.enumerated().map { ($1, Int16(clamping: $0)) },
             uniquingKeysWith: { first, _ in first })
-        self.maxMessageBytes = configuration.kafka(for: .producer)["message.max.bytes"].flatMap { Int($0) } ?? 1_000_000
+        self.sizeLimit = OutputSizeLimit(producer: configuration.kafka(for: .producer))
         let session = configuration.kafka(for: .consumer)["session.timeout.ms"].flatMap { Int64($0) } ?? 45_000
         self.ownership = PartitionOwnership(
             inputTopics: configuration.inputTopics, topology: topology,

@@ -47,4 +47,19 @@ public struct RelayCounters: Hashable, Sendable {
         finishedTombstones += other.finishedTombstones
         keyMismatches += other.keyMismatches
     }
+
+    /// Counts a replayed record whose effect the output (or the DLQ) already holds: a duplicate,
+    /// or a dead letter already written. Equal-rank regressions make this necessary: the table
+    /// alone would publish a replayed QUEUED again after VALIDATING.
+    mutating func countReplay(of decoded: RecordClassifier.DecodedRecord) {
+        switch decoded {
+        case .tombstone:
+            tombstones += 1
+        case .status:
+            dropped[.duplicate, default: 0] += 1
+        case .invalid(let error):
+            invalid[error.reason, default: 0] += 1
+            deadLettersAlreadyWritten += 1
+        }
+    }
 }

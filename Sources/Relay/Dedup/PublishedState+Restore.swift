@@ -1,0 +1,24 @@
+import JobStatus
+
+extension PublishedState {
+    /// What an output record says was published. Decoded without today's limits (it may have
+    /// been written under others); bytes that do not decode at all still dedup by fingerprint.
+    /// With `dedup.ordering: field` the ordering value comes back from the record's own member
+    /// (the output is the canonical event, extras included); a record without one (published
+    /// under `dedup.order-missing: arrival`, or before the setting) restores without an order,
+    /// as it was judged when published.
+    /// Without an order field, the status alone is needed: ``CanonicalStatusScanner`` reads it
+    /// without building the record, and hands anything unusual back to the full decoder.
+    init(restoring value: [UInt8], ordering: DedupOrdering) {
+        if ordering.orderField == nil, let status = CanonicalStatusScanner.status(ofCanonical: value) {
+            self.init(status: status, canonicalBytes: value)
+            return
+        }
+        guard let status = try? JobStatus.decode(value, options: .restore) else {
+            self.init(fingerprint: Fingerprint(of: value), rank: nil, isTerminal: false)
+            return
+        }
+        let order = ordering.orderField.flatMap { try? $0.position(of: status).get() }
+        self.init(status: status.status, canonicalBytes: value, order: order)
+    }
+}
