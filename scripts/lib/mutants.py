@@ -55,9 +55,9 @@ MUTANTS: list[Mutant] = [
         "RelayEndToEndTests/aPartitionThatComesBackIsRestoredAgain",
         "only the first assignment is restored: a partition that comes back keeps a stale table"),
     Mutant(
-        "restore-reads-nothing", "Sources/Kafka/PartitionEndReader.swift",
-        "        guard !partitions.isEmpty else { return 0 }",
-        "        guard partitions.isEmpty else { return 0 }",
+        "restore-reads-nothing", "Sources/Relay/Loop/RelayLoop+Restore.swift",
+        "        return try await restorer.readToEnd(\n            partitions,",
+        "        return try await restorer.readToEnd(\n            [],",
         "KilledDaemonTests",
         "after a real SIGKILL the next run republishes what the killed one wrote"),
     Mutant(

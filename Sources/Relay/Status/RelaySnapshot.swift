@@ -31,7 +31,7 @@ public struct RelaySnapshot: Sendable {
     public var trackedJobs = 0
     /// Counters over committed work.
     public var counters = RelayCounters()
-    /// Transactions committed and aborted.
+    /// Transactions committed.
     public var transactionsCommitted = 0
     /// Transactions aborted (each one is redone).
     public var transactionsAborted = 0
