@@ -49,9 +49,3 @@ final class LineReader {
         }
     }
 }
-
-/// A file could not be opened.
-struct LineReaderError: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
-}

@@ -1,0 +1,5 @@
+/// A file could not be opened.
+struct LineReaderError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
