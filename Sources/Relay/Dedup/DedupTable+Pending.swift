@@ -13,6 +13,9 @@ extension DedupTable {
         private(set) var publishes: [JobKey: Entry]
         /// Retention tombstones: the job -> its id and the tombstone's timestamp.
         private(set) var tombstones: [JobKey: FinishedJob] = [:]
+        /// The committing transaction's changes, read below these while the next transaction is
+        /// judged during that commit (none, or one layer); never applied with these.
+        private(set) var committing: [Pending] = []
 
         /// No changes.
         public init() {
@@ -25,8 +28,31 @@ extension DedupTable {
             self.publishes = publishes > 0 ? Dictionary(minimumCapacity: publishes) : [:]
         }
 
-        /// Whether there are no changes.
+        /// No changes of their own, read over `committing` (the changes of the transaction that
+        /// commits while these are made), with room for `publishes` publishes.
+        init(over committing: Pending, reservingCapacity publishes: Int) {
+            self.init(reservingCapacity: publishes)
+            var below = committing
+            below.committing = []
+            self.committing = below.isEmpty ? [] : [below]
+        }
+
+        /// The committing layer below these committed: the table holds it now.
+        mutating func forgetCommittingLayer() {
+            committing = []
+        }
+
+        /// Whether there are no changes (of their own: the committing layer is not theirs).
         public var isEmpty: Bool { publishes.isEmpty && tombstones.isEmpty }
+
+        /// Whether a retention tombstone is among these changes or the committing layer's.
+        func hasTombstone(_ key: JobKey) -> Bool {
+            if !tombstones.isEmpty, tombstones[key] != nil { return true }
+            return committing.first?.hasTombstone(key) ?? false
+        }
+
+        /// Whether these changes or the committing layer's hold any retention tombstone.
+        var hasTombstones: Bool { !tombstones.isEmpty || !(committing.first?.tombstones.isEmpty ?? true) }
 
         /// How many publishes there are.
         var publishCount: Int { publishes.count }
@@ -39,7 +65,8 @@ extension DedupTable {
             case forgotten
         }
 
-        /// What these changes did to the job with this key; `nil`: nothing (the layer below knows).
+        /// What these changes did to the job with this key, else what the committing layer below
+        /// them did; `nil`: nothing (the table knows).
         /// A job holds one change at most, its last: a publish replaces a tombstone recorded
         /// before it and a tombstone a publish, as the later record replaces the earlier one in
         /// the compacted output. ``DedupTable/apply(_:)`` applies the same change, so what a
@@ -47,6 +74,7 @@ extension DedupTable {
         func change(of key: JobKey) -> Change? {
             if !publishes.isEmpty, let entry = publishes[key] { return .published(entry.state, source: entry.source) }
             if !tombstones.isEmpty, tombstones[key] != nil { return .forgotten }
+            if !committing.isEmpty { return committing[0].change(of: key) }
             return nil
         }
 

@@ -86,14 +86,14 @@ public struct DedupTable: Sendable {
     /// Whether a retention tombstone forgot `jobID` (committed, or among the changes `pending`) and
     /// it is still within the horizon: a late event for it is not a new job.
     public func isRecentlyFinished(_ jobID: String, pending: Pending) -> Bool {
-        if finished.isEmpty && pending.tombstones.isEmpty { return false }  // no retention: no hashing
+        if finished.isEmpty && !pending.hasTombstones { return false }  // no retention: no hashing
         return isRecentlyFinished(JobKey(jobID), pending: pending)
     }
 
     /// ``isRecentlyFinished(_:pending:)`` for the job with this key.
     func isRecentlyFinished(_ key: JobKey, pending: Pending) -> Bool {
-        if finished.isEmpty && pending.tombstones.isEmpty { return false }
-        return pending.tombstones[key] != nil || finished[key] != nil
+        if finished.isEmpty && !pending.hasTombstones { return false }
+        return pending.hasTombstone(key) || finished[key] != nil
     }
 
     /// Makes a committed transaction's changes permanent: each job's last change (a job has

@@ -27,8 +27,36 @@ struct OriginWatermarks {
     struct Pending: Equatable {
         fileprivate var highest: Highest = [:]
         fileprivate var deadLettered: Set<SourceCoordinate> = []
+        /// The committing transaction's notes, read below these while the next transaction is
+        /// judged during that commit (none, or one layer); never applied with these.
+        fileprivate var committing: [Pending] = []
 
+        /// Nothing noted yet.
+        init() {}
+
+        /// Nothing noted yet, read over `committing` (the notes of the transaction that commits
+        /// while these are made).
+        init(over committing: Pending) {
+            var below = committing
+            below.committing = []
+            self.committing = below.isEmpty ? [] : [below]
+        }
+
+        /// The committing layer below these committed: the watermarks hold it now.
+        mutating func forgetCommittingLayer() {
+            committing = []
+        }
+
+        /// Whether nothing is noted (of its own: the committing layer is not its own).
         var isEmpty: Bool { highest.isEmpty && deadLettered.isEmpty }
+
+        fileprivate func highest(_ partition: TopicPartition, _ origin: TopicPartition) -> Int64? {
+            highest[partition]?[origin] ?? committing.first?.highest[partition]?[origin]
+        }
+
+        fileprivate func hasDeadLetter(_ origin: SourceCoordinate) -> Bool {
+            deadLettered.contains(origin) || (committing.first?.deadLettered.contains(origin) ?? false)
+        }
     }
 
     /// Whether the record of repartition partition `partition` made from `origin` copies one
@@ -37,9 +65,9 @@ struct OriginWatermarks {
     func isCopy(
         _ origin: SourceCoordinate, in partition: TopicPartition, deadLetter: Bool, pending: inout Pending
     ) -> Bool {
-        let highest = pending.highest[partition]?[origin.partition] ?? committed[partition]?[origin.partition]
+        let highest = pending.highest(partition, origin.partition) ?? committed[partition]?[origin.partition]
         if deadLetter {
-            if deadLettered.contains(origin) || pending.deadLettered.contains(origin) { return true }
+            if deadLettered.contains(origin) || pending.hasDeadLetter(origin) { return true }
             pending.deadLettered.insert(origin)
         } else if let highest, origin.offset.rawValue <= highest {
             return true

@@ -15,6 +15,19 @@ struct PendingChanges: Equatable {
         jobs = DedupTable.Pending(reservingCapacity: expectedPublishes)
     }
 
+    /// No changes yet, read over `committing` (the changes of the transaction that commits while
+    /// these are made), with room for `expectedPublishes` publishes.
+    init(over committing: PendingChanges, expectedPublishes: Int) {
+        jobs = DedupTable.Pending(over: committing.jobs, reservingCapacity: expectedPublishes)
+        origins = OriginWatermarks.Pending(over: committing.origins)
+    }
+
+    /// The transaction below these changes committed: what it changed is in the table now.
+    mutating func forgetCommittingLayer() {
+        jobs.forgetCommittingLayer()
+        origins.forgetCommittingLayer()
+    }
+
     /// Whether there are no changes.
     var isEmpty: Bool { jobs.isEmpty && origins.isEmpty }
 }
