@@ -10,10 +10,13 @@ struct RelayStateMachineTests {
     let start = ContinuousClock.now
     static let timeout: Duration = .seconds(10)
 
-    func machine(_ delivery: RelayConfiguration.Delivery = .exactlyOnce, maxRecords: Int = 1000) -> RelayStateMachine {
+    func machine(
+        _ delivery: RelayConfiguration.Delivery = .exactlyOnce, maxRecords: Int = 1000, overlaps: Bool = false
+    ) -> RelayStateMachine {
         RelayStateMachine(
             delivery: delivery, interval: .milliseconds(100), maxRecords: maxRecords,
-            operationTimeout: Self.timeout, drainTimeout: .seconds(5), maxConsecutiveAborts: 3)
+            operationTimeout: Self.timeout, drainTimeout: .seconds(5), maxConsecutiveAborts: 3,
+            overlapsCommits: overlaps)
     }
 
     static let both: Set = [TopicPartition("in", 0), TopicPartition("in", 1)]
@@ -593,6 +596,237 @@ struct RelayStateMachineTests {
         #expect(
             machine.startProcessing().refused == [other: RefusedOutput(deadLetterRefused: true, error: tooLarge)],
             "the commit passed the first, not the other")
+    }
+
+    // MARK: - Commits that overlap the next batches (issue 26)
+
+    static let output = KafkaOutgoingMessage(topic: "out", key: Array("j".utf8), value: Array("v".utf8))
+
+    /// A machine whose transaction of `first` commits in the background (started at `now`).
+    func overlappingCommit(
+        of first: [KafkaMessage], at now: ContinuousClock.Instant, maxRecords: Int = 1000
+    ) -> RelayStateMachine {
+        var machine = machine(maxRecords: maxRecords, overlaps: true)
+        let full = process(&machine, first, at: start)
+        let ends = Dictionary(first.map { ($0.topicPartition, $0.offset.rawValue + 1) }, uniquingKeysWith: max)
+            .map { TopicPartitionOffset($0.key, KafkaOffset(rawValue: $0.value)) }
+            .sorted { $0.topicPartition < $1.topicPartition }
+        #expect((full == .none ? machine.tick(now: now) : full) == .sendOffsets(ends, timeout: .seconds(5)))
+        #expect(machine.offsetsSent(now: now) == .startCommitTransaction(timeout: .seconds(5)))
+        #expect(machine.isCommitOverlapping)
+        return machine
+    }
+
+    /// Judges `batch` into the next transaction while the commit runs; each record's output is
+    /// held (its tag after `firstTag`). Returns what the machine says after the batch.
+    func judgeDuringCommit(
+        _ machine: inout RelayStateMachine, _ batch: [KafkaMessage], at now: ContinuousClock.Instant
+    ) -> (RelayStateMachine.Action, held: [OpenTransaction.HeldRecord]) {
+        #expect(machine.batchReceived(batch, now: now) == .process(batch))
+        var transaction = machine.startProcessing()
+        #expect(transaction.holdsRecords)
+        var held: [OpenTransaction.HeldRecord] = []
+        for run in batch.partitionRuns {
+            for message in batch[run] {
+                let tag = transaction.tagProduced(from: message, isDeadLetter: false)
+                let isHeld = transaction.hold(Self.output, tag: tag)
+                #expect(isHeld)
+                held.append(.init(message: Self.output, tag: tag))
+            }
+            transaction.consumed(batch[run])
+        }
+        return (machine.processed(transaction, now: now), held)
+    }
+
+    /// While N commits, N+1 is fetched and judged, its records held; N commits, N+1 begins and
+    /// produces them, then commits in its turn.
+    @Test func aCommitOverlapsTheNextBatchThenBothCommitInOrder() {
+        let now = start + .milliseconds(100)
+        var machine = overlappingCommit(of: Self.batch(0, 0...4), at: now)
+        let (afterBatch, held) = judgeDuringCommit(&machine, Self.batch(0, 5...9), at: now)
+        #expect(afterBatch == .none, "not full: the relay goes on while the commit runs")
+        #expect(machine.tick(now: now + .seconds(1)) == .none, "the next one commits after it began")
+        #expect(held.map(\.tag) == [0, 1, 2, 3, 4])
+
+        let (first, begin) = machine.committed()
+        #expect(first.commitOffsets == [Self.offset(0, 5)])
+        #expect(begin == .beginAndSend(held), "N+1 begins and produces what it held, in order")
+        #expect(
+            machine.heldRecordsSent(now: now + .seconds(1)) == .sendOffsets([Self.offset(0, 10)], timeout: .seconds(5)))
+        #expect(machine.offsetsSent(now: now + .seconds(1)) == .startCommitTransaction(timeout: .seconds(5)))
+        let (second, after) = machine.committed()
+        #expect(second.commitOffsets == [Self.offset(0, 10)] && second.firstTag == 0 && second.nextTag == 5)
+        #expect(after == .none && machine.isIdle)
+        let batch = Self.batch(0, 10...10)
+        #expect(machine.batchReceived(batch, now: now) == .beginAndProcess(batch))
+        #expect(machine.startProcessing().firstTag == 5, "tags go on after the held ones")
+    }
+
+    /// A full next transaction waits for the commit; a commit that times out while the relay goes
+    /// on is resumed in the background, and waited for once someone waits.
+    @Test func aFullNextTransactionWaitsForTheCommit() {
+        let now = start
+        var machine = overlappingCommit(of: Self.batch(0, 0...4), at: now, maxRecords: 5)
+        let timedOut = KafkaError(code: .timedOut, message: "commit timed out", isRetriable: true)
+        #expect(
+            machine.commitStepFailed(timedOut, now: now) == .startCommitTransaction(timeout: .seconds(5)),
+            "resumed, still in the background")
+        let (full, held) = judgeDuringCommit(&machine, Self.batch(1, 0...4), at: now)
+        #expect(full == .awaitCommit)
+        #expect(machine.commitStepFailed(timedOut, now: now) == .commitTransaction(timeout: .seconds(5)))
+        #expect(machine.committed().1 == .beginAndSend(held))
+        #expect(machine.heldRecordsSent(now: now) == .sendOffsets([Self.offset(1, 5)], timeout: .seconds(5)), "full")
+    }
+
+    /// N's commit fails and aborts while N+1 was judged: N+1 is dropped too (it produced nothing,
+    /// but judged against N's changes), the rewind goes to the lower start of the two per
+    /// partition, refusals are traced through N's tags, and no tag is used twice.
+    @Test func anAbortedCommitDropsTheNextTransactionAndRewindsToTheEarlierStart() {
+        let now = start + .milliseconds(100)
+        let first = Self.batch(0, 3...4)
+        var machine = machine(overlaps: true)
+        _ = machine.batchReceived(first, now: start)
+        var transaction = machine.startProcessing()
+        transaction.consumed(first[...])
+        let tags = first.map { transaction.tagProduced(from: $0, isDeadLetter: false) }
+        transaction.pending.jobs.recordPublish("a", Self.running)
+        _ = machine.processed(transaction, now: start)
+        _ = machine.tick(now: now)
+        #expect(machine.offsetsSent(now: now) == .startCommitTransaction(timeout: .seconds(5)))
+        let (_, held) = judgeDuringCommit(&machine, Self.batch(0, 5...6) + Self.batch(1, 20...21), at: now)
+        #expect(held.map(\.tag) == [2, 3, 4, 5])
+
+        let abortable = KafkaError(code: .invalidTransactionState, message: "x", requiresAbort: true)
+        #expect(machine.commitStepFailed(abortable, now: now) == .abortTransaction(timeout: .seconds(5)))
+        let tooLarge = KafkaError(code: .messageSizeTooLarge, message: "too large")
+        let (refused, rewind) = machine.aborted(keeping: Self.both, rejections: [tags[1]: tooLarge])
+        #expect(rewind == .rewind([Self.offset(0, 3), Self.offset(1, 20)]))
+        let source = SourceCoordinate(first[1])
+        #expect(refused == [.init(source: source, isDeadLetter: false, error: tooLarge)])
+        guard case .running(let handover) = machine.state else {
+            Issue.record("expected running, got \(machine.state)")
+            return
+        }
+        #expect(
+            handover
+                == OpenTransaction.Handover(
+                    nextTag: 6, refused: [source: RefusedOutput(deadLetterRefused: false, error: tooLarge)],
+                    expectedPublishes: 1))
+        let redo = Self.batch(0, 3...4)
+        #expect(machine.batchReceived(redo, now: now) == .beginAndProcess(redo))
+        let again = machine.startProcessing()
+        #expect(again.pending == PendingChanges() && !again.holdsRecords, "neither transaction's changes are left")
+    }
+
+    /// A revoke during an overlapping commit waits for its end; then the next transaction begins,
+    /// produces what it held and commits (waited for) before the partitions go. A loss waits
+    /// too, then drops the next transaction, which produced nothing.
+    @Test func aRebalanceDuringAnOverlappingCommitWaitsThenCommitsOrDropsTheNext() {
+        let now = start + .milliseconds(100)
+        var machine = overlappingCommit(of: Self.batch(0, 0...4), at: now)
+        let (_, held) = judgeDuringCommit(&machine, Self.batch(0, 5...6), at: now)
+        #expect(machine.rebalanceReceived(.revoke, now: now) == .awaitCommit)
+        #expect(machine.committed().1 == .beginAndSend(held))
+        #expect(machine.heldRecordsSent(now: now) == .sendOffsets([Self.offset(0, 7)], timeout: .seconds(5)))
+        #expect(machine.offsetsSent(now: now) == .commitTransaction(timeout: .seconds(5)), "a rebalance waits")
+        #expect(machine.committed().1 == .none && machine.isIdle)
+
+        var losing = overlappingCommit(of: Self.batch(0, 0...4), at: now)
+        _ = judgeDuringCommit(&losing, Self.batch(0, 5...6), at: now)
+        #expect(losing.rebalanceReceived(.lost, now: now) == .awaitCommit)
+        #expect(losing.committed().1 == .none, "lost: the next transaction is dropped, nothing to rewind")
+        guard case .running(let handover) = losing.state else {
+            Issue.record("expected running, got \(losing.state)")
+            return
+        }
+        #expect(handover == OpenTransaction.Handover(nextTag: 2))
+
+        var failing = overlappingCommit(of: Self.batch(0, 0...4), at: now)
+        _ = judgeDuringCommit(&failing, Self.batch(0, 5...6), at: now)
+        #expect(failing.rebalanceReceived(.revoke, now: now) == .awaitCommit)
+        let abortable = KafkaError(code: .invalidTransactionState, message: "x", requiresAbort: true)
+        #expect(failing.commitStepFailed(abortable, now: now) == .abortTransaction(timeout: .seconds(5)))
+        #expect(
+            failing.aborted(keeping: [TopicPartition("in", 0)]).1 == .rewind([Self.offset(0, 0)]),
+            "the partitions that stay go back to the committing transaction's start")
+    }
+
+    /// A stop during an overlapping commit waits for its end; the next transaction then commits
+    /// within the drain's time, and the relay closes. If the commit aborts, both are dropped and
+    /// the relay closes.
+    @Test func aShutdownDuringAnOverlappingCommitCommitsBothThenCloses() {
+        let now = start + .milliseconds(100)
+        var machine = overlappingCommit(of: Self.batch(0, 0...4), at: now)
+        let (_, held) = judgeDuringCommit(&machine, Self.batch(0, 5...6), at: now)
+        #expect(machine.shutdownRequested(now: now) == .awaitCommit)
+        #expect(machine.committed().1 == .beginAndSend(held))
+        #expect(
+            machine.heldRecordsSent(now: now) == .sendOffsets([Self.offset(0, 7)], timeout: .milliseconds(2500)),
+            "the drain's deadline")
+        #expect(machine.offsetsSent(now: now) == .commitTransaction(timeout: .milliseconds(2500)))
+        #expect(machine.committed().1 == .close)
+
+        var idle = overlappingCommit(of: Self.batch(0, 0...4), at: now)
+        #expect(idle.shutdownRequested(now: now) == .awaitCommit)
+        #expect(idle.committed().1 == .close, "no next transaction: close at once")
+
+        var failing = overlappingCommit(of: Self.batch(0, 0...4), at: now)
+        _ = judgeDuringCommit(&failing, Self.batch(0, 5...6), at: now)
+        #expect(failing.shutdownRequested(now: now) == .awaitCommit)
+        let abortable = KafkaError(code: .invalidTransactionState, message: "x", requiresAbort: true)
+        #expect(failing.commitStepFailed(abortable, now: now) == .abortTransaction(timeout: .seconds(5)))
+        #expect(failing.aborted(keeping: Self.both).1 == .close)
+    }
+
+    /// Judging N+1 reads the table through N's changes while N commits: a record N published,
+    /// seen again, is a duplicate; once N committed, the table says so itself.
+    @Test func judgingTheNextBatchSeesTheCommittingTransactionsChanges() {
+        let classifier = RecordClassifier(decoding: .default, ordering: .lifecycle, keyMismatch: .warn)
+        func event(_ offset: Int64) -> KafkaMessage {
+            KafkaMessage(
+                topicPartition: TopicPartition("in", 0), offset: KafkaOffset(rawValue: offset),
+                key: Array("j1".utf8), value: Array(#"{"job_id":"j1","status":"RUNNING","status_msg":"m"}"#.utf8))
+        }
+        var table = DedupTable()
+        var machine = machine(overlaps: true)
+        _ = machine.batchReceived([event(0)], now: start)
+        var transaction = machine.startProcessing()
+        guard
+            case .publish(let jobID, _, let state) = classifier.classify(
+                event(0), table: table, pending: transaction.pending.jobs
+            ).outcome
+        else {
+            Issue.record("the first record publishes")
+            return
+        }
+        transaction.pending.jobs.recordPublish(jobID, state)
+        transaction.consumed(event(0))
+        _ = machine.processed(transaction, now: start)
+        _ = machine.tick(now: start + .seconds(1))
+        #expect(machine.offsetsSent(now: start + .seconds(1)) == .startCommitTransaction(timeout: .seconds(5)))
+
+        #expect(machine.batchReceived([event(1)], now: start + .seconds(1)) == .process([event(1)]))
+        var next = machine.startProcessing()
+        guard case .drop(let reason) = classifier.classify(event(1), table: table, pending: next.pending.jobs).outcome
+        else {
+            Issue.record("a copy of what the committing transaction published must not publish again")
+            return
+        }
+        #expect(reason == .duplicate)
+        #expect(next.pending.jobs.isEmpty, "the committing changes are read, not taken over")
+        next.consumed(event(1))
+        _ = machine.processed(next, now: start + .seconds(1))
+        let (committed, begin) = machine.committed()
+        #expect(begin == .beginAndSend([]))
+        table.apply(committed.pending.jobs)
+        _ = machine.heldRecordsSent(now: start + .seconds(1))
+        let open = machine.startProcessing()
+        #expect(open.pending == PendingChanges(), "begun: the table holds the committed layer now")
+        guard case .drop(.duplicate) = classifier.classify(event(2), table: table, pending: open.pending.jobs).outcome
+        else {
+            Issue.record("the table holds what committed")
+            return
+        }
     }
 
     /// Events that may come in any state after the loop ended or failed are answered with nothing.

@@ -39,6 +39,16 @@ struct OpenTransaction {
     /// Jobs whose retention tombstone this transaction is to write, as room allows
     /// (`transaction.max-records`); the ones left go to the next transaction.
     var dueTombstones: [String]
+    /// Exactly-once, a transaction judged while the one before it commits: the records it
+    /// produces, in order, held until it begins (librdkafka has one transaction open per
+    /// producer). `nil`: it has begun, and records go to the producer at once.
+    private(set) var held: [HeldRecord]?
+
+    /// A record produced before its transaction began, with its delivery tag.
+    struct HeldRecord: Equatable {
+        var message: KafkaOutgoingMessage
+        var tag: Int?
+    }
 
     /// What a transaction hands to the next one, however it ends.
     struct Handover: Equatable {
@@ -58,6 +68,34 @@ struct OpenTransaction {
         self.refused = handover.refused
         self.dueTombstones = handover.dueTombstones
         self.pending = PendingChanges(expectedPublishes: handover.expectedPublishes)
+    }
+
+    /// The next transaction, judged while `committing` commits: it takes what `committing` hands
+    /// over if it commits, reads the table through `committing`'s changes, then its own, and
+    /// holds its records until it begins (``held``).
+    init(openedAt: ContinuousClock.Instant, whileCommitting committing: OpenTransaction) {
+        self.init(openedAt: openedAt, handover: committing.handoverAfterCommit)
+        pending = PendingChanges(over: committing.pending, expectedPublishes: committing.pending.jobs.publishCount)
+        held = []
+    }
+
+    /// Whether records are held until the transaction begins (``held``).
+    var holdsRecords: Bool { held != nil }
+
+    /// Holds `message` (tagged `tag`) until the transaction begins; `false` if it has begun
+    /// (the record is to be produced at once).
+    mutating func hold(_ message: KafkaOutgoingMessage, tag: Int?) -> Bool {
+        guard held != nil else { return false }
+        held?.append(HeldRecord(message: message, tag: tag))
+        return true
+    }
+
+    /// The transaction before this one committed and this one begins: its held records, to be
+    /// produced now, in order; from here on it reads the table alone below its own changes.
+    mutating func begin() -> [HeldRecord] {
+        defer { held = nil }
+        pending.forgetCommittingLayer()
+        return held ?? []
     }
 
     /// What the next transaction gets after this one commits: the refusals of records this one
@@ -155,9 +193,13 @@ struct OpenTransaction {
         nextOffsets.map { TopicPartitionOffset($0.key, $0.value) }.sorted { $0.topicPartition < $1.topicPartition }
     }
 
-    /// Where an abort rewinds the partitions in `partitions` to.
-    func rewindOffsets(keeping partitions: Set<TopicPartition>) -> [TopicPartitionOffset] {
-        startOffsets.filter { partitions.contains($0.key) }.map { TopicPartitionOffset($0.key, $0.value) }
+    /// Where an abort rewinds the partitions in `partitions` to; with `next` (a transaction
+    /// judged during this one's commit, dropped with it), the lower start of the two.
+    func rewindOffsets(
+        keeping partitions: Set<TopicPartition>, with next: OpenTransaction? = nil
+    ) -> [TopicPartitionOffset] {
+        let starts = startOffsets.merging(next?.startOffsets ?? [:]) { $0.rawValue <= $1.rawValue ? $0 : $1 }
+        return starts.filter { partitions.contains($0.key) }.map { TopicPartitionOffset($0.key, $0.value) }
             .sorted { $0.topicPartition < $1.topicPartition }
     }
 }

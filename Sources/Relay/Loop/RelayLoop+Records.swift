@@ -28,9 +28,13 @@ extension RelayLoop {
                     return machine.processed(transaction, now: .now)
                 }
             }
-            let found = collectFinishedJobs(besides: transaction.dueTombstones, pending: transaction.pending.jobs)
-            if !found.isEmpty { transaction.dueTombstones = found }
-            try await writeTombstones(&transaction)
+            // A transaction that holds its records (judged during the commit before it) writes
+            // its tombstones once it began, with a later batch.
+            if !transaction.holdsRecords {
+                let found = collectFinishedJobs(besides: transaction.dueTombstones, pending: transaction.pending.jobs)
+                if !found.isEmpty { transaction.dueTombstones = found }
+                try await writeTombstones(&transaction)
+            }
         } catch {
             return batchFailed(error, transaction)  // .stopped is not thrown past the loop above
         }
@@ -180,7 +184,8 @@ extension RelayLoop {
             // With retention, the record's timestamp is "terminal since": the relay's own clock.
             timestampMilliseconds: publishedAt == 0 ? nil : publishedAt)
         do {
-            try await producer.send(output, tag: transaction.tagProduced(from: message, isDeadLetter: false))
+            let tag = transaction.tagProduced(from: message, isDeadLetter: false)
+            try await send(output, tag: tag, &transaction)
         } catch  where error.isRecordRejection {
             let reason = InvalidEvent(
                 .outputRejected, "the canonical record (\(bytes.count) bytes) was refused: \(error.message)")
@@ -214,13 +219,15 @@ extension RelayLoop {
             for: message, error: reason, topic: topic, valueOmittedBecause: omitValueBecause,
             connectHeaders: configuration.connectDeadLetterHeaders)
         do {
-            try await producer.send(letter, tag: transaction.tagProduced(from: message, isDeadLetter: true))
+            let tag = transaction.tagProduced(from: message, isDeadLetter: true)
+            try await send(letter, tag: tag, &transaction)
         } catch  where error.isRecordRejection && omitValueBecause == nil {
             let bare = DeadLetter.make(
                 for: message, error: reason, topic: topic, valueOmittedBecause: error.message,
                 connectHeaders: configuration.connectDeadLetterHeaders)
             do {
-                try await producer.send(bare, tag: transaction.tagProduced(from: message, isDeadLetter: true))
+                let tag = transaction.tagProduced(from: message, isDeadLetter: true)
+                try await send(bare, tag: tag, &transaction)
             } catch {
                 throw .produce(error)
             }
@@ -245,6 +252,17 @@ extension RelayLoop {
         }
         let omit = refusal.deadLetterRefused ? "the broker refused the dead letter: \(refusal.error.message)" : nil
         try await deadLetter(message, reason, omitValueBecause: omit, &transaction)
+    }
+
+    /// Produces `message` in `transaction`, or holds it there until the transaction begins (a
+    /// transaction judged while the one before it commits): librdkafka then refuses nothing
+    /// yet, and a refusal when it is produced aborts the transaction
+    /// (``RelayStateMachine/heldRecordFailed(_:tag:now:)``).
+    func send(
+        _ message: KafkaOutgoingMessage, tag: Int?, _ transaction: inout OpenTransaction
+    ) async throws(KafkaError) {
+        if transaction.hold(message, tag: tag) { return }
+        try await producer.send(message, tag: tag)
     }
 
     /// Where `message` sits, as the table records it.

@@ -44,7 +44,8 @@ extension RelayLoop {
     ) async throws(RecordFailure) {
         let record = RepartitionRecord.make(from: message, jobID: jobID, topic: configuration.outputTopic)
         do {
-            try await producer.send(record, tag: transaction.tagProduced(from: message, isDeadLetter: false))
+            let tag = transaction.tagProduced(from: message, isDeadLetter: false)
+            try await send(record, tag: tag, &transaction)
         } catch  where error.isRecordRejection {
             let reason = InvalidEvent(.outputRejected, "the re-keyed record was refused: \(error.message)")
             try await deadLetter(message, reason, &transaction)

@@ -26,6 +26,15 @@ extension RelayLoop {
         do throws(KafkaError) {
             try await producer.commitTransaction(timeout: timeout)
         } catch {
+            return commitEnded(.failure(error), started: started)
+        }
+        return commitEnded(.success(()), started: started)
+    }
+
+    /// Reports the end of a `commit_transaction` (waited for, or overlapping the next batches)
+    /// to the machine, and applies the transaction if it committed.
+    func commitEnded(_ result: Result<Void, KafkaError>, started: ContinuousClock.Instant) -> RelayStateMachine.Action {
+        if case .failure(let error) = result {
             logger.warning("transaction commit failed", metadata: ["error": "\(error)"])
             return machine.commitStepFailed(error, now: .now)
         }
@@ -33,6 +42,21 @@ extension RelayLoop {
         let (transaction, next) = machine.committed()
         apply(transaction, commitDuration: .now - started)
         return next
+    }
+
+    /// The next transaction began after the commit before it: produces the records it held, in
+    /// order. A failure aborts it as a produce error while processing would.
+    func sendHeld(_ records: [OpenTransaction.HeldRecord]) async -> RelayStateMachine.Action {
+        for record in records {
+            do {
+                try await producer.send(record.message, tag: record.tag)
+            } catch {
+                logger.error(
+                    "producing a held record failed; aborting the transaction", metadata: ["error": "\(error)"])
+                return machine.heldRecordFailed(error, tag: record.tag, now: .now)
+            }
+        }
+        return machine.heldRecordsSent(now: .now)
     }
 
     /// Aborts the transaction; the machine drops its work, and remembers the records the broker

@@ -39,6 +39,8 @@ final class RelayLoop {
     let clock = AnchoredClock()
     /// When the table is next scanned for jobs past `output.finished-retention` (`nil`: off).
     var sweep: RetentionSweep?
+    /// Exactly-once, the commit that runs while the loop goes on with the next batches.
+    var commitInFlight: CommitInFlight?
 
     var isExactlyOnce: Bool { configuration.delivery == .exactlyOnce }
 
@@ -68,7 +70,7 @@ final class RelayLoop {
         self.machine = RelayStateMachine(
             delivery: configuration.delivery, interval: configuration.transactionInterval,
             maxRecords: configuration.maxRecordsPerTransaction, operationTimeout: configuration.operationTimeout,
-            drainTimeout: configuration.drainTimeout)
+            drainTimeout: configuration.drainTimeout, overlapsCommits: true)
         do {
             consumer = try KafkaConsumer(
                 configuration: RelayClientSettings.consumer(configuration), logger: logger,
@@ -140,7 +142,18 @@ final class RelayLoop {
             if relay.isStopRequested || Task.isCancelled {
                 if try await drain() { return }
             }
-            let event = await consumer.poll(maxMessages: 1000, timeout: pollTimeout)
+            let event: KafkaConsumerEvent
+            if let commit = commitInFlight, machine.isCommitOverlapping {
+                // Whichever comes first: the commit's end, or records for the next transaction.
+                let (polled, ended) = await pollOrCommitEnd(commit)
+                if let ended {
+                    commitInFlight = nil
+                    if try await perform(commitEnded(ended, started: commit.started)) { return }
+                }
+                event = polled ?? .messages([])
+            } else {
+                event = await consumer.poll(maxMessages: 1000, timeout: pollTimeout)
+            }
             status.heartbeat()
             updateLag(now: .now)
             if ownership.settleStandby(now: .now) { standBy() }
@@ -181,6 +194,36 @@ final class RelayLoop {
         machine.hasOpenTransaction ? min(configuration.transactionInterval / 2, .milliseconds(500)) : .milliseconds(500)
     }
 
+    /// While a commit overlaps the next batches: the next poll's event and the commit's result,
+    /// whichever comes first, the other cancelled (a cancelled poll returns at once, with what it
+    /// read; the commit goes on) and returned too if it came meanwhile.
+    private func pollOrCommitEnd(
+        _ commit: CommitInFlight
+    ) async -> (KafkaConsumerEvent?, Result<Void, KafkaError>?) {
+        enum Race: Sendable {
+            case polled(KafkaConsumerEvent)
+            case ended(Result<Void, KafkaError>?)
+        }
+        let consumer = consumer
+        let timeout = pollTimeout
+        return await withTaskGroup(of: Race.self) { group in
+            group.addTask { .polled(await consumer.poll(maxMessages: 1000, timeout: timeout)) }
+            group.addTask { .ended(await commit.endUnlessCancelled()) }
+            var polled: KafkaConsumerEvent?
+            var ended: Result<Void, KafkaError>?
+            var first = true
+            while let outcome = await group.next() {
+                switch outcome {
+                case .polled(let event): polled = event
+                case .ended(let result): ended = result
+                }
+                if first { group.cancelAll() }
+                first = false
+            }
+            return (polled, ended)
+        }
+    }
+
     /// Runs an action of the state machine and the ones that follow it; returns `true` once
     /// the relay has closed (drained).
     /// - Parameter rewindKeeping: the partitions an abort may rewind (during a revoke, the
@@ -208,6 +251,21 @@ final class RelayLoop {
                 next = await sendOffsets(offsets, timeout: timeout)
             case .commitTransaction(let timeout):
                 next = await commitTransaction(timeout: timeout)
+            case .startCommitTransaction(let timeout):
+                commitInFlight = CommitInFlight(producer, timeout: timeout)
+                return false
+            case .awaitCommit:
+                guard let commit = commitInFlight else { preconditionFailure("no commit to wait for") }
+                commitInFlight = nil
+                next = commitEnded(await commit.end(), started: commit.started)
+            case .beginAndSend(let records):
+                do throws(KafkaError) {
+                    try producer.beginTransaction()
+                } catch {
+                    next = machine.beginFailed(error)
+                    continue
+                }
+                next = await sendHeld(records)
             case .deliver(let offsets, let timeout):
                 next = await deliver(thenCommit: offsets, timeout: timeout)
             case .abortTransaction(let timeout):

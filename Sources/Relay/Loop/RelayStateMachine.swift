@@ -13,6 +13,21 @@ import Kafka
 ///                  |                              |-> aborting -> running (rewound, or dropped after a loss)
 ///                  |-> committing(drain) -> closing -> stopped   and, from anywhere: failed
 ///
+/// Exactly-once, a commit that `transaction.interval` or `transaction.max-records` started
+/// overlaps the next batches (``Commit/overlaps``): while `commit_transaction` runs, the relay
+/// goes on fetching, decoding and judging into the next transaction, which reads the table
+/// through the committing one's changes and holds its records (``OpenTransaction/held``, at
+/// most `transaction.max-records` input records), since librdkafka has one transaction open
+/// per producer:
+///
+///     committing(next: nil) -> processing(during:) -> committing(next:) -> sending -> open
+///            (batches while the commit runs)       (committed: begin the next, produce its held records)
+///
+/// A rebalance, a stop or a full next transaction waits for the commit's end
+/// (``Action/awaitCommit``, noted in ``Commit/awaitedBy``), then goes on as it would from an
+/// open transaction. If the commit aborts, the next transaction is dropped with it (its
+/// judgements read the aborted changes) and the rewind goes to the lower start of the two.
+///
 /// Every event switches over every state; an event that cannot happen in a state traps there
 /// (the loop drives the machine one action at a time, so that is a bug in the loop). The
 /// delivery mode decides the steps: at-least-once never reaches a transactional one.
@@ -26,9 +41,14 @@ struct RelayStateMachine {
         /// No open transaction; what the last one left for the next.
         case running(OpenTransaction.Handover)
         case open(OpenTransaction)
-        /// The relay holds the transaction while it processes a batch.
-        case processing
-        case committing(Commit)
+        /// The relay holds the transaction while it processes a batch; `during`: the commit
+        /// that runs meanwhile (the transaction is the next one, and holds its records).
+        case processing(during: Commit?)
+        /// `next`: the transaction judged while this one commits (exactly-once overlap).
+        case committing(Commit, next: OpenTransaction?)
+        /// The transaction began after the one before it committed: the relay produces its held
+        /// records; `then`: the commit that was waiting for them (a rebalance's, the drain's).
+        case sending(OpenTransaction, then: CommitReason?)
         case aborting(Abort)
         /// Draining is over: close the clients.
         case closing
@@ -52,6 +72,23 @@ struct RelayStateMachine {
         var reason: CommitReason
         var step: Step
         let deadline: ContinuousClock.Instant
+        /// Exactly-once: `commit_transaction` runs while the relay goes on with the next batches.
+        var overlaps = false
+        /// What waits for the end of an overlapping commit; `nil`: nothing, the relay goes on.
+        var awaitedBy: Waiter?
+
+        /// Whether `commit_transaction` runs while the relay goes on with the next batches.
+        var goesOn: Bool { overlaps && step == .commitTransaction && awaitedBy == nil }
+    }
+
+    /// Why the relay waits for the end of an overlapping commit.
+    enum Waiter: Equatable {
+        /// The next transaction is full.
+        case nextFull
+        /// A rebalance: the next transaction commits too (or, partitions lost, is dropped).
+        case rebalance(KafkaRebalance.Kind)
+        /// A stop: the next transaction commits too, then the relay closes.
+        case drain
     }
 
     /// What follows an abort.
@@ -66,8 +103,12 @@ struct RelayStateMachine {
 
     struct Abort {
         var transaction: OpenTransaction
+        /// The transaction judged during this one's commit, dropped with it.
+        var next: OpenTransaction?
         var then: AfterAbort
         let deadline: ContinuousClock.Instant
+        /// Records the producer refused for good as they were produced (held records).
+        var rejections: [Int: KafkaError] = [:]
     }
 
     /// What the relay does next. Each action carries what the relay needs to perform it.
@@ -79,7 +120,18 @@ struct RelayStateMachine {
         /// Process the batch in the open transaction (empty: only the due retention tombstones).
         case process([KafkaMessage])
         case sendOffsets([TopicPartitionOffset], timeout: Duration)
+        /// Commit, and wait for the result.
         case commitTransaction(timeout: Duration)
+        /// Start `commit_transaction` and go on (polling, processing the next batches); its end
+        /// is reported as for ``commitTransaction(timeout:)`` (``committed()`` or
+        /// ``commitStepFailed(_:now:)``), when the relay sees it or on ``awaitCommit``.
+        case startCommitTransaction(timeout: Duration)
+        /// Wait for the end of the commit started by ``startCommitTransaction(timeout:)`` and
+        /// report it.
+        case awaitCommit
+        /// The commit before it ended: begin the next transaction, produce its held records in
+        /// order, then report ``heldRecordsSent(now:)`` (or ``heldRecordFailed(_:tag:now:)``).
+        case beginAndSend([OpenTransaction.HeldRecord])
         /// At-least-once: flush, check delivery reports, then commit these offsets.
         case deliver(commitOffsets: [TopicPartitionOffset], timeout: Duration)
         case abortTransaction(timeout: Duration)
@@ -101,12 +153,16 @@ struct RelayStateMachine {
     /// How long the drain's commit may take (below the service's stop timeout).
     let drainTimeout: Duration
     let maxConsecutiveAborts: Int
+    /// Exactly-once: whether commits of `transaction.interval` and `transaction.max-records`
+    /// overlap the next batches (``Commit/overlaps``); off, every commit stops the relay.
+    let overlapsCommits: Bool
     private var consecutiveAborts = 0
 
     init(
         delivery: RelayConfiguration.Delivery, interval: Duration, maxRecords: Int, operationTimeout: Duration,
-        drainTimeout: Duration, maxConsecutiveAborts: Int = 10
+        drainTimeout: Duration, maxConsecutiveAborts: Int = 10, overlapsCommits: Bool = false
     ) {
+        self.overlapsCommits = overlapsCommits
         self.delivery = delivery.value
         self.interval = interval
         self.maxRecords = maxRecords
@@ -127,6 +183,12 @@ struct RelayStateMachine {
         return false
     }
 
+    /// Whether a commit runs while the relay goes on (it waits for that commit's end or a poll).
+    var isCommitOverlapping: Bool {
+        if case .committing(let commit, _) = state { return commit.goesOn }
+        return false
+    }
+
     /// With no transaction open, the retention tombstones the last one left unwritten.
     var dueTombstones: [String] {
         if case .running(let handover) = state { return handover.dueTombstones }
@@ -141,11 +203,17 @@ struct RelayStateMachine {
         case .running(let handover):
             return open(batch, handover: handover, now: now)
         case .open(var transaction):
-            state = .processing
+            state = .processing(during: nil)
             transaction.willProcess(batch)
             state = .open(transaction)
             return .process(batch)
-        case .processing, .committing, .aborting, .closing, .stopped, .failed:
+        case .committing(let commit, let next) where commit.goesOn:
+            // Judged now, produced once this commit ends and the next transaction begins.
+            var next = next ?? OpenTransaction(openedAt: now, whileCommitting: commit.transaction)
+            next.willProcess(batch)
+            state = .committing(commit, next: next)
+            return .process(batch)
+        case .processing, .committing, .sending, .aborting, .closing, .stopped, .failed:
             preconditionFailure("a batch arrived while the relay was \(state)")
         }
     }
@@ -174,13 +242,23 @@ struct RelayStateMachine {
             return open([], handover: handover, now: now)
         case .open(var transaction):
             if jobs.isEmpty { return .none }
-            state = .processing
+            state = .processing(during: nil)
             transaction.dueTombstones += jobs
             state = .open(transaction)
             return .none
+        case .committing(var commit, var next):
+            // The transaction that opens next writes them (the committing one hands them over).
+            if jobs.isEmpty { return .none }
+            if next != nil {
+                next?.dueTombstones += jobs
+            } else {
+                commit.transaction.dueTombstones += jobs
+            }
+            state = .committing(commit, next: next)
+            return .none
         case .closing, .stopped, .failed:
             return .none
-        case .processing, .committing, .aborting:
+        case .processing, .sending, .aborting:
             preconditionFailure("tombstones due while the relay was \(state)")
         }
     }
@@ -188,7 +266,7 @@ struct RelayStateMachine {
     /// `begin_transaction` failed: librdkafka raises nothing retriable there.
     mutating func beginFailed(_ error: KafkaError) -> Action {
         switch state {
-        case .open:
+        case .open, .sending:
             return fail(.kafka(error, during: "begin transaction"))
         case .running, .processing, .committing, .aborting, .closing, .stopped, .failed:
             preconditionFailure("begin failed while the relay was \(state)")
@@ -200,9 +278,12 @@ struct RelayStateMachine {
     mutating func startProcessing() -> OpenTransaction {
         switch state {
         case .open(let transaction):
-            state = .processing
+            state = .processing(during: nil)
             return transaction
-        case .running, .processing, .committing, .aborting, .closing, .stopped, .failed:
+        case .committing(let commit, let next?):
+            state = .processing(during: commit)
+            return next
+        case .running, .processing, .committing, .sending, .aborting, .closing, .stopped, .failed:
             preconditionFailure("processing without an open transaction (\(state))")
         }
     }
@@ -210,10 +291,18 @@ struct RelayStateMachine {
     /// The batch is processed: commit if the transaction is full or old enough.
     mutating func processed(_ transaction: OpenTransaction, now: ContinuousClock.Instant) -> Action {
         switch state {
-        case .processing:
+        case .processing(during: nil):
             state = .open(transaction)
             return tick(now: now)
-        case .running, .open, .committing, .aborting, .closing, .stopped, .failed:
+        case .processing(during: var commit?):
+            guard transaction.recordCount >= maxRecords else {
+                state = .committing(commit, next: transaction)
+                return .none
+            }
+            commit.awaitedBy = .nextFull
+            state = .committing(commit, next: transaction)
+            return .awaitCommit
+        case .running, .open, .committing, .sending, .aborting, .closing, .stopped, .failed:
             preconditionFailure("processed while the relay was \(state)")
         }
     }
@@ -224,13 +313,15 @@ struct RelayStateMachine {
         _ transaction: OpenTransaction, error: KafkaError, now: ContinuousClock.Instant
     ) -> Action {
         switch state {
-        case .processing:
+        case .processing(during: nil):
             if error.isFatal { return fail(.kafka(error, during: "produce")) }
             switch delivery {
             case .exactlyOnce: return startAbort(transaction, then: .rewind, cause: error, now: now)
             case .atLeastOnce: return fail(.undelivered(error))
             }
-        case .running, .open, .committing, .aborting, .closing, .stopped, .failed:
+        case .processing(during: .some):
+            preconditionFailure("a transaction that holds its records produced nothing to fail: \(error)")
+        case .running, .open, .committing, .sending, .aborting, .closing, .stopped, .failed:
             preconditionFailure("processing failed while the relay was \(state)")
         }
     }
@@ -244,7 +335,10 @@ struct RelayStateMachine {
             return .none
         case .running, .closing, .stopped, .failed:
             return .none
-        case .processing, .committing, .aborting:
+        case .committing(let commit, _) where commit.goesOn:
+            // The next transaction's interval counts from its first batch; it commits once it began.
+            return .none
+        case .processing, .committing, .sending, .aborting:
             preconditionFailure("a tick while the relay was \(state)")
         }
     }
@@ -265,7 +359,14 @@ struct RelayStateMachine {
             // What was produced stands: wait for it, commit no offsets.
             case .atLeastOnce: return startCommit(transaction, .lost, now: now)
             }
-        case .processing, .committing, .aborting:
+        case .committing(var commit, let next) where commit.goesOn:
+            // A commit under way cannot be abandoned (librdkafka answers any other transactional
+            // call with _CONFLICT): its end decides; then the next transaction commits first too
+            // (revoke, assign) or is dropped (lost: it produced nothing).
+            commit.awaitedBy = .rebalance(kind)
+            state = .committing(commit, next: next)
+            return .awaitCommit
+        case .processing, .committing, .sending, .aborting:
             preconditionFailure("a rebalance arrived while the relay was \(state)")
         }
     }
@@ -278,9 +379,14 @@ struct RelayStateMachine {
             return .close
         case .open(let transaction):
             return startCommit(transaction, .drain, now: now)
+        case .committing(var commit, let next) where commit.goesOn:
+            // The commit's end decides; then the next transaction commits too, and the relay closes.
+            commit.awaitedBy = .drain
+            state = .committing(commit, next: next)
+            return .awaitCommit
         case .closing, .stopped, .failed:
             return .none
-        case .processing, .committing, .aborting:
+        case .processing, .committing, .sending, .aborting:
             preconditionFailure("shutdown checked while the relay was \(state)")
         }
     }
@@ -292,18 +398,20 @@ struct RelayStateMachine {
             state = .stopped
         case .stopped:
             break
-        case .running, .open, .processing, .committing, .aborting, .failed:
+        case .running, .open, .processing, .committing, .sending, .aborting, .failed:
             preconditionFailure("closed while the relay was \(state)")
         }
     }
 
     /// The test switch that abandons the relay: it stops where it is, committing nothing (a crash
-    /// without the crash).
+    /// without the crash); a commit already under way (overlapping) ends or not, as it may.
     mutating func abandoned() {
         switch state {
         case .running, .open, .closing, .stopped:
             state = .stopped
-        case .processing, .committing, .aborting, .failed:
+        case .committing(let commit, _) where commit.goesOn:
+            state = .stopped
+        case .processing, .committing, .sending, .aborting, .failed:
             preconditionFailure("abandoned while the relay was \(state)")
         }
     }
@@ -311,7 +419,7 @@ struct RelayStateMachine {
     /// Anything else the relay cannot go on with. The first failure is the one reported.
     mutating func fail(_ failure: RelayFailure) -> Action {
         switch state {
-        case .running, .open, .processing, .committing, .aborting, .closing:
+        case .running, .open, .processing, .committing, .sending, .aborting, .closing:
             state = .failed(failure)
             return .fail(failure)
         case .failed(let first):
@@ -329,11 +437,13 @@ struct RelayStateMachine {
         let deadline = now + (reason == .drain ? drainTimeout : operationTimeout)
         switch delivery {
         case .exactlyOnce:
-            state = .committing(
-                Commit(transaction: transaction, reason: reason, step: .sendOffsets, deadline: deadline))
+            var commit = Commit(transaction: transaction, reason: reason, step: .sendOffsets, deadline: deadline)
+            commit.overlaps = overlapsCommits && (reason == .interval || reason == .full)
+            state = .committing(commit, next: nil)
             return .sendOffsets(transaction.commitOffsets, timeout: attemptTimeout(until: deadline, now: now))
         case .atLeastOnce:
-            state = .committing(Commit(transaction: transaction, reason: reason, step: .deliver, deadline: deadline))
+            state = .committing(
+                Commit(transaction: transaction, reason: reason, step: .deliver, deadline: deadline), next: nil)
             let offsets = reason == .lost ? [] : transaction.commitOffsets
             return .deliver(commitOffsets: offsets, timeout: remaining(until: deadline, now: now))
         }
@@ -342,11 +452,11 @@ struct RelayStateMachine {
     /// `send_offsets_to_transaction` succeeded.
     mutating func offsetsSent(now: ContinuousClock.Instant) -> Action {
         switch state {
-        case .committing(var commit) where commit.step == .sendOffsets:
+        case .committing(var commit, let next) where commit.step == .sendOffsets:
             commit.step = .commitTransaction
-            state = .committing(commit)
-            return .commitTransaction(timeout: attemptTimeout(until: commit.deadline, now: now))
-        case .running, .open, .processing, .committing, .aborting, .closing, .stopped, .failed:
+            state = .committing(commit, next: next)
+            return commitCall(commit, timeout: attemptTimeout(until: commit.deadline, now: now))
+        case .running, .open, .processing, .committing, .sending, .aborting, .closing, .stopped, .failed:
             preconditionFailure("offsets sent while the relay was \(state)")
         }
     }
@@ -359,28 +469,31 @@ struct RelayStateMachine {
     /// stop the relay too.
     mutating func commitStepFailed(_ error: KafkaError, now: ContinuousClock.Instant) -> Action {
         switch state {
-        case .committing(let commit):
+        case .committing(let commit, let next):
             if error.isFatal { return fail(.kafka(error, during: "commit (\(commit.step))")) }
             switch commit.step {
             case .deliver: return fail(.undelivered(error))
-            case .sendOffsets, .commitTransaction: return transactionStepFailed(commit, error, now: now)
+            case .sendOffsets, .commitTransaction: return transactionStepFailed(commit, next: next, error, now: now)
             }
-        case .running, .open, .processing, .aborting, .closing, .stopped, .failed:
+        case .running, .open, .processing, .sending, .aborting, .closing, .stopped, .failed:
             preconditionFailure("commit failed while the relay was \(state)")
         }
     }
 
+    /// - Parameter next: the transaction judged during an overlapping commit: an abort drops it
+    ///   too (it produced nothing, and its judgements read the aborted changes).
     private mutating func transactionStepFailed(
-        _ commit: Commit, _ error: KafkaError, now: ContinuousClock.Instant
+        _ commit: Commit, next: OpenTransaction?, _ error: KafkaError, now: ContinuousClock.Instant
     ) -> Action {
         if error.requiresAbort {
             let then: AfterAbort =
-                switch commit.reason {
-                case .drain: .close
-                case .lost: .drop
-                case .interval, .full, .rebalance: .rewind
+                switch (commit.reason, commit.awaitedBy) {
+                case (.drain, _), (_, .drain): .close
+                case (.lost, _), (_, .rebalance(.lost)): .drop
+                case (.interval, _), (.full, _), (.rebalance, _): .rewind
                 }
-            return startAbort(commit.transaction, then: then, cause: error, now: now, deadline: commit.deadline)
+            return startAbort(
+                commit.transaction, next: next, then: then, cause: error, now: now, deadline: commit.deadline)
         }
         guard error.isRetriable, now < commit.deadline else {
             return fail(.kafka(error, during: "commit (\(commit.step)), resumed until its deadline"))
@@ -388,26 +501,82 @@ struct RelayStateMachine {
         let timeout = attemptTimeout(until: commit.deadline, now: now)
         switch commit.step {
         case .sendOffsets: return .sendOffsets(commit.transaction.commitOffsets, timeout: timeout)
-        case .commitTransaction: return .commitTransaction(timeout: timeout)
+        case .commitTransaction: return commitCall(commit, timeout: timeout)
         case .deliver: preconditionFailure("an at-least-once delivery is no transaction step")
         }
     }
 
+    /// `commit_transaction`: started, the relay going on, while the commit overlaps and nothing
+    /// waits for it; else waited for.
+    private func commitCall(_ commit: Commit, timeout: Duration) -> Action {
+        commit.overlaps && commit.awaitedBy == nil
+            ? .startCommitTransaction(timeout: timeout) : .commitTransaction(timeout: timeout)
+    }
+
     /// The transaction committed (or, at-least-once, every record was delivered): the relay
     /// applies the returned transaction (its ``OpenTransaction/pending`` changes, counters and
-    /// offsets) once, then performs the action.
+    /// offsets) once, then performs the action. A transaction judged during the commit begins now (``Action/beginAndSend(_:)``), unless
+    /// the partitions were lost meanwhile: then it is dropped (it produced nothing).
     mutating func committed() -> (OpenTransaction, Action) {
         switch state {
-        case .committing(let commit):
+        case .committing(let commit, let next):
             consecutiveAborts = 0
             if commit.reason == .drain {
                 state = .closing
                 return (commit.transaction, .close)
             }
-            state = .running(commit.transaction.handoverAfterCommit)
-            return (commit.transaction, .none)
-        case .running, .open, .processing, .aborting, .closing, .stopped, .failed:
+            guard var next else {
+                if commit.awaitedBy == .drain {
+                    state = .closing
+                    return (commit.transaction, .close)
+                }
+                state = .running(commit.transaction.handoverAfterCommit)
+                return (commit.transaction, .none)
+            }
+            let then: CommitReason?
+            switch commit.awaitedBy {
+            case .rebalance(.lost):
+                // Someone else may own the partitions already: drop it (it produced nothing).
+                state = .running(next.handoverAfterAbort(rejections: [:]).0)
+                return (commit.transaction, .none)
+            case .rebalance: then = .rebalance
+            case .drain: then = .drain
+            case .nextFull, nil: then = nil
+            }
+            let held = next.begin()
+            state = .sending(next, then: then)
+            return (commit.transaction, .beginAndSend(held))
+        case .running, .open, .processing, .sending, .aborting, .closing, .stopped, .failed:
             preconditionFailure("committed while the relay was \(state)")
+        }
+    }
+
+    // MARK: - The next transaction's held records
+
+    /// The held records are produced: the transaction is open, and commits when it is due (or
+    /// at once, when a rebalance or the drain was waiting).
+    mutating func heldRecordsSent(now: ContinuousClock.Instant) -> Action {
+        switch state {
+        case .sending(let transaction, let then):
+            state = .open(transaction)
+            if let then { return startCommit(transaction, then, now: now) }
+            return tick(now: now)
+        case .running, .open, .processing, .committing, .aborting, .closing, .stopped, .failed:
+            preconditionFailure("held records sent while the relay was \(state)")
+        }
+    }
+
+    /// Producing the held record tagged `tag` failed: abort and redo, as for a produce error while
+    /// processing; a record refused for good (too large) is dead-lettered by the redo.
+    mutating func heldRecordFailed(_ error: KafkaError, tag: Int?, now: ContinuousClock.Instant) -> Action {
+        switch state {
+        case .sending(let transaction, let then):
+            if error.isFatal { return fail(.kafka(error, during: "produce")) }
+            let rejections = error.isRecordRejection ? tag.map { [$0: error] } ?? [:] : [:]
+            return startAbort(
+                transaction, then: then == .drain ? .close : .rewind, cause: error, now: now, rejections: rejections)
+        case .running, .open, .processing, .committing, .aborting, .closing, .stopped, .failed:
+            preconditionFailure("a held record failed while the relay was \(state)")
         }
     }
 
@@ -416,8 +585,9 @@ struct RelayStateMachine {
     /// - Parameter deadline: a drain's abort keeps the commit's deadline (the stop timeout does
     ///   not grow); otherwise the abort gets its own.
     private mutating func startAbort(
-        _ transaction: OpenTransaction, then: AfterAbort, cause: KafkaError?, now: ContinuousClock.Instant,
-        deadline commitDeadline: ContinuousClock.Instant? = nil
+        _ transaction: OpenTransaction, next: OpenTransaction? = nil, then: AfterAbort, cause: KafkaError?,
+        now: ContinuousClock.Instant, deadline commitDeadline: ContinuousClock.Instant? = nil,
+        rejections: [Int: KafkaError] = [:]
     ) -> Action {
         if cause != nil {
             consecutiveAborts += 1
@@ -427,7 +597,8 @@ struct RelayStateMachine {
         }
         let deadline =
             then == .close ? (commitDeadline ?? now + drainTimeout) : max(commitDeadline ?? now, now + operationTimeout)
-        state = .aborting(Abort(transaction: transaction, then: then, deadline: deadline))
+        state = .aborting(
+            Abort(transaction: transaction, next: next, then: then, deadline: deadline, rejections: rejections))
         return .abortTransaction(timeout: attemptTimeout(until: deadline, now: now))
     }
 
@@ -440,7 +611,7 @@ struct RelayStateMachine {
                 return .abortTransaction(timeout: attemptTimeout(until: abort.deadline, now: now))
             }
             return fail(.kafka(error, during: "abort transaction"))
-        case .running, .open, .processing, .committing, .closing, .stopped, .failed:
+        case .running, .open, .processing, .committing, .sending, .closing, .stopped, .failed:
             preconditionFailure("abort failed while the relay was \(state)")
         }
     }
@@ -455,11 +626,17 @@ struct RelayStateMachine {
     ) -> (refused: [OpenTransaction.Refusal], Action) {
         switch state {
         case .aborting(let abort):
-            let (handover, refused) = abort.transaction.handoverAfterAbort(rejections: rejections)
+            var (handover, refused) = abort.transaction.handoverAfterAbort(
+                rejections: rejections.merging(abort.rejections) { first, _ in first })
+            if let next = abort.next {
+                // It began from what the aborted one handed over, plus what it was given since.
+                handover.nextTag = max(handover.nextTag, next.nextTag)
+                handover.dueTombstones = next.dueTombstones
+            }
             switch abort.then {
             case .rewind:
                 state = .running(handover)
-                return (refused, .rewind(abort.transaction.rewindOffsets(keeping: partitions)))
+                return (refused, .rewind(abort.transaction.rewindOffsets(keeping: partitions, with: abort.next)))
             case .drop:
                 state = .running(handover)
                 return (refused, .none)
@@ -467,7 +644,7 @@ struct RelayStateMachine {
                 state = .closing
                 return (refused, .close)
             }
-        case .running, .open, .processing, .committing, .closing, .stopped, .failed:
+        case .running, .open, .processing, .committing, .sending, .closing, .stopped, .failed:
             preconditionFailure("aborted while the relay was \(state)")
         }
     }
