@@ -342,6 +342,8 @@ struct RelayEndToEndTests {
         let running = RunningRelay(
             harness.relayConfiguration(kafka: ["message.max.bytes": "20000"]), logger: harness.logger)
         try await harness.waitUntilCommitted([running], ends: ends)
+        // The relay's own record of its commits: the mock keeps no offsets a transaction commits.
+        let committed = running.relay.status.current.committedOffsets.mapValues(\.rawValue)
         try await running.stop()
 
         let output = try await harness.broker.readToEnd(harness.output)
@@ -473,6 +475,48 @@ struct RelayEndToEndTests {
         // The mock shows aborted records; after an abort the relay reads them back, so the redo
         // writes nothing twice there either.
         #expect(output == stream.expected, "\(Self.difference(output, stream.expected))")
+        #expect(running.counters.isBalanced)
+    }
+
+    /// A commit that overlaps the next batch and aborts rewinds its partitions; records polled
+    /// as it ended, before the seek, lie past the redo's start and must not be processed (they
+    /// would open a transaction past the rewind, and the redo's records would be skipped or
+    /// committed over). Small transactions, steady input and commits refused a few times.
+    @Test(.enabled(if: !RelayHarness.isExternal, "fault injection needs the in-process mock cluster"))
+    func anOverlappingCommitThatAbortsLosesNoRecordPolledWithItsEnd() async throws {
+        let harness = try await RelayHarness.start(partitions: 2)
+        defer { withExtendedLifetime(harness) {} }
+        let mock = try #require(harness.mock)
+        let stream = EventStream(jobs: Self.jobs, seed: 4242)
+        var configuration = harness.relayConfiguration()
+        // Commits by interval, each poll's batch below max-records: the next transaction goes on
+        // judging batches while each commit runs, and a poll of the backlog returns at once, as
+        // the commit's end does.
+        configuration.maxRecordsPerTransaction = 5000
+        configuration.transactionInterval = .milliseconds(20)
+        let running = RunningRelay(configuration, logger: harness.logger)
+        try await waitUntil("the relay running") { running.relay.status.current.isReady }
+
+        let producing = Task { try await harness.produce(stream.events) }
+        // One refused commit at a time: the abort's own EndTxn must not meet the next error.
+        for _ in 0..<4 {
+            let before = running.relay.status.current.transactionsAborted
+            mock.pushRequestErrors(.endTransaction, [.topicAuthorizationFailed])
+            try await waitUntil("the relay aborted", timeout: .seconds(30)) {
+                running.relay.status.current.transactionsAborted > before
+            }
+        }
+        try await producing.value
+        let ends = try await harness.inputEnds()
+        try await harness.waitUntilCommitted([running], ends: ends)
+        // The relay's own record of its commits: the mock keeps no offsets a transaction commits.
+        let committed = running.relay.status.current.committedOffsets.mapValues(\.rawValue)
+        try await running.stop()
+
+        let output = RelayHarness.perJob(try await harness.broker.readToEnd(harness.output))
+        #expect(running.relay.status.current.transactionsAborted >= 4, "the refused commits aborted")
+        #expect(output == stream.expected, "\(Self.difference(output, stream.expected))")
+        #expect(committed == ends, "committed to every partition's end, not past it")
         #expect(running.counters.isBalanced)
     }
 

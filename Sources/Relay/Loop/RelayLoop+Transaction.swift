@@ -97,6 +97,7 @@ extension RelayLoop {
             return machine.shutdownRequested(now: .now)
         }
         if !offsets.isEmpty {
+            rewound.formUnion(offsets.map(\.topicPartition))
             do {
                 try await consumer.seek(offsets, timeout: configuration.operationTimeout)
             } catch {

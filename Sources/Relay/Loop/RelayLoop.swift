@@ -41,6 +41,8 @@ final class RelayLoop {
     var sweep: RetentionSweep?
     /// Exactly-once, the commit that runs while the loop goes on with the next batches.
     var commitInFlight: CommitInFlight?
+    /// The partitions the last rewind sought back (records polled before it are dropped).
+    var rewound: Set<TopicPartition> = []
 
     var isExactlyOnce: Bool { configuration.delivery == .exactlyOnce }
 
@@ -148,9 +150,14 @@ final class RelayLoop {
                 let (polled, ended) = await pollOrCommitEnd(commit)
                 if let ended {
                     commitInFlight = nil
+                    rewound = []
                     if try await perform(commitEnded(ended, started: commit.started)) { return }
+                    // An abort rewound these partitions: what the poll read of them before the
+                    // seek lies past the redo's start, and is read again from there.
+                    event = (polled ?? .messages([])).dropping(rewound)
+                } else {
+                    event = polled ?? .messages([])
                 }
-                event = polled ?? .messages([])
             } else {
                 event = await consumer.poll(maxMessages: 1000, timeout: pollTimeout)
             }
@@ -357,5 +364,13 @@ extension RelayLoop {
             of: ownership.assigned, committed: status.current.committedOffsets, positions: positions,
             highWatermark: { consumer.cachedWatermarks(for: $0).high })
         status.update { $0.consumerLag = lag }
+    }
+}
+
+extension KafkaConsumerEvent {
+    /// Without the records of `partitions` (rebalances and errors stay as they are).
+    fileprivate func dropping(_ partitions: Set<TopicPartition>) -> KafkaConsumerEvent {
+        guard case .messages(let batch) = self, !partitions.isEmpty else { return self }
+        return .messages(batch.filter { !partitions.contains($0.topicPartition) })
     }
 }
