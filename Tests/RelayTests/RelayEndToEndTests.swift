@@ -481,7 +481,7 @@ struct RelayEndToEndTests {
     /// A commit that overlaps the next batch and aborts rewinds its partitions; records polled
     /// as it ended, before the seek, lie past the redo's start and must not be processed (they
     /// would open a transaction past the rewind, and the redo's records would be skipped or
-    /// committed over). Small transactions, steady input and commits refused a few times.
+    /// committed over). Commits by interval over a backlog, four of them refused.
     @Test(.enabled(if: !RelayHarness.isExternal, "fault injection needs the in-process mock cluster"))
     func anOverlappingCommitThatAbortsLosesNoRecordPolledWithItsEnd() async throws {
         let harness = try await RelayHarness.start(partitions: 2)

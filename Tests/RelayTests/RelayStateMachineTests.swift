@@ -778,6 +778,28 @@ struct RelayStateMachineTests {
         #expect(failing.aborted(keeping: Self.both).1 == .close)
     }
 
+    /// The loop hands a rebalance polled together with the commit's end to the machine first: a
+    /// loss then drops the next transaction. Seen after the commit's end, the next transaction
+    /// would have begun and, once its own commit overlaps, commit after the loss.
+    @Test func aLossPolledWithTheCommitsEndDropsTheNextTransaction() {
+        let now = start + .milliseconds(100)
+        var machine = overlappingCommit(of: Self.batch(0, 0...4), at: now)
+        _ = judgeDuringCommit(&machine, Self.batch(0, 5...6), at: now)
+        #expect(machine.rebalanceReceived(.lost, now: now) == .awaitCommit)
+        let (committed, after) = machine.committed()
+        #expect(committed.commitOffsets == [Self.offset(0, 5)] && after == .none)
+        #expect(machine.isIdle, "the next transaction is dropped: it produced nothing")
+
+        let later = now + .seconds(1)
+        var late = overlappingCommit(of: Self.batch(0, 0...4), at: now)
+        let (_, held) = judgeDuringCommit(&late, Self.batch(0, 5...6), at: now)
+        #expect(late.committed().1 == .beginAndSend(held))
+        #expect(late.heldRecordsSent(now: later) == .sendOffsets([Self.offset(0, 7)], timeout: .seconds(5)))
+        #expect(late.offsetsSent(now: later) == .startCommitTransaction(timeout: .seconds(5)))
+        #expect(late.rebalanceReceived(.lost, now: later) == .awaitCommit)
+        #expect(late.committed().1 == .none, "why the order matters: this one committed after the loss")
+    }
+
     /// Judging N+1 reads the table through N's changes while N commits: a record N published,
     /// seen again, is a duplicate; once N committed, the table says so itself.
     @Test func judgingTheNextBatchSeesTheCommittingTransactionsChanges() {

@@ -148,7 +148,9 @@ final class RelayLoop {
             if let commit = commitInFlight, machine.isCommitOverlapping {
                 // Whichever comes first: the commit's end, or records for the next transaction.
                 let (polled, ended) = await pollOrCommitEnd(commit)
-                if let ended {
+                if let ended, !(polled?.isRebalance ?? false) {
+                    // A rebalance polled with it goes first (below): the machine then waits for
+                    // this commit's end (already there), so a loss still drops the next transaction.
                     commitInFlight = nil
                     rewound = []
                     if try await perform(commitEnded(ended, started: commit.started)) { return }
@@ -368,6 +370,12 @@ extension RelayLoop {
 }
 
 extension KafkaConsumerEvent {
+    /// Whether this is a rebalance.
+    fileprivate var isRebalance: Bool {
+        if case .rebalance = self { return true }
+        return false
+    }
+
     /// Without the records of `partitions` (rebalances and errors stay as they are).
     fileprivate func dropping(_ partitions: Set<TopicPartition>) -> KafkaConsumerEvent {
         guard case .messages(let batch) = self, !partitions.isEmpty else { return self }
