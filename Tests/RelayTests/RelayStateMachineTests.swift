@@ -774,8 +774,42 @@ struct RelayStateMachineTests {
         _ = judgeDuringCommit(&failing, Self.batch(0, 5...6), at: now)
         #expect(failing.shutdownRequested(now: now) == .awaitCommit)
         let abortable = KafkaError(code: .invalidTransactionState, message: "x", requiresAbort: true)
-        #expect(failing.commitStepFailed(abortable, now: now) == .abortTransaction(timeout: .seconds(5)))
+        #expect(
+            failing.commitStepFailed(abortable, now: now) == .abortTransaction(timeout: .milliseconds(2500)),
+            "within the drain's time")
         #expect(failing.aborted(keeping: Self.both).1 == .close)
+    }
+
+    /// A stop during an overlapping commit that ends late: the next transaction commits within
+    /// what is left of `drain-timeout` from the stop, not within a `drain-timeout` of its own;
+    /// the overlapping commit, resumed or aborted, keeps to that deadline too.
+    @Test func aDrainThatWaitsForAnOverlappingCommitKeepsItsFirstDeadline() {
+        let now = start + .milliseconds(100)
+        let timedOut = KafkaError(code: .timedOut, message: "commit timed out", isRetriable: true)
+        let pastDeadline = RelayStateMachine.Action.fail(
+            .kafka(timedOut, during: "commit (commitTransaction), resumed until its deadline"))
+        var machine = overlappingCommit(of: Self.batch(0, 0...4), at: now)
+        let (_, held) = judgeDuringCommit(&machine, Self.batch(0, 5...6), at: now)
+        #expect(machine.shutdownRequested(now: now) == .awaitCommit)
+        let late = now + .seconds(3)
+        #expect(machine.committed().1 == .beginAndSend(held))
+        #expect(
+            machine.heldRecordsSent(now: late) == .sendOffsets([Self.offset(0, 7)], timeout: .seconds(1)),
+            "2 s left of the drain's 5: half of it")
+        #expect(machine.offsetsSent(now: late) == .commitTransaction(timeout: .seconds(1)))
+        #expect(machine.commitStepFailed(timedOut, now: now + .seconds(5)) == pastDeadline)
+
+        var resumed = overlappingCommit(of: Self.batch(0, 0...4), at: now)
+        _ = judgeDuringCommit(&resumed, Self.batch(0, 5...6), at: now)
+        #expect(resumed.shutdownRequested(now: now) == .awaitCommit)
+        #expect(resumed.commitStepFailed(timedOut, now: late) == .commitTransaction(timeout: .seconds(1)))
+        #expect(resumed.commitStepFailed(timedOut, now: now + .seconds(5)) == pastDeadline, "not its own 10 s")
+
+        var aborting = overlappingCommit(of: Self.batch(0, 0...4), at: now)
+        _ = judgeDuringCommit(&aborting, Self.batch(0, 5...6), at: now)
+        #expect(aborting.shutdownRequested(now: now) == .awaitCommit)
+        let abortable = KafkaError(code: .invalidTransactionState, message: "x", requiresAbort: true)
+        #expect(aborting.commitStepFailed(abortable, now: late) == .abortTransaction(timeout: .seconds(1)))
     }
 
     /// The loop hands a rebalance polled together with the commit's end to the machine first: a

@@ -157,6 +157,9 @@ struct RelayStateMachine {
     /// overlap the next batches (``Commit/overlaps``); off, every commit stops the relay.
     let overlapsCommits: Bool
     private var consecutiveAborts = 0
+    /// When the drain must be over: `drain-timeout` after the first stop request. A drain that
+    /// waits for an overlapping commit commits the next transaction within it too.
+    private var drainDeadline: ContinuousClock.Instant?
 
     init(
         delivery: RelayConfiguration.Delivery, interval: Duration, maxRecords: Int, operationTimeout: Duration,
@@ -373,6 +376,7 @@ struct RelayStateMachine {
 
     /// SIGTERM or equivalent: finish the open transaction, then close.
     mutating func shutdownRequested(now: ContinuousClock.Instant) -> Action {
+        if drainDeadline == nil { drainDeadline = now + drainTimeout }
         switch state {
         case .running:
             state = .closing
@@ -434,7 +438,7 @@ struct RelayStateMachine {
     private mutating func startCommit(
         _ transaction: OpenTransaction, _ reason: CommitReason, now: ContinuousClock.Instant
     ) -> Action {
-        let deadline = now + (reason == .drain ? drainTimeout : operationTimeout)
+        let deadline = reason == .drain ? drainEnd(now: now) : now + operationTimeout
         switch delivery {
         case .exactlyOnce:
             var commit = Commit(transaction: transaction, reason: reason, step: .sendOffsets, deadline: deadline)
@@ -495,10 +499,12 @@ struct RelayStateMachine {
             return startAbort(
                 commit.transaction, next: next, then: then, cause: error, now: now, deadline: commit.deadline)
         }
-        guard error.isRetriable, now < commit.deadline else {
+        // A drain waiting for this commit resumes it within the drain's time, not past it.
+        let deadline = commit.awaitedBy == .drain ? min(commit.deadline, drainEnd(now: now)) : commit.deadline
+        guard error.isRetriable, now < deadline else {
             return fail(.kafka(error, during: "commit (\(commit.step)), resumed until its deadline"))
         }
-        let timeout = attemptTimeout(until: commit.deadline, now: now)
+        let timeout = attemptTimeout(until: deadline, now: now)
         switch commit.step {
         case .sendOffsets: return .sendOffsets(commit.transaction.commitOffsets, timeout: timeout)
         case .commitTransaction: return commitCall(commit, timeout: timeout)
@@ -596,7 +602,9 @@ struct RelayStateMachine {
             }
         }
         let deadline =
-            then == .close ? (commitDeadline ?? now + drainTimeout) : max(commitDeadline ?? now, now + operationTimeout)
+            then == .close
+            ? min(commitDeadline ?? now + drainTimeout, drainEnd(now: now))
+            : max(commitDeadline ?? now, now + operationTimeout)
         state = .aborting(
             Abort(transaction: transaction, next: next, then: then, deadline: deadline, rejections: rejections))
         return .abortTransaction(timeout: attemptTimeout(until: deadline, now: now))
@@ -647,6 +655,12 @@ struct RelayStateMachine {
         case .running, .open, .processing, .committing, .sending, .closing, .stopped, .failed:
             preconditionFailure("aborted while the relay was \(state)")
         }
+    }
+
+    /// The drain's deadline: `drain-timeout` from the first stop request (or from `now`, for a
+    /// drain no stop request started), never later.
+    private func drainEnd(now: ContinuousClock.Instant) -> ContinuousClock.Instant {
+        min(drainDeadline ?? now + drainTimeout, now + drainTimeout)
     }
 
     private func remaining(until deadline: ContinuousClock.Instant, now: ContinuousClock.Instant) -> Duration {
