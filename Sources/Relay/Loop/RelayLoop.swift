@@ -247,10 +247,8 @@ final class RelayLoop {
             case .none:
                 return false
             case .beginAndProcess(let batch):
-                do throws(KafkaError) {
-                    try producer.beginTransaction()
-                } catch {
-                    next = machine.beginFailed(error)
+                if let failed = beginTransaction() {
+                    next = failed
                     continue
                 }
                 next = await process(batch)
@@ -268,10 +266,8 @@ final class RelayLoop {
                 commitInFlight = nil
                 next = commitEnded(await commit.end(), started: commit.started)
             case .beginAndSend(let records):
-                do throws(KafkaError) {
-                    try producer.beginTransaction()
-                } catch {
-                    next = machine.beginFailed(error)
+                if let failed = beginTransaction() {
+                    next = failed
                     continue
                 }
                 next = await sendHeld(records)
@@ -287,6 +283,16 @@ final class RelayLoop {
                 logger.critical("the relay cannot go on", metadata: ["error": "\(failure)"])
                 throw failure.relayError
             }
+        }
+    }
+
+    /// Begins a transaction; `nil` when it began, else the machine's step after the failure.
+    private func beginTransaction() -> RelayStateMachine.Action? {
+        do throws(KafkaError) {
+            try producer.beginTransaction()
+            return nil
+        } catch {
+            return machine.beginFailed(error)
         }
     }
 
