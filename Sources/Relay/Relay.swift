@@ -20,7 +20,8 @@ public final class Relay: Sendable {
     /// Live progress: readiness, counters, heartbeat.
     public let status: RelayStatus
     private let logger: Logger
-    private let stopRequested = Atomic<Bool>(false)
+    /// When the first stop was requested: the drain's deadline counts from it.
+    private let stopRequested = Mutex<ContinuousClock.Instant?>(nil)
     private let abandonRequested = Atomic<Bool>(false)
 
     /// A relay that has not started; ``run()`` does the work. Pass a `status` to read the relay's
@@ -31,12 +32,22 @@ public final class Relay: Sendable {
         self.status = status
     }
 
-    /// Asks ``run()`` to finish the open transaction, leave the group and return.
+    /// Asks ``run()`` to finish the open transaction, leave the group and return, within
+    /// ``RelayConfiguration/drainTimeout`` of this call.
     public func requestStop() {
-        stopRequested.store(true, ordering: .relaxed)
+        requestStop(at: .now)
     }
 
-    var isStopRequested: Bool { stopRequested.load(ordering: .relaxed) }
+    /// A stop requested at `instant`; only the first request counts (the drain's deadline
+    /// counts from it, not from when the loop gets to see it, which may be after a commit).
+    func requestStop(at instant: ContinuousClock.Instant) {
+        stopRequested.withLock { if $0 == nil { $0 = instant } }
+    }
+
+    /// When the first stop was requested; `nil` while none was.
+    var stopRequestedAt: ContinuousClock.Instant? { stopRequested.withLock { $0 } }
+
+    var isStopRequested: Bool { stopRequestedAt != nil }
 
     /// Stops at once *without* committing the open transaction, as a crash would (tests only:
     /// the process-level equivalent is `kill -9`).

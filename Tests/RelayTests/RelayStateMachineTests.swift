@@ -1,4 +1,5 @@
 import Kafka
+import Logging
 import Testing
 
 @testable import Relay
@@ -297,15 +298,16 @@ struct RelayStateMachineTests {
 
     @Test func drainCommitsThenCloses() {
         var machine = machine()
-        #expect(machine.shutdownRequested(now: start) == .close, "idle: close at once")
+        #expect(machine.shutdownRequested(at: start, now: start) == .close, "idle: close at once")
         var draining = self.machine()
         process(&draining, Self.batch(0, 0...4), at: start)
         // The drain's deadline is its own (5 s), below the service's stop timeout.
         #expect(
-            draining.shutdownRequested(now: start) == .sendOffsets([Self.offset(0, 5)], timeout: .milliseconds(2500)))
+            draining.shutdownRequested(at: start, now: start)
+                == .sendOffsets([Self.offset(0, 5)], timeout: .milliseconds(2500)))
         _ = draining.offsetsSent(now: start)
         #expect(draining.committed().1 == .close)
-        #expect(draining.shutdownRequested(now: start) == .none, "closing already")
+        #expect(draining.shutdownRequested(at: start, now: start) == .none, "closing already")
         draining.closed()
         guard case .stopped = draining.state else {
             Issue.record("expected stopped, got \(draining.state)")
@@ -316,7 +318,7 @@ struct RelayStateMachineTests {
     @Test func aFailedDrainCommitAbortsThenCloses() {
         var machine = machine()
         process(&machine, Self.batch(0, 0...4), at: start)
-        _ = machine.shutdownRequested(now: start)
+        _ = machine.shutdownRequested(at: start, now: start)
         let abortable = KafkaError(code: .timedOut, message: "x", requiresAbort: true)
         // The drain's deadline (5 s) holds for its abort too: the stop timeout does not grow.
         #expect(
@@ -329,9 +331,35 @@ struct RelayStateMachineTests {
 
         var again = self.machine()
         process(&again, Self.batch(0, 0...4), at: start)
-        _ = again.shutdownRequested(now: start)
+        _ = again.shutdownRequested(at: start, now: start)
         _ = again.commitStepFailed(abortable, now: start)
         #expect(again.aborted(keeping: Self.both).1 == .close)
+    }
+
+    /// The drain's time counts from the stop request (the signal), not from when the loop first
+    /// sees it: a loop busy with a rebalance's commit for 3 s has 2 s left of the drain's 5.
+    @Test func theDrainsDeadlineCountsFromTheStopRequest() {
+        var machine = machine()
+        process(&machine, Self.batch(0, 0...4), at: start)
+        let seen = start + .seconds(3)
+        #expect(
+            machine.shutdownRequested(at: start, now: seen) == .sendOffsets([Self.offset(0, 5)], timeout: .seconds(1)),
+            "half of the 2 s left")
+        let timedOut = KafkaError(code: .timedOut, message: "x", isRetriable: true)
+        #expect(
+            machine.commitStepFailed(timedOut, now: start + .seconds(5))
+                == .fail(.kafka(timedOut, during: "commit (sendOffsets), resumed until its deadline")),
+            "5 s after the request, not after the loop saw it")
+    }
+
+    /// What the loop passes as the request's instant: the relay keeps the first one.
+    @Test func theRelayKeepsTheFirstStopRequestsInstant() {
+        let relay = Relay(
+            configuration: RelayConfiguration(kafka: KafkaConfiguration([:])), logger: Logger(label: "test"))
+        #expect(relay.stopRequestedAt == nil && !relay.isStopRequested)
+        relay.requestStop(at: start)
+        relay.requestStop(at: start + .seconds(3))
+        #expect(relay.stopRequestedAt == start && relay.isStopRequested)
     }
 
     /// The first failure is the one the relay reports, whatever fails after it.
@@ -340,7 +368,7 @@ struct RelayStateMachineTests {
         let first = KafkaError(code: .fenced, message: "fenced", isFatal: true)
         #expect(machine.fail(.kafka(first, during: "x")) == .fail(.kafka(first, during: "x")))
         #expect(machine.fail(.restore(.stopped)) == .fail(.kafka(first, during: "x")))
-        #expect(machine.shutdownRequested(now: start) == .none)
+        #expect(machine.shutdownRequested(at: start, now: start) == .none)
         #expect(machine.tick(now: start) == .none)
     }
 
@@ -432,7 +460,8 @@ struct RelayStateMachineTests {
         var machine = machine(.atLeastOnce)
         process(&machine, Self.batch(0, 0...4), at: start)
         #expect(
-            machine.shutdownRequested(now: start) == .deliver(commitOffsets: [Self.offset(0, 5)], timeout: .seconds(5)))
+            machine.shutdownRequested(at: start, now: start)
+                == .deliver(commitOffsets: [Self.offset(0, 5)], timeout: .seconds(5)))
         #expect(machine.committed().1 == .close)
     }
 
@@ -449,7 +478,7 @@ struct RelayStateMachineTests {
         let timedOut = KafkaError(code: .timedOut, message: "x", isRetriable: true)
         var draining = machine()
         process(&draining, Self.batch(0, 0...4), at: start)
-        _ = draining.shutdownRequested(now: start)
+        _ = draining.shutdownRequested(at: start, now: start)
         _ = draining.commitStepFailed(KafkaError(code: .timedOut, message: "x", requiresAbort: true), now: start)
         #expect(draining.abortFailed(timedOut, now: start + .seconds(1)) == .abortTransaction(timeout: .seconds(2)))
         #expect(draining.aborted(keeping: Self.both).1 == .close)
@@ -538,7 +567,7 @@ struct RelayStateMachineTests {
         transaction.dueTombstones.removeFirst()
         transaction.pending.jobs.recordTombstone("b", at: 2)
         _ = machine.processed(transaction, now: start)
-        _ = machine.shutdownRequested(now: start + .seconds(1))
+        _ = machine.shutdownRequested(at: start + .seconds(1), now: start + .seconds(1))
         _ = machine.offsetsSent(now: start + .seconds(1))
         let (committed, _) = machine.committed()
         var tombstoned = DedupTable.Pending()
@@ -758,7 +787,7 @@ struct RelayStateMachineTests {
         let now = start + .milliseconds(100)
         var machine = overlappingCommit(of: Self.batch(0, 0...4), at: now)
         let (_, held) = judgeDuringCommit(&machine, Self.batch(0, 5...6), at: now)
-        #expect(machine.shutdownRequested(now: now) == .awaitCommit)
+        #expect(machine.shutdownRequested(at: now, now: now) == .awaitCommit)
         #expect(machine.committed().1 == .beginAndSend(held))
         #expect(
             machine.heldRecordsSent(now: now) == .sendOffsets([Self.offset(0, 7)], timeout: .milliseconds(2500)),
@@ -767,12 +796,12 @@ struct RelayStateMachineTests {
         #expect(machine.committed().1 == .close)
 
         var idle = overlappingCommit(of: Self.batch(0, 0...4), at: now)
-        #expect(idle.shutdownRequested(now: now) == .awaitCommit)
+        #expect(idle.shutdownRequested(at: now, now: now) == .awaitCommit)
         #expect(idle.committed().1 == .close, "no next transaction: close at once")
 
         var failing = overlappingCommit(of: Self.batch(0, 0...4), at: now)
         _ = judgeDuringCommit(&failing, Self.batch(0, 5...6), at: now)
-        #expect(failing.shutdownRequested(now: now) == .awaitCommit)
+        #expect(failing.shutdownRequested(at: now, now: now) == .awaitCommit)
         let abortable = KafkaError(code: .invalidTransactionState, message: "x", requiresAbort: true)
         #expect(
             failing.commitStepFailed(abortable, now: now) == .abortTransaction(timeout: .milliseconds(2500)),
@@ -790,7 +819,7 @@ struct RelayStateMachineTests {
             .kafka(timedOut, during: "commit (commitTransaction), resumed until its deadline"))
         var machine = overlappingCommit(of: Self.batch(0, 0...4), at: now)
         let (_, held) = judgeDuringCommit(&machine, Self.batch(0, 5...6), at: now)
-        #expect(machine.shutdownRequested(now: now) == .awaitCommit)
+        #expect(machine.shutdownRequested(at: now, now: now) == .awaitCommit)
         let late = now + .seconds(3)
         #expect(machine.committed().1 == .beginAndSend(held))
         #expect(
@@ -801,13 +830,13 @@ struct RelayStateMachineTests {
 
         var resumed = overlappingCommit(of: Self.batch(0, 0...4), at: now)
         _ = judgeDuringCommit(&resumed, Self.batch(0, 5...6), at: now)
-        #expect(resumed.shutdownRequested(now: now) == .awaitCommit)
+        #expect(resumed.shutdownRequested(at: now, now: now) == .awaitCommit)
         #expect(resumed.commitStepFailed(timedOut, now: late) == .commitTransaction(timeout: .seconds(1)))
         #expect(resumed.commitStepFailed(timedOut, now: now + .seconds(5)) == pastDeadline, "not its own 10 s")
 
         var aborting = overlappingCommit(of: Self.batch(0, 0...4), at: now)
         _ = judgeDuringCommit(&aborting, Self.batch(0, 5...6), at: now)
-        #expect(aborting.shutdownRequested(now: now) == .awaitCommit)
+        #expect(aborting.shutdownRequested(at: now, now: now) == .awaitCommit)
         let abortable = KafkaError(code: .invalidTransactionState, message: "x", requiresAbort: true)
         #expect(aborting.commitStepFailed(abortable, now: late) == .abortTransaction(timeout: .seconds(1)))
     }
@@ -888,7 +917,7 @@ struct RelayStateMachineTests {
     /// Events that may come in any state after the loop ended or failed are answered with nothing.
     @Test func lateEventsAfterAFailureOrDuringCloseDoNothing() {
         var closing = machine()
-        #expect(closing.shutdownRequested(now: start) == .close)
+        #expect(closing.shutdownRequested(at: start, now: start) == .close)
         #expect(closing.tick(now: start) == .none)
         #expect(closing.tombstonesDue(["a"], now: start) == .none)
         #expect(closing.rebalanceReceived(.revoke, now: start) == .none)

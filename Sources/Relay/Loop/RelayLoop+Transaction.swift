@@ -94,7 +94,8 @@ extension RelayLoop {
             // Stopped while reading the aborted records back: nothing is open, so the drain
             // only leaves the group; the group's offsets are still the last commit's.
             markDraining()
-            return machine.shutdownRequested(now: .now)
+            let now = ContinuousClock.now
+            return machine.shutdownRequested(at: relay.stopRequestedAt ?? now, now: now)
         }
         if !offsets.isEmpty {
             rewound.formUnion(offsets.map(\.topicPartition))

@@ -186,11 +186,13 @@ final class RelayLoop {
         }
     }
 
-    /// A stop was requested: the status says so (not ready from here on), and the machine
-    /// commits what is open before the clients close. Returns `true` once closed.
+    /// A stop was requested (or the task cancelled): the status says so (not ready from here on),
+    /// and the machine commits what is open before the clients close, within the drain's time
+    /// counted from the request. Returns `true` once closed.
     func drain() async throws(RelayError) -> Bool {
         markDraining()
-        return try await perform(machine.shutdownRequested(now: .now))
+        let now = ContinuousClock.now
+        return try await perform(machine.shutdownRequested(at: relay.stopRequestedAt ?? now, now: now))
     }
 
     func markDraining() {

@@ -157,8 +157,9 @@ struct RelayStateMachine {
     /// overlap the next batches (``Commit/overlaps``); off, every commit stops the relay.
     let overlapsCommits: Bool
     private var consecutiveAborts = 0
-    /// When the drain must be over: `drain-timeout` after the first stop request. A drain that
-    /// waits for an overlapping commit commits the next transaction within it too.
+    /// When the drain must be over: `drain-timeout` after the first stop request (the signal,
+    /// not the loop's first look at it). A drain that waits for an overlapping commit commits
+    /// the next transaction within it too.
     private var drainDeadline: ContinuousClock.Instant?
 
     init(
@@ -374,9 +375,11 @@ struct RelayStateMachine {
         }
     }
 
-    /// SIGTERM or equivalent: finish the open transaction, then close.
-    mutating func shutdownRequested(now: ContinuousClock.Instant) -> Action {
-        if drainDeadline == nil { drainDeadline = now + drainTimeout }
+    /// SIGTERM or equivalent, requested at `requested` and seen by the loop `now` (after a
+    /// commit or a rebalance it was busy with): finish the open transaction, then close, by
+    /// `drain-timeout` after the request, not after `now`.
+    mutating func shutdownRequested(at requested: ContinuousClock.Instant, now: ContinuousClock.Instant) -> Action {
+        if drainDeadline == nil { drainDeadline = min(requested, now) + drainTimeout }
         switch state {
         case .running:
             state = .closing
