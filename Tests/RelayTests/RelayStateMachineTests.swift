@@ -301,10 +301,11 @@ struct RelayStateMachineTests {
         #expect(machine.shutdownRequested(at: start, now: start) == .close, "idle: close at once")
         var draining = self.machine()
         process(&draining, Self.batch(0, 0...4), at: start)
-        // The drain's deadline is its own (5 s), below the service's stop timeout.
+        // The drain's deadline is its own (5 s), below the service's stop timeout; its commit
+        // steps get the first 3.75 s, the last quarter is an abort's.
         #expect(
             draining.shutdownRequested(at: start, now: start)
-                == .sendOffsets([Self.offset(0, 5)], timeout: .milliseconds(2500)))
+                == .sendOffsets([Self.offset(0, 5)], timeout: .milliseconds(1875)))
         _ = draining.offsetsSent(now: start)
         #expect(draining.committed().1 == .close)
         #expect(draining.shutdownRequested(at: start, now: start) == .none, "closing already")
@@ -337,19 +338,21 @@ struct RelayStateMachineTests {
     }
 
     /// The drain's time counts from the stop request (the signal), not from when the loop first
-    /// sees it: a loop busy with a rebalance's commit for 3 s has 2 s left of the drain's 5.
+    /// sees it: a loop busy with a rebalance's commit for 2 s has 1.75 s left of the drain's
+    /// commit time (3.75 s of its 5).
     @Test func theDrainsDeadlineCountsFromTheStopRequest() {
         var machine = machine()
         process(&machine, Self.batch(0, 0...4), at: start)
-        let seen = start + .seconds(3)
+        let seen = start + .seconds(2)
         #expect(
-            machine.shutdownRequested(at: start, now: seen) == .sendOffsets([Self.offset(0, 5)], timeout: .seconds(1)),
-            "half of the 2 s left")
+            machine.shutdownRequested(at: start, now: seen)
+                == .sendOffsets([Self.offset(0, 5)], timeout: .milliseconds(875)),
+            "half of the 1.75 s left")
         let timedOut = KafkaError(code: .timedOut, message: "x", isRetriable: true)
         #expect(
-            machine.commitStepFailed(timedOut, now: start + .seconds(5))
+            machine.commitStepFailed(timedOut, now: start + .milliseconds(3750))
                 == .fail(.kafka(timedOut, during: "commit (sendOffsets), resumed until its deadline")),
-            "5 s after the request, not after the loop saw it")
+            "3.75 s after the request, not after the loop saw it")
     }
 
     /// What the loop passes as the request's instant: the relay keeps the first one.
@@ -790,9 +793,9 @@ struct RelayStateMachineTests {
         #expect(machine.shutdownRequested(at: now, now: now) == .awaitCommit)
         #expect(machine.committed().1 == .beginAndSend(held))
         #expect(
-            machine.heldRecordsSent(now: now) == .sendOffsets([Self.offset(0, 7)], timeout: .milliseconds(2500)),
-            "the drain's deadline")
-        #expect(machine.offsetsSent(now: now) == .commitTransaction(timeout: .milliseconds(2500)))
+            machine.heldRecordsSent(now: now) == .sendOffsets([Self.offset(0, 7)], timeout: .milliseconds(1875)),
+            "the drain's commit time")
+        #expect(machine.offsetsSent(now: now) == .commitTransaction(timeout: .milliseconds(1875)))
         #expect(machine.committed().1 == .close)
 
         var idle = overlappingCommit(of: Self.batch(0, 0...4), at: now)
@@ -820,25 +823,70 @@ struct RelayStateMachineTests {
         var machine = overlappingCommit(of: Self.batch(0, 0...4), at: now)
         let (_, held) = judgeDuringCommit(&machine, Self.batch(0, 5...6), at: now)
         #expect(machine.shutdownRequested(at: now, now: now) == .awaitCommit)
-        let late = now + .seconds(3)
+        let late = now + .seconds(2)
         #expect(machine.committed().1 == .beginAndSend(held))
         #expect(
-            machine.heldRecordsSent(now: late) == .sendOffsets([Self.offset(0, 7)], timeout: .seconds(1)),
-            "2 s left of the drain's 5: half of it")
-        #expect(machine.offsetsSent(now: late) == .commitTransaction(timeout: .seconds(1)))
+            machine.heldRecordsSent(now: late) == .sendOffsets([Self.offset(0, 7)], timeout: .milliseconds(875)),
+            "1.75 s left of the drain's commit time (3.75 s of its 5): half of it")
+        #expect(machine.offsetsSent(now: late) == .commitTransaction(timeout: .milliseconds(875)))
         #expect(machine.commitStepFailed(timedOut, now: now + .seconds(5)) == pastDeadline)
 
         var resumed = overlappingCommit(of: Self.batch(0, 0...4), at: now)
         _ = judgeDuringCommit(&resumed, Self.batch(0, 5...6), at: now)
         #expect(resumed.shutdownRequested(at: now, now: now) == .awaitCommit)
-        #expect(resumed.commitStepFailed(timedOut, now: late) == .commitTransaction(timeout: .seconds(1)))
+        #expect(resumed.commitStepFailed(timedOut, now: late) == .commitTransaction(timeout: .milliseconds(875)))
         #expect(resumed.commitStepFailed(timedOut, now: now + .seconds(5)) == pastDeadline, "not its own 10 s")
 
         var aborting = overlappingCommit(of: Self.batch(0, 0...4), at: now)
         _ = judgeDuringCommit(&aborting, Self.batch(0, 5...6), at: now)
         #expect(aborting.shutdownRequested(at: now, now: now) == .awaitCommit)
         let abortable = KafkaError(code: .invalidTransactionState, message: "x", requiresAbort: true)
-        #expect(aborting.commitStepFailed(abortable, now: late) == .abortTransaction(timeout: .seconds(1)))
+        #expect(
+            aborting.commitStepFailed(abortable, now: late) == .abortTransaction(timeout: .milliseconds(1500)),
+            "the abort has the drain's time to its end")
+    }
+
+    /// A drain's abort gets the drain's time to its end, not what the failed commit had left: an
+    /// overlapping commit that began long before the stop has its own, earlier deadline, and its
+    /// abortable failure near it left the abort only the 500 ms floor (the relay then failed,
+    /// exit 1, on a graceful stop). The drain's own commit steps end a quarter before its end,
+    /// so an abort after them has at least that quarter.
+    @Test func aDrainsAbortGetsTheDrainsTimeNotTheCommits() {
+        let now = start + .milliseconds(100)
+        let abortable = KafkaError(code: .invalidTransactionState, message: "x", requiresAbort: true)
+        let timedOut = KafkaError(code: .timedOut, message: "x", isRetriable: true)
+        var machine = overlappingCommit(of: Self.batch(0, 0...4), at: now)
+        let stop = now + .seconds(7)
+        #expect(machine.shutdownRequested(at: stop, now: stop) == .awaitCommit)
+        #expect(
+            machine.commitStepFailed(abortable, now: now + .milliseconds(9500))
+                == .abortTransaction(timeout: .milliseconds(1250)),
+            "2.5 s left of the drain (it ends 5 s after the stop), not 0.5 s of the commit's 10")
+        #expect(
+            machine.abortFailed(timedOut, now: now + .milliseconds(10_500))
+                == .abortTransaction(timeout: .milliseconds(750)),
+            "past the commit's deadline, within the drain's")
+        #expect(machine.aborted(keeping: Self.both).1 == .close)
+
+        var draining = self.machine()
+        process(&draining, Self.batch(0, 0...4), at: start)
+        _ = draining.shutdownRequested(at: start, now: start)
+        #expect(
+            draining.commitStepFailed(timedOut, now: start + .milliseconds(3500))
+                == .sendOffsets([Self.offset(0, 5)], timeout: .milliseconds(500)))
+        #expect(
+            draining.commitStepFailed(abortable, now: start + .milliseconds(3700))
+                == .abortTransaction(timeout: .milliseconds(650)),
+            "the commit steps end with the drain's first three quarters: an abort has at least the last")
+        #expect(draining.aborted(keeping: Self.both).1 == .close)
+
+        var late = self.machine()
+        process(&late, Self.batch(0, 0...4), at: start)
+        _ = late.shutdownRequested(at: start, now: start)
+        #expect(
+            late.commitStepFailed(timedOut, now: start + .milliseconds(3750))
+                == .fail(.kafka(timedOut, during: "commit (sendOffsets), resumed until its deadline")),
+            "a commit still timing out then stops the relay (the restart's init_transactions aborts it)")
     }
 
     /// The loop hands a rebalance polled together with the commit's end to the machine first: a

@@ -150,7 +150,9 @@ struct RelayStateMachine {
     let maxRecords: Int
     /// How long one commit or abort may take, retries included.
     let operationTimeout: Duration
-    /// How long the drain's commit may take (below the service's stop timeout).
+    /// How long the drain may take from the stop request (below the service's stop timeout):
+    /// exactly-once, its commit steps the first three quarters, its abort (if it comes to one) the
+    /// rest.
     let drainTimeout: Duration
     let maxConsecutiveAborts: Int
     /// Exactly-once: whether commits of `transaction.interval` and `transaction.max-records`
@@ -441,14 +443,16 @@ struct RelayStateMachine {
     private mutating func startCommit(
         _ transaction: OpenTransaction, _ reason: CommitReason, now: ContinuousClock.Instant
     ) -> Action {
-        let deadline = reason == .drain ? drainEnd(now: now) : now + operationTimeout
         switch delivery {
         case .exactlyOnce:
+            let deadline = reason == .drain ? drainCommitEnd(now: now) : now + operationTimeout
             var commit = Commit(transaction: transaction, reason: reason, step: .sendOffsets, deadline: deadline)
             commit.overlaps = overlapsCommits && (reason == .interval || reason == .full)
             state = .committing(commit, next: nil)
             return .sendOffsets(transaction.commitOffsets, timeout: attemptTimeout(until: deadline, now: now))
         case .atLeastOnce:
+            // Nothing to abort: the wait for delivery may take the drain's time to its end.
+            let deadline = reason == .drain ? drainEnd(now: now) : now + operationTimeout
             state = .committing(
                 Commit(transaction: transaction, reason: reason, step: .deliver, deadline: deadline), next: nil)
             let offsets = reason == .lost ? [] : transaction.commitOffsets
@@ -500,10 +504,10 @@ struct RelayStateMachine {
                 case (.interval, _), (.full, _), (.rebalance, _): .rewind
                 }
             return startAbort(
-                commit.transaction, next: next, then: then, cause: error, now: now, deadline: commit.deadline)
+                commit.transaction, next: next, then: then, cause: error, now: now, commitDeadline: commit.deadline)
         }
-        // A drain waiting for this commit resumes it within the drain's time, not past it.
-        let deadline = commit.awaitedBy == .drain ? min(commit.deadline, drainEnd(now: now)) : commit.deadline
+        // A drain waiting for this commit resumes it within the drain's commit time, not past it.
+        let deadline = commit.awaitedBy == .drain ? min(commit.deadline, drainCommitEnd(now: now)) : commit.deadline
         guard error.isRetriable, now < deadline else {
             return fail(.kafka(error, during: "commit (\(commit.step)), resumed until its deadline"))
         }
@@ -591,11 +595,13 @@ struct RelayStateMachine {
 
     // MARK: - Abort
 
-    /// - Parameter deadline: a drain's abort keeps the commit's deadline (the stop timeout does
-    ///   not grow); otherwise the abort gets its own.
+    /// - Parameter commitDeadline: the failed commit's; an abort after a commit gets at least the
+    ///   time the commit had left, and at least `operation.timeout`. A drain's abort gets the
+    ///   drain's time to its end instead (the stop timeout does not grow), whatever the commit had
+    ///   left: its commit steps ended by `drainCommitEnd(now:)`, which leaves it the last quarter.
     private mutating func startAbort(
         _ transaction: OpenTransaction, next: OpenTransaction? = nil, then: AfterAbort, cause: KafkaError?,
-        now: ContinuousClock.Instant, deadline commitDeadline: ContinuousClock.Instant? = nil,
+        now: ContinuousClock.Instant, commitDeadline: ContinuousClock.Instant? = nil,
         rejections: [Int: KafkaError] = [:]
     ) -> Action {
         if cause != nil {
@@ -604,10 +610,7 @@ struct RelayStateMachine {
                 return fail(.repeatedAborts(consecutiveAborts, last: cause))
             }
         }
-        let deadline =
-            then == .close
-            ? min(commitDeadline ?? now + drainTimeout, drainEnd(now: now))
-            : max(commitDeadline ?? now, now + operationTimeout)
+        let deadline = then == .close ? drainEnd(now: now) : max(commitDeadline ?? now, now + operationTimeout)
         state = .aborting(
             Abort(transaction: transaction, next: next, then: then, deadline: deadline, rejections: rejections))
         return .abortTransaction(timeout: attemptTimeout(until: deadline, now: now))
@@ -664,6 +667,13 @@ struct RelayStateMachine {
     /// drain no stop request started), never later.
     private func drainEnd(now: ContinuousClock.Instant) -> ContinuousClock.Instant {
         min(drainDeadline ?? now + drainTimeout, now + drainTimeout)
+    }
+
+    /// Exactly-once, when the drain's commit steps must be over: the last quarter of the drain
+    /// is its abort's, so that a commit failing at its end still aborts in time, and the relay
+    /// closes with exit 0 instead of failing for want of time.
+    private func drainCommitEnd(now: ContinuousClock.Instant) -> ContinuousClock.Instant {
+        drainEnd(now: now) - drainTimeout / 4
     }
 
     private func remaining(until deadline: ContinuousClock.Instant, now: ContinuousClock.Instant) -> Duration {
