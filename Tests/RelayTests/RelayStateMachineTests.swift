@@ -889,6 +889,39 @@ struct RelayStateMachineTests {
             "a commit still timing out then stops the relay (the restart's init_transactions aborts it)")
     }
 
+    /// A drain whose commit time is over does not start a commit step it has no time for (the
+    /// 500 ms floor of each step ran past the drain by a second): it aborts what is open, in the
+    /// drain's last quarter, and closes. Nothing is lost: the offsets were not committed, and the
+    /// next owner (or the restart) redoes the records.
+    @Test func aDrainWithNoCommitTimeLeftAbortsWhatIsOpen() {
+        let now = start + .milliseconds(100)
+        var machine = overlappingCommit(of: Self.batch(0, 0...4), at: now)
+        let (_, held) = judgeDuringCommit(&machine, Self.batch(0, 5...6), at: now)
+        #expect(machine.shutdownRequested(at: now, now: now) == .awaitCommit)
+        #expect(machine.committed().1 == .beginAndSend(held), "the overlapping commit ended late")
+        #expect(
+            machine.heldRecordsSent(now: now + .milliseconds(3800)) == .abortTransaction(timeout: .milliseconds(600)),
+            "past the drain's 3.75 s of commit time: abort in what is left of its 5")
+        let (refused, closes) = machine.aborted(keeping: Self.both)
+        #expect(refused.isEmpty && closes == .close)
+
+        var seenLate = self.machine()
+        process(&seenLate, Self.batch(0, 0...4), at: start)
+        #expect(
+            seenLate.shutdownRequested(at: start, now: start + .seconds(4))
+                == .abortTransaction(timeout: .milliseconds(500)),
+            "the loop saw the stop 4 s after it")
+        #expect(seenLate.aborted(keeping: Self.both).1 == .close)
+
+        var offsetsLate = self.machine()
+        process(&offsetsLate, Self.batch(0, 0...4), at: start)
+        _ = offsetsLate.shutdownRequested(at: start, now: start)
+        #expect(
+            offsetsLate.offsetsSent(now: start + .milliseconds(3900)) == .abortTransaction(timeout: .milliseconds(550)),
+            "the offsets were sent too late to commit")
+        #expect(offsetsLate.aborted(keeping: Self.both).1 == .close)
+    }
+
     /// The loop hands a rebalance polled together with the commit's end to the machine first: a
     /// loss then drops the next transaction. Seen after the commit's end, the next transaction
     /// would have begun and, once its own commit overlaps, commit after the loss.

@@ -446,6 +446,11 @@ struct RelayStateMachine {
         switch delivery {
         case .exactlyOnce:
             let deadline = reason == .drain ? drainCommitEnd(now: now) : now + operationTimeout
+            if reason == .drain, now >= deadline {
+                // The drain's commit time is over (the loop saw the stop late, or an overlapping
+                // commit ended late): no commit step could end in it. Abort in the last quarter.
+                return startAbort(transaction, then: .close, cause: nil, now: now)
+            }
             var commit = Commit(transaction: transaction, reason: reason, step: .sendOffsets, deadline: deadline)
             commit.overlaps = overlapsCommits && (reason == .interval || reason == .full)
             state = .committing(commit, next: nil)
@@ -464,6 +469,10 @@ struct RelayStateMachine {
     mutating func offsetsSent(now: ContinuousClock.Instant) -> Action {
         switch state {
         case .committing(var commit, let next) where commit.step == .sendOffsets:
+            if commit.reason == .drain, now >= commit.deadline {
+                // As in `startCommit`: no time left to commit in; the offsets sent abort with it.
+                return startAbort(commit.transaction, next: next, then: .close, cause: nil, now: now)
+            }
             commit.step = .commitTransaction
             state = .committing(commit, next: next)
             return commitCall(commit, timeout: attemptTimeout(until: commit.deadline, now: now))
