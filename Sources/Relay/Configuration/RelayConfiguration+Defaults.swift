@@ -34,13 +34,13 @@ extension RelayConfiguration {
         /// The daemon's `shutdown.timeout`: the drain's deadline after SIGTERM, below the unit's
         /// `TimeoutStopSec=30`.
         public static let shutdownTimeout = Duration.seconds(20)
-        /// How long the drain's last commit may take: three quarters of ``shutdownTimeout``.
+        /// How long the drain may take after the stop request: three quarters of ``shutdownTimeout``.
         public static let drainTimeout = drainTimeout(forShutdown: shutdownTimeout)
         /// `restore.timeout`: five minutes.
         public static let restoreTimeout = Duration.seconds(300)
 
-        /// The drain's commit deadline within a shutdown deadline: three quarters of it, which
-        /// leaves the rest for leaving the group and closing the clients.
+        /// The drain's deadline within a shutdown deadline: three quarters of it, which leaves the
+        /// rest for leaving the group and closing the clients.
         public static func drainTimeout(forShutdown shutdown: Duration) -> Duration {
             shutdown * 3 / 4
         }

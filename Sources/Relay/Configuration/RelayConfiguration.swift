@@ -87,7 +87,9 @@ public struct RelayConfiguration: Sendable {
     public var keyMismatch: KeyMismatchPolicy
     /// How long broker round trips (init, commit, admin) may take before they count as failed.
     public var operationTimeout: Duration
-    /// How long the drain's last commit may take: keep it below the service's stop timeout.
+    /// How long the drain may take, counted from ``Relay/requestStop()``: keep it below the
+    /// service's stop timeout. Exactly-once, its commit gets the first three quarters and an abort
+    /// of what could not commit the rest.
     public var drainTimeout: Duration
     /// How long one restore (reading the output and the DLQ to their end) may take before the
     /// relay gives up and exits non-zero.
