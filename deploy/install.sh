@@ -12,7 +12,7 @@
 #     --root DIR     install into DIR (an image or a container rootfs) instead of /
 #     --binary PATH  install this binary instead of building one
 #     --no-reload    do not run systemctl daemon-reload
-# The host needs librdkafka1 (Debian) at run time.
+# The host needs librdkafka1 and libjemalloc2 (Debian) at run time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

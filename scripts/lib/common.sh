@@ -35,10 +35,11 @@ ensure_pip() {
     python3 -m pip install -q --disable-pip-version-check "${missing[@]}"
 }
 
-# The system packages every build needs (librdkafka's headers and pkg-config file).
+# The system packages every build needs (librdkafka's headers and pkg-config file, and
+# jemalloc, the daemon's allocator).
 ensure_build_deps() {
     command -v swift >/dev/null || die "swift is not on PATH; install Swift 6.1 or newer (https://swift.org/install)"
-    ensure_apt librdkafka-dev pkg-config
+    ensure_apt librdkafka-dev pkg-config libjemalloc-dev
 }
 
 # debian_version DESCRIBE: a Debian version from `git describe --tags --always --dirty`.
