@@ -58,6 +58,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "JobStatus", package: "jobstatusd"),
+                .product(name: "Kafka", package: "jobstatusd"),
                 .product(name: "Relay", package: "jobstatusd"),
             ],
             path: "Benchmarks/JobStatusBenchmarks",

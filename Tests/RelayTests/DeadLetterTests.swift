@@ -28,6 +28,20 @@ struct DeadLetterTests {
         #expect(source.0 == TopicPartition("in", 3) && source.1 == KafkaOffset(rawValue: 42))
     }
 
+    /// The published records' headers come from a cache of topic and partition bytes: the same
+    /// bytes as the dead letters' source headers, for every topic, partition and offset met in
+    /// any order (a cache that kept a stale topic or partition would differ here).
+    @Test func cachedSourceHeadersAreTheDeadLettersSourceHeaders() {
+        var cache = SourceHeaders()
+        let records = [
+            Self.record("in", 3, 42), Self.record("in", 0, 0), Self.record("other", 3, 43), Self.record("in", 3, 44),
+            Self.record("in", 11, 9_000_000_000), Self.record("in", 5000, 1), Self.record("in", 2, 7),
+        ]
+        for record in records {
+            #expect(cache.headers(of: record) == DeadLetter.sourceHeaders(of: record))
+        }
+    }
+
     /// Issue 10 (minor): a dead letter re-injected into the input carries its old source headers;
     /// dead-lettered again, it must report where it was read this time, not the first time.
     @Test func aReinjectedDeadLetterReportsItsNewCoordinates() throws {

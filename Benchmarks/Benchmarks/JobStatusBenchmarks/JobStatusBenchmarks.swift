@@ -113,4 +113,6 @@ let benchmarks: @Sendable () -> Void = {
             blackHole(table.count)
         }
     }
+
+    recordPathBenchmark()
 }

@@ -125,7 +125,7 @@ struct PartitionOwnership {
         guard let topic = inputTopics.first, let count = topology.inputPartitions[topic], count > 0 else {
             return false
         }
-        let partition = Murmur2Partitioner.partition(forKey: Array(jobID.utf8), partitionCount: count)
+        let partition = Murmur2Partitioner.partition(forKey: jobID, partitionCount: count)
         return assigned.contains(TopicPartition(topic, partition))
     }
 
@@ -136,8 +136,7 @@ struct PartitionOwnership {
         guard topology.isAligned, assigned.count < Int(topology.outputPartitions), let input = inputTopics.first else {
             return nil
         }
-        let partition = Murmur2Partitioner.partition(
-            forKey: Array(jobID.utf8), partitionCount: topology.outputPartitions)
+        let partition = Murmur2Partitioner.partition(forKey: jobID, partitionCount: topology.outputPartitions)
         guard !assigned.contains(TopicPartition(input, partition)), !extraOutputPartitions.contains(partition) else {
             return nil
         }

@@ -83,7 +83,8 @@ extension RelayLoop {
     ) async throws(RecordFailure) {
         // Decoded once: the restore check, the replay count and the judgement share it.
         let jobID = decoded.jobID
-        if let jobID { try await ensureCurrent(jobID: jobID) }
+        // Checked here first: the usual answer (nothing to read) takes no async call.
+        if let jobID, ownership.outputPartitionToRead(for: jobID) != nil { try await ensureCurrent(jobID: jobID) }
         if try await isSettled(message, decoded, &transaction) { return }
         // Hashed once: the judgement, the coverage check and the table's pending entry share it.
         let jobKey = jobID.map(JobKey.init)
@@ -92,7 +93,7 @@ extension RelayLoop {
         // Built once: the size check counts them, the published record carries them.
         var headers: [KafkaHeader] = []
         if case .publish(let jobID, let bytes, _) = outcome {
-            headers = DeadLetter.sourceHeaders(of: message)
+            headers = sourceHeaders.headers(of: message)
             if configuration.stage == .relayOfRepartition { headers += RepartitionRecord.originHeaders(in: message) }
             if let refusal = sizeLimit.refusal(jobID: jobID, bytes: bytes, headers: headers) {
                 outcome = .deadLetter(refusal)

@@ -32,6 +32,8 @@ final class RelayLoop {
     let inputTopicIndex: [String: Int16]
     /// The producer's `message.max.bytes`: output records beyond it are dead-lettered.
     let sizeLimit: OutputSizeLimit
+    /// The published records' source headers, with each topic's and partition's bytes made once.
+    var sourceHeaders = SourceHeaders()
     let metrics = RelayMetrics()
     /// When ``updateLag(now:)`` next looks at the watermarks.
     var lagTracker = LagTracker()

@@ -89,6 +89,14 @@ public struct RecordClassifier: Sendable {
             mismatchedKey: { jobID in key.flatMap { $0.elementsEqual(jobID.utf8) ? nil : $0 } })
     }
 
+    /// ``judge(_:key:table:pending:)`` for a record as read, its key compared in place (no copy),
+    /// as the relay judges it (`Benchmarks/` measures this path).
+    public func judge(
+        _ decoded: DecodedRecord, of message: KafkaMessage, table: DedupTable, pending: DedupTable.Pending
+    ) -> (outcome: RecordOutcome, keyMismatched: Bool) {
+        judge(decoded, of: message, jobKey: nil, table: table, pending: pending)
+    }
+
     /// The relay's ``judge(_:key:table:pending:)``: the job's key is computed once per record by
     /// the caller, and the record's key is compared in place.
     func judge(

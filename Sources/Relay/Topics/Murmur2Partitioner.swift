@@ -10,6 +10,13 @@ public enum Murmur2Partitioner {
         return KafkaPartition(rawValue: Int32(bitPattern: hash & 0x7FFF_FFFF) % partitionCount)
     }
 
+    /// The partition of the key `key`'s UTF-8 bytes (a job_id), with no copy of them.
+    public static func partition(forKey key: String, partitionCount: Int32) -> KafkaPartition {
+        var key = key
+        let hash = key.withUTF8 { murmur2(UnsafeRawBufferPointer($0)) }
+        return KafkaPartition(rawValue: Int32(bitPattern: hash & 0x7FFF_FFFF) % partitionCount)
+    }
+
     /// Kafka's murmur2 (seed 0x9747b28c).
     static func murmur2(_ data: UnsafeRawBufferPointer) -> UInt32 {
         let length = data.count
