@@ -78,6 +78,17 @@ public struct DedupTable: Sendable {
         }
     }
 
+    /// The last publish for the job with this key and the input record it came from, counting
+    /// the changes `pending`: what ``subscript(key:pending:)`` and ``lastSource(of:pending:)``
+    /// give, in one lookup (the relay judges a record and checks its coverage with both).
+    func lastPublish(of key: JobKey, pending: Pending) -> (state: PublishedState, source: SourcePosition?)? {
+        switch pending.change(of: key) {
+        case .published(let state, let source): (state, source)
+        case .forgotten: nil
+        case nil: published.lookup(key)
+        }
+    }
+
     /// What committed transactions published for `jobID`.
     public func committed(_ jobID: String) -> PublishedState? {
         published.lookup(JobKey(jobID))?.state

@@ -86,10 +86,18 @@ extension RelayLoop {
         // Checked here first: the usual answer (nothing to read) takes no async call.
         if let jobID, ownership.outputPartitionToRead(for: jobID) != nil { try await ensureCurrent(jobID: jobID) }
         if try await isSettled(message, decoded, &transaction) { return }
-        // Hashed once: the judgement, the coverage check and the table's pending entry share it.
+        // Hashed and looked up once: the judgement, the coverage check and the table's pending
+        // entry share them.
         let jobKey = jobID.map(JobKey.init)
-        var (outcome, keyMismatched) = classifier.judge(
-            decoded, of: message, jobKey: jobKey, table: table, pending: transaction.pending.jobs)
+        let last = jobKey.flatMap { table.lastPublish(of: $0, pending: transaction.pending.jobs) }
+        var (outcome, keyMismatched) =
+            if let jobKey {
+                classifier.judge(
+                    decoded, of: message, jobKey: jobKey, last: last?.state, table: table,
+                    pending: transaction.pending.jobs)
+            } else {
+                classifier.judge(decoded, of: message, jobKey: nil, table: table, pending: transaction.pending.jobs)
+            }
         // Built once: the size check counts them, the published record carries them.
         var headers: [KafkaHeader] = []
         if case .publish(let jobID, let bytes, _) = outcome {
@@ -102,7 +110,7 @@ extension RelayLoop {
         // A job's later record in the output proves this one was published or dropped; it proves
         // nothing about a dead letter (the DLQ is delivered on its own), so those need their own
         // coordinates, checked above.
-        if let jobKey, !outcome.isDeadLetter, isCovered(message, jobKey: jobKey, pending: transaction.pending.jobs) {
+        if jobKey != nil, !outcome.isDeadLetter, isCovered(message, by: last?.source) {
             transaction.counters.countReplay(of: decoded)
             return
         }
@@ -129,12 +137,11 @@ extension RelayLoop {
         }
     }
 
-    /// Whether the job's last published record, counting the open transaction's `pending`
-    /// changes, came from this partition at or after `message`.
-    private func isCovered(_ message: KafkaMessage, jobKey: JobKey, pending: DedupTable.Pending) -> Bool {
+    /// Whether the job's last published record (`last`, counting the open transaction's
+    /// changes) came from this partition at or after `message`.
+    private func isCovered(_ message: KafkaMessage, by last: SourcePosition?) -> Bool {
         if !handled.distrusted.isEmpty, handled.distrusted.contains(message.topicPartition) { return false }
-        guard let last = table.lastSource(of: jobKey, pending: pending), let topic = inputTopicIndex[message.topic]
-        else { return false }
+        guard let last, let topic = topicIndex(of: message.topic) else { return false }
         return last.covers(topicIndex: topic, partition: message.partition, offset: message.offset)
     }
 
@@ -268,8 +275,17 @@ extension RelayLoop {
 
     /// Where `message` sits, as the table records it.
     func sourcePosition(of message: KafkaMessage) -> SourcePosition? {
-        inputTopicIndex[message.topic].map {
+        topicIndex(of: message.topic).map {
             SourcePosition(topicIndex: $0, partition: message.partition, offset: message.offset)
         }
+    }
+
+    /// `topic`'s index in `input.topics`; the last topic asked about is kept, since a batch is
+    /// mostly one topic (its name then compares equal by identity, with no hashing per record).
+    func topicIndex(of topic: String) -> Int16? {
+        if let last = lastTopicIndex, last.topic == topic { return last.index }
+        guard let index = inputTopicIndex[topic] else { return nil }
+        lastTopicIndex = (topic, index)
+        return index
     }
 }

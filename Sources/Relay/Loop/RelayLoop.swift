@@ -30,6 +30,8 @@ final class RelayLoop {
     var committedCounters = RelayCounters()
     /// Each input topic's index in `input.topics` (how the table records a source compactly).
     let inputTopicIndex: [String: Int16]
+    /// ``topicIndex(of:)``'s last answer.
+    var lastTopicIndex: (topic: String, index: Int16)?
     /// The producer's `message.max.bytes`: output records beyond it are dead-lettered.
     let sizeLimit: OutputSizeLimit
     /// The published records' source headers, with each topic's and partition's bytes made once.

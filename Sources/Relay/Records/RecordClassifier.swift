@@ -85,7 +85,7 @@ public struct RecordClassifier: Sendable {
         outcome: RecordOutcome, keyMismatched: Bool
     ) {
         judge(
-            decoded, jobKey: nil, table: table, pending: pending,
+            decoded, jobKey: nil, table: table, pending: pending, last: { table[$0, pending: pending] },
             mismatchedKey: { jobID in key.flatMap { $0.elementsEqual(jobID.utf8) ? nil : $0 } })
     }
 
@@ -104,17 +104,29 @@ public struct RecordClassifier: Sendable {
         pending: DedupTable.Pending
     ) -> (outcome: RecordOutcome, keyMismatched: Bool) {
         judge(
-            decoded, jobKey: jobKey, table: table, pending: pending,
+            decoded, jobKey: jobKey, table: table, pending: pending, last: { table[$0, pending: pending] },
+            mismatchedKey: { jobID in message.keyEquals(jobID) ? nil : message.key })
+    }
+
+    /// The relay's judgement of a status record whose job's last publish (`last`, counting
+    /// `pending`) the caller looked up already, for its coverage check too.
+    func judge(
+        _ decoded: DecodedRecord, of message: KafkaMessage, jobKey: JobKey, last: PublishedState?,
+        table: DedupTable, pending: DedupTable.Pending
+    ) -> (outcome: RecordOutcome, keyMismatched: Bool) {
+        judge(
+            decoded, jobKey: jobKey, table: table, pending: pending, last: { _ in last },
             mismatchedKey: { jobID in message.keyEquals(jobID) ? nil : message.key })
     }
 
     /// - Parameters:
     ///   - jobKey: the ``JobKey`` of the event's job_id if the caller has it (`nil`: computed here).
+    ///   - last: the job's last publish, counting `pending`.
     ///   - mismatchedKey: the record's key when it is not the given job_id; `nil` when it is, or
     ///     when the key is null.
     private func judge(
         _ decoded: DecodedRecord, jobKey: JobKey?, table: DedupTable, pending: DedupTable.Pending,
-        mismatchedKey: (String) -> [UInt8]?
+        last: (JobKey) -> PublishedState?, mismatchedKey: (String) -> [UInt8]?
     ) -> (outcome: RecordOutcome, keyMismatched: Bool) {
         let event: CanonicalEvent
         let position: Result<Int64, InvalidEvent>?
@@ -146,7 +158,7 @@ public struct RecordClassifier: Sendable {
         case .failure?, nil: order = nil
         }
         let state = PublishedState(status: event.status, canonicalBytes: event.canonicalBytes, order: order)
-        let last = table[jobKey, pending: pending]
+        let last = last(jobKey)
         // A job forgotten by a retention tombstone stays finished until the horizon.
         if last == nil, table.isRecentlyFinished(jobKey, pending: pending) {
             return (.drop(.afterTerminal), keyMismatched)
