@@ -72,9 +72,17 @@ private struct Scanner {
 
     /// The status named by the bytes `range`: nil when they have an escape (rare: the full
     /// decoder unescapes them).
+    /// A known status spelled in ASCII letters (what the daemon writes) is found from the bytes,
+    /// with no `String` made: ``Status/init(passingUnknown:)`` finds the same for such text.
     func plainStatus(_ range: Range<Int>) -> Status? {
-        guard !bytes[range].contains(UInt8(ascii: "\\")) else { return nil }
-        return Status(passingUnknown: String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self))
+        let name = UnsafeRawBufferPointer(rebasing: bytes[range])
+        if name.allSatisfy({ $0 | 0x20 >= UInt8(ascii: "a") && $0 | 0x20 <= UInt8(ascii: "z") }),
+            let known = Status(asciiLetters: name)
+        {
+            return known
+        }
+        guard !name.contains(UInt8(ascii: "\\")) else { return nil }
+        return Status(passingUnknown: String(decoding: name, as: UTF8.self))
     }
 
     /// The top-level object with `job_id` (non-empty), `status` and `status_msg` as strings, and
