@@ -14,26 +14,39 @@ import Kafka
 /// group's committed offset *below* it (a broker that did not keep our offsets, or an
 /// operator's reset) must read the output again from the start.
 struct HandledRecords {
-    private var offsets: [TopicPartition: Set<Int64>] = [:]
-    private var floors: [TopicPartition: Int64] = [:]
-    /// The highest offset of each input partition that any output or dead letter read named,
-    /// floors aside: what ``isBeyondEnd(_:end:)`` compares with the partition's end.
-    private var highest: [TopicPartition: Int64] = [:]
+    /// What is known of one input partition: one hash per record finds all of it.
+    private struct Partition {
+        /// Offsets at or above ``floor`` that the output or the DLQ named.
+        var offsets: Set<Int64> = []
+        var floor: Int64 = 0
+        /// The highest offset any output or dead letter read named, floors aside: what
+        /// ``isBeyondEnd(_:end:)`` compares with the partition's end.
+        var highest: Int64 = -1
+    }
+
+    private var partitions: [TopicPartition: Partition] = [:]
+    /// How many coordinates are kept, over all partitions.
+    private(set) var count = 0
     /// Input partitions whose coordinates prove nothing any more (their offsets were reused).
     private(set) var distrusted: Set<TopicPartition> = []
 
     /// Whether the record at `offset` of `partition` was handled.
     func contains(_ partition: TopicPartition, _ offset: KafkaOffset) -> Bool {
         // Often empty (one instance, its replays behind it): no hashing per record then.
-        guard !offsets.isEmpty else { return false }
-        return offsets[partition]?.contains(offset.rawValue) ?? false
+        guard count > 0 else { return false }
+        return partitions[partition]?.offsets.contains(offset.rawValue) ?? false
     }
 
     /// Notes a handled record found in the output or the DLQ.
     mutating func record(_ partition: TopicPartition, _ offset: KafkaOffset) {
-        if offset.rawValue > highest[partition, default: -1] { highest[partition] = offset.rawValue }
-        guard offset.rawValue >= floors[partition, default: 0], !distrusted.contains(partition) else { return }
-        offsets[partition, default: []].insert(offset.rawValue)
+        let offset = offset.rawValue
+        let isDistrusted = !distrusted.isEmpty && distrusted.contains(partition)
+        let inserted = modify(partition) { known in
+            if offset > known.highest { known.highest = offset }
+            guard offset >= known.floor, !isDistrusted else { return false }
+            return known.offsets.insert(offset).inserted
+        }
+        if inserted { count += 1 }
     }
 
     /// The highest offset of `partition` named by the output or the DLQ, if it is at or past
@@ -41,7 +54,9 @@ struct HandledRecords {
     /// reached, so its offsets went backwards (the topic was deleted and recreated, or
     /// truncated) and the coordinates read name other, older records.
     func isBeyondEnd(_ partition: TopicPartition, end: KafkaOffset) -> KafkaOffset? {
-        guard let top = highest[partition], end.isConcrete, top >= end.rawValue else { return nil }
+        guard let top = partitions[partition]?.highest, top >= 0, end.isConcrete, top >= end.rawValue else {
+            return nil
+        }
         return KafkaOffset(rawValue: top)
     }
 
@@ -50,29 +65,42 @@ struct HandledRecords {
     /// processed again and the content dedup decides).
     mutating func distrust(_ partition: TopicPartition) {
         distrusted.insert(partition)
-        offsets[partition] = nil
+        let dropped = modify(partition) { known in
+            defer { known.offsets = [] }
+            return known.offsets.count
+        }
+        count -= dropped
     }
 
     /// From which offset the set is complete for `partition` (0 when nothing was dropped).
     func floor(of partition: TopicPartition) -> KafkaOffset {
-        KafkaOffset(rawValue: floors[partition, default: 0])
+        KafkaOffset(rawValue: partitions[partition]?.floor ?? 0)
     }
 
     /// Forgets offsets below `offset`: the group will not replay them.
     mutating func raiseFloor(_ partition: TopicPartition, to floor: KafkaOffset) {
         let offset = floor.rawValue
-        guard offset > floors[partition, default: 0] else { return }
-        floors[partition] = offset
-        if let kept = offsets[partition] {
-            let remaining = kept.filter { $0 >= offset }
-            offsets[partition] = remaining.isEmpty ? nil : remaining
+        let dropped = modify(partition) { known -> Int in
+            guard offset > known.floor else { return 0 }
+            known.floor = offset
+            guard !known.offsets.isEmpty else { return 0 }
+            let before = known.offsets.count
+            known.offsets = known.offsets.filter { $0 >= offset }
+            return before - known.offsets.count
         }
+        count -= dropped
     }
 
     /// Makes the set claim completeness only from `offset` on, before the output is read
     /// again from its start to fill it in.
     mutating func lowerFloor(_ partition: TopicPartition, to floor: KafkaOffset) {
-        floors[partition] = max(0, floor.rawValue)
+        modify(partition) { $0.floor = max(0, floor.rawValue) }
+    }
+
+    /// Runs `body` on what is known of `partition` (created empty when nothing is).
+    @discardableResult
+    private mutating func modify<Result>(_ partition: TopicPartition, _ body: (inout Partition) -> Result) -> Result {
+        body(&partitions[partition, default: Partition()])
     }
 
     /// Sets the floors from the group's committed offsets, fetched as partitions are assigned;
@@ -93,7 +121,4 @@ struct HandledRecords {
         }
         return fromStart
     }
-
-    /// How many coordinates are kept (for tests and metrics).
-    var count: Int { offsets.values.reduce(0) { $0 + $1.count } }
 }
