@@ -77,6 +77,24 @@ public struct KafkaMessage: Hashable, Sendable {
         return try outcome.get()
     }
 
+    /// Calls `body` with the key's bytes and the value's in place (no copy); `nil` for a null key
+    /// or a tombstone.
+    public func withKeyAndValueBytes<Result, Failure: Error>(
+        _ body: (_ key: UnsafeRawBufferPointer?, _ value: UnsafeRawBufferPointer?) throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+        let outcome: Swift.Result<Result, Failure> = storage.withUnsafeBytes { bytes in
+            do throws(Failure) {
+                return .success(
+                    try body(
+                        keyRange.map { UnsafeRawBufferPointer(rebasing: bytes[$0]) },
+                        valueRange.map { UnsafeRawBufferPointer(rebasing: bytes[$0]) }))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try outcome.get()
+    }
+
     /// Whether the key is exactly the UTF-8 bytes of `other` (never for a null key); no copy.
     public func keyEquals(_ other: String) -> Bool {
         guard let keyRange else { return false }

@@ -134,7 +134,17 @@ public struct DedupTable: Sendable {
         _ jobID: String, _ state: PublishedState?, source: SourcePosition? = nil, timestamp: Int64 = 0,
         remembersTombstone: Bool = false
     ) -> Bool {
-        let key = JobKey(jobID)
+        restore(
+            JobKey(jobID), jobID: jobID, state, source: source, timestamp: timestamp,
+            remembersTombstone: remembersTombstone)
+    }
+
+    /// ``restore(_:_:source:timestamp:remembersTombstone:)`` for the job with this key; its id is
+    /// made only when the table keeps it (a terminal job, with finished-job retention).
+    mutating func restore(
+        _ key: JobKey, jobID: @autoclosure () -> String, _ state: PublishedState?, source: SourcePosition?,
+        timestamp: Int64, remembersTombstone: Bool
+    ) -> Bool {
         guard let state else {
             forget(key, rememberingAt: remembersTombstone ? timestamp : nil)
             return true
@@ -145,7 +155,7 @@ public struct DedupTable: Sendable {
         {
             return false
         }
-        set(key, Entry(jobID: jobID, state: state, source: source, publishedAt: timestamp))
+        set(key, state, source: source, publishedAt: timestamp, jobID: jobID())
         return true
     }
 
@@ -155,10 +165,18 @@ public struct DedupTable: Sendable {
     }
 
     private mutating func set(_ key: JobKey, _ entry: Entry) {
-        published.set(key, entry.state, source: entry.source)
+        set(key, entry.state, source: entry.source, publishedAt: entry.publishedAt, jobID: entry.jobID)
+    }
+
+    /// Sets a committed job; its id is made only when it is kept (a terminal job, with retention).
+    private mutating func set(
+        _ key: JobKey, _ state: PublishedState, source: SourcePosition?, publishedAt: Int64,
+        jobID: @autoclosure () -> String
+    ) {
+        published.set(key, state, source: source)
         guard tracksFinishedJobs else { return }
-        if entry.state.isTerminal {
-            terminal[key] = FinishedJob(jobID: entry.jobID, publishedAt: entry.publishedAt)
+        if state.isTerminal {
+            terminal[key] = FinishedJob(jobID: jobID(), publishedAt: publishedAt)
         } else if !terminal.isEmpty {
             terminal.removeValue(forKey: key)
         }

@@ -12,13 +12,15 @@ struct JobKey: Hashable, Sendable {
 
     init(_ jobID: String) {
         var id = jobID
-        (high, low) = id.withUTF8 { bytes in
-            let raw = UnsafeRawBufferPointer(bytes)
-            var hasher = Hasher()
-            hasher.combine(bytes: raw)
-            let keyed = UInt64(UInt(bitPattern: hasher.finalize()))
-            return (keyed, MurmurHash3.hash128(raw, seed: 0x6A6F_6269).1)
-        }
+        self = id.withUTF8 { JobKey(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The key of the job whose id has these UTF-8 bytes (a record's key, read in place).
+    init(bytes: UnsafeRawBufferPointer) {
+        var hasher = Hasher()
+        hasher.combine(bytes: bytes)
+        high = UInt64(UInt(bitPattern: hasher.finalize()))
+        low = MurmurHash3.hash128(bytes, seed: 0x6A6F_6269).1
     }
 
     /// The keyed half: dictionaries keyed by job keys cannot be flooded either.

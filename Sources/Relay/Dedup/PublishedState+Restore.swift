@@ -10,8 +10,13 @@ extension PublishedState {
     /// Without an order field, the status alone is needed: ``CanonicalStatusScanner`` reads it
     /// without building the record, and hands anything unusual back to the full decoder.
     init(restoring value: [UInt8], ordering: DedupOrdering) {
+        self = value.withUnsafeBytes { PublishedState(restoring: $0, ordering: ordering) }
+    }
+
+    /// ``init(restoring:ordering:)`` of the value's bytes where they are (a record read in place).
+    init(restoring value: UnsafeRawBufferPointer, ordering: DedupOrdering) {
         if ordering.orderField == nil, let status = CanonicalStatusScanner.status(ofCanonical: value) {
-            self.init(status: status, canonicalBytes: value)
+            self.init(status: status, fingerprint: Fingerprint(of: value))
             return
         }
         guard let status = try? JobStatus.decode(value, options: .restore) else {
@@ -19,6 +24,12 @@ extension PublishedState {
             return
         }
         let order = ordering.orderField.flatMap { try? $0.position(of: status).get() }
-        self.init(status: status.status, canonicalBytes: value, order: order)
+        self.init(status: status.status, fingerprint: Fingerprint(of: value), order: order)
+    }
+
+    /// The state a record with this status and canonical bytes of this fingerprint leaves behind.
+    private init(status: Status, fingerprint: Fingerprint, order: Int64? = nil) {
+        self.init(
+            fingerprint: fingerprint, rank: status.rank.map { Int8($0) }, isTerminal: status.isTerminal, order: order)
     }
 }

@@ -187,31 +187,28 @@ extension RelayLoop {
             // Only this stage's input coordinates prove anything here: with input.keying any, the
             // relay stage's DLQ also holds the first stage's dead letters, and the output may
             // hold records of the input from before the switch (kept, they would never be freed).
-            let source = DeadLetter.source(of: message).flatMap { inputTopicIndex[$0.0.topic] == nil ? nil : $0 }
-            if let (partition, offset) = source { handled.record(partition, offset) }
-            if configuration.stage == .relayOfRepartition, let (partition, _) = source,
+            let source = RestoredSource(of: message, inputTopics: configuration.inputTopics)
+            if let source { handled.record(source.partition, source.offset) }
+            if configuration.stage == .relayOfRepartition, let source,
                 let origin = RepartitionRecord.origin(of: message)
             {
                 if message.topic == configuration.outputTopic {
-                    origins.restoredOutput(partition, origin: origin)
+                    origins.restoredOutput(source.partition, origin: origin)
                 } else {
                     origins.restoredDeadLetter(origin)
                 }
             }
-            guard message.topic == configuration.outputTopic, let key = message.key else { return }
-            let jobID = String(decoding: key, as: UTF8.self)
-            let position = source.flatMap { partition, offset in
-                inputTopicIndex[partition.topic].map {
-                    SourcePosition(topicIndex: $0, partition: partition.partition, offset: offset)
-                }
-            }
-            let value = message.value  // copied once, for the table and the /jobs view
+            guard message.topic == configuration.outputTopic else { return }
+            // The key and the value are read where they are; the job_id becomes a String, and the
+            // value an array, only for the /jobs view.
             let taken = table.restore(
-                jobID, value.map { PublishedState(restoring: $0, ordering: configuration.ordering) }, source: position,
+                message, ordering: configuration.ordering, source: source?.position,
                 timestamp: message.timestampMilliseconds ?? clock.milliseconds(),
-                remembersTombstone: remembersTombstone(message))
+                remembersTombstone: message.valueCount == nil && remembersTombstone(message))
             // The /jobs view shows what the table holds: not a record older than its news.
-            if taken { status.keepRestored(jobID, value) }
+            if taken, let key = message.key {
+                status.keepRestored(String(decoding: key, as: UTF8.self), message.value)
+            }
         }
     }
 
