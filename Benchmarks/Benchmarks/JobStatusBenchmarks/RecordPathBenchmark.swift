@@ -32,7 +32,7 @@ func recordPathBenchmark() {
         "record path/fetched message to produce call, allocations per record (10k records)",
         configuration: configuration
     ) { benchmark in
-        let classifier = RecordClassifier(decoding: DecodingOptions(), ordering: .lifecycle, keyMismatch: .deadLetter)
+        let classifier = RecordClassifier(decoding: DecodingOptions(), ordering: .lifecycle, keyMismatch: .reject)
         let table = DedupTable(tracksFinishedJobs: false)
         let pending = DedupTable.Pending()
         var headers = SourceHeaders()
