@@ -181,6 +181,8 @@ extension RelayLoop {
         _ partitions: [TopicPartition], deadline: ContinuousClock.Instant,
         isStopped: () -> Bool = { Task.isCancelled }
     ) async throws(ReadToEndFailure) -> Int {
+        // Between restores the reader would go on fetching the output this relay writes.
+        defer { stopRestoreReader() }
         return try await restorer.readToEnd(
             partitions, limit: .deadline(deadline), progress: { [status] in status.heartbeat() }, isStopped: isStopped
         ) { message in
@@ -209,6 +211,14 @@ extension RelayLoop {
             if taken, let key = message.key {
                 status.keepRestored(String(decoding: key, as: UTF8.self), message.value)
             }
+        }
+    }
+
+    private func stopRestoreReader() {
+        do {
+            try restorer.stopFetching()
+        } catch {
+            logger.debug("the restore reader did not stop fetching", metadata: ["error": "\(error)"])
         }
     }
 
