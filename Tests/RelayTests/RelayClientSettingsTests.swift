@@ -96,6 +96,16 @@ struct RelayClientSettingsTests {
         #expect(RelayClientSettings.consumer(chosen)["max.poll.interval.ms"] == "900000")
     }
 
+    /// The restore reader's fetches wait briefly for records that are not there: every start
+    /// reads each empty output and DLQ partition to its end, one fetch wait per round. A value
+    /// the user set for the consumer stands.
+    @Test func theRestoreReaderWaitsBrieflyInAFetchUnlessTheUserSetIt() {
+        #expect(RelayClientSettings.restoreReader(Self.configuration())["fetch.wait.max.ms"] == "10")
+        #expect(RelayClientSettings.consumer(Self.configuration())["fetch.wait.max.ms"] == nil, "librdkafka's")
+        let set = Self.configuration(roles: [.consumer: ["fetch.wait.max.ms": "200"]])
+        #expect(RelayClientSettings.restoreReader(set)["fetch.wait.max.ms"] == "200")
+    }
+
     /// Issue 24: static membership by default, under the instance's own stable name: the
     /// transactional id (configured or derived), so two instances never share it.
     @Test func theGroupInstanceIDIsTheInstancesTransactionalIDUnlessChosenOrOff() {
