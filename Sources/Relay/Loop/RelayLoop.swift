@@ -111,16 +111,21 @@ final class RelayLoop {
         logger.notice("relay stopped", metadata: ["counters": "\(committedCounters)"])
     }
 
+    /// Joins the group first: the join is the longest step of a start (a broker holds a new
+    /// group's first join for `group.initial.rebalance.delay.ms`, 3 s by default and on the mock),
+    /// and the assignment waits in the consumer's queue until the loop polls. `init_transactions`
+    /// and the restore reader's metadata run meanwhile, side by side.
     private func start() async throws(RelayError) {
         do {
-            if isExactlyOnce {
-                try await producer.initTransactions(timeout: configuration.operationTimeout)
-            }
             try consumer.subscribe(topics: configuration.inputTopics)
         } catch {
             throw fatal(error, "cannot start")
         }
-        await restorer.warmUp(timeout: configuration.operationTimeout)
+        let producer = isExactlyOnce ? producer : nil
+        let timeout = configuration.operationTimeout
+        async let initialized = Self.initTransactions(producer, timeout: timeout)
+        await restorer.warmUp(timeout: timeout)
+        if let error = await initialized { throw fatal(error, "cannot start") }
         for overridden in RelayClientSettings.overridden(configuration) {
             logger.warning(
                 "kafka.\(overridden.userKey)=\(overridden.userValue) is replaced by \(overridden.forced.key)=\(overridden.forced.value) for the \(overridden.forced.role.rawValue): \(overridden.forced.reason)"
@@ -133,6 +138,17 @@ final class RelayLoop {
                 "input": "\(configuration.inputTopics)", "output": "\(configuration.outputTopic)",
                 "transactional.id": "\(isExactlyOnce ? RelayClientSettings.transactionalID(configuration) : "-")",
             ])
+    }
+
+    /// `init_transactions` of a transactional producer; the error, or `nil` when done (or without one).
+    private static func initTransactions(_ producer: KafkaProducer?, timeout: Duration) async -> KafkaError? {
+        guard let producer else { return nil }
+        do throws(KafkaError) {
+            try await producer.initTransactions(timeout: timeout)
+            return nil
+        } catch {
+            return error
+        }
     }
 
     private func loop() async throws(RelayError) {
