@@ -105,6 +105,20 @@ struct RelayStateMachineTests {
                 == .sendOffsets([Self.offset(0, 30)], timeout: .seconds(5)), "full")
     }
 
+    /// The loop polls no longer than until the open transaction is due: the interval after its
+    /// first batch, not after the last one; nothing is due without an open transaction.
+    @Test func anOpenTransactionIsDueTheIntervalAfterItOpened() {
+        var machine = machine(overlaps: true)
+        #expect(machine.commitDue == nil)
+        process(&machine, Self.batch(0, 0...9), at: start)
+        #expect(machine.commitDue == start + .milliseconds(100))
+        process(&machine, Self.batch(0, 10...19), at: start + .milliseconds(60))
+        #expect(machine.commitDue == start + .milliseconds(100))
+        let due = start + .milliseconds(100)
+        #expect(machine.tick(now: due) == .sendOffsets([Self.offset(0, 20)], timeout: .seconds(5)))
+        #expect(machine.commitDue == nil, "committing: the next transaction is due once it began")
+    }
+
     /// Defect 1: a produce error in the middle of a batch must abort, and the rewind must cover
     /// every partition of the batch, including records not reached yet; nothing commits.
     @Test func aProduceErrorMidBatchAbortsAndRewindsTheWholeBatch() {

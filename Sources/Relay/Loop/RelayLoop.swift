@@ -219,10 +219,13 @@ final class RelayLoop {
         status.update { if $0.phase != .failed { $0.phase = .draining } }
     }
 
-    /// Short enough to commit on time and to notice a stop request: a long `transaction.interval`
-    /// must not park the loop in one poll.
+    /// Short enough to commit on time and to notice a stop request: with a transaction open, a
+    /// poll ends when it is due to commit (a poll of half the interval committed up to half an
+    /// interval late when no records came, which was most of a quiet input's latency).
     private var pollTimeout: Duration {
-        machine.hasOpenTransaction ? min(configuration.transactionInterval / 2, .milliseconds(500)) : .milliseconds(500)
+        let longest = Duration.milliseconds(500)
+        guard let due = machine.commitDue else { return longest }
+        return min(max(due - .now, .milliseconds(1)), longest)
     }
 
     /// While a commit overlaps the next batches: the next poll's event and the commit's result,

@@ -183,10 +183,17 @@ struct RelayStateMachine {
         return false
     }
 
-    /// Whether a transaction is open (the relay polls with a shorter timeout then).
+    /// Whether a transaction is open.
     var hasOpenTransaction: Bool {
         if case .open = state { return true }
         return false
+    }
+
+    /// When the open transaction is due to commit for its age (`transaction.interval` after it
+    /// opened); `nil` without an open transaction. The relay polls no longer than until then.
+    var commitDue: ContinuousClock.Instant? {
+        if case .open(let transaction) = state { return transaction.openedAt + interval }
+        return nil
     }
 
     /// Whether a commit runs while the relay goes on (it waits for that commit's end or a poll).
