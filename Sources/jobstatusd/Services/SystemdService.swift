@@ -11,32 +11,41 @@ struct SystemdService: Service {
     let socket: SystemdNotifySocket
     let status: RelayStatus
     let logger: Logger
-    /// How often to look at the relay (and to pet the watchdog when healthy).
+    /// How often to send `STATUS=`, `EXTEND_TIMEOUT_USEC=` and `WATCHDOG=1` (when healthy).
     var tick: Duration { min(socket.watchdogInterval ?? .seconds(1), .seconds(1)) }
+    /// Until READY=1, how often to look for readiness: systemd hears of it at most this late
+    /// (with `tick`, a start was up to a second later than the relay).
+    static let readinessTick = Duration.milliseconds(10)
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
             var ready = false
             var lastStatus = ""
             var startTimeout = StartTimeoutExtension()
+            var nextRound = ContinuousClock.now
             while !Task.isCancelled {
                 let snapshot = status.current
-                if !ready, let more = startTimeout.observe(snapshot, now: .now) {
+                let now = ContinuousClock.now
+                let round = now >= nextRound
+                if round { nextRound = now + tick }
+                if round, !ready, let more = startTimeout.observe(snapshot, now: now) {
                     socket.send("EXTEND_TIMEOUT_USEC=\(more.wholeMicroseconds)")
                 }
                 if !ready && snapshot.isReady {
                     ready = true
+                    lastStatus = snapshot.statusLine
                     socket.send("READY=1\nSTATUS=\(snapshot.statusLine)")
                     logger.notice("ready: told systemd READY=1")
                 }
-                if snapshot.statusLine != lastStatus {
+                if round, snapshot.statusLine != lastStatus {
                     lastStatus = snapshot.statusLine
                     socket.send("STATUS=\(lastStatus)")
                 }
-                if let watchdog = socket.watchdogInterval, Self.isHealthy(snapshot, within: watchdog * 2) {
+                if round, let watchdog = socket.watchdogInterval, Self.isHealthy(snapshot, within: watchdog * 2) {
                     socket.send("WATCHDOG=1")
                 }
-                try? await Task.sleep(for: tick)
+                let untilRound = max(.zero, nextRound - ContinuousClock.now)
+                try? await Task.sleep(for: ready ? untilRound : min(untilRound, Self.readinessTick))
             }
         }
         socket.send("STOPPING=1\nSTATUS=draining: finishing the open transaction, leaving the group")
