@@ -160,8 +160,13 @@ public final class PartitionEndReader {
             } onCancel: {
                 poll.cancel()
             }
-            // The next poll runs while this one's records are applied.
-            ahead = pollAhead(timeout: timeout)
+            // The next poll runs while this one's records are applied; not after the last
+            // partition's end, which ends the read.
+            if case .endOfPartition(let end) = event, remaining == [end.topicPartition] {
+                ahead = nil
+            } else {
+                ahead = pollAhead(timeout: timeout)
+            }
             progress()
             switch event {
             case .messages(let batch):
@@ -205,6 +210,9 @@ public final class PartitionEndReader {
                 }
             }
         }
+        // The read is over: a poll still ahead stops now (a restore reader then takes no more
+        // of its partitions out of librdkafka; a follower's next() gets what it had).
+        ahead?.cancel()
         return count
     }
 
@@ -219,7 +227,12 @@ public final class PartitionEndReader {
         let event: KafkaConsumerEvent
         if let ahead {
             self.ahead = nil
-            event = await ahead.value
+            // Cancellable as the follower's own poll is (the poll ahead is a task of its own).
+            event = await withTaskCancellationHandler {
+                await ahead.value
+            } onCancel: {
+                ahead.cancel()
+            }
         } else {
             event = await consumer.poll(maxMessages: maxMessages, timeout: timeout)
         }

@@ -111,21 +111,22 @@ final class RelayLoop {
         logger.notice("relay stopped", metadata: ["counters": "\(committedCounters)"])
     }
 
-    /// Joins the group first: the join is the longest step of a start (a broker holds a new
-    /// group's first join for `group.initial.rebalance.delay.ms`, 3 s by default and on the mock),
-    /// and the assignment waits in the consumer's queue until the loop polls. `init_transactions`
-    /// and the restore reader's metadata run meanwhile, side by side.
+    /// `init_transactions` and the restore reader's metadata run side by side, then the consumer
+    /// joins the group. Not the join first: a start whose `init_transactions` fails (the
+    /// transactional id not authorised, no coordinator) would by then hold partitions the group
+    /// gave it, and a static member that closes sends no LeaveGroup, so they would wait out
+    /// `session.timeout.ms`, again on every restart of a crash loop.
     private func start() async throws(RelayError) {
-        do {
-            try consumer.subscribe(topics: configuration.inputTopics)
-        } catch {
-            throw fatal(error, "cannot start")
-        }
         let producer = isExactlyOnce ? producer : nil
         let timeout = configuration.operationTimeout
         async let initialized = Self.initTransactions(producer, timeout: timeout)
         await restorer.warmUp(timeout: timeout)
         if let error = await initialized { throw fatal(error, "cannot start") }
+        do {
+            try consumer.subscribe(topics: configuration.inputTopics)
+        } catch {
+            throw fatal(error, "cannot start")
+        }
         for overridden in RelayClientSettings.overridden(configuration) {
             logger.warning(
                 "kafka.\(overridden.userKey)=\(overridden.userValue) is replaced by \(overridden.forced.key)=\(overridden.forced.value) for the \(overridden.forced.role.rawValue): \(overridden.forced.reason)"
