@@ -1,13 +1,13 @@
-/// A caller's record tag carried through librdkafka's per-message opaque pointer (tag + 1, so
-/// that no tag is the null pointer; nil stays nil).
+/// A record's sequence number (``DeliveryWindow``) carried through librdkafka's per-message
+/// opaque pointer (number + 1, so that no number is the null pointer).
 enum DeliveryTag {
-    static func opaque(for tag: Int?) -> UnsafeMutableRawPointer? {
-        guard let tag, tag >= 0 else { return nil }
-        return UnsafeMutableRawPointer(bitPattern: tag + 1)
+    static func opaque(for sequence: UInt64) -> UnsafeMutableRawPointer? {
+        UnsafeMutableRawPointer(bitPattern: UInt(sequence) &+ 1)
     }
 
-    static func tag(of opaque: UnsafeMutableRawPointer?) -> Int? {
+    /// The sequence number of `opaque`, `nil` for a record sent without one.
+    static func sequence(of opaque: UnsafeMutableRawPointer?) -> UInt64? {
         guard let opaque else { return nil }
-        return Int(bitPattern: opaque) - 1
+        return UInt64(UInt(bitPattern: opaque) &- 1)
     }
 }

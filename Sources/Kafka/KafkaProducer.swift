@@ -50,7 +50,10 @@ public final class KafkaProducer: Sendable {
             mainQueue = nil
         }
         context.deliveryHandler.withLock { [ledger] handler in
-            handler = DeliveryHandler { error, tag in ledger.record(error, tag: tag) }
+            handler = DeliveryHandler { error, sequence in
+                guard let sequence else { return }
+                ledger.record(error, sequence: sequence)
+            }
         }
         // Weak: the thread keeps its idle work, and the client keeps the thread.
         let handle = UnsafeSendableHandle(client.handle)
@@ -98,6 +101,8 @@ public final class KafkaProducer: Sendable {
 
     /// Enqueues without waiting; returns librdkafka's result (e.g. `_QUEUE_FULL`).
     func enqueue(_ message: KafkaOutgoingMessage, tag: Int? = nil) -> rd_kafka_resp_err_t {
+        // Numbered before the call: its report may be served on the producer thread before it returns.
+        let sequence = ledger.enqueueing(tag: tag)
         var headers: OpaquePointer? = nil
         if !message.headers.isEmpty {
             headers = rd_kafka_headers_new(message.headers.count)
@@ -116,10 +121,13 @@ public final class KafkaProducer: Sendable {
                 jsd_produce(
                     client.handle, message.topic, message.partition.rawValue, key.baseAddress, key.count,
                     value.baseAddress,
-                    value.count, headers, message.timestampMilliseconds ?? 0, DeliveryTag.opaque(for: tag))
+                    value.count, headers, message.timestampMilliseconds ?? 0, DeliveryTag.opaque(for: sequence))
             }
         }
-        if result != RD_KAFKA_RESP_ERR_NO_ERROR, let headers { rd_kafka_headers_destroy(headers) }
+        if result != RD_KAFKA_RESP_ERR_NO_ERROR {
+            ledger.notEnqueued(sequence)
+            if let headers { rd_kafka_headers_destroy(headers) }
+        }
         return result
     }
 
@@ -130,6 +138,39 @@ public final class KafkaProducer: Sendable {
         let handle = UnsafeSendableHandle(client.handle)
         try await client.thread.run { () throws(KafkaError) in
             try KafkaError.check(rd_kafka_flush(handle.pointer, timeout.timeoutMilliseconds), context: "flush")
+        }
+    }
+
+    /// Where the records enqueued so far end: ``waitForDelivery(before:timeout:)`` waits for
+    /// them and not for any enqueued after, so a caller can go on producing while it waits for
+    /// an earlier part (``flush(timeout:)`` waits for everything, the records enqueued meanwhile
+    /// included).
+    public var deliveryMark: DeliveryMark {
+        DeliveryMark(sequence: ledger.nextSequence)
+    }
+
+    /// Waits until every record enqueued before `mark` is delivered or failed (their results
+    /// are in ``takeDeliveryReport()``), whatever order librdkafka reports them in.
+    /// - Throws: ``KafkaError/Code/timedOut`` if some are still outstanding after `timeout`.
+    public func waitForDelivery(before mark: DeliveryMark, timeout: Duration) async throws(KafkaError) {
+        let ledger = ledger
+        let reported = await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await ledger.waitUntilReported(before: mark.sequence)
+                return !Task.isCancelled
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        guard reported else {
+            throw KafkaError(
+                RD_KAFKA_RESP_ERR__TIMED_OUT,
+                context: "records before the delivery mark still outstanding after \(timeout)")
         }
     }
 
@@ -228,12 +269,13 @@ private let kafkaDeliveryCallback:
         handle, message, _ in
         guard let context = clientContext(of: handle), let message else { return }
         let handler = context.deliveryHandler.withLock { $0 }
-        let tag = DeliveryTag.tag(of: message.pointee._private)
+        let sequence = DeliveryTag.sequence(of: message.pointee._private)
         if message.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR {
-            handler?.call(nil, tag)
+            handler?.call(nil, sequence)
         } else {
             let topic = message.pointee.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
             handler?.call(
-                KafkaError(message.pointee.err, context: "delivery to \(topic)[\(message.pointee.partition)]"), tag)
+                KafkaError(message.pointee.err, context: "delivery to \(topic)[\(message.pointee.partition)]"), sequence
+            )
         }
     }

@@ -1009,6 +1009,100 @@ struct RelayStateMachineTests {
         }
     }
 
+    // MARK: - At-least-once: the wait for delivery overlaps the next batches
+
+    /// An at-least-once machine whose transaction of `first` waits for its delivery in the
+    /// background (started at `now`), and the next batch judged meanwhile, its records produced
+    /// at once (not held).
+    func overlappingDelivery(
+        of first: [KafkaMessage], then next: [KafkaMessage], at now: ContinuousClock.Instant, maxRecords: Int = 1000
+    ) -> (RelayStateMachine, RelayStateMachine.Action) {
+        var machine = machine(.atLeastOnce, maxRecords: maxRecords, overlaps: true)
+        let full = process(&machine, first, at: start)
+        #expect(
+            (full == .none ? machine.tick(now: now) : full)
+                == .startDelivery(commitOffsets: [Self.offset(0, 5)], timeout: Self.timeout))
+        #expect(machine.isCommitOverlapping)
+        #expect(machine.batchReceived(next, now: now) == .process(next))
+        var transaction = machine.startProcessing()
+        #expect(!transaction.holdsRecords)
+        for message in next {
+            let tag = transaction.tagProduced(from: message, isDeadLetter: false)
+            let isHeld = transaction.hold(Self.output, tag: tag)
+            #expect(!isHeld, "produced at once: nothing to hold it for")
+        }
+        for run in next.partitionRuns { transaction.consumed(next[run]) }
+        let afterBatch = machine.processed(transaction, now: now)
+        return (machine, afterBatch)
+    }
+
+    /// While N's records are delivered, N+1 is fetched, judged and produced; N's offsets are
+    /// committed when its delivery ends, then N+1's when its own does.
+    @Test func atLeastOnceTheWaitForDeliveryOverlapsTheNextBatch() {
+        let now = start + .milliseconds(100)
+        var (machine, afterBatch) = overlappingDelivery(of: Self.batch(0, 0...4), then: Self.batch(0, 5...9), at: now)
+        #expect(afterBatch == .none, "not full: the relay goes on while N is delivered")
+        #expect(machine.tick(now: now + .seconds(1)) == .none, "N+1 waits for N's delivery")
+        let (first, resume) = machine.committed()
+        #expect(first.commitOffsets == [Self.offset(0, 5)])
+        #expect(resume == .beginAndSend([]), "nothing held, no transaction to begin")
+        #expect(
+            machine.heldRecordsSent(now: now + .milliseconds(100))
+                == .startDelivery(commitOffsets: [Self.offset(0, 10)], timeout: Self.timeout),
+            "N+1 is due: its delivery overlaps in its turn")
+        let (second, after) = machine.committed()
+        #expect(second.commitOffsets == [Self.offset(0, 10)] && second.firstTag == 0 && second.nextTag == 5)
+        #expect(after == .none && machine.isIdle)
+    }
+
+    /// A produce error in N+1 while N is delivered stops the relay, as it does outside the
+    /// overlap (what was produced stands), and so does a failed delivery of N.
+    @Test func atLeastOnceFailuresDuringTheOverlapStop() {
+        let now = start + .milliseconds(100)
+        var machine = machine(.atLeastOnce, overlaps: true)
+        process(&machine, Self.batch(0, 0...4), at: start)
+        _ = machine.tick(now: now)
+        let next = Self.batch(0, 5...9)
+        _ = machine.batchReceived(next, now: now)
+        let transaction = machine.startProcessing()
+        let error = KafkaError(code: .unknownTopicOrPartition, message: "gone")
+        #expect(machine.processingFailed(transaction, error: error, now: now) == .fail(.undelivered(error)))
+
+        var (failing, _) = overlappingDelivery(of: Self.batch(0, 0...4), then: next, at: now)
+        let timedOut = KafkaError(code: .timedOut, message: "message timed out", isRetriable: true)
+        #expect(failing.commitStepFailed(timedOut, now: now) == .fail(.undelivered(timedOut)))
+    }
+
+    /// A full N+1, a rebalance or a stop wait for N's delivery; then N+1 is delivered (waited
+    /// for) and its offsets committed, or, its partitions lost, delivered with no offsets: what
+    /// it produced stands, unlike exactly-once, where it is dropped.
+    @Test func atLeastOnceWaitersOfAnOverlappingDelivery() {
+        let now = start + .milliseconds(100)
+        let next = Self.batch(0, 5...9)
+        var (full, afterBatch) = overlappingDelivery(of: Self.batch(0, 0...4), then: next, at: now, maxRecords: 5)
+        #expect(afterBatch == .awaitCommit)
+        #expect(full.committed().1 == .beginAndSend([]))
+        #expect(
+            full.heldRecordsSent(now: now) == .startDelivery(commitOffsets: [Self.offset(0, 10)], timeout: Self.timeout)
+        )
+
+        for (kind, offsets) in [(KafkaRebalance.Kind.revoke, [Self.offset(0, 10)]), (.lost, [])] {
+            var (machine, _) = overlappingDelivery(of: Self.batch(0, 0...4), then: next, at: now)
+            #expect(machine.rebalanceReceived(kind, now: now) == .awaitCommit)
+            #expect(machine.committed().1 == .beginAndSend([]))
+            #expect(machine.heldRecordsSent(now: now) == .deliver(commitOffsets: offsets, timeout: Self.timeout))
+            let (second, after) = machine.committed()
+            #expect(second.counters.consumed == 5 && after == .none && machine.isIdle, "\(kind)")
+        }
+
+        var (draining, _) = overlappingDelivery(of: Self.batch(0, 0...4), then: next, at: now)
+        #expect(draining.shutdownRequested(at: now, now: now) == .awaitCommit)
+        #expect(draining.committed().1 == .beginAndSend([]))
+        #expect(
+            draining.heldRecordsSent(now: now) == .deliver(commitOffsets: [Self.offset(0, 10)], timeout: .seconds(5)))
+        #expect(draining.committed().1 == .close)
+    }
+
     /// Events that may come in any state after the loop ended or failed are answered with nothing.
     @Test func lateEventsAfterAFailureOrDuringCloseDoNothing() {
         var closing = machine()

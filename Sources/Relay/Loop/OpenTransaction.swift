@@ -41,7 +41,7 @@ struct OpenTransaction {
     var dueTombstones: [String]
     /// Exactly-once, a transaction judged while the one before it commits: the records it
     /// produces, in order, held until it begins (librdkafka has one transaction open per
-    /// producer). `nil`: it has begun, and records go to the producer at once.
+    /// producer). `nil`: it has begun (or is at-least-once), and records go to the producer at once.
     private(set) var held: [HeldRecord]?
 
     /// A record produced before its transaction began, with its delivery tag.
@@ -72,11 +72,11 @@ struct OpenTransaction {
 
     /// The next transaction, judged while `committing` commits: it takes what `committing` hands
     /// over if it commits, reads the table through `committing`'s changes, then its own, and
-    /// holds its records until it begins (``held``).
-    init(openedAt: ContinuousClock.Instant, whileCommitting committing: OpenTransaction) {
+    /// (exactly-once, `holdsRecords`) holds its records until it begins (``held``).
+    init(openedAt: ContinuousClock.Instant, whileCommitting committing: OpenTransaction, holdsRecords: Bool = true) {
         self.init(openedAt: openedAt, handover: committing.handoverAfterCommit)
         pending = PendingChanges(over: committing.pending, expectedPublishes: committing.pending.jobs.publishCount)
-        held = []
+        held = holdsRecords ? [] : nil
     }
 
     /// Whether records are held until the transaction begins (``held``).

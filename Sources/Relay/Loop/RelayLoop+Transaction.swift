@@ -31,6 +31,14 @@ extension RelayLoop {
         return commitEnded(.success(()), started: started)
     }
 
+    /// Reports the end of a commit that overlapped the next batches to the machine.
+    func commitEnded(_ commit: CommitInFlight, _ result: Result<Void, KafkaError>) async -> RelayStateMachine.Action {
+        switch commit.kind {
+        case .transaction: return commitEnded(result, started: commit.started)
+        case .delivery(let offsets): return await delivered(result, thenCommit: offsets, started: commit.started)
+        }
+    }
+
     /// Reports the end of a `commit_transaction` (waited for, or overlapping the next batches)
     /// to the machine, and applies the transaction if it committed.
     func commitEnded(_ result: Result<Void, KafkaError>, started: ContinuousClock.Instant) -> RelayStateMachine.Action {
@@ -130,15 +138,25 @@ extension RelayLoop {
 
     // MARK: - At least once
 
-    /// Waits for every delivery report; all delivered, it commits the offsets (a failure there
-    /// is logged: the replay it causes is dropped as duplicates after the restore).
+    /// Waits for every delivery report, then ``delivered(_:thenCommit:started:)``.
     func deliver(thenCommit offsets: [TopicPartitionOffset], timeout: Duration) async -> RelayStateMachine.Action {
         let started = ContinuousClock.now
         do throws(KafkaError) {
             try await producer.flush(timeout: timeout)
         } catch {
-            return machine.commitStepFailed(error, now: .now)
+            return await delivered(.failure(error), thenCommit: offsets, started: started)
         }
+        return await delivered(.success(()), thenCommit: offsets, started: started)
+    }
+
+    /// The wait for delivery ended (a flush, or a wait that overlapped the next batches): all
+    /// delivered, it commits the offsets (a failure there is logged: the replay it causes is
+    /// dropped as duplicates after the restore). A report taken while the next transaction
+    /// produces may hold its records' failures too: any failure stops the relay anyway.
+    func delivered(
+        _ result: Result<Void, KafkaError>, thenCommit offsets: [TopicPartitionOffset], started: ContinuousClock.Instant
+    ) async -> RelayStateMachine.Action {
+        if case .failure(let error) = result { return machine.commitStepFailed(error, now: .now) }
         let report = producer.takeDeliveryReport()
         if let failure = report.failures.first {
             logger.critical(

@@ -181,7 +181,7 @@ final class RelayLoop {
                     // this commit's end (already there), so a loss still drops the next transaction.
                     commitInFlight = nil
                     rewound = []
-                    if try await perform(commitEnded(ended, started: commit.started)) { return }
+                    if try await perform(await commitEnded(commit, ended)) { return }
                     // An abort rewound these partitions: what the poll read of them before the
                     // seek lies past the redo's start, and is read again from there.
                     event = (polled ?? .messages([])).dropping(rewound)
@@ -292,14 +292,17 @@ final class RelayLoop {
             case .commitTransaction(let timeout):
                 next = await commitTransaction(timeout: timeout)
             case .startCommitTransaction(let timeout):
-                commitInFlight = CommitInFlight(producer, timeout: timeout)
+                commitInFlight = CommitInFlight(committing: producer, timeout: timeout)
+                return false
+            case .startDelivery(let offsets, let timeout):
+                commitInFlight = CommitInFlight(delivering: producer, timeout: timeout, thenCommit: offsets)
                 return false
             case .awaitCommit:
                 guard let commit = commitInFlight else { preconditionFailure("no commit to wait for") }
                 commitInFlight = nil
-                next = commitEnded(await commit.end(), started: commit.started)
+                next = await commitEnded(commit, await commit.end())
             case .beginAndSend(let records):
-                if let failed = beginTransaction() {
+                if isExactlyOnce, let failed = beginTransaction() {
                     next = failed
                     continue
                 }

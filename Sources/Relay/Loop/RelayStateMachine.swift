@@ -28,6 +28,11 @@ import Kafka
 /// open transaction. If the commit aborts, the next transaction is dropped with it (its
 /// judgements read the aborted changes) and the rewind goes to the lower start of the two.
 ///
+/// At-least-once, the wait for delivery overlaps the next batches the same way
+/// (``Action/startDelivery(commitOffsets:timeout:)``: the wait is for the records produced
+/// before it, not for the ones after), and the next transaction produces its records at once:
+/// there is no transaction to hold them for, and nothing to abort. Its end commits the offsets.
+///
 /// Every event switches over every state; an event that cannot happen in a state traps there
 /// (the loop drives the machine one action at a time, so that is a bug in the loop). The
 /// delivery mode decides the steps: at-least-once never reaches a transactional one.
@@ -72,13 +77,15 @@ struct RelayStateMachine {
         var reason: CommitReason
         var step: Step
         let deadline: ContinuousClock.Instant
-        /// Exactly-once: `commit_transaction` runs while the relay goes on with the next batches.
+        /// `commit_transaction` (at-least-once, the wait for delivery) runs while the relay goes
+        /// on with the next batches.
         var overlaps = false
         /// What waits for the end of an overlapping commit; `nil`: nothing, the relay goes on.
         var awaitedBy: Waiter?
 
-        /// Whether `commit_transaction` runs while the relay goes on with the next batches.
-        var goesOn: Bool { overlaps && step == .commitTransaction && awaitedBy == nil }
+        /// Whether `commit_transaction` (the wait for delivery) runs while the relay goes on with
+        /// the next batches.
+        var goesOn: Bool { overlaps && step != .sendOffsets && awaitedBy == nil }
     }
 
     /// Why the relay waits for the end of an overlapping commit.
@@ -129,11 +136,17 @@ struct RelayStateMachine {
         /// Wait for the end of the commit started by ``startCommitTransaction(timeout:)`` and
         /// report it.
         case awaitCommit
-        /// The commit before it ended: begin the next transaction, produce its held records in
-        /// order, then report ``heldRecordsSent(now:)`` (or ``heldRecordFailed(_:tag:now:)``).
+        /// The commit before it ended: begin the next transaction (exactly-once), produce its held
+        /// records in order (at-least-once, none), then report ``heldRecordsSent(now:)`` (or
+        /// ``heldRecordFailed(_:tag:now:)``).
         case beginAndSend([OpenTransaction.HeldRecord])
         /// At-least-once: flush, check delivery reports, then commit these offsets.
         case deliver(commitOffsets: [TopicPartitionOffset], timeout: Duration)
+        /// At-least-once: start waiting for the delivery of every record produced so far and go
+        /// on (polling, processing and producing the next batches); the end is reported as for
+        /// ``deliver(commitOffsets:timeout:)`` (the offsets committed, then ``committed()``, or
+        /// ``commitStepFailed(_:now:)``), when the relay sees it or on ``awaitCommit``.
+        case startDelivery(commitOffsets: [TopicPartitionOffset], timeout: Duration)
         case abortTransaction(timeout: Duration)
         /// The transaction aborted: read its records back (brokers that show aborted records), then
         /// seek these partitions back to where it started and redo it.
@@ -155,8 +168,8 @@ struct RelayStateMachine {
     /// rest.
     let drainTimeout: Duration
     let maxConsecutiveAborts: Int
-    /// Exactly-once: whether commits of `transaction.interval` and `transaction.max-records`
-    /// overlap the next batches (``Commit/overlaps``); off, every commit stops the relay.
+    /// Whether commits of `transaction.interval` and `transaction.max-records` overlap the next
+    /// batches (``Commit/overlaps``); off, every commit stops the relay.
     let overlapsCommits: Bool
     private var consecutiveAborts = 0
     /// When the drain must be over: `drain-timeout` after the first stop request (the signal,
@@ -222,7 +235,10 @@ struct RelayStateMachine {
             return .process(batch)
         case .committing(let commit, let next) where commit.goesOn:
             // Judged now, produced once this commit ends and the next transaction begins.
-            var next = next ?? OpenTransaction(openedAt: now, whileCommitting: commit.transaction)
+            var next =
+                next
+                ?? OpenTransaction(
+                    openedAt: now, whileCommitting: commit.transaction, holdsRecords: delivery == .exactlyOnce)
             next.willProcess(batch)
             state = .committing(commit, next: next)
             return .process(batch)
@@ -332,6 +348,9 @@ struct RelayStateMachine {
             case .exactlyOnce: return startAbort(transaction, then: .rewind, cause: error, now: now)
             case .atLeastOnce: return fail(.undelivered(error))
             }
+        case .processing(during: .some) where delivery == .atLeastOnce:
+            // Produced while the records before it are delivered: those stand, and so do these.
+            return fail(error.isFatal ? .kafka(error, during: "produce") : .undelivered(error))
         case .processing(during: .some):
             preconditionFailure("a transaction that holds its records produced nothing to fail: \(error)")
         case .running, .open, .committing, .sending, .aborting, .closing, .stopped, .failed:
@@ -465,10 +484,14 @@ struct RelayStateMachine {
         case .atLeastOnce:
             // Nothing to abort: the wait for delivery may take the drain's time to its end.
             let deadline = reason == .drain ? drainEnd(now: now) : now + operationTimeout
-            state = .committing(
-                Commit(transaction: transaction, reason: reason, step: .deliver, deadline: deadline), next: nil)
+            var commit = Commit(transaction: transaction, reason: reason, step: .deliver, deadline: deadline)
+            commit.overlaps = overlapsCommits && (reason == .interval || reason == .full)
+            state = .committing(commit, next: nil)
             let offsets = reason == .lost ? [] : transaction.commitOffsets
-            return .deliver(commitOffsets: offsets, timeout: remaining(until: deadline, now: now))
+            let timeout = remaining(until: deadline, now: now)
+            return commit.overlaps
+                ? .startDelivery(commitOffsets: offsets, timeout: timeout)
+                : .deliver(commitOffsets: offsets, timeout: timeout)
         }
     }
 
@@ -564,6 +587,9 @@ struct RelayStateMachine {
             }
             let then: CommitReason?
             switch commit.awaitedBy {
+            case .rebalance(.lost) where delivery == .atLeastOnce:
+                // What it produced stands: wait for it, commit no offsets.
+                then = .lost
             case .rebalance(.lost):
                 // Someone else may own the partitions already: drop it (it produced nothing).
                 state = .running(next.handoverAfterAbort(rejections: [:]).0)
