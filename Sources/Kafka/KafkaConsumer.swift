@@ -27,6 +27,9 @@ public final class KafkaConsumer: Sendable {
     /// Creates a consumer.
     /// - Parameters:
     ///   - configuration: librdkafka properties; `group.id` is needed for ``subscribe(topics:)``.
+    ///     `queued.min.messages` defaults to 10,000,000 here, so that only
+    ///     `queued.max.messages.kbytes` bounds the records fetched ahead (librdkafka 2.0.2 pauses
+    ///     a partition's fetches for up to a second at the count bound, which a fast reader waits on).
     ///   - logger: receives librdkafka's log lines and client errors.
     ///   - statisticsHandler: receives librdkafka's statistics JSON every `statistics.interval.ms`.
     ///   - maxBatchSize: the most records one ``poll(maxMessages:timeout:)`` returns.
@@ -38,7 +41,8 @@ public final class KafkaConsumer: Sendable {
         let context = ClientContext(
             clientName: "kafka-consumer", logger: logger, statisticsHandler: statisticsHandler)
         let client = try KafkaClient(
-            type: RD_KAFKA_CONSUMER, configuration: configuration, context: context, threadWatchesEvents: false
+            type: RD_KAFKA_CONSUMER, configuration: configuration.withConsumerDefaults, context: context,
+            threadWatchesEvents: false
         ) { conf in
             rd_kafka_conf_set_rebalance_cb(conf, kafkaRebalanceCallback)
         }
