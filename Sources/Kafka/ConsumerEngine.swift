@@ -226,7 +226,10 @@ final class ConsumerEngine: @unchecked Sendable {
     private func headers(of message: UnsafeMutablePointer<rd_kafka_message_t>) -> [KafkaHeader] {
         var headers: OpaquePointer? = nil
         guard rd_kafka_message_headers(message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR, let headers else { return [] }
+        // Sized once: grown by appends, three headers (the output's source headers) took three
+        // buffers and freed two, a tenth of the restore's CPU (issue 26's profile).
         var result: [KafkaHeader] = []
+        result.reserveCapacity(rd_kafka_header_cnt(headers))
         var index = 0
         var name: UnsafePointer<CChar>? = nil
         var value: UnsafeRawPointer? = nil
