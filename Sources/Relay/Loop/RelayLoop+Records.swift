@@ -8,7 +8,7 @@ extension RelayLoop {
     func process(_ batch: [KafkaMessage]) async -> RelayStateMachine.Action {
         if configuration.stage == .repartition { return await repartition(batch) }
         var transaction = machine.startProcessing()
-        let decoded = await classifier.decode(batch)
+        var decoding = DecodingBatch(batch, classifier: classifier)
         do throws(RecordFailure) {
             // By runs of one partition: what is per partition is looked up once per run.
             for run in batch.partitionRuns where ownership.assigned.contains(batch[run.lowerBound].topicPartition) {
@@ -16,7 +16,7 @@ extension RelayLoop {
                 var end = run.upperBound
                 for index in run {
                     do {
-                        try await process(batch[index], decoded[index], in: &transaction)
+                        try await process(batch[index], await decoding.record(at: index), in: &transaction)
                     } catch .stopped {
                         end = index
                         break

@@ -1,0 +1,53 @@
+import JobStatus
+import Kafka
+import Testing
+
+@testable import Relay
+
+/// The relay judges a batch while its later chunks still decode: each record it takes is the
+/// one the whole-batch decode gives at that index, whatever the batch's size against the chunks.
+@Suite("Decoding a batch in chunks")
+struct DecodingBatchTests {
+    static let classifier = RecordClassifier(decoding: .default, ordering: .lifecycle, keyMismatch: .warn)
+
+    static func batch(_ count: Int) -> [KafkaMessage] {
+        (0..<count).map { index in
+            let value: [UInt8]? =
+                switch index % 5 {
+                case 0: nil
+                case 1: Array("not json \(index)".utf8)
+                default: Array(#"{"job_id":"job-\#(index)","status":"RUNNING","status_msg":"m","n":\#(index)}"#.utf8)
+                }
+            return KafkaMessage(
+                topicPartition: TopicPartition("in", KafkaPartition(rawValue: Int32(index % 3))),
+                offset: KafkaOffset(rawValue: Int64(index)), key: nil, value: value)
+        }
+    }
+
+    /// What a decoded record is, comparable.
+    static func summary(_ record: RecordClassifier.DecodedRecord) -> String {
+        switch record {
+        case .tombstone: "tombstone"
+        case .invalid(let invalid): "invalid \(invalid.reason)"
+        case .status(let event, _): "status \(event.jobID) \(String(decoding: event.canonicalBytes, as: UTF8.self))"
+        }
+    }
+
+    @Test(arguments: [0, 1, DecodingBatch.firstChunkSize - 1, DecodingBatch.firstChunkSize, 65, 320, 321, 1000])
+    func recordsComeInTheBatchsOrder(count: Int) async {
+        let batch = Self.batch(count)
+        let expected = batch.map { Self.summary(Self.classifier.decode($0)) }
+        var decoding = DecodingBatch(batch, classifier: Self.classifier)
+        var taken: [String] = []
+        for index in batch.indices { taken.append(Self.summary(await decoding.record(at: index))) }
+        #expect(taken == expected)
+    }
+
+    /// A relay that skips ahead (a partition's run not taken) still gets the right record.
+    @Test func aRecordFarAheadWaitsForTheChunksBeforeIt() async {
+        let batch = Self.batch(700)
+        var decoding = DecodingBatch(batch, classifier: Self.classifier)
+        #expect(Self.summary(await decoding.record(at: 699)) == Self.summary(Self.classifier.decode(batch[699])))
+        #expect(Self.summary(await decoding.record(at: 2)) == Self.summary(Self.classifier.decode(batch[2])))
+    }
+}
