@@ -1026,6 +1026,7 @@ struct RelayStateMachineTests {
         #expect(machine.batchReceived(next, now: now) == .process(next))
         var transaction = machine.startProcessing()
         #expect(!transaction.holdsRecords)
+        #expect(transaction.isJudgedDuringCommit, "no tombstones: they would carry the offsets before N's")
         for message in next {
             let tag = transaction.tagProduced(from: message, isDeadLetter: false)
             let isHeld = transaction.hold(Self.output, tag: tag)
@@ -1046,6 +1047,11 @@ struct RelayStateMachineTests {
         let (first, resume) = machine.committed()
         #expect(first.commitOffsets == [Self.offset(0, 5)])
         #expect(resume == .beginAndSend([]), "nothing held, no transaction to begin")
+        guard case .sending(let begun, _) = machine.state else {
+            Issue.record("expected sending, got \(machine.state)")
+            return
+        }
+        #expect(!begun.isJudgedDuringCommit, "N committed: N+1 writes tombstones from here on")
         #expect(
             machine.heldRecordsSent(now: now + .milliseconds(100))
                 == .startDelivery(commitOffsets: [Self.offset(0, 10)], timeout: Self.timeout),
@@ -1088,7 +1094,11 @@ struct RelayStateMachineTests {
 
         for (kind, offsets) in [(KafkaRebalance.Kind.revoke, [Self.offset(0, 10)]), (.lost, [])] {
             var (machine, _) = overlappingDelivery(of: Self.batch(0, 0...4), then: next, at: now)
+            #expect(machine.commitsDeliveredOffsets)
             #expect(machine.rebalanceReceived(kind, now: now) == .awaitCommit)
+            #expect(
+                machine.commitsDeliveredOffsets == (kind != .lost),
+                "lost while N was delivered: N's offsets are not committed either (review of 26c0cad)")
             #expect(machine.committed().1 == .beginAndSend([]))
             #expect(machine.heldRecordsSent(now: now) == .deliver(commitOffsets: offsets, timeout: Self.timeout))
             let (second, after) = machine.committed()

@@ -31,11 +31,14 @@ extension RelayConfiguration {
     /// open a gap in a partition. librdkafka fails a record still *queued* at its timeout even
     /// with `enable.gapless.guarantee`, while a later record of the partition may still be
     /// delivered, and a restore takes that later record as proof of the lost one. While the relay
-    /// runs, a record waits for delivery at most the longest flush (`operation.timeout`, or the
-    /// drain's deadline), the clients' close and then the producer's close: with a longer
-    /// timeout every record is delivered, or the relay stops before any can time out.
+    /// runs, a record produced while the commit before its own waits for delivery
+    /// (`operation.timeout`) waits for that commit, or for its own transaction's interval,
+    /// whichever is longer, then for its own commit's wait (`operation.timeout`, or the drain's
+    /// deadline), the clients' close and then the producer's close: with a longer timeout every
+    /// record is delivered, or the relay stops before any can time out.
     public var minimumAtLeastOnceMessageTimeout: Duration {
-        transactionInterval + max(operationTimeout, drainTimeout) + Self.producerCloseTimeout + .seconds(10)
+        max(transactionInterval, operationTimeout) + max(operationTimeout, drainTimeout)
+            + Self.producerCloseTimeout + .seconds(10)
     }
 
     /// The producer's `message.timeout.ms` as librdkafka applies it: the key the operator wrote

@@ -43,6 +43,10 @@ struct OpenTransaction {
     /// produces, in order, held until it begins (librdkafka has one transaction open per
     /// producer). `nil`: it has begun (or is at-least-once), and records go to the producer at once.
     private(set) var held: [HeldRecord]?
+    /// Judged while the transaction before it commits (exactly-once, it holds its records too),
+    /// until it begins: the group offsets the relay knows are then the ones before that commit,
+    /// so it writes no retention tombstones, which would carry them again (``commitUnchanged(_:)``).
+    private(set) var isJudgedDuringCommit = false
 
     /// A record produced before its transaction began, with its delivery tag.
     struct HeldRecord: Equatable {
@@ -77,6 +81,7 @@ struct OpenTransaction {
         self.init(openedAt: openedAt, handover: committing.handoverAfterCommit)
         pending = PendingChanges(over: committing.pending, expectedPublishes: committing.pending.jobs.publishCount)
         held = holdsRecords ? [] : nil
+        isJudgedDuringCommit = true
     }
 
     /// Whether records are held until the transaction begins (``held``).
@@ -93,7 +98,10 @@ struct OpenTransaction {
     /// The transaction before this one committed and this one begins: its held records, to be
     /// produced now, in order; from here on it reads the table alone below its own changes.
     mutating func begin() -> [HeldRecord] {
-        defer { held = nil }
+        defer {
+            held = nil
+            isJudgedDuringCommit = false
+        }
         pending.forgetCommittingLayer()
         return held ?? []
     }

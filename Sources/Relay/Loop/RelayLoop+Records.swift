@@ -28,9 +28,10 @@ extension RelayLoop {
                     return machine.processed(transaction, now: .now)
                 }
             }
-            // A transaction that holds its records (judged during the commit before it) writes
-            // its tombstones once it began, with a later batch.
-            if !transaction.holdsRecords {
+            // A transaction judged during the commit before it writes its tombstones once it
+            // began, with a later batch: until that commit ends, the group offsets its tombstones
+            // would carry are the ones before it, and would move the group's offsets back.
+            if !transaction.isJudgedDuringCommit {
                 let found = collectFinishedJobs(besides: transaction.dueTombstones, pending: transaction.pending.jobs)
                 if !found.isEmpty { transaction.dueTombstones = found }
                 try await writeTombstones(&transaction)

@@ -164,7 +164,8 @@ extension RelayLoop {
                 metadata: ["failed": "\(report.failedCount)", "first": "\(report.failures.prefix(3))"])
             return machine.commitStepFailed(failure, now: .now)
         }
-        if !offsets.isEmpty {
+        // Partitions lost during a wait that overlapped the next batches commit nothing.
+        if !offsets.isEmpty, machine.commitsDeliveredOffsets {
             do {
                 try await consumer.commit(offsets)
             } catch {

@@ -215,6 +215,14 @@ struct RelayStateMachine {
         return false
     }
 
+    /// At-least-once, whether the commit whose wait for delivery ended commits its offsets: not
+    /// when its partitions were lost meanwhile (someone else may own them, and may have committed
+    /// past them already).
+    var commitsDeliveredOffsets: Bool {
+        guard case .committing(let commit, _) = state else { return false }
+        return commit.reason != .lost && commit.awaitedBy != .rebalance(.lost)
+    }
+
     /// With no transaction open, the retention tombstones the last one left unwritten.
     var dueTombstones: [String] {
         if case .running(let handover) = state { return handover.dueTombstones }
