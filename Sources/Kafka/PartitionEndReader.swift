@@ -129,7 +129,12 @@ public final class PartitionEndReader {
         guard !partitions.isEmpty else { return 0 }
         await dropAhead()
         do {
-            try consumer.assign(partitions.map { TopicPartitionOffset($0, positions[$0] ?? .beginning) })
+            // A first read assigns offset 0, not the logical beginning: librdkafka 2.0.2 looks the
+            // beginning up first, and retried that lookup after a fixed 500 ms for partitions of
+            // topics created moments before (the relay's start on a fresh output: half a second
+            // of every such start). Where records before the first one left are gone, the fetch
+            // is out of range and `auto.offset.reset=earliest` (``KafkaConfiguration/reader(groupID:isolation:reportingEnds:)``) moves it there.
+            try consumer.assign(partitions.map { TopicPartitionOffset($0, positions[$0] ?? KafkaOffset(rawValue: 0)) })
         } catch {
             throw .kafka(error)
         }

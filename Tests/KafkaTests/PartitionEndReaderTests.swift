@@ -22,6 +22,39 @@ struct PartitionEndReaderTests {
             configuration: broker.configuration(), groupID: TestBroker.uniqueName("group"), logger: broker.logger)
     }
 
+    /// A first read starts at offset 0, not at the logical beginning (whose offset lookup
+    /// librdkafka 2.0.2 retried after a fixed 500 ms for partitions of freshly created topics,
+    /// half a second of every start): where the partition's first records are gone (the mock
+    /// keeps about 5 MiB a partition, as retention would on a DLQ), the reader resets to the
+    /// first one there is and reads every record from there, in order.
+    @Test func aFirstReadWhoseFirstRecordsAreGoneStartsAtTheFirstOneLeft() async throws {
+        let (broker, partition) = try await Self.setUp(records: 0)
+        let sent = 8_000
+        let padding = String(repeating: "x", count: 1_000)
+        func value(_ index: Int64) -> [UInt8] { Array("value \(index) \(padding)".utf8) }
+        try await broker.produce(
+            (0..<sent).map { KafkaOutgoingMessage(topic: partition.topic, key: nil, value: value(Int64($0))) },
+            ["linger.ms": "50"])
+        let probe = try KafkaConsumer(
+            configuration: broker.configuration(["group.id": TestBroker.uniqueName("probe")]), logger: broker.logger)
+        let (low, high) = try await probe.watermarks(for: partition, timeout: .seconds(30))
+        await probe.close()
+        try #require(low.rawValue > 0, "the mock dropped the oldest records: low watermark \(low)")
+        #expect(high.rawValue == Int64(sent))
+
+        let reader = try Self.reader(broker)
+        var offsets: [Int64] = []
+        var firstValue: [UInt8]?
+        let count = try await reader.readToEnd([partition], limit: .deadline(.now + .seconds(120))) { message in
+            if offsets.isEmpty { firstValue = message.value }
+            offsets.append(message.offset.rawValue)
+        }
+        await reader.close()
+        #expect(count == Int(high.rawValue - low.rawValue))
+        #expect(offsets.first == low.rawValue && offsets == Array(low.rawValue..<high.rawValue))
+        #expect(firstValue == value(low.rawValue))
+    }
+
     /// Every response takes 1.5 s, so the first polls (1 s each) come back empty: the read
     /// goes on until the partition's end, and sees every record.
     @Test func aSlowFetchIsWaitedForNotTakenForTheEnd() async throws {
