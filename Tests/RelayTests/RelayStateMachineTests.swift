@@ -1113,6 +1113,32 @@ struct RelayStateMachineTests {
         #expect(draining.committed().1 == .close)
     }
 
+    /// A stop while N's delivery overlaps N+1, and N's wait outlasts the drain: N+1 is not
+    /// given a wait it cannot finish (it failed the relay, exit 1, on a clean stop); the relay
+    /// closes without committing N+1's offsets, which the next owner reads again (review of
+    /// 26c0cad, point 4).
+    @Test func atLeastOnceADrainWhoseTimeWentToAnOverlappingDeliveryClosesWithoutTheNextsOffsets() {
+        let now = start + .milliseconds(100)
+        var (machine, _) = overlappingDelivery(of: Self.batch(0, 0...4), then: Self.batch(0, 5...9), at: now)
+        #expect(machine.shutdownRequested(at: now, now: now) == .awaitCommit)
+        let (first, resume) = machine.committed()
+        #expect(first.commitOffsets == [Self.offset(0, 5)] && resume == .beginAndSend([]))
+        #expect(machine.heldRecordsSent(now: now + .seconds(8)) == .close, "the drain's 5 s are over")
+        machine.closed()
+        guard case .stopped = machine.state else {
+            Issue.record("expected stopped, got \(machine.state)")
+            return
+        }
+
+        var (inTime, _) = overlappingDelivery(of: Self.batch(0, 0...4), then: Self.batch(0, 5...9), at: now)
+        _ = inTime.shutdownRequested(at: now, now: now)
+        _ = inTime.committed()
+        #expect(
+            inTime.heldRecordsSent(now: now + .seconds(3))
+                == .deliver(commitOffsets: [Self.offset(0, 10)], timeout: .seconds(2)),
+            "with time left, N+1 is delivered and committed within it")
+    }
+
     /// Events that may come in any state after the loop ended or failed are answered with nothing.
     @Test func lateEventsAfterAFailureOrDuringCloseDoNothing() {
         var closing = machine()

@@ -492,6 +492,13 @@ struct RelayStateMachine {
         case .atLeastOnce:
             // Nothing to abort: the wait for delivery may take the drain's time to its end.
             let deadline = reason == .drain ? drainEnd(now: now) : now + operationTimeout
+            if reason == .drain, now >= deadline {
+                // The drain's time went to a wait for delivery that overlapped this transaction:
+                // close without committing its offsets. Its records stand or not; the next owner
+                // reads them again, and its restore drops what was delivered as duplicates.
+                state = .closing
+                return .close
+            }
             var commit = Commit(transaction: transaction, reason: reason, step: .deliver, deadline: deadline)
             commit.overlaps = overlapsCommits && (reason == .interval || reason == .full)
             state = .committing(commit, next: nil)
