@@ -7,10 +7,11 @@ What is measured, on one preloaded input (--records, preloaded once, read whole 
 2. jobstatusd run, exactly-once: from process start to the commit that completes the output (and
    the same without the start: after READY, i.e. without the consumer group join);
 3. the same, at-least-once;
-4. restore: a fresh instance on the last round's exactly-once output, against a raw read of the
-   output and DLQ partitions: the restore itself (the daemon's jobstatusd_restore_seconds), and
+4. restore: fresh instances on the last round's exactly-once output, in --rounds rounds
+   alternating with raw reads of the output and DLQ partitions (each against the mean of the raw
+   reads before and after it): the restore itself (the daemon's jobstatusd_restore_seconds), and
    start to READY (which adds the process start and the consumer group join); and the monitor's
-   first read of the same output to its end (`jobstatusd monitor`), against both;
+   first read of the same output to its end (`jobstatusd monitor`), against the raw reads;
 5. end-to-end latency at a fixed input rate: input send time to the moment a read_committed
    reader sees the output (p50, p99, p999);
 6. CPU per record of the client (the passthrough, or jobstatusd after READY; from rusage and
@@ -581,31 +582,49 @@ def throughput_rounds(args, phases, broker, broker_pid, workdir, ends, records, 
 
 
 def restore_figures(args, broker, figures, workdir):
-    """A fresh instance on the last round's exactly-once output, start to READY, against a raw read
-    of it. One run: these rows are not medians, and the table says so."""
-    log(f"restore: a fresh instance on round {args.rounds}'s exactly-once output (one run)")
+    """Fresh instances on the last round's exactly-once output, start to READY, and the monitor's
+    first read, in --rounds rounds alternating with raw reads of the same partitions (R S R S ...
+    R: each restore against the mean of the raw reads just before and after it), as the
+    throughput rounds are: one raw read swung from 235k to 433k records/s in one afternoon."""
+    log(f"restore: fresh instances on round {args.rounds}'s exactly-once output, {args.rounds} rounds")
     output, dlq = relay_topics("eo", args.rounds)
-    out_records, out_seconds = passthrough(args.passthrough, "read", broker.bootstrap, output)
-    dlq_records, dlq_seconds = passthrough(args.passthrough, "read", broker.bootstrap, dlq)
-    raw_read = (int(out_records) + int(dlq_records)) / (float(out_seconds) + float(dlq_seconds))
     group = f"bench-exactly-once-r{args.rounds}"
     render = settings(broker.bootstrap, group, "bench-in", output, dlq, "exactly-once", "bench-restore")
-    ready, restoring = time_to_ready(args.binary, workdir, render, args.timeout)
-    restored = int(out_records) + int(dlq_records)
-    figures.append(Figure("raw read of output + DLQ", [raw_read], None, f"{restored} records", single=True))
-    if restoring:
-        figures.append(Figure("restore (the read itself)", [restored / restoring], [restored / restoring / raw_read],
-                              f"{restoring:.2f}s; x raw read", single=True))
-    figures.append(Figure("restore, start to READY", [restored / ready], [restored / ready / raw_read],
-                          f"{ready:.1f}s (with the group join); x raw read", single=True))
+
+    def raw_read():
+        out_records, out_seconds = passthrough(args.passthrough, "read", broker.bootstrap, output)
+        dlq_records, dlq_seconds = passthrough(args.passthrough, "read", broker.bootstrap, dlq)
+        both = (int(out_records) + int(dlq_records)) / (float(out_seconds) + float(dlq_seconds))
+        return both, int(out_records) / float(out_seconds), int(out_records) + int(dlq_records)
+
+    raws = [raw_read()]
+    restores, readies, monitors = [], [], []
+    for round_number in range(1, args.rounds + 1):
+        log(f"restore round {round_number}/{args.rounds}")
+        readies.append(time_to_ready(args.binary, workdir, render, args.timeout))
+        monitors.append(first_read(args.binary, workdir, render, args.timeout))
+        raws.append(raw_read())
+    restored = raws[0][2]
+
+    def around(index, which):
+        return (raws[index][which] + raws[index + 1][which]) / 2
+
+    figures.append(Figure("raw read of output + DLQ", [raw[0] for raw in raws], None,
+                          f"{restored} records, {len(raws)} runs"))
+    reads = [(restored / restoring if restoring else None) for _, restoring in readies]
+    if all(reads):
+        figures.append(Figure("restore (the read itself)", reads,
+                              [read / around(i, 0) for i, read in enumerate(reads)],
+                              f"{seconds_range([restoring for _, restoring in readies])}; x raw read"))
+    figures.append(Figure("restore, start to READY", [restored / ready for ready, _ in readies],
+                          [restored / ready / around(i, 0) for i, (ready, _) in enumerate(readies)],
+                          f"{seconds_range([ready for ready, _ in readies])} (with the group join); x raw read"))
     # The monitor reads the output topic only (no DLQ, no group join): its rate against the raw
-    # read of the output, and against the restore's read (issue 28: "at the speed of the restore").
-    monitored, monitoring = first_read(args.binary, workdir, render, args.timeout)
-    out_raw = int(out_records) / float(out_seconds)
-    versus = f"; x the restore's read {monitored / monitoring / (restored / restoring):.2f}" if restoring else ""
-    figures.append(Figure("monitor, first read to the end", [monitored / monitoring],
-                          [monitored / monitoring / out_raw],
-                          f"{monitored} records in {monitoring:.2f}s; x raw read of the output{versus}", single=True))
+    # read of the output (issue 28: "at the speed of the restore").
+    figures.append(Figure("monitor, first read to the end", [records / seconds for records, seconds in monitors],
+                          [records / seconds / around(i, 1) for i, (records, seconds) in enumerate(monitors)],
+                          f"{monitors[0][0]} records, {seconds_range([seconds for _, seconds in monitors])}; "
+                          "x raw read of the output"))
 
 
 def latency_phase(args, broker, workdir):
