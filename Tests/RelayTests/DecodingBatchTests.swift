@@ -41,6 +41,8 @@ struct DecodingBatchTests {
         var taken: [String] = []
         for index in batch.indices { taken.append(Self.summary(await decoding.record(at: index))) }
         #expect(taken == expected)
+        // The whole-batch decode (the repartition stage's) takes the same chunks.
+        #expect(await Self.classifier.decode(batch).map(Self.summary) == expected)
     }
 
     /// A relay that skips ahead (a partition's run not taken) still gets the right record.

@@ -36,10 +36,21 @@ struct DecodingBatch {
 
     /// The decoded record at `index` in the batch, once its chunk has ended.
     mutating func record(at index: Int) async -> RecordClassifier.DecodedRecord {
-        while index >= decoded.count, taken < chunks.count {
+        await takeChunks(while: { index >= $0 })
+        return decoded[index]
+    }
+
+    /// The whole batch decoded, in order, once every chunk has ended.
+    mutating func all() async -> [RecordClassifier.DecodedRecord] {
+        await takeChunks(while: { _ in true })
+        return decoded
+    }
+
+    /// Takes the ended chunks in order while `wanted` says so of the records taken so far.
+    private mutating func takeChunks(while wanted: (Int) -> Bool) async {
+        while wanted(decoded.count), taken < chunks.count {
             decoded += await chunks[taken].value
             taken += 1
         }
-        return decoded[index]
     }
 }

@@ -57,21 +57,11 @@ public struct RecordClassifier: Sendable {
         .status(CanonicalEvent(status), order: ordering.orderField.map { $0.position(of: status) })
     }
 
-    /// Decodes a batch in order, in chunks that run in parallel: decoding is pure, so only the
-    /// judging (which reads and writes the table) has to stay in sequence.
+    /// Decodes a batch in order, in chunks that run in parallel (``DecodingBatch``): decoding is
+    /// pure, so only the judging (which reads and writes the table) has to stay in sequence.
     public func decode(_ batch: [KafkaMessage]) async -> [DecodedRecord] {
-        let chunkSize = Self.decodedChunkSize
-        guard batch.count > chunkSize else { return batch.map(decode) }
-        let starts = Array(stride(from: batch.startIndex, to: batch.endIndex, by: chunkSize))
-        return await withTaskGroup(of: (Int, [DecodedRecord]).self) { group in
-            for (chunk, start) in starts.enumerated() {
-                let slice = batch[start..<min(start + chunkSize, batch.endIndex)]
-                group.addTask { (chunk, slice.map(decode)) }
-            }
-            var chunks = [[DecodedRecord]](repeating: [], count: starts.count)
-            for await (chunk, decoded) in group { chunks[chunk] = decoded }
-            return chunks.flatMap { $0 }
-        }
+        var decoding = DecodingBatch(batch, classifier: self)
+        return await decoding.all()
     }
 
     /// Big enough that a task's overhead is small against decoding it (about 1 ms of work).
