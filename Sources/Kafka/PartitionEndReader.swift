@@ -102,6 +102,16 @@ public final class PartitionEndReader {
         return Task { await consumer.poll(maxMessages: size, timeout: timeout) }
     }
 
+    /// The event of a poll started ahead, which ends at once when the waiting task is cancelled,
+    /// as a poll of that task's own would (the poll ahead is a task of its own).
+    private static func event(of poll: Task<KafkaConsumerEvent, Never>) async -> KafkaConsumerEvent {
+        await withTaskCancellationHandler {
+            await poll.value
+        } onCancel: {
+            poll.cancel()
+        }
+    }
+
     /// Ends the poll started ahead, if any, and drops its event: records and ends it holds
     /// moved no position, so a read from the positions reads them again.
     private func dropAhead() async {
@@ -159,12 +169,8 @@ public final class PartitionEndReader {
             }
             let timeout = min(Duration.seconds(1), deadline - now)
             let poll = ahead ?? pollAhead(timeout: timeout)
-            // A cancelled read stops at once, as its own poll would (the poll ahead is a task of its own).
-            let event = await withTaskCancellationHandler {
-                await poll.value
-            } onCancel: {
-                poll.cancel()
-            }
+            // A cancelled read stops at once, as its own poll would.
+            let event = await Self.event(of: poll)
             // The next poll runs while this one's records are applied; not after the last
             // partition's end, which ends the read.
             if case .endOfPartition(let end) = event, remaining == [end.topicPartition] {
@@ -232,12 +238,8 @@ public final class PartitionEndReader {
         let event: KafkaConsumerEvent
         if let ahead {
             self.ahead = nil
-            // Cancellable as the follower's own poll is (the poll ahead is a task of its own).
-            event = await withTaskCancellationHandler {
-                await ahead.value
-            } onCancel: {
-                ahead.cancel()
-            }
+            // Cancellable as the follower's own poll is.
+            event = await Self.event(of: ahead)
         } else {
             event = await consumer.poll(maxMessages: maxMessages, timeout: timeout)
         }
