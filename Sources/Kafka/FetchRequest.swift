@@ -5,7 +5,7 @@ import Synchronization
 final class FetchRequest: Sendable, Equatable {
     let maxMessages: Int
     let deadline: ContinuousClock.Instant
-    private let continuation = Locked<CheckedContinuation<KafkaConsumerEvent, Never>?>(nil)
+    private let outcome = Locked(Outcome.pending)
     private let cancelled = Atomic<Bool>(false)
 
     init(maxMessages: Int, timeout: Duration) {
@@ -13,8 +13,25 @@ final class FetchRequest: Sendable, Equatable {
         self.deadline = ContinuousClock.now.advanced(by: timeout)
     }
 
+    /// Who waits for the event, or the event when it came first.
+    private enum Outcome {
+        case pending
+        case awaited(CheckedContinuation<KafkaConsumerEvent, Never>)
+        case completed(KafkaConsumerEvent)
+        case delivered
+    }
+
+    /// Resumes `continuation` with the event: at once if it came already, else when it comes.
     func setContinuation(_ continuation: CheckedContinuation<KafkaConsumerEvent, Never>) {
-        self.continuation.withLock { $0 = continuation }
+        let event: KafkaConsumerEvent? = outcome.withLock { outcome in
+            guard case .completed(let event) = outcome else {
+                outcome = .awaited(continuation)
+                return nil
+            }
+            outcome = .delivered
+            return event
+        }
+        if let event { continuation.resume(returning: event) }
     }
 
     func cancel() {
@@ -23,13 +40,21 @@ final class FetchRequest: Sendable, Equatable {
 
     var isCancelled: Bool { cancelled.load(ordering: .relaxed) }
 
-    /// Resumes the caller; later calls do nothing.
+    /// Resumes the caller, or keeps the event until it waits; later calls do nothing.
     func complete(_ event: KafkaConsumerEvent) {
-        let pending = continuation.withLock { continuation in
-            defer { continuation = nil }
-            return continuation
+        let waiting: CheckedContinuation<KafkaConsumerEvent, Never>? = outcome.withLock { outcome in
+            switch outcome {
+            case .pending:
+                outcome = .completed(event)
+                return nil
+            case .awaited(let continuation):
+                outcome = .delivered
+                return continuation
+            case .completed, .delivered:
+                return nil
+            }
         }
-        pending?.resume(returning: event)
+        waiting?.resume(returning: event)
     }
 
     /// Milliseconds left until the deadline (0 when passed).

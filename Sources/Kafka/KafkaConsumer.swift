@@ -119,18 +119,21 @@ public final class KafkaConsumer: Sendable {
     /// empty batch after `timeout`, or at once when the task is cancelled.
     /// Calling it also applies a rebalance returned by the previous call.
     public func poll(maxMessages: Int = 1000, timeout: Duration) async -> KafkaConsumerEvent {
-        if client.isDestroyed { return .error(KafkaClient.closed(client.context.clientName)) }
+        await startPoll(maxMessages: maxMessages, timeout: timeout).event()
+    }
+
+    /// Starts a poll now and returns it, to be awaited later: the consumer's thread takes records
+    /// out of librdkafka while the caller does other work. It is submitted before this returns,
+    /// so the consumer's calls made after it (a seek, a commit) run after it, and what it reads
+    /// lies before them. Await it (``KafkaPendingPoll/event()``) before polling again.
+    public func startPoll(maxMessages: Int = 1000, timeout: Duration) -> KafkaPendingPoll {
         let request = FetchRequest(maxMessages: min(max(1, maxMessages), maxBatchSize), timeout: timeout)
-        return await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                request.setContinuation(continuation)
-                client.thread.submit(
-                    ClientThread.Job(body: { [engine] in engine.runFetch(request) }, payload: request))
-            }
-        } onCancel: {
-            request.cancel()
-            client.thread.submit(ClientThread.Job(body: {}))
+        if client.isDestroyed {
+            request.complete(.error(KafkaClient.closed(client.context.clientName)))
+        } else {
+            client.thread.submit(ClientThread.Job(body: { [engine] in engine.runFetch(request) }, payload: request))
         }
+        return KafkaPendingPoll(request: request, thread: client.thread)
     }
 
     // MARK: - Offsets

@@ -73,6 +73,48 @@ struct KafkaRoundTripTests {
         await consumer.close()
     }
 
+    /// A poll started ahead is on the consumer's thread before the calls made after it: what it
+    /// returns lies before a seek made after it, even when awaited after the seek (the relay's
+    /// poll ahead drops what it read of a partition an abort then rewound). A poll run as a task
+    /// of its own could be submitted after the seek, and return records from past it.
+    @Test func aStartedPollRunsBeforeTheCallsMadeAfterIt() async throws {
+        let cluster = try TestBroker.start()
+        defer { withExtendedLifetime(cluster) {} }
+        let topic = TestBroker.uniqueName("started")
+        try await cluster.createTopic(topic, partitions: 1)
+        try await cluster.produce(
+            (0..<100).map { KafkaOutgoingMessage(topic: topic, partition: 0, key: nil, value: [UInt8($0)]) })
+        let partition = TopicPartition(topic, 0)
+        let consumer = try KafkaConsumer(
+            configuration: cluster.configuration(["group.id": "g-started"]), logger: cluster.logger)
+        try consumer.assign([TopicPartitionOffset(partition, .beginning)])
+        // The first ten, once fetched: librdkafka then holds the rest of the partition.
+        var first: [KafkaMessage] = []
+        while first.isEmpty {
+            guard case .messages(let batch) = await consumer.poll(maxMessages: 10, timeout: .seconds(10)) else {
+                Issue.record("expected records")
+                return
+            }
+            first = batch
+        }
+        #expect(first.map(\.offset.rawValue) == Array(0..<10))
+
+        let started = consumer.startPoll(maxMessages: 10, timeout: .seconds(10))
+        try await consumer.seek([TopicPartitionOffset(partition, KafkaOffset(rawValue: 50))], timeout: .seconds(10))
+        try await Task.sleep(for: .milliseconds(200))  // its event came meanwhile: it is kept
+        guard case .messages(let ahead) = await started.event() else {
+            Issue.record("expected records from the started poll")
+            return
+        }
+        #expect(ahead.map(\.offset.rawValue) == Array(10..<20), "read before the seek")
+        guard case .messages(let after) = await consumer.poll(maxMessages: 10, timeout: .seconds(10)) else {
+            Issue.record("expected records after the seek")
+            return
+        }
+        #expect(after.first?.offset.rawValue == 50, "the seek ran after the started poll")
+        await consumer.close()
+    }
+
     @Test func rejectedPropertyNamesKeyValueAndReason() throws {
         let cluster = try TestBroker.start()
         defer { withExtendedLifetime(cluster) {} }
