@@ -10,7 +10,8 @@ extension RelayLoop {
     /// offsets: the repartition topic holds each input record once for `read_committed` readers.
     func repartition(_ batch: [KafkaMessage]) async -> RelayStateMachine.Action {
         var transaction = machine.startProcessing()
-        let decoded = await classifier.decode(batch)
+        var decoding = decoding(of: batch)
+        let decoded = await decoding.all()
         do throws(RecordFailure) {
             for run in batch.partitionRuns where ownership.assigned.contains(batch[run.lowerBound].topicPartition) {
                 checkInputOffsets(batch[run.lowerBound])

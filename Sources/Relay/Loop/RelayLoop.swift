@@ -45,8 +45,14 @@ final class RelayLoop {
     var sweep: RetentionSweep?
     /// Exactly-once, the commit that runs while the loop goes on with the next batches.
     var commitInFlight: CommitInFlight?
-    /// The partitions the last rewind sought back (records polled before it are dropped).
+    /// The partitions rewound since the last poll was started (records it read of them are dropped).
     var rewound: Set<TopicPartition> = []
+    /// The next poll, started as a batch arrives (`RelayLoop+PollAhead.swift`).
+    var pollAhead: Task<(KafkaConsumerEvent, DecodingBatch?), Never>?
+    /// The decoding ``pollAhead`` started for the batch it returned, until that batch is judged.
+    var predecoded: DecodingBatch?
+    /// The most records one poll returns.
+    static let pollBatchSize = 1000
 
     var isExactlyOnce: Bool { configuration.delivery == .exactlyOnce }
 
@@ -101,9 +107,11 @@ final class RelayLoop {
             try await loop()
         } catch {
             status.update { $0.phase = .failed }
+            await dropPollAhead()
             await closeClients()
             throw error
         }
+        await dropPollAhead()
         if !relay.isAbandoned { await handOverPartitions() }
         await closeClients()
         machine.closed()
@@ -173,7 +181,9 @@ final class RelayLoop {
                 if try await drain() { return }
             }
             let event: KafkaConsumerEvent
-            if let commit = commitInFlight, machine.isCommitOverlapping {
+            if let polled = await takePollAhead() {
+                event = polled
+            } else if let commit = commitInFlight, machine.isCommitOverlapping {
                 // Whichever comes first: the commit's end, or records for the next transaction.
                 let (polled, ended) = await pollOrCommitEnd(commit)
                 if let ended, !(polled?.isRebalance ?? false) {
@@ -189,13 +199,14 @@ final class RelayLoop {
                     event = polled ?? .messages([])
                 }
             } else {
-                event = await consumer.poll(maxMessages: 1000, timeout: pollTimeout)
+                event = await consumer.poll(maxMessages: Self.pollBatchSize, timeout: pollTimeout)
             }
             status.heartbeat()
             updateLag(now: .now)
             if ownership.settleStandby(now: .now) { standBy() }
             switch event {
             case .messages(let batch) where !batch.isEmpty:
+                startPollAhead()
                 if try await perform(machine.batchReceived(batch, now: .now)) { return }
             case .messages, .endOfPartition:
                 break
@@ -249,7 +260,7 @@ final class RelayLoop {
         let consumer = consumer
         let timeout = pollTimeout
         return await withTaskGroup(of: Race.self) { group in
-            group.addTask { .polled(await consumer.poll(maxMessages: 1000, timeout: timeout)) }
+            group.addTask { .polled(await consumer.poll(maxMessages: Self.pollBatchSize, timeout: timeout)) }
             group.addTask { .ended(await commit.endUnlessCancelled()) }
             var polled: KafkaConsumerEvent?
             var ended: Result<Void, KafkaError>?
@@ -352,7 +363,7 @@ final class RelayLoop {
         }
         let deadline = ContinuousClock.now + configuration.operationTimeout
         while ContinuousClock.now < deadline, !Task.isCancelled {
-            _ = await consumer.poll(maxMessages: 1000, timeout: .milliseconds(100))
+            _ = await consumer.poll(maxMessages: Self.pollBatchSize, timeout: .milliseconds(100))
             if consumer.memberID.isEmpty {
                 logger.info("left the group: partitions handed over")
                 break

@@ -9,10 +9,14 @@ import Kafka
 /// The first chunk is small, so judging starts early; the others are
 /// ``RecordClassifier/decodedChunkSize``. A chunk's task runs to its end even when the relay
 /// stops judging the batch midway (decoding is pure; its result is dropped).
-struct DecodingBatch {
-    private var decoded: [RecordClassifier.DecodedRecord] = []
+struct DecodingBatch: Sendable {
+    /// The batch, kept so ``isDecoding(_:)`` can tell it by its storage.
+    private let batch: [KafkaMessage]
     private let chunks: [Task<[RecordClassifier.DecodedRecord], Never>]
-    private var taken = 0
+    /// Where each chunk starts in the batch.
+    private let starts: [Int]
+    /// The chunks taken so far, in order (each kept whole: no copy into one array).
+    private var taken: [[RecordClassifier.DecodedRecord]] = []
 
     /// The first chunk's size: judging waits for it alone.
     static let firstChunkSize = 64
@@ -26,31 +30,40 @@ struct DecodingBatch {
             starts.append(start)
             start += RecordClassifier.decodedChunkSize
         }
+        self.batch = batch
+        self.starts = starts
         chunks = starts.enumerated().map { chunk, start in
             let end = chunk + 1 < starts.count ? starts[chunk + 1] : batch.endIndex
             let slice = batch[min(start, end)..<end]
             return Task { slice.map(classifier.decode) }
         }
-        decoded.reserveCapacity(batch.count)
+        taken.reserveCapacity(chunks.count)
+    }
+
+    /// Whether this decodes `batch` itself (the same array, not an equal one): a decoding
+    /// started ahead of the batch's judgement is used for that batch only.
+    func isDecoding(_ batch: [KafkaMessage]) -> Bool {
+        guard batch.count == self.batch.count else { return false }
+        return batch.withUnsafeBufferPointer { mine in
+            self.batch.withUnsafeBufferPointer { $0.baseAddress == mine.baseAddress }
+        }
     }
 
     /// The decoded record at `index` in the batch, once its chunk has ended.
     mutating func record(at index: Int) async -> RecordClassifier.DecodedRecord {
-        await takeChunks(while: { index >= $0 })
-        return decoded[index]
+        let chunk = chunk(of: index)
+        while taken.count <= chunk { taken.append(await chunks[taken.count].value) }
+        return taken[chunk][index - starts[chunk]]
     }
 
     /// The whole batch decoded, in order, once every chunk has ended.
     mutating func all() async -> [RecordClassifier.DecodedRecord] {
-        await takeChunks(while: { _ in true })
-        return decoded
+        while taken.count < chunks.count { taken.append(await chunks[taken.count].value) }
+        return Array(taken.joined())
     }
 
-    /// Takes the ended chunks in order while `wanted` says so of the records taken so far.
-    private mutating func takeChunks(while wanted: (Int) -> Bool) async {
-        while wanted(decoded.count), taken < chunks.count {
-            decoded += await chunks[taken].value
-            taken += 1
-        }
+    /// The chunk that holds the record at `index`.
+    private func chunk(of index: Int) -> Int {
+        index < Self.firstChunkSize ? 0 : 1 + (index - Self.firstChunkSize) / RecordClassifier.decodedChunkSize
     }
 }
