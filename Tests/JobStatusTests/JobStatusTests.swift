@@ -31,6 +31,26 @@ struct JobStatusTests {
         #expect(Status("ｄｏｎｅ") == nil)
     }
 
+    /// ASCII text is trimmed by its bytes, non-ASCII by Character.isWhitespace: the two agree,
+    /// for every ASCII character around a status and for Unicode spaces.
+    @Test func asciiTrimmingAgreesWithCharacterWhitespace() {
+        func reference(_ text: String) -> String {
+            String(text.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+        }
+        for code in UInt8(0)..<0x80 {
+            let around = String(UnicodeScalar(code))
+            for text in [around + "running" + around, around + around, "run" + around + "ning"] {
+                let expected = Status.known.first { $0.name == reference(text).uppercased() }
+                #expect(Status(text) == expected, "\(Array(text.utf8))")
+                #expect(
+                    Status(passingUnknown: text).name == (expected?.name ?? reference(text).uppercased()),
+                    "\(Array(text.utf8))")
+            }
+        }
+        #expect(Status("\u{00A0}running\u{2003}") == .running)
+        #expect(Status("\r\nDONE\u{85}") == .done)
+    }
+
     @Test func lifecycleRanks() {
         #expect(Status.initializing.rank == 0)
         #expect(Status.queued.rank == 1)
