@@ -99,6 +99,17 @@ public final class KafkaProducer: Sendable {
         }
     }
 
+    /// Enqueues `message` unless librdkafka's queue is full: `false` then, and ``send(_:tag:)``
+    /// waits for room. The usual case takes no suspension point (the relay sends every record).
+    public func trySend(_ message: KafkaOutgoingMessage, tag: Int? = nil) throws(KafkaError) -> Bool {
+        try client.checkOpen()
+        let result = enqueue(message, tag: tag)
+        if result == RD_KAFKA_RESP_ERR_NO_ERROR { return true }
+        if result == RD_KAFKA_RESP_ERR__QUEUE_FULL { return false }
+        try client.checkUsable()
+        throw KafkaError(result, context: "produce to \(message.topic)")
+    }
+
     /// Enqueues without waiting; returns librdkafka's result (e.g. `_QUEUE_FULL`).
     func enqueue(_ message: KafkaOutgoingMessage, tag: Int? = nil) -> rd_kafka_resp_err_t {
         // Numbered before the call: its report may be served on the producer thread before it returns.

@@ -8,7 +8,7 @@ extension RelayLoop {
     func process(_ batch: [KafkaMessage]) async -> RelayStateMachine.Action {
         if configuration.stage == .repartition { return await repartition(batch) }
         var transaction = machine.startProcessing()
-        var decoding = DecodingBatch(batch, classifier: classifier)
+        var decoding = decoding(of: batch)
         do throws(RecordFailure) {
             // By runs of one partition: what is per partition is looked up once per run.
             for run in batch.partitionRuns where ownership.assigned.contains(batch[run.lowerBound].topicPartition) {
@@ -271,6 +271,7 @@ extension RelayLoop {
         _ message: KafkaOutgoingMessage, tag: Int?, _ transaction: inout OpenTransaction
     ) async throws(KafkaError) {
         if transaction.hold(message, tag: tag) { return }
+        if try producer.trySend(message, tag: tag) { return }
         try await producer.send(message, tag: tag)
     }
 

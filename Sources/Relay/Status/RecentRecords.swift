@@ -24,6 +24,11 @@ struct RecentRecords {
     mutating func write(_ jobID: String, _ record: [UInt8]?) {
         guard let record else { return remove(jobID) }
         guard capacity > 0 else { return }
+        if current.isEmpty {
+            // Sized once per generation: grown by inserts, a generation rehashed itself about
+            // as often as it was written (on the relay's path at every commit).
+            current.reserveCapacity(capacity)
+        }
         current[jobID] = record  // the previous generation's record of the job is shadowed
         if current.count >= capacity {
             previous = current
