@@ -290,6 +290,34 @@ struct RelayEndToEndTests {
     /// Defect 3 as well: the group metadata sent with each transactional commit is taken at that
     /// commit, so it carries the generation and member id of the group as it is then (KIP-447
     /// fencing); metadata taken once, before joining, says generation -1 and no member.
+    /// A backlog keeps librdkafka's queue full, so the poll the relay starts ahead always finds
+    /// records: the end of a commit that overlaps the next batches must still be noticed as it
+    /// comes, not once the next transaction is full. With no cap on a transaction's records,
+    /// reading the backlog then takes a commit about every interval; with the end noticed late
+    /// (review of the poll ahead) it took two: the first interval's, then everything else held
+    /// in one transaction.
+    @Test(arguments: [RelayConfiguration.Delivery.exactlyOnce, .atLeastOnce])
+    func aBacklogIsCommittedEveryIntervalNotOnlyOnceATransactionIsFull(
+        delivery: RelayConfiguration.Delivery
+    ) async throws {
+        let harness = try await RelayHarness.start(partitions: 16)  // under the mock's 5 MB a partition
+        defer { withExtendedLifetime(harness) {} }
+        let stream = EventStream(jobs: 16_000, seed: 7)
+        try await harness.produce(stream.events)
+        let ends = try await harness.inputEnds()
+        var configuration = harness.relayConfiguration(delivery: delivery)
+        configuration.transactionInterval = .milliseconds(20)
+        configuration.maxRecordsPerTransaction = 1_000_000
+        let relay = RunningRelay(configuration, logger: harness.logger)
+        try await harness.waitUntilCommitted([relay], ends: ends)
+        try await relay.stop()
+        let output = try await harness.broker.readToEnd(harness.output)
+        #expect(RelayHarness.perJob(output) == stream.expected)
+        #expect(relay.counters.consumed == stream.events.count)
+        let commits = relay.relay.status.current.transactionsCommitted
+        #expect(commits >= 5, "\(stream.events.count) records at a 20 ms interval in \(commits) commits")
+    }
+
     @Test func aPartitionThatComesBackIsRestoredAgain() async throws {
         let harness = try await RelayHarness.start(partitions: 2)
         defer { withExtendedLifetime(harness) {} }

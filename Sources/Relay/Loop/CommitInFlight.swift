@@ -63,6 +63,13 @@ final class CommitInFlight: Sendable {
         }
     }
 
+    /// The commit's result if it has ended, without waiting: the loop looks before it judges
+    /// records its poll ahead found (with a backlog it always finds some, and would otherwise
+    /// notice the end only once the next transaction is full).
+    var result: Result<Void, KafkaError>? {
+        state.withLock { $0.result }
+    }
+
     /// The commit's result, once it ended, whatever happens to the waiting task: nothing else may
     /// happen in the transaction until the commit ends.
     func end() async -> Result<Void, KafkaError> {

@@ -25,17 +25,28 @@ extension RelayLoop {
         }
     }
 
-    /// The poll started ahead, unless it found nothing. Records of partitions an abort rewound
-    /// since it started are dropped: they were read before the seek, and are read again from it.
+    /// The poll started ahead, unless it found nothing; its records' decoding is kept for
+    /// ``decoding(of:)``. Pass it through ``droppingRewound(_:)`` before judging it.
     func takePollAhead() async -> KafkaConsumerEvent? {
         guard let ahead = pollAhead else { return nil }
         pollAhead = nil
         let (event, decoding) = await ahead.value
+        if case .messages(let batch) = event, batch.isEmpty { return nil }
+        predecoded = decoding
+        return event
+    }
+
+    /// `event` without the records of partitions an abort rewound since the poll that read them
+    /// started (they lie before the seek, and are read again from it), or `nil` when no record
+    /// is left. A batch that loses records loses its decoding started ahead.
+    func droppingRewound(_ event: KafkaConsumerEvent) -> KafkaConsumerEvent? {
         guard case .messages(let batch) = event else { return event }
-        let kept = rewound.isEmpty ? batch : batch.filter { !rewound.contains($0.topicPartition) }
-        guard !kept.isEmpty else { return nil }
-        predecoded = kept.count == batch.count ? decoding : nil
-        return .messages(kept)
+        guard !rewound.isEmpty, batch.contains(where: { rewound.contains($0.topicPartition) }) else {
+            return batch.isEmpty ? nil : event
+        }
+        predecoded = nil
+        let kept = batch.filter { !rewound.contains($0.topicPartition) }
+        return kept.isEmpty ? nil : .messages(kept)
     }
 
     /// The decoding of `batch`: the one started ahead when it is this batch's, else one started now.

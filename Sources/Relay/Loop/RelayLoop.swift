@@ -181,7 +181,16 @@ final class RelayLoop {
                 if try await drain() { return }
             }
             let event: KafkaConsumerEvent
-            if let polled = await takePollAhead() {
+            let ahead = await takePollAhead()
+            if let commit = commitInFlight, machine.isCommitOverlapping, let ended = commit.result,
+                !(ahead?.isRebalance ?? false)
+            {
+                // Ended while the loop judged. A rebalance the poll ahead brought goes first (as
+                // with one raced against the end, below).
+                commitInFlight = nil
+                if try await perform(await commitEnded(commit, ended)) { return }
+            }
+            if let polled = ahead.flatMap(droppingRewound) {
                 event = polled
             } else if let commit = commitInFlight, machine.isCommitOverlapping {
                 // Whichever comes first: the commit's end, or records for the next transaction.
@@ -424,7 +433,7 @@ extension RelayLoop {
 
 extension KafkaConsumerEvent {
     /// Whether this is a rebalance.
-    fileprivate var isRebalance: Bool {
+    var isRebalance: Bool {
         if case .rebalance = self { return true }
         return false
     }
