@@ -21,7 +21,8 @@
 /// the client thread rules it out (it runs one poll at a time; librdkafka calls back only from
 /// inside a consume call or the close; the close is a top-level job, never run inside the
 /// callback). Events that only touch the buffer (``assignmentReplaced(by:)``,
-/// ``positionsMoved(_:)``, ``applyFailed(_:)``) mean the same in every state. Tested without a
+/// ``applyFailed(_:)``) mean the same in every state; ``positionsMoved(_:)`` also marks a consume
+/// call under way, whose records of those partitions lie before the seek. Tested without a
 /// broker in `ConsumerHandoffStateMachineTests`.
 struct ConsumerHandoffStateMachine {
     enum State: Equatable {
@@ -56,6 +57,14 @@ struct ConsumerHandoffStateMachine {
         /// Whether partitions were revoked during the call: its records of partitions no longer
         /// assigned are dropped.
         var revoked = false
+        /// Partitions whose positions moved during the call (a seek run while a rebalance was
+        /// handed over): its records of them lie before the seek, and are dropped.
+        var moved: Set<TopicPartition> = []
+
+        /// Whether the call's record of `partition` goes to its recipient.
+        func keeps(_ partition: TopicPartition, assigned: Set<TopicPartition>) -> Bool {
+            (!revoked || assigned.contains(partition)) && !moved.contains(partition)
+        }
     }
 
     /// A rebalance as librdkafka's callback reports it.
@@ -168,7 +177,9 @@ struct ConsumerHandoffStateMachine {
         switch state {
         case .consuming(let consume):
             buffered += events
-            let kept = consume.revoked ? records.filter { assigned.contains($0.topicPartition) } : records
+            let kept =
+                consume.revoked || !consume.moved.isEmpty
+                ? records.filter { consume.keeps($0.topicPartition, assigned: assigned) } : records
             guard !kept.isEmpty else {
                 state = consume.recipient.nextState
                 return .none
@@ -324,6 +335,19 @@ struct ConsumerHandoffStateMachine {
     /// These partitions' positions moved (a seek): their buffered records and ends are stale.
     mutating func positionsMoved(_ partitions: Set<TopicPartition>) {
         keepBuffered { !partitions.contains($0) }
+        // A seek served while a rebalance is handed over (the relay rewinding after an abort,
+        // with its poll ahead answered by the rebalance): the consume call under way took its
+        // records before the seek, and the caller's next poll must not get them.
+        switch state {
+        case .handingOver(.some(var consume), let rebalance):
+            consume.moved.formUnion(partitions)
+            state = .handingOver(consume: consume, rebalance)
+        case .consuming(var consume):
+            consume.moved.formUnion(partitions)
+            state = .consuming(consume)
+        case .idle, .fetching, .handingOver(.none, _), .closing:
+            break
+        }
     }
 
     // MARK: - Closing

@@ -24,12 +24,16 @@ final class FetchRequest: Sendable, Equatable {
     /// Resumes `continuation` with the event: at once if it came already, else when it comes.
     func setContinuation(_ continuation: CheckedContinuation<KafkaConsumerEvent, Never>) {
         let event: KafkaConsumerEvent? = outcome.withLock { outcome in
-            guard case .completed(let event) = outcome else {
+            switch outcome {
+            case .pending:
                 outcome = .awaited(continuation)
                 return nil
+            case .completed(let event):
+                outcome = .delivered
+                return event
+            case .awaited, .delivered:
+                preconditionFailure("a poll's event is awaited once")
             }
-            outcome = .delivered
-            return event
         }
         if let event { continuation.resume(returning: event) }
     }

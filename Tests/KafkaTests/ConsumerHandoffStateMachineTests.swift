@@ -483,4 +483,24 @@ struct ConsumerHandoffStateMachineTests {
         #expect(machine.state == .idle)
         #expect(machine.buffered == [.error(Self.error)])
     }
+
+    /// The relay's rewind after an abort (a seek) can run while a rebalance is handed over, with
+    /// its poll ahead answered by the rebalance: the records the consume call under way took of
+    /// the sought partition lie before the seek, and do not reach the caller's next poll (they
+    /// would be judged twice, out of order, and their offsets committed past the rewind).
+    @Test func aSeekDuringAHandOverDropsTheCallsRecordsOfThatPartition() {
+        let p2 = TopicPartition("t", 2)
+        var machine = Self.assigned([Self.p0, Self.p1], cooperative: true)
+        let ahead = Self.poll()
+        machine.pollArrived(ahead)
+        #expect(Self.step(&machine) == .consume(maxMessages: 100))
+        let assign = Self.rebalance(.assign, [p2], cooperative: true)
+        #expect(machine.rebalanceArrived(assign) == .handOver(ahead, assign))
+        machine.positionsMoved([Self.p0])  // consumer.seek, served during the hand-over
+        let next = Self.poll()
+        #expect(machine.handedOver(to: next) == .incrementalAssign)
+        let stale = Self.records(Self.p0, 10...11)
+        let kept = Self.records(Self.p1, 3...3)
+        #expect(machine.consumed(stale + kept, events: []) == .complete(next, .messages(kept)))
+    }
 }
