@@ -67,11 +67,14 @@ struct PartitionEndReaderTests {
     }
 
     /// Responses slower than the whole deadline: the read fails loudly, naming the partition
-    /// and how far it got, instead of returning a partial read.
+    /// and how far it got, instead of returning a partial read. The responses take 15 s, ten
+    /// times the deadline: with 5 s, one fresh-clone run of the whole suite (every test at once,
+    /// a busy loop beside it) starved the consumer's thread past the response, and the read
+    /// took the records and their end from the poll it waited on, and returned.
     @Test func aReadPastItsDeadlineFailsNamingThePartition() async throws {
         let (broker, partition) = try await Self.setUp(records: 50)
         let reader = try Self.reader(broker)
-        try broker.mock?.setRoundTripTime(broker: 1, .seconds(5))
+        try broker.mock?.setRoundTripTime(broker: 1, .seconds(15))
         await Self.expectTimedOut(reader, partition, limit: .deadline(.now + .milliseconds(1500)))
         await reader.close()
     }
