@@ -84,18 +84,10 @@ public final class KafkaProducer: Sendable {
     /// - Parameter tag: a number of the caller's, returned in ``DeliveryReport/failedTags`` if
     ///   this record fails, so the caller can tell which record the broker refused.
     public func send(_ message: KafkaOutgoingMessage, tag: Int? = nil) async throws(KafkaError) {
-        try client.checkOpen()
-        while true {
-            let result = enqueue(message, tag: tag)
-            if result == RD_KAFKA_RESP_ERR_NO_ERROR { return }
-            if result == RD_KAFKA_RESP_ERR__QUEUE_FULL {
-                try client.checkUsable()
-                let handle = UnsafeSendableHandle(client.handle)
-                await client.thread.run { () throws(Never) in _ = rd_kafka_poll(handle.pointer, 100) }
-                continue
-            }
+        while try !trySend(message, tag: tag) {
             try client.checkUsable()
-            throw KafkaError(result, context: "produce to \(message.topic)")
+            let handle = UnsafeSendableHandle(client.handle)
+            await client.thread.run { () throws(Never) in _ = rd_kafka_poll(handle.pointer, 100) }
         }
     }
 

@@ -115,6 +115,34 @@ struct KafkaRoundTripTests {
         await consumer.close()
     }
 
+    /// A full local queue: `trySend` says so and enqueues nothing, and `send` waits for room
+    /// (its delivery reports), so every record is delivered once, in order.
+    @Test func aFullQueueRefusesATrySendAndMakesASendWait() async throws {
+        let cluster = try TestBroker.start()
+        defer { withExtendedLifetime(cluster) {} }
+        let topic = TestBroker.uniqueName("full")
+        try await cluster.createTopic(topic, partitions: 1)
+        try await cluster.createTopic(topic + "-held", partitions: 1)
+        let held = try KafkaProducer(
+            configuration: cluster.configuration(["queue.buffering.max.messages": "5", "linger.ms": "60000"]),
+            logger: cluster.logger)
+        // Another topic: the close sends the five it holds.
+        let record = KafkaOutgoingMessage(topic: topic + "-held", partition: 0, key: nil, value: [1])
+        for _ in 0..<5 { #expect(try held.trySend(record)) }
+        #expect(try !held.trySend(record), "six records in a queue of five")
+        await held.close(timeout: .seconds(1))
+
+        let producer = try KafkaProducer(
+            configuration: cluster.configuration(["queue.buffering.max.messages": "5"]), logger: cluster.logger)
+        let sent = (0..<200).map { KafkaOutgoingMessage(topic: topic, partition: 0, key: nil, value: [UInt8($0)]) }
+        for message in sent { try await producer.send(message) }
+        try await producer.flush(timeout: .seconds(30))
+        #expect(producer.takeDeliveryReport().delivered == sent.count)
+        await producer.close()
+        let received = try await cluster.readToEnd([TopicPartition(topic, 0)])
+        #expect(received.map(\.value) == sent.map(\.value), "each once, in order")
+    }
+
     @Test func rejectedPropertyNamesKeyValueAndReason() throws {
         let cluster = try TestBroker.start()
         defer { withExtendedLifetime(cluster) {} }
