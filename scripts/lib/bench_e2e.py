@@ -32,8 +32,8 @@ ratios with their spread (min..max), and the median rate; the passthrough row qu
 of its 2N+1 rates with their spread. CPU per record: the median over the rounds, the ratio per
 round against the same two adjacent passthrough runs. The latency phase runs N rounds too (each
 a fresh instance on fresh topics, the same records sent at the same rate), and quotes the median
-of the per-round p50, p99 and p999 with their spread. Restore and start to READY stay single
-runs (on the last round's exactly-once output); the table says so beside them.
+of the per-round p50, p99 and p999 with their spread. The restore phase alternates fresh
+restoring instances with raw reads of the same partitions (R S R S ... R), and quotes medians too.
 
 Prints a table and one JSON line per figure: {"bench": ..., "rounds": N, "events_per_s":
 {"median", "min", "max", "rounds": [per-round values in run order]}, "ratio": {the same}, ...}.
@@ -446,10 +446,10 @@ def median(values):
 
 
 class Figure:
-    """One table row: per-round rates and ratios (one value each for a single run)."""
+    """One table row: per-round rates and ratios."""
 
-    def __init__(self, name, rates, ratios, notes, single=False):
-        self.name, self.rates, self.ratios, self.notes, self.single = name, rates, ratios, notes, single
+    def __init__(self, name, rates, ratios, notes):
+        self.name, self.rates, self.ratios, self.notes = name, rates, ratios, notes
 
 
 def bracket(limits, before, after):
@@ -660,16 +660,16 @@ def report(args, records, figures, latency_rounds, workdir):
           f"{args.rounds} rounds ==")
     print("Medians over alternating rounds (P J P J ... P: each jobstatusd run against the mean of the "
           "passthrough runs just before and after it);\nmin..max is the spread of the per-round ratios. "
-          "No figure is one round's, except the rows marked (1 run).")
+          "No figure is one round's.")
     print(f"{'what':34} {'events/s':>12} {'x limit':>8} {'min..max':>12}  notes")
     for figure in figures:
         rate = median(figure.rates)
         ratio = median(figure.ratios) if figure.ratios else None
         present = known(figure.ratios or [])
         ratio_text = f"{ratio:8.2f}" if ratio is not None else " " * 8
-        range_text = (f"{min(present):.2f}..{max(present):.2f}" if present and not figure.single
+        range_text = (f"{min(present):.2f}..{max(present):.2f}" if present
                       and not figure.name.startswith("passthrough") else "")
-        notes = ("(1 run) " if figure.single else "") + figure.notes
+        notes = figure.notes
         print(f"{figure.name:34} {fmt(rate, 12, 0, True)} {ratio_text} {range_text:>12}  {notes}")
         print(json.dumps({"bench": figure.name, "rounds": len(figure.rates),
                           "events_per_s": spread(figure.rates, 0),
