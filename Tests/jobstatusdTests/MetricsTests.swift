@@ -5,6 +5,7 @@ import Prometheus
 import TestSupport
 import Testing
 
+@testable import Relay
 @testable import jobstatusd
 
 /// What `/metrics` shows, on a registry of its own.
@@ -28,6 +29,26 @@ struct MetricsTests {
         text = Self.exposition(registry)
         #expect(text.contains(#"jobstatusd_consumer_lag{topic="in",partition="0"} 0"#), "\(text)")
         #expect(!text.contains(#"partition="1""#), "the revoked partition's last value must not stay: \(text)")
+    }
+
+    /// `/metrics` publishes the gauges at each scrape: a gauge is the relay's state when it is
+    /// read, whatever the once-a-second publisher last saw (the committed offsets of a commit
+    /// that just ended, a partition just assigned).
+    @Test func theGaugesAreTheSnapshotsEachTimeTheyArePublished() {
+        let registry = PrometheusCollectorRegistry()
+        let factory = CatalogMetricsFactory(registry: registry)
+        var snapshot = RelaySnapshot()
+        snapshot.committedOffsets = [TopicPartition("in", 3): KafkaOffset(rawValue: 41)]
+        snapshot.assignedPartitions = 1
+        MetricsService.publishGauges(snapshot, factory: factory)
+        var text = Self.exposition(registry)
+        #expect(text.contains(#"jobstatusd_input_committed_offset{topic="in",partition="3"} 41"#), "\(text)")
+        snapshot.committedOffsets[TopicPartition("in", 3)] = KafkaOffset(rawValue: 977)
+        snapshot.assignedPartitions = 2
+        MetricsService.publishGauges(snapshot, factory: factory)
+        text = Self.exposition(registry)
+        #expect(text.contains(#"jobstatusd_input_committed_offset{topic="in",partition="3"} 977"#), "\(text)")
+        #expect(text.contains("jobstatusd_assigned_partitions 2"), "\(text)")
     }
 
     /// With `input.keying: any` two producers report statistics: each one's totals count.

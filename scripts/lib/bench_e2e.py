@@ -37,9 +37,10 @@ restoring instances with raw reads of the same partitions (R S R S ... R), and q
 
 Prints a table and one JSON line per figure: {"bench": ..., "rounds": N, "events_per_s":
 {"median", "min", "max", "rounds": [per-round values in run order]}, "ratio": {the same}, ...}.
-Completion is read from the daemon's jobstatusd_input_committed_offset gauge, which the
-daemon updates once a second: durations are good to about a second, so use 1M records (the
-default) for figures to quote. The mock broker holds every round's topics in memory at once
+Completion is read from the daemon's jobstatusd_input_committed_offset gauge, polled every 0.1 s;
+each /metrics scrape publishes the gauge as of that moment (before 2026-12-07 it was up to a
+second old, which made every duration up to a second long, half a second on average), so a
+duration is good to about 0.1 s. Use 1M records (the default) for figures to quote. The mock broker holds every round's topics in memory at once
 (up to about 5 MiB a partition each; at the defaults, a few GiB for 3 rounds).
 """
 import argparse

@@ -68,15 +68,23 @@ struct MetricsService: Service {
         increment(
             MetricName.transactionsCommittedTotal, by: snapshot.transactionsCommitted - transactions.committed)
         increment(MetricName.transactionsAbortedTotal, by: snapshot.transactionsAborted - transactions.aborted)
-        Gauge(label: MetricName.jobsTracked).record(snapshot.trackedJobs)
-        Gauge(label: MetricName.assignedPartitions).record(snapshot.assignedPartitions)
-        Gauge(label: MetricName.ready).record(snapshot.isReady ? 1 : 0)
-        Gauge(label: MetricName.standby).record(snapshot.isStandingBy ? 1 : 0)
-        Gauge(label: MetricName.restoredRecords).record(snapshot.restoredRecords)
+        publishGauges(snapshot)
+    }
+
+    /// The relay's state as gauges: absolute values, so publishing them again is harmless. Each
+    /// `/metrics` scrape publishes them too, so a scrape sees the state as of that moment (the
+    /// committed offsets of the commit just made, not of up to a second before).
+    static func publishGauges(_ snapshot: RelaySnapshot, factory: any MetricsFactory = MetricsSystem.factory) {
+        Gauge(label: MetricName.jobsTracked, factory: factory).record(snapshot.trackedJobs)
+        Gauge(label: MetricName.assignedPartitions, factory: factory).record(snapshot.assignedPartitions)
+        Gauge(label: MetricName.ready, factory: factory).record(snapshot.isReady ? 1 : 0)
+        Gauge(label: MetricName.standby, factory: factory).record(snapshot.isStandingBy ? 1 : 0)
+        Gauge(label: MetricName.restoredRecords, factory: factory).record(snapshot.restoredRecords)
         for (partition, offset) in snapshot.committedOffsets {
             Gauge(
                 label: MetricName.inputCommittedOffset,
-                dimensions: [("topic", partition.topic), ("partition", partition.partition.description)]
+                dimensions: [("topic", partition.topic), ("partition", partition.partition.description)],
+                factory: factory
             ).record(offset.rawValue)
         }
     }

@@ -26,7 +26,10 @@ enum HTTPService {
                 snapshot.isReady ? "ready\n" : "not ready: \(snapshot.statusLine)\n",
                 snapshot.isReady ? .ok : .serviceUnavailable)
         }
-        router.get("/metrics") { _, _ in HTTPResponses.metrics(registry) }
+        router.get("/metrics") { _, _ in
+            MetricsService.publishGauges(status.current)
+            return HTTPResponses.metrics(registry)
+        }
         router.get("/jobs/:job_id") { _, context -> Response in
             guard let jobID = context.parameters.get("job_id") else {
                 return HTTPResponses.text("missing job id\n", .badRequest)
