@@ -36,6 +36,37 @@ struct RelayStatusRecordsTests {
         }
     }
 
+    /// Commits of many records at once (a backlog's), more than the view holds among them, with
+    /// jobs written again within a commit and across commits; with `fewJobs`, every record after
+    /// the first few rewrites one of the last three jobs, so a commit of many records names fewer
+    /// jobs than the view holds.
+    @Test(arguments: [1, 2, 5, 9, 14], [false, true])
+    func theLastJobsOfCommitsOfManyRecordsAreKept(commitSize: Int, fewJobs: Bool) {
+        let kept = 4
+        let status = RelayStatus(recordsKept: kept)
+        var written: [String] = []
+        var newest: [String: UInt8] = [:]
+        var step = 0
+        for commit in 0..<12 {
+            var records: [(jobID: String, record: [UInt8])] = []
+            for index in 0..<commitSize {
+                // Every third a rewrite of a recent job (of this commit or an earlier one).
+                let rewrites = written.count > 2 && (fewJobs || index % 3 == 2)
+                let jobID = rewrites ? written[written.count - 3] : "job-\(commit)-\(index)"
+                step += 1
+                records.append((jobID, [UInt8(step % 256)]))
+                newest[jobID] = UInt8(step % 256)
+                written.removeAll { $0 == jobID }
+                written.append(jobID)
+            }
+            status.keep(records, tombstoned: [])
+            for recent in written.suffix(kept) {
+                #expect(status.record(for: recent) == newest[recent].map { [$0] }, "commit \(commit): \(recent)")
+            }
+            #expect(written.filter { status.record(for: $0) != nil }.count <= 2 * kept)
+        }
+    }
+
     @Test func aRemovalHidesTheOlderGenerationsRecord() {
         let status = RelayStatus(recordsKept: 2)
         status.keep([("a", [1]), ("b", [2])], tombstoned: [])  // a full generation: now the previous one

@@ -36,6 +36,39 @@ struct RecentRecords {
         }
     }
 
+    /// Writes a commit's records (oldest first). Only the newest record of each job can outlast
+    /// the commit, so with `capacity` records or more only those are written, found newest
+    /// first; when the commit names `capacity` jobs or more, the newest `capacity` of them are the
+    /// whole view (the jobs before them are older, and make way). A commit of a backlog carries
+    /// several times `capacity` records, which one by one each went through a generation that
+    /// was then dropped.
+    mutating func write(contentsOf records: [(jobID: String, record: [UInt8])]) {
+        guard capacity > 0 else { return }
+        guard records.count >= capacity else {
+            for (jobID, record) in records { write(jobID, record) }
+            return
+        }
+        let newest = Self.newest(of: records, jobs: capacity)
+        guard newest.count < capacity else {
+            previous = newest
+            current = [:]
+            return
+        }
+        // Fewer jobs than the view holds: each is written once; in any order, the jobs written
+        // before them that a generation switch keeps are the newest ones.
+        for (jobID, record) in newest { write(jobID, record) }
+    }
+
+    /// The newest record of each of the last `jobs` jobs in `records` (of all of them, when fewer).
+    private static func newest(of records: [(jobID: String, record: [UInt8])], jobs: Int) -> [String: [UInt8]] {
+        var newest: [String: [UInt8]] = Dictionary(minimumCapacity: jobs)
+        for (jobID, record) in records.reversed() where newest[jobID] == nil {
+            newest[jobID] = record
+            if newest.count == jobs { break }
+        }
+        return newest
+    }
+
     /// Replaces the record of a job the view holds, where it is, or adds one while there is room:
     /// for a restore, which fills the view and never evicts.
     mutating func update(_ jobID: String, _ record: [UInt8]?) {

@@ -29,7 +29,7 @@ public final class RelayStatus: Sendable {
     func keep(_ published: [(jobID: String, record: [UInt8])], tombstoned: [String]) {
         guard !published.isEmpty || !tombstoned.isEmpty else { return }
         records.withLock { records in
-            for (jobID, record) in published { records.write(jobID, record) }
+            records.write(contentsOf: published)
             for jobID in tombstoned { records.write(jobID, nil) }
         }
     }
