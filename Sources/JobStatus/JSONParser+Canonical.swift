@@ -241,18 +241,22 @@ extension JSONParser {
         }
     }
 
-    /// A `status` string of ASCII letters only that names a known status in any case (what
-    /// ``Status/init(_:)`` finds for it, with nothing to trim); `nil` leaves the index unmoved.
+    /// A `status` string of ASCII letters that names a known status in any case, with spaces
+    /// around it or none (what ``Status/init(_:)`` finds for it once trimmed; other whitespace
+    /// is escaped in a JSON string, and left to the general path); `nil` leaves the index unmoved.
     private mutating func scanKnownStatus() -> Status? {
-        let start = index + 1
+        var start = index + 1
+        while start < bytes.count, bytes[start] == UInt8(ascii: " ") { start += 1 }
         var end = start
         while end < bytes.count, bytes[end] | 0x20 >= UInt8(ascii: "a"), bytes[end] | 0x20 <= UInt8(ascii: "z") {
             end += 1
         }
-        guard end < bytes.count, bytes[end] == UInt8(ascii: "\""),
+        var close = end
+        while close < bytes.count, bytes[close] == UInt8(ascii: " ") { close += 1 }
+        guard close < bytes.count, bytes[close] == UInt8(ascii: "\""),
             let status = Status(asciiLetters: UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
         else { return nil }
-        index = end + 1
+        index = close + 1
         return status
     }
 }

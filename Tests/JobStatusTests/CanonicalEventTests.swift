@@ -71,12 +71,16 @@ struct CanonicalEventTests {
             var rng = SplitMix64(seed: seed)
             var name = (Status.known.randomElement(using: &rng) ?? .done).name
             name = String(name.map { Bool.random(using: &rng) ? Character($0.lowercased()) : $0 })
-            switch Int.random(in: 0..<6, using: &rng) {
+            switch Int.random(in: 0..<10, using: &rng) {
             case 0: name = " " + name
             case 1: name += "\\t"
             case 2: name.removeLast()
             case 3: name += "X"
             case 4: name = "PAUSED"
+            case 5: name = " " + name + "  "
+            case 6: name = "   "
+            case 7: name = " " + name + " X"
+            case 8: name += " "
             default: break
             }
             let text = #"{"job_id":"a","status":""# + name + #"","status_msg":""}"#
