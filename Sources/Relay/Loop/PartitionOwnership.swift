@@ -133,14 +133,19 @@ struct PartitionOwnership {
     /// input record was not keyed by job_id with murmur2): the loop reads it before the record
     /// is judged, then calls ``keepCurrent(outputPartition:)``. `nil`: it is current.
     func outputPartitionToRead(for jobID: String) -> KafkaPartition? {
-        guard topology.isAligned, assigned.count < Int(topology.outputPartitions), let input = inputTopics.first else {
-            return nil
-        }
+        guard mayReadOutputPartitions, let input = inputTopics.first else { return nil }
         let partition = Murmur2Partitioner.partition(forKey: jobID, partitionCount: topology.outputPartitions)
         guard !assigned.contains(TopicPartition(input, partition)), !extraOutputPartitions.contains(partition) else {
             return nil
         }
         return partition
+    }
+
+    /// Whether ``outputPartitionToRead(for:)`` can name a partition: in aligned mode, while this
+    /// member owns fewer input partitions than the output has. Changes with the assignment only,
+    /// so the loop asks once per batch.
+    var mayReadOutputPartitions: Bool {
+        topology.isAligned && assigned.count < Int(topology.outputPartitions)
     }
 
     /// An extra output partition was read: it stays current until the next rebalance.

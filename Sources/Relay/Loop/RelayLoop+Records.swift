@@ -9,6 +9,8 @@ extension RelayLoop {
         if configuration.stage == .repartition { return await repartition(batch) }
         var transaction = machine.startProcessing()
         var decoding = decoding(of: batch)
+        // The assignment does not change within a batch: asked once, not per record.
+        let mayReadOutput = ownership.mayReadOutputPartitions
         do throws(RecordFailure) {
             // By runs of one partition: what is per partition is looked up once per run.
             for run in batch.partitionRuns where ownership.assigned.contains(batch[run.lowerBound].topicPartition) {
@@ -16,7 +18,9 @@ extension RelayLoop {
                 var end = run.upperBound
                 for index in run {
                     do {
-                        try await process(batch[index], await decoding.record(at: index), in: &transaction)
+                        try await process(
+                            batch[index], await decoding.record(at: index), mayReadOutput: mayReadOutput,
+                            in: &transaction)
                     } catch .stopped {
                         end = index
                         break
@@ -79,13 +83,17 @@ extension RelayLoop {
         }
     }
 
+    /// - Parameter mayReadOutput: ``PartitionOwnership/mayReadOutputPartitions``, as the batch began.
     private func process(
-        _ message: KafkaMessage, _ decoded: RecordClassifier.DecodedRecord, in transaction: inout OpenTransaction
+        _ message: KafkaMessage, _ decoded: RecordClassifier.DecodedRecord, mayReadOutput: Bool,
+        in transaction: inout OpenTransaction
     ) async throws(RecordFailure) {
         // Decoded once: the restore check, the replay count and the judgement share it.
         let jobID = decoded.jobID
         // Checked here first: the usual answer (nothing to read) takes no async call.
-        if let jobID, ownership.outputPartitionToRead(for: jobID) != nil { try await ensureCurrent(jobID: jobID) }
+        if mayReadOutput, let jobID, ownership.outputPartitionToRead(for: jobID) != nil {
+            try await ensureCurrent(jobID: jobID)
+        }
         if try await isSettled(message, decoded, &transaction) { return }
         // Hashed and looked up once: the judgement, the coverage check and the table's pending
         // entry share them.
