@@ -7,14 +7,24 @@ import Testing
 /// the view and never evicts).
 @Suite("Relay status: the /jobs view")
 struct RelayStatusRecordsTests {
+    /// A commit's publishes (by job_id) and tombstones.
+    func keep(_ status: RelayStatus, _ published: [(String, [UInt8])], tombstoned: [String]) {
+        status.keep(published.map { (JobKey($0.0), $0.1) }, tombstoned: tombstoned)
+    }
+
+    /// A record the restore read (`nil`: a tombstone).
+    func keepRestored(_ status: RelayStatus, _ jobID: String, _ record: [UInt8]?) {
+        status.keepRestored(JobKey(jobID)) { record }
+    }
+
     @Test func publishingEvictsTheLeastRecentlyWrittenJob() {
         let status = RelayStatus(recordsKept: 2)
-        status.keep([("a", [1]), ("b", [2])], tombstoned: [])
-        status.keep([("a", [3]), ("c", [4])], tombstoned: [])
+        keep(status, [("a", [1]), ("b", [2])], tombstoned: [])
+        keep(status, [("a", [3]), ("c", [4])], tombstoned: [])
         #expect(status.record(for: "a") == [3])
         #expect(status.record(for: "b") == nil)
         #expect(status.record(for: "c") == [4])
-        status.keep([], tombstoned: ["a"])
+        keep(status, [], tombstoned: ["a"])
         #expect(status.record(for: "a") == nil)
     }
 
@@ -25,7 +35,7 @@ struct RelayStatusRecordsTests {
         for step in 0..<40 {
             // Rewrites of recent jobs among new ones.
             let jobID = step % 4 == 3 ? written[written.count - 2] : "job-\(step)"
-            status.keep([(jobID, [UInt8(step)])], tombstoned: [])
+            keep(status, [(jobID, [UInt8(step)])], tombstoned: [])
             written.removeAll { $0 == jobID }
             written.append(jobID)
             for recent in written.suffix(kept) {
@@ -48,7 +58,7 @@ struct RelayStatusRecordsTests {
         var newest: [String: UInt8] = [:]
         var step = 0
         for commit in 0..<12 {
-            var records: [(jobID: String, record: [UInt8])] = []
+            var records: [(String, [UInt8])] = []
             for index in 0..<commitSize {
                 // Every third a rewrite of a recent job (of this commit or an earlier one).
                 let rewrites = written.count > 2 && (fewJobs || index % 3 == 2)
@@ -59,7 +69,7 @@ struct RelayStatusRecordsTests {
                 written.removeAll { $0 == jobID }
                 written.append(jobID)
             }
-            status.keep(records, tombstoned: [])
+            keep(status, records, tombstoned: [])
             for recent in written.suffix(kept) {
                 #expect(status.record(for: recent) == newest[recent].map { [$0] }, "commit \(commit): \(recent)")
             }
@@ -69,25 +79,25 @@ struct RelayStatusRecordsTests {
 
     @Test func aRemovalHidesTheOlderGenerationsRecord() {
         let status = RelayStatus(recordsKept: 2)
-        status.keep([("a", [1]), ("b", [2])], tombstoned: [])  // a full generation: now the previous one
+        keep(status, [("a", [1]), ("b", [2])], tombstoned: [])  // a full generation: now the previous one
         #expect(status.record(for: "a") == [1])
-        status.keep([], tombstoned: ["a"])
+        keep(status, [], tombstoned: ["a"])
         #expect(status.record(for: "a") == nil)
         #expect(status.record(for: "b") == [2])
     }
 
     @Test func tombstonesOfJobsNotInTheViewEvictNothing() {
         let status = RelayStatus(recordsKept: 2)
-        status.keep([("a", [1])], tombstoned: [])
-        status.keep([], tombstoned: ["x", "y", "z"])
+        keep(status, [("a", [1])], tombstoned: [])
+        keep(status, [], tombstoned: ["x", "y", "z"])
         #expect(status.record(for: "a") == [1])
     }
 
     @Test func aRestoreAfterAGenerationSwitchKeepsTheLastJobsWritten() {
         let status = RelayStatus(recordsKept: 3)
-        status.keep([("a", [1]), ("b", [2]), ("c", [3])], tombstoned: [])  // a full generation
-        for jobID in ["r1", "r2", "r3", "a", "b", "c"] { status.keepRestored(jobID, [9]) }
-        status.keep([("d", [4])], tombstoned: [])
+        keep(status, [("a", [1]), ("b", [2]), ("c", [3])], tombstoned: [])  // a full generation
+        for jobID in ["r1", "r2", "r3", "a", "b", "c"] { keepRestored(status, jobID, [9]) }
+        keep(status, [("d", [4])], tombstoned: [])
         #expect(status.record(for: "b") == [9] && status.record(for: "c") == [9] && status.record(for: "d") == [4])
         let held = ["a", "b", "c", "d", "r1", "r2", "r3"].filter { status.record(for: $0) != nil }
         #expect(held.count <= 6)
@@ -95,40 +105,40 @@ struct RelayStatusRecordsTests {
 
     @Test func aRestoreAfterARemovalKeepsTheLastJobsWritten() {
         let status = RelayStatus(recordsKept: 2)
-        status.keep([("a", [1]), ("b", [2])], tombstoned: [])
-        status.keep([], tombstoned: ["a"])
-        status.keepRestored("c", [3])
-        status.keep([("a", [4])], tombstoned: [])
+        keep(status, [("a", [1]), ("b", [2])], tombstoned: [])
+        keep(status, [], tombstoned: ["a"])
+        keepRestored(status, "c", [3])
+        keep(status, [("a", [4])], tombstoned: [])
         #expect(status.record(for: "b") == [2] && status.record(for: "a") == [4])
     }
 
     @Test func aRestoreUpdatesTheNewestRecordOfAJob() {
         let status = RelayStatus(recordsKept: 2)
-        status.keep([("a", [1]), ("b", [2])], tombstoned: [])  // the previous generation
-        status.keep([("a", [3])], tombstoned: [])  // a's newer record, in the current one
-        status.keepRestored("a", [5])
+        keep(status, [("a", [1]), ("b", [2])], tombstoned: [])  // the previous generation
+        keep(status, [("a", [3])], tombstoned: [])  // a's newer record, in the current one
+        keepRestored(status, "a", [5])
         #expect(status.record(for: "a") == [5])
     }
 
     @Test func aRestoreFillsTheViewAndUpdatesWhatItHolds() {
         let status = RelayStatus(recordsKept: 2)
-        status.keepRestored("a", [1])
-        status.keepRestored("b", [2])
-        status.keepRestored("c", [3])
+        keepRestored(status, "a", [1])
+        keepRestored(status, "b", [2])
+        keepRestored(status, "c", [3])
         #expect(status.record(for: "c") == nil)
-        status.keepRestored("a", [4])
+        keepRestored(status, "a", [4])
         #expect(status.record(for: "a") == [4])
-        status.keepRestored("b", nil)
+        keepRestored(status, "b", nil)
         #expect(status.record(for: "b") == nil)
-        status.keep([("d", [5])], tombstoned: [])
+        keep(status, [("d", [5])], tombstoned: [])
         #expect(status.record(for: "d") == [5])
         #expect(status.record(for: "a") == [4])
     }
 
     @Test func aViewOfNoJobsKeepsNothing() {
         let status = RelayStatus(recordsKept: 0)
-        status.keep([("a", [1])], tombstoned: [])
-        status.keepRestored("b", [2])
+        keep(status, [("a", [1])], tombstoned: [])
+        keepRestored(status, "b", [2])
         #expect(status.record(for: "a") == nil)
         #expect(status.record(for: "b") == nil)
     }

@@ -22,12 +22,25 @@ extension DedupTable {
         _ record: KafkaMessage, ordering: DedupOrdering, source: SourcePosition?, timestamp: Int64,
         remembersTombstone: Bool = false
     ) -> Bool {
+        restoredKey(
+            record, ordering: ordering, source: source, timestamp: timestamp, remembersTombstone: remembersTombstone)
+            != nil
+    }
+
+    /// ``restore(_:ordering:source:timestamp:remembersTombstone:)``, returning the job's key when
+    /// the record was taken (the relay's `/jobs` view keys by it too), `nil` when it was not.
+    mutating func restoredKey(
+        _ record: KafkaMessage, ordering: DedupOrdering, source: SourcePosition?, timestamp: Int64,
+        remembersTombstone: Bool
+    ) -> JobKey? {
         record.withKeyAndValueBytes { key, value in
-            guard let key else { return false }
-            return restore(
-                JobKey(bytes: key), jobID: String(decoding: key, as: UTF8.self),
+            guard let key else { return nil }
+            let jobKey = JobKey(bytes: key)
+            let taken = restore(
+                jobKey, jobID: String(decoding: key, as: UTF8.self),
                 value.map { PublishedState(restoring: $0, ordering: ordering) }, source: source,
                 timestamp: timestamp, remembersTombstone: remembersTombstone)
+            return taken ? jobKey : nil
         }
     }
 }

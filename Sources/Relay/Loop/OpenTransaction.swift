@@ -18,8 +18,8 @@ struct OpenTransaction {
     private(set) var nextOffsets: [TopicPartition: KafkaOffset] = [:]
     /// What happened to the records read, counted only once the transaction commits.
     var counters = RelayCounters()
-    /// Job id and canonical record of each publish, for the status view after the commit.
-    var published: [(jobID: String, record: [UInt8])] = []
+    /// The job and canonical record of each publish, for the status view after the commit.
+    var published: [(key: JobKey, record: [UInt8])] = []
     /// The input record behind each produced record (output or dead letter), by delivery tag
     /// minus ``firstTag``: a record the broker refused is traced back to its source.
     private(set) var producedFrom: [(source: SourceCoordinate, isDeadLetter: Bool)] = []

@@ -213,7 +213,7 @@ extension RelayLoop {
         }
         transaction.pending.jobs.recordPublish(
             jobKey, jobID: jobID, state, source: sourcePosition(of: message), publishedAt: publishedAt)
-        transaction.published.append((jobID, bytes))
+        transaction.published.append((jobKey, bytes))
         let producedAt =
             configuration.stage == .relayOfRepartition
             ? RepartitionRecord.originTimestamp(of: message) : message.timestampMilliseconds

@@ -201,16 +201,14 @@ extension RelayLoop {
                 }
             }
             guard message.topic == configuration.outputTopic else { return }
-            // The key and the value are read where they are; the job_id becomes a String, and the
-            // value an array, only for the /jobs view.
-            let taken = table.restore(
+            // The key and the value are read where they are; the value becomes an array only
+            // when the /jobs view keeps it.
+            let taken = table.restoredKey(
                 message, ordering: configuration.ordering, source: source?.position,
                 timestamp: message.timestampMilliseconds ?? clock.milliseconds(),
                 remembersTombstone: message.valueCount == nil && remembersTombstone(message))
             // The /jobs view shows what the table holds: not a record older than its news.
-            if taken, let key = message.key {
-                status.keepRestored(String(decoding: key, as: UTF8.self), message.value)
-            }
+            if let taken { status.keepRestored(taken) { message.value } }
         }
     }
 

@@ -15,22 +15,24 @@ public final class RelayStatus: Sendable {
 
     /// The last canonical record published (or restored) for `jobID`, if this instance keeps it.
     public func record(for jobID: String) -> [UInt8]? {
-        records.withLock { $0[jobID] }
+        let key = JobKey(jobID)
+        return records.withLock { $0[key] }
     }
 
     /// Keeps a restored record while the view has room, or when it already holds the job: a
     /// restore reads every record of its partitions, and a view that made way for each would
-    /// end up holding whichever partition came last.
-    func keepRestored(_ jobID: String, _ record: [UInt8]?) {
-        records.withLock { $0.update(jobID, record) }
+    /// end up holding whichever partition came last. `record` (`nil`: a tombstone) is made only
+    /// when it is kept.
+    func keepRestored(_ key: JobKey, _ record: () -> [UInt8]?) {
+        records.withLock { $0.update(key, record) }
     }
 
     /// Keeps a committed transaction's records under one lock.
-    func keep(_ published: [(jobID: String, record: [UInt8])], tombstoned: [String]) {
+    func keep(_ published: [(key: JobKey, record: [UInt8])], tombstoned: [String]) {
         guard !published.isEmpty || !tombstoned.isEmpty else { return }
         records.withLock { records in
             records.write(contentsOf: published)
-            for jobID in tombstoned { records.write(jobID, nil) }
+            for jobID in tombstoned { records.write(JobKey(jobID), nil) }
         }
     }
 
