@@ -4,7 +4,9 @@ import Kafka
 /// from, in 48 bytes per job plus a 4-byte slot of an open-addressing index.
 ///
 /// Entries sit densely in one array; the index maps a key's hash to an entry's position by linear
-/// probing, kept at most 3/4 full. A removal moves the last entry into the hole (and re-points
+/// probing, kept at most 3/4 full. A slot's bits above the position hold bits of the key (a tag),
+/// so a probe past another job's slot rarely reads that job's entry: a job not in the table
+/// (every new job) costs the slots' cache line, not one entry's line per probe. A removal moves the last entry into the hole (and re-points
 /// its slot), and closes the gap in the probe sequence by shifting back, so there are no
 /// deleted markers. Orders (`dedup.ordering: field`) live in a side table, only when present.
 struct CompactStateTable: Sendable {
@@ -31,8 +33,12 @@ struct CompactStateTable: Sendable {
     }
 
     private var entries: [Entry] = []
-    /// 0 for an empty slot, else an index into ``entries`` plus one. Its count is a power of two.
+    /// 0 for an empty slot, else an index into ``entries`` plus one in the low bits
+    /// (``positionMask``) and the key's ``tag(of:)`` above them. Its count is a power of two.
     private var slots: [UInt32] = []
+    /// The bits of a slot that hold the position: as many as index the slots (the entries are
+    /// fewer). The rest, if any, hold the tag.
+    private var positionMask: UInt32 = 0
     private var orders: [JobKey: Int64] = [:]
 
     var count: Int { entries.count }
@@ -40,7 +46,7 @@ struct CompactStateTable: Sendable {
     /// The state and source of `key`'s job.
     func lookup(_ key: JobKey) -> (state: PublishedState, source: SourcePosition?)? {
         guard let slot = findSlot(key) else { return nil }
-        let entry = entries[Int(slots[slot]) - 1]
+        let entry = entries[position(slots[slot])]
         return (state(of: entry), source(of: entry))
     }
 
@@ -49,24 +55,24 @@ struct CompactStateTable: Sendable {
         let entry = Self.entry(key, state, source)
         if let order = state.order { orders[key] = order } else if !orders.isEmpty { orders.removeValue(forKey: key) }
         if let slot = findSlot(key) {
-            entries[Int(slots[slot]) - 1] = entry
+            entries[position(slots[slot])] = entry
             return
         }
         growIfNeeded(for: entries.count + 1)
         entries.append(entry)
-        slots[emptySlot(for: key)] = UInt32(entries.count)
+        slots[emptySlot(for: key)] = slotValue(key, position: entries.count - 1)
     }
 
     /// Forgets `key`'s job.
     mutating func remove(_ key: JobKey) {
         guard let slot = findSlot(key) else { return }
         if !orders.isEmpty { orders.removeValue(forKey: key) }
-        let position = Int(slots[slot]) - 1
+        let position = position(slots[slot])
         closeGap(at: slot)
         let last = entries.count - 1
         if position != last {
             let moved = entries[last]
-            if let movedSlot = findSlot(moved.key) { slots[movedSlot] = UInt32(position + 1) }
+            if let movedSlot = findSlot(moved.key) { slots[movedSlot] = slotValue(moved.key, position: position) }
             entries[position] = moved
         }
         entries.removeLast()
@@ -116,12 +122,30 @@ struct CompactStateTable: Sendable {
         Int(truncatingIfNeeded: key.high) & mask
     }
 
-    /// The slot holding `key`, if any.
+    /// The bits of `key` a slot of it holds above the position (bits of the unkeyed half: the
+    /// keyed half places it).
+    private func tag(of key: JobKey) -> UInt32 {
+        UInt32(truncatingIfNeeded: key.low >> 32) & ~positionMask
+    }
+
+    /// What the slot of `key`'s entry at `position` holds.
+    private func slotValue(_ key: JobKey, position: Int) -> UInt32 {
+        tag(of: key) | UInt32(position + 1)
+    }
+
+    /// The entry position a non-empty slot holds.
+    private func position(_ slotValue: UInt32) -> Int {
+        Int(slotValue & positionMask) - 1
+    }
+
+    /// The slot holding `key`, if any. An entry is read only where the slot's tag matches.
     private func findSlot(_ key: JobKey) -> Int? {
         guard !slots.isEmpty else { return nil }
+        let tag = tag(of: key)
         var slot = home(of: key)
         while slots[slot] != 0 {
-            if entries[Int(slots[slot]) - 1].key == key { return slot }
+            let value = slots[slot]
+            if value & ~positionMask == tag, entries[position(value)].key == key { return slot }
             slot = (slot + 1) & mask
         }
         return nil
@@ -143,7 +167,7 @@ struct CompactStateTable: Sendable {
         while true {
             next = (next + 1) & mask
             guard slots[next] != 0 else { return }
-            let home = home(of: entries[Int(slots[next]) - 1].key)
+            let home = home(of: entries[position(slots[next])].key)
             // The entry at `next` may move into the hole unless its home lies cyclically in (hole, next].
             let staysPut = hole <= next ? (hole < home && home <= next) : (hole < home || home <= next)
             if staysPut { continue }
@@ -159,8 +183,10 @@ struct CompactStateTable: Sendable {
         while count * 4 > capacity * 3 { capacity *= 2 }
         guard capacity != slots.count else { return }
         slots = [UInt32](repeating: 0, count: capacity)
+        // A position plus one is below the capacity, a power of two: it needs that power's bits.
+        positionMask = UInt32(truncatingIfNeeded: capacity - 1)
         for (position, entry) in entries.enumerated() {
-            slots[emptySlot(for: entry.key)] = UInt32(position + 1)
+            slots[emptySlot(for: entry.key)] = slotValue(entry.key, position: position)
         }
     }
 }
