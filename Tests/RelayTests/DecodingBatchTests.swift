@@ -39,7 +39,7 @@ struct DecodingBatchTests {
         let expected = batch.map { Self.summary(Self.classifier.decode($0)) }
         var decoding = DecodingBatch(batch, classifier: Self.classifier)
         var taken: [String] = []
-        for index in batch.indices { taken.append(Self.summary(await decoding.record(at: index))) }
+        for index in batch.indices { taken.append(Self.summary(await decoding.record(at: index).record)) }
         #expect(taken == expected)
         // The whole-batch decode (the repartition stage's) takes the same chunks.
         #expect(await Self.classifier.decode(batch).map(Self.summary) == expected)
@@ -49,7 +49,30 @@ struct DecodingBatchTests {
     @Test func aRecordFarAheadWaitsForTheChunksBeforeIt() async {
         let batch = Self.batch(700)
         var decoding = DecodingBatch(batch, classifier: Self.classifier)
-        #expect(Self.summary(await decoding.record(at: 699)) == Self.summary(Self.classifier.decode(batch[699])))
-        #expect(Self.summary(await decoding.record(at: 2)) == Self.summary(Self.classifier.decode(batch[2])))
+        #expect(Self.summary(await decoding.record(at: 699).record) == Self.summary(Self.classifier.decode(batch[699])))
+        #expect(Self.summary(await decoding.record(at: 2).record) == Self.summary(Self.classifier.decode(batch[2])))
+    }
+
+    /// Each event comes with its job's key, and the keys of the rest of its chunk are there for
+    /// the table's prefetch, up to where the chunk ends.
+    @Test(arguments: [1, DecodingBatch.firstChunkSize, 321, 1000])
+    func eventsComeWithTheirJobsKeysAndTheirChunksKeys(count: Int) async {
+        let batch = Self.batch(count)
+        let keys = batch.map { Self.classifier.decode($0).jobID.map(JobKey.init) }
+        var decoding = DecodingBatch(batch, classifier: Self.classifier)
+        var chunkEnds: [Int] = []
+        var index = 0
+        while index < batch.count {
+            #expect(await decoding.record(at: index).key == keys[index])
+            let (rest, end) = decoding.keys(from: index)
+            #expect(rest == keys[index..<end].compactMap { $0 }, "\(index)")
+            chunkEnds.append(end)
+            index = end
+        }
+        var expected = [min(count, DecodingBatch.firstChunkSize)]
+        while expected[expected.count - 1] < count {
+            expected.append(min(count, expected[expected.count - 1] + RecordClassifier.decodedChunkSize))
+        }
+        #expect(chunkEnds == expected)
     }
 }

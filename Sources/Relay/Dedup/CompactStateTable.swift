@@ -1,3 +1,4 @@
+import CPrefetch
 import Kafka
 
 /// The committed part of the dedup table: ``JobKey`` -> what was last published and where it came
@@ -76,6 +77,30 @@ struct CompactStateTable: Sendable {
             entries[position] = moved
         }
         entries.removeLast()
+    }
+
+    /// Asks the CPU for the cache lines that lookups of `keys` will read, without waiting: the
+    /// slots first, then the entries their tags point at (reading a slot may wait; the reads of
+    /// one pass overlap). A lookup whose lines are not in cache waits for memory twice, and the
+    /// relay looks up every record it judges.
+    func prefetch(_ keys: some Collection<JobKey>) {
+        guard !slots.isEmpty, !keys.isEmpty else { return }
+        slots.withUnsafeBufferPointer { slots in
+            for key in keys { jsd_prefetch(slots.baseAddress.map { $0 + home(of: key) }) }
+            entries.withUnsafeBufferPointer { entries in
+                for key in keys {
+                    let tag = tag(of: key)
+                    var slot = home(of: key)
+                    while slots[slot] != 0 {
+                        if slots[slot] & ~positionMask == tag {
+                            jsd_prefetch(entries.baseAddress.map { $0 + position(slots[slot]) })
+                            break
+                        }
+                        slot = (slot + 1) & mask
+                    }
+                }
+            }
+        }
     }
 
     /// Makes room for `count` jobs without growing again.

@@ -89,6 +89,11 @@ public struct DedupTable: Sendable {
         }
     }
 
+    /// Asks the CPU for what looking up `keys` in the committed table reads (``CompactStateTable/prefetch(_:)``).
+    func prefetch(_ keys: some Collection<JobKey>) {
+        published.prefetch(keys)
+    }
+
     /// What committed transactions published for `jobID`.
     public func committed(_ jobID: String) -> PublishedState? {
         published.lookup(JobKey(jobID))?.state

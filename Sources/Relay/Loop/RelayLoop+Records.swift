@@ -11,16 +11,24 @@ extension RelayLoop {
         var decoding = decoding(of: batch)
         // The assignment does not change within a batch: asked once, not per record.
         let mayReadOutput = ownership.mayReadOutputPartitions
+        // The records before this index had their table lines asked for.
+        var prefetched = 0
         do throws(RecordFailure) {
             // By runs of one partition: what is per partition is looked up once per run.
             for run in batch.partitionRuns where ownership.assigned.contains(batch[run.lowerBound].topicPartition) {
                 checkInputOffsets(batch[run.lowerBound])
                 var end = run.upperBound
                 for index in run {
+                    let (decoded, jobKey) = await decoding.record(at: index)
+                    if index >= prefetched {
+                        // A chunk just decoded: its lookups' cache lines are asked for at once.
+                        let (keys, chunkEnd) = decoding.keys(from: index)
+                        table.prefetch(keys)
+                        prefetched = chunkEnd
+                    }
                     do {
                         try await process(
-                            batch[index], await decoding.record(at: index), mayReadOutput: mayReadOutput,
-                            in: &transaction)
+                            batch[index], decoded, jobKey: jobKey, mayReadOutput: mayReadOutput, in: &transaction)
                     } catch .stopped {
                         end = index
                         break
@@ -83,9 +91,11 @@ extension RelayLoop {
         }
     }
 
-    /// - Parameter mayReadOutput: ``PartitionOwnership/mayReadOutputPartitions``, as the batch began.
+    /// - Parameters:
+    ///   - jobKey: the key of the event's job, hashed with its decoding (`nil`: not an event).
+    ///   - mayReadOutput: ``PartitionOwnership/mayReadOutputPartitions``, as the batch began.
     private func process(
-        _ message: KafkaMessage, _ decoded: RecordClassifier.DecodedRecord, mayReadOutput: Bool,
+        _ message: KafkaMessage, _ decoded: RecordClassifier.DecodedRecord, jobKey: JobKey?, mayReadOutput: Bool,
         in transaction: inout OpenTransaction
     ) async throws(RecordFailure) {
         // Decoded once: the restore check, the replay count and the judgement share it.
@@ -95,9 +105,7 @@ extension RelayLoop {
             try await ensureCurrent(jobID: jobID)
         }
         if try await isSettled(message, decoded, &transaction) { return }
-        // Hashed and looked up once: the judgement, the coverage check and the table's pending
-        // entry share them.
-        let jobKey = jobID.map(JobKey.init)
+        // Looked up once: the judgement, the coverage check and the table's pending entry share it.
         let last = jobKey.flatMap { table.lastPublish(of: $0, pending: transaction.pending.jobs) }
         var (outcome, keyMismatched) =
             if let jobKey {

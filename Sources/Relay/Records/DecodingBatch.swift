@@ -9,14 +9,20 @@ import Kafka
 /// The first chunk is small, so judging starts early; the others are
 /// ``RecordClassifier/decodedChunkSize``. A chunk's task runs to its end even when the relay
 /// stops judging the batch midway (decoding is pure; its result is dropped).
+///
+/// Each event's ``JobKey`` is hashed with it, on the pool: the relay's loop, which is serial,
+/// only looks it up.
 struct DecodingBatch: Sendable {
+    /// A decoded record and, for a valid event, its job's key.
+    typealias Decoded = (record: RecordClassifier.DecodedRecord, key: JobKey?)
+
     /// The batch, kept so ``isDecoding(_:)`` can tell it by its storage.
     private let batch: [KafkaMessage]
-    private let chunks: [Task<[RecordClassifier.DecodedRecord], Never>]
+    private let chunks: [Task<[Decoded], Never>]
     /// Where each chunk starts in the batch.
     private let starts: [Int]
     /// The chunks taken so far, in order (each kept whole: no copy into one array).
-    private var taken: [[RecordClassifier.DecodedRecord]] = []
+    private var taken: [[Decoded]] = []
 
     /// The first chunk's size: judging waits for it alone.
     static let firstChunkSize = 64
@@ -35,7 +41,12 @@ struct DecodingBatch: Sendable {
         chunks = starts.enumerated().map { chunk, start in
             let end = chunk + 1 < starts.count ? starts[chunk + 1] : batch.endIndex
             let slice = batch[min(start, end)..<end]
-            return Task { slice.map(classifier.decode) }
+            return Task {
+                slice.map { message in
+                    let record = classifier.decode(message)
+                    return (record, record.jobID.map(JobKey.init))
+                }
+            }
         }
         taken.reserveCapacity(chunks.count)
     }
@@ -50,16 +61,24 @@ struct DecodingBatch: Sendable {
     }
 
     /// The decoded record at `index` in the batch, once its chunk has ended.
-    mutating func record(at index: Int) async -> RecordClassifier.DecodedRecord {
+    mutating func record(at index: Int) async -> Decoded {
         let chunk = chunk(of: index)
         while taken.count <= chunk { taken.append(await chunks[taken.count].value) }
         return taken[chunk][index - starts[chunk]]
     }
 
+    /// The job keys of the records from `index` to the end of its chunk, which must be taken
+    /// (``record(at:)`` of `index` first), and where that chunk ends.
+    func keys(from index: Int) -> (keys: [JobKey], end: Int) {
+        let chunk = chunk(of: index)
+        let records = taken[chunk][(index - starts[chunk])...]
+        return (records.compactMap(\.key), starts[chunk] + taken[chunk].count)
+    }
+
     /// The whole batch decoded, in order, once every chunk has ended.
     mutating func all() async -> [RecordClassifier.DecodedRecord] {
         while taken.count < chunks.count { taken.append(await chunks[taken.count].value) }
-        return Array(taken.joined())
+        return taken.joined().map(\.record)
     }
 
     /// The chunk that holds the record at `index`.
