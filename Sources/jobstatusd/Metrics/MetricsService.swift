@@ -6,9 +6,11 @@ import ServiceLifecycle
 
 /// Publishes the relay's progress as `jobstatusd_*` metrics through swift-metrics
 /// (bootstrapped with swift-prometheus, served at `/metrics`): once a second it
-/// turns the relay's counters into counter increments and its state into gauges.
+/// turns the relay's counters into counter increments and its state into gauges
+/// (through ``RelayMetricsPublisher``, which each scrape uses too), and publishes
+/// the consumer lag, librdkafka's statistics and the process's figures.
 struct MetricsService: Service {
-    let status: RelayStatus
+    let publisher: RelayMetricsPublisher
     let statistics: KafkaStatistics
 
     func run() async throws {
@@ -18,22 +20,11 @@ struct MetricsService: Service {
             dimensions: [("version", BuildVersion.describe), ("librdkafka", LibrdkafkaVersion.current)]
         ).record(1)
         await cancelWhenGracefulShutdown {
-            var previous = RelayCounters()
-            var previousRepartitioned = 0
-            var previousTransactions = (committed: 0, aborted: 0)
             var process = ProcessMetrics()
             var lagSeries: [TopicPartition: Gauge] = [:]
             while !Task.isCancelled {
-                let snapshot = status.current
-                Self.publish(snapshot, since: previous, transactions: previousTransactions)
-                if let repartition = snapshot.repartition {
-                    Self.increment(
-                        MetricName.repartitionedTotal, by: repartition.repartitioned - previousRepartitioned)
-                }
+                let snapshot = publisher.publish()
                 Self.publishLag(snapshot.consumerLag, series: &lagSeries)
-                previous = snapshot.counters
-                previousRepartitioned = snapshot.repartition?.repartitioned ?? 0
-                previousTransactions = (snapshot.transactionsCommitted, snapshot.transactionsAborted)
                 statistics.publish()
                 process.publish()
                 try? await Task.sleep(for: .seconds(1))
@@ -71,9 +62,8 @@ struct MetricsService: Service {
         publishGauges(snapshot)
     }
 
-    /// The relay's state as gauges: absolute values, so publishing them again is harmless. Each
-    /// `/metrics` scrape publishes them too, so a scrape sees the state as of that moment (the
-    /// committed offsets of the commit just made, not of up to a second before).
+    /// The relay's state as gauges: absolute values, so publishing them again is harmless (each
+    /// `/metrics` scrape publishes them, through ``RelayMetricsPublisher``).
     static func publishGauges(_ snapshot: RelaySnapshot, factory: any MetricsFactory = MetricsSystem.factory) {
         Gauge(label: MetricName.jobsTracked, factory: factory).record(snapshot.trackedJobs)
         Gauge(label: MetricName.assignedPartitions, factory: factory).record(snapshot.assignedPartitions)
@@ -111,7 +101,7 @@ struct MetricsService: Service {
         }
     }
 
-    private static func increment(_ label: String, _ dimensions: [(String, String)] = [], by delta: Int) {
+    static func increment(_ label: String, _ dimensions: [(String, String)] = [], by delta: Int) {
         let counter = Counter(label: label, dimensions: dimensions)
         if delta > 0 { counter.increment(by: delta) }
     }

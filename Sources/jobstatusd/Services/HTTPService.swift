@@ -10,7 +10,8 @@ import Relay
 /// record, from the relay's view, when kept).
 enum HTTPService {
     static func make(
-        host: String, port: Int, status: RelayStatus, registry: PrometheusCollectorRegistry, logger: Logger
+        host: String, port: Int, status: RelayStatus, publisher: RelayMetricsPublisher,
+        registry: PrometheusCollectorRegistry, logger: Logger
     ) -> some ApplicationProtocol {
         let router = Router()
         router.get("/healthz") { _, _ -> Response in
@@ -27,7 +28,7 @@ enum HTTPService {
                 snapshot.isReady ? .ok : .serviceUnavailable)
         }
         router.get("/metrics") { _, _ in
-            MetricsService.publishGauges(status.current)
+            publisher.publish()
             return HTTPResponses.metrics(registry)
         }
         router.get("/jobs/:job_id") { _, context -> Response in

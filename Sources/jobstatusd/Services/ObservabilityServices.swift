@@ -23,14 +23,16 @@ struct ObservabilityServices {
     func services(
         status: RelayStatus, statistics: KafkaStatistics, listen: (host: String, port: Int)?, logger: Logger
     ) -> [ServiceGroupConfiguration.ServiceConfiguration] {
+        let publisher = RelayMetricsPublisher(status: status)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: MetricsService(status: status, statistics: statistics))
+            .init(service: MetricsService(publisher: publisher, statistics: statistics))
         ]
         if let listen {
             services.append(
                 .init(
                     service: HTTPService.make(
-                        host: listen.host, port: listen.port, status: status, registry: registry, logger: logger),
+                        host: listen.host, port: listen.port, status: status, publisher: publisher,
+                        registry: registry, logger: logger),
                     failureTerminationBehavior: .cancelGroup))
         }
         return services
