@@ -192,20 +192,20 @@ public final class KafkaProducer: Sendable {
 
     /// Fetches the metadata of `topics` into the producer, so the first records produced to
     /// them go to their partitions at once. A producer that learns of a topic from its first
-    /// record holds it until a metadata request for that topic returns.
+    /// record holds it until a metadata request for that topic returns. One request, for the
+    /// topics this producer knows (these among them), on the producer's thread: other calls
+    /// there wait for it, for `timeout` at most.
     public func warmUp(topics: [String], timeout: Duration) async throws(KafkaError) {
         try client.checkUsable()
         let handle = UnsafeSendableHandle(client.handle)
         try await client.thread.run { () throws(KafkaError) in
-            for topic in topics {
-                guard let named = rd_kafka_topic_new(handle.pointer, topic, nil) else { continue }
-                defer { rd_kafka_topic_destroy(named) }
-                var metadata: UnsafePointer<rd_kafka_metadata>? = nil
-                try KafkaError.check(
-                    rd_kafka_metadata(handle.pointer, 0, named, &metadata, timeout.timeoutMilliseconds),
-                    context: "metadata of \(topic)")
-                if let metadata { rd_kafka_metadata_destroy(metadata) }
-            }
+            let named = topics.compactMap { rd_kafka_topic_new(handle.pointer, $0, nil) }
+            defer { named.forEach { rd_kafka_topic_destroy($0) } }
+            var metadata: UnsafePointer<rd_kafka_metadata>? = nil
+            try KafkaError.check(
+                rd_kafka_metadata(handle.pointer, 0, nil, &metadata, timeout.timeoutMilliseconds),
+                context: "metadata of \(topics)")
+            if let metadata { rd_kafka_metadata_destroy(metadata) }
         }
     }
 

@@ -128,11 +128,13 @@ final class RelayLoop {
         let transactional = isExactlyOnce ? producer : nil
         let timeout = configuration.operationTimeout
         async let initialized = Self.initTransactions(transactional, timeout: timeout)
-        let (producer, written) = (producer, [configuration.outputTopic, configuration.deadLetterTopic])
-        async let warmed = Self.warmUp(producer, topics: written, timeout: timeout)
         await restorer.warmUp(timeout: timeout)
         if let error = await initialized { throw fatal(error, "cannot start") }
-        if let error = await warmed {
+        // After init_transactions (both run on the producer's thread, one after the other): a
+        // start that cannot reach the brokers fails in init_transactions' time, not that plus
+        // this one's, which is short for the same reason.
+        let written = [configuration.outputTopic, configuration.deadLetterTopic]
+        if let error = await Self.warmUp(producer, topics: written, timeout: Self.producerWarmUpTimeout) {
             logger.info(
                 "the producer could not fetch the output topics' metadata at start; the first records wait for it",
                 metadata: ["error": "\(error)"])
@@ -155,6 +157,11 @@ final class RelayLoop {
                 "transactional.id": "\(isExactlyOnce ? RelayClientSettings.transactionalID(configuration) : "-")",
             ])
     }
+
+    /// How long the producer's metadata warm-up may hold the start: the brokers answered
+    /// the restore reader's metadata by then, so an answer takes milliseconds; without one the
+    /// first records fetch the metadata themselves.
+    static let producerWarmUpTimeout = Duration.seconds(2)
 
     /// The producer learns where the topics it writes to live before the first record, not from
     /// it: a producer that meets a topic in its first record holds every record until its own
