@@ -5,11 +5,11 @@ import Kafka
 /// from, in 48 bytes per job plus a 4-byte slot of an open-addressing index.
 ///
 /// Entries sit densely in one array; the index maps a key's hash to an entry's position by linear
-/// probing, kept at most 3/4 full. A slot's bits above the position hold bits of the key (a tag),
-/// so a probe past another job's slot rarely reads that job's entry: a job not in the table
-/// (every new job) costs the slots' cache line, not one entry's line per probe. A removal moves the last entry into the hole (and re-points
-/// its slot), and closes the gap in the probe sequence by shifting back, so there are no
-/// deleted markers. Orders (`dedup.ordering: field`) live in a side table, only when present.
+/// probing, kept at most 3/4 full. A slot's bits above the position hold bits of the key (a
+/// tag), so a probe past another job's slot rarely reads that job's entry: a job not in the
+/// table (every new job) costs the slots' cache line, not one entry's line per probe. A removal
+/// moves the last entry into the hole (and re-points its slot), and closes the gap in the probe
+/// sequence by shifting back, so there are no deleted markers. Orders (`dedup.ordering: field`) live in a side table, only when present.
 struct CompactStateTable: Sendable {
     /// One job. Field order keeps it at 48 bytes.
     struct Entry: Sendable {
@@ -87,18 +87,11 @@ struct CompactStateTable: Sendable {
         guard !slots.isEmpty, !keys.isEmpty else { return }
         slots.withUnsafeBufferPointer { slots in
             for key in keys { jsd_prefetch(slots.baseAddress.map { $0 + home(of: key) }) }
-            entries.withUnsafeBufferPointer { entries in
-                for key in keys {
-                    let tag = tag(of: key)
-                    var slot = home(of: key)
-                    while slots[slot] != 0 {
-                        if slots[slot] & ~positionMask == tag {
-                            jsd_prefetch(entries.baseAddress.map { $0 + position(slots[slot]) })
-                            break
-                        }
-                        slot = (slot + 1) & mask
-                    }
-                }
+        }
+        entries.withUnsafeBufferPointer { entries in
+            for key in keys {
+                guard let slot = taggedSlot(tag(of: key), from: home(of: key)) else { continue }
+                jsd_prefetch(entries.baseAddress.map { $0 + position(slots[slot]) })
             }
         }
     }
@@ -167,10 +160,20 @@ struct CompactStateTable: Sendable {
     private func findSlot(_ key: JobKey) -> Int? {
         guard !slots.isEmpty else { return nil }
         let tag = tag(of: key)
-        var slot = home(of: key)
+        var from = home(of: key)
+        while let slot = taggedSlot(tag, from: from) {
+            if entries[position(slots[slot])].key == key { return slot }
+            from = (slot + 1) & mask
+        }
+        return nil
+    }
+
+    /// The first slot holding `tag` on the probe run from `slot` up to the next empty slot
+    /// (slots only: no entry is read).
+    private func taggedSlot(_ tag: UInt32, from slot: Int) -> Int? {
+        var slot = slot
         while slots[slot] != 0 {
-            let value = slots[slot]
-            if value & ~positionMask == tag, entries[position(value)].key == key { return slot }
+            if slots[slot] & ~positionMask == tag { return slot }
             slot = (slot + 1) & mask
         }
         return nil
