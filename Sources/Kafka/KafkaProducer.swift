@@ -188,8 +188,6 @@ public final class KafkaProducer: Sendable {
         return Int(rd_kafka_outq_len(client.handle))
     }
 
-    // MARK: - Transactions
-
     /// Fetches the metadata of `topics` into the producer, so the first records produced to
     /// them go to their partitions at once. A producer that learns of a topic from its first
     /// record holds it until a metadata request for that topic returns. One request, for the
@@ -208,6 +206,8 @@ public final class KafkaProducer: Sendable {
             if let metadata { rd_kafka_metadata_destroy(metadata) }
         }
     }
+
+    // MARK: - Transactions
 
     /// Registers `transactional.id` with the coordinator and fences older instances using it.
     /// Call once, before the first transaction. Retriable errors may be retried.

@@ -32,8 +32,11 @@ struct MetricsService: Service {
         }
     }
 
+    /// The increments of the relay's counters since the last publish (`previous`,
+    /// `repartitioned`, `transactions`), and its gauges.
     static func publish(
-        _ snapshot: RelaySnapshot, since previous: RelayCounters, transactions: (committed: Int, aborted: Int)
+        _ snapshot: RelaySnapshot, since previous: RelayCounters, repartitioned: Int,
+        transactions: (committed: Int, aborted: Int)
     ) {
         let counters = snapshot.counters
         increment(MetricName.consumedTotal, by: counters.consumed - previous.consumed)
@@ -59,6 +62,9 @@ struct MetricsService: Service {
         increment(
             MetricName.transactionsCommittedTotal, by: snapshot.transactionsCommitted - transactions.committed)
         increment(MetricName.transactionsAbortedTotal, by: snapshot.transactionsAborted - transactions.aborted)
+        if let repartition = snapshot.repartition {
+            increment(MetricName.repartitionedTotal, by: repartition.repartitioned - repartitioned)
+        }
         publishGauges(snapshot)
     }
 
@@ -101,7 +107,7 @@ struct MetricsService: Service {
         }
     }
 
-    static func increment(_ label: String, _ dimensions: [(String, String)] = [], by delta: Int) {
+    private static func increment(_ label: String, _ dimensions: [(String, String)] = [], by delta: Int) {
         let counter = Counter(label: label, dimensions: dimensions)
         if delta > 0 { counter.increment(by: delta) }
     }

@@ -26,11 +26,9 @@ final class RelayMetricsPublisher: Sendable {
         counted.withLock { counted in
             // Read under the lock: publishes see snapshots in order, so no increment is negative.
             let snapshot = status.current
-            MetricsService.publish(snapshot, since: counted.counters, transactions: counted.transactions)
-            if let repartition = snapshot.repartition {
-                MetricsService.increment(
-                    MetricName.repartitionedTotal, by: repartition.repartitioned - counted.repartitioned)
-            }
+            MetricsService.publish(
+                snapshot, since: counted.counters, repartitioned: counted.repartitioned,
+                transactions: counted.transactions)
             counted.counters = snapshot.counters
             counted.repartitioned = snapshot.repartition?.repartitioned ?? 0
             counted.transactions = (snapshot.transactionsCommitted, snapshot.transactionsAborted)
