@@ -40,6 +40,10 @@ struct DeadLetterTests {
         for record in records {
             #expect(cache.headers(of: record) == DeadLetter.sourceHeaders(of: record))
         }
+        // The cache rewrites one array in place; results kept meanwhile keep their values.
+        let kept = records.map { cache.headers(of: $0) }
+        #expect(kept == records.map { DeadLetter.sourceHeaders(of: $0) })
+        #expect(cache.headers(of: Self.record("in", -1, -5)) == DeadLetter.sourceHeaders(of: Self.record("in", -1, -5)))
     }
 
     /// Issue 10 (minor): a dead letter re-injected into the input carries its old source headers;

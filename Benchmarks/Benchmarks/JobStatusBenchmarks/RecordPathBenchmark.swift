@@ -19,7 +19,7 @@ let recordPathRecords = 10_000
 /// The relay's path for a record it publishes, from a fetched message to the record it hands
 /// to the producer, with the calls the relay makes (`RelayLoop+Records.swift`): decode
 /// (`RecordClassifier.decode`), judge against the table with the key compared in place,
-/// the source headers (`SourceHeaders`), the output message. Not in it: librdkafka's own
+/// the source headers (`SourceHeaders`), the key (`OutputKeyBuffer`), the output message. Not in it: librdkafka's own
 /// allocations in the produce call (the raw-librdkafka passthrough has them too) and the
 /// transaction's bookkeeping. The figure to watch is mallocs per record (target: none in the
 /// steady state; `scripts/bench` prints it).
@@ -36,6 +36,7 @@ func recordPathBenchmark() {
         let table = DedupTable(tracksFinishedJobs: false)
         let pending = DedupTable.Pending()
         var headers = SourceHeaders()
+        var outputKey = OutputKeyBuffer()
         for _ in benchmark.scaledIterations {
             for message in fetchedRecords {
                 let decoded = classifier.decode(message)
@@ -43,7 +44,7 @@ func recordPathBenchmark() {
                 guard case .publish(let jobID, let bytes, _) = judged.outcome else { continue }
                 blackHole(
                     KafkaOutgoingMessage(
-                        topic: "job-status-latest", key: Array(jobID.utf8), value: bytes,
+                        topic: "job-status-latest", key: outputKey.key(of: jobID), value: bytes,
                         headers: headers.headers(of: message)))
             }
         }

@@ -204,7 +204,7 @@ extension RelayLoop {
         // Only retention reads it: no clock read per record without it.
         let publishedAt = configuration.finishedRetention == nil ? 0 : clock.milliseconds()
         let output = KafkaOutgoingMessage(
-            topic: configuration.outputTopic, key: Array(jobID.utf8), value: bytes,
+            topic: configuration.outputTopic, key: outputKey.key(of: jobID), value: bytes,
             headers: headers,
             // With retention, the record's timestamp is "terminal since": the relay's own clock.
             timestampMilliseconds: publishedAt == 0 ? nil : publishedAt)

@@ -36,6 +36,8 @@ final class RelayLoop {
     let sizeLimit: OutputSizeLimit
     /// The published records' source headers, with each topic's and partition's bytes made once.
     var sourceHeaders = SourceHeaders()
+    /// The published records' keys, in one buffer rewritten for each.
+    var outputKey = OutputKeyBuffer()
     let metrics = RelayMetrics()
     /// When ``updateLag(now:)`` next looks at the watermarks.
     var lagTracker = LagTracker()
