@@ -66,8 +66,10 @@ final class ClientThread: Sendable {
         }
 
         func drain() {
-            var buffer = [UInt8](repeating: 0, count: 256)
-            while Glibc.read(read, &buffer, buffer.count) > 0 {}
+            // On the stack: the producer's thread drains after every wake-up.
+            withUnsafeTemporaryAllocation(byteCount: 256, alignment: 1) { buffer in
+                while Glibc.read(read, buffer.baseAddress, buffer.count) > 0 {}
+            }
         }
 
         func close() {
@@ -94,9 +96,14 @@ final class ClientThread: Sendable {
     /// The write end librdkafka signals on.
     var eventDescriptor: Int32 { eventPipe.write }
 
-    /// Work to do whenever the thread wakes while idle (e.g. `rd_kafka_poll(rk, 0)`).
-    func setIdleWork(_ work: @escaping @Sendable () -> Void) {
-        idleWork.withLock { $0 = IdleWork(run: work) }
+    /// Work to do whenever the thread wakes while idle (e.g. `rd_kafka_poll(rk, 0)`), returning
+    /// whether it found anything.
+    /// - Parameter pause: after work that found something, how long the thread waits for jobs
+    ///   alone before it watches librdkafka's events again: under load, events are then served
+    ///   in batches, one wake-up per pause, instead of one wake-up each time a queue that was
+    ///   served goes from empty to non-empty. Jobs are never held by it.
+    func setIdleWork(pause: Duration = .zero, _ work: @escaping @Sendable () -> Bool) {
+        idleWork.withLock { $0 = IdleWork(run: work, pauseMilliseconds: Int32(pause.timeoutMilliseconds)) }
         wakePipe.signal()
     }
 
@@ -153,8 +160,12 @@ final class ClientThread: Sendable {
             }
             if isStopping { break }
             let work = idleWork.withLock { $0 }
-            work?.run()
+            let served = work?.run() ?? false
             if hasPendingJobs || isStopping { continue }
+            if served, let pause = work?.pauseMilliseconds, pause > 0 {
+                wait(watchingEvents: false, timeoutMilliseconds: pause)
+                continue
+            }
             wait(watchingEvents: watchesEventsWhenIdle, timeoutMilliseconds: -1)
         }
         finished.withLock { $0 = true }
@@ -185,9 +196,12 @@ final class ClientThread: Sendable {
     /// Blocks in `poll(2)` until a job is submitted, librdkafka signals (if watched), or the timeout passes.
     /// Drains what woke it. Must be called on the thread.
     func wait(watchingEvents: Bool, timeoutMilliseconds: Int32) {
-        var fds = [pollfd(fd: wakePipe.read, events: Int16(POLLIN), revents: 0)]
-        if watchingEvents { fds.append(pollfd(fd: eventPipe.read, events: Int16(POLLIN), revents: 0)) }
-        _ = poll(&fds, nfds_t(fds.count), timeoutMilliseconds)
+        // On the stack: the producer's thread waits after every wake-up.
+        withUnsafeTemporaryAllocation(of: pollfd.self, capacity: 2) { fds in
+            fds[0] = pollfd(fd: wakePipe.read, events: Int16(POLLIN), revents: 0)
+            fds[1] = pollfd(fd: eventPipe.read, events: Int16(POLLIN), revents: 0)
+            _ = poll(fds.baseAddress, watchingEvents ? 2 : 1, timeoutMilliseconds)
+        }
         wakePipe.drain()
     }
 

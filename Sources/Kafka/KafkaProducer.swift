@@ -20,6 +20,7 @@ public final class KafkaProducer: Sendable {
     private let ledger = DeliveryLedger()
     private let mainQueue: UnsafeSendableHandle?
     private let mainQueueReleased = Atomic<Bool>(false)
+    private let topics = ProducerTopics()
 
     /// Whether `transactional.id` was configured.
     public let isTransactional: Bool
@@ -30,9 +31,15 @@ public final class KafkaProducer: Sendable {
     ///     `enable.idempotence`, `partitioner`.
     ///   - logger: receives librdkafka's log lines and client errors.
     ///   - statisticsHandler: receives librdkafka's statistics JSON every `statistics.interval.ms`.
+    ///   - deliveryReportPause: after serving delivery reports, how long the producer's thread
+    ///     waits before it serves the next ones (jobs submitted to it are not held). Zero serves
+    ///     each as it arrives; a steady producer is better served a millisecond or two of them
+    ///     at a time: one wake-up of the thread and one round of its locks each, instead of one
+    ///     per response from a broker (ProduceResponses come hundreds of times a second).
     /// - Throws: ``KafkaError`` naming a property librdkafka rejected.
     public init(
-        configuration: KafkaConfiguration, logger: Logger, statisticsHandler: (@Sendable (String) -> Void)? = nil
+        configuration: KafkaConfiguration, logger: Logger, statisticsHandler: (@Sendable (String) -> Void)? = nil,
+        deliveryReportPause: Duration = .zero
     ) throws(KafkaError) {
         let context = ClientContext(clientName: "kafka-producer", logger: logger, statisticsHandler: statisticsHandler)
         let client = try KafkaClient(
@@ -57,14 +64,15 @@ public final class KafkaProducer: Sendable {
         }
         // Weak: the thread keeps its idle work, and the client keeps the thread.
         let handle = UnsafeSendableHandle(client.handle)
-        client.thread.setIdleWork { [weak client] in
-            guard let client, !client.isDestroyed else { return }
+        client.thread.setIdleWork(pause: deliveryReportPause) { [weak client] in
+            guard let client, !client.isDestroyed else { return false }
             client.thread.drainEvents()
-            rd_kafka_poll(handle.pointer, 0)
+            return rd_kafka_poll(handle.pointer, 0) > 0
         }
     }
 
     deinit {
+        topics.release()
         releaseMainQueue()
     }
 
@@ -109,22 +117,25 @@ public final class KafkaProducer: Sendable {
         var headers: OpaquePointer? = nil
         if !message.headers.isEmpty {
             headers = rd_kafka_headers_new(message.headers.count)
+            // withCString, not the implicit String-to-pointer conversion: that one copies the
+            // name into a new array each time.
             for header in message.headers {
-                if let value = header.value {
-                    value.withUnsafeBytes { bytes in
-                        _ = rd_kafka_header_add(headers, header.name, -1, bytes.baseAddress, bytes.count)
+                header.name.withCString { name in
+                    withOptionalBytes(header.value) { bytes in
+                        _ = rd_kafka_header_add(headers, name, -1, bytes.baseAddress, bytes.count)
                     }
-                } else {
-                    _ = rd_kafka_header_add(headers, header.name, -1, nil, 0)
                 }
             }
         }
+        let topic = topics.handle(of: message.topic, in: client.handle)
         let result = withOptionalBytes(message.key) { key in
             withOptionalBytes(message.value) { value in
-                jsd_produce(
-                    client.handle, message.topic, message.partition.rawValue, key.baseAddress, key.count,
-                    value.baseAddress,
-                    value.count, headers, message.timestampMilliseconds ?? 0, DeliveryTag.opaque(for: sequence))
+                message.topic.withCString { name in
+                    jsd_produce(
+                        client.handle, topic, name, message.partition.rawValue, key.baseAddress, key.count,
+                        value.baseAddress, value.count, headers, message.timestampMilliseconds ?? 0,
+                        DeliveryTag.opaque(for: sequence))
+                }
             }
         }
         if result != RD_KAFKA_RESP_ERR_NO_ERROR {
@@ -274,7 +285,8 @@ public final class KafkaProducer: Sendable {
                     "records still undelivered at close", metadata: ["count": "\(outstandingCount)"])
             }
         }
-        client.thread.setIdleWork {}
+        client.thread.setIdleWork { false }
+        topics.release()
         releaseMainQueue()
         await client.destroy()
     }

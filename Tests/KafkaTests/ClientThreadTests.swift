@@ -45,4 +45,27 @@ struct ClientThreadTests {
         let arrived = pipes.map { read($0.read, &buffer, buffer.count) }
         #expect(arrived.contains(2), "the two late signals reached the thread's wake pipe: \(arrived)")
     }
+
+    /// A producer's thread lets delivery reports gather for a pause after it served some
+    /// (`deliveryReportPause`): librdkafka's event pipe does not wake it then, a submitted job
+    /// does, at once. Here the idle work never drains the event pipe, so a thread that watched
+    /// it during the pause would run the idle work again and again before the job.
+    @Test func aPauseAfterServedEventsIgnoresEventsAndHoldsNoJob() async throws {
+        let thread = ClientThread(name: "test-pause", watchesEventsWhenIdle: true)
+        let runs = Locked(0)
+        thread.setIdleWork(pause: .seconds(3600)) {
+            runs.withLock { $0 += 1 }
+            return true
+        }
+        try await waitUntil("the idle work ran", timeout: .seconds(30)) { runs.withLock { $0 } >= 1 }
+        for _ in 0..<10 { thread.eventPipe.signal() }
+        let answer = await thread.run { () throws(Never) in 42 }
+        #expect(answer == 42)
+        // At most twice as the work was set (the first pass of the loop, and the wake-up that
+        // setting it signals), and once after the job. A thread that watched the undrained
+        // event pipe would have spun through the idle work without end.
+        #expect(runs.withLock { $0 } <= 3)
+        thread.stop()
+        try await waitUntil("the thread's loop ended", timeout: .seconds(30)) { thread.hasFinished }
+    }
 }

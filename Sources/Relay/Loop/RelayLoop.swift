@@ -55,6 +55,10 @@ final class RelayLoop {
     var predecoded: DecodingBatch?
     /// The most records one poll returns.
     static let pollBatchSize = 1000
+    /// How long the producer's thread lets delivery reports gather once it served some
+    /// (``KafkaProducer/init(configuration:logger:statisticsHandler:deliveryReportPause:)``):
+    /// at-least-once waits for them before a commit, so a few milliseconds at most.
+    static let deliveryReportPause = Duration.milliseconds(2)
 
     var isExactlyOnce: Bool { configuration.delivery == .exactlyOnce }
 
@@ -91,7 +95,7 @@ final class RelayLoop {
                 statisticsHandler: configuration.statisticsHandler)
             producer = try KafkaProducer(
                 configuration: RelayClientSettings.producer(configuration), logger: logger,
-                statisticsHandler: configuration.statisticsHandler)
+                statisticsHandler: configuration.statisticsHandler, deliveryReportPause: Self.deliveryReportPause)
             // The restore's reader has a group of its own: it only assigns partitions, and never commits.
             restorer = try PartitionEndReader(
                 configuration: RelayClientSettings.restoreReader(configuration),
