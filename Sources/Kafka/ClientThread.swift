@@ -13,13 +13,16 @@ import Foundation
 /// thread of Swift's cooperative pool. Async callers submit a job and await
 /// a continuation; the job runs here.
 ///
-/// How it waits: never in a fixed sleep. When idle, the thread blocks in
-/// `poll(2)` on two pipes: a wake pipe written when a job is submitted, and
-/// an event pipe that librdkafka itself writes to when one of its queues goes
-/// from empty to non-empty (`rd_kafka_queue_io_event_enable`). It then serves
-/// librdkafka with zero-timeout calls (`rd_kafka_poll(rk, 0)`,
-/// `rd_kafka_consume_batch_queue(q, 0, ...)`), so records and delivery
-/// reports are picked up the moment they arrive.
+/// How it waits: when idle, the thread blocks in `poll(2)` on two pipes: a
+/// wake pipe written when a job is submitted, and an event pipe that
+/// librdkafka itself writes to when one of its queues goes from empty to
+/// non-empty (`rd_kafka_queue_io_event_enable`). It then serves librdkafka
+/// with zero-timeout calls (`rd_kafka_poll(rk, 0)`,
+/// `rd_kafka_consume_batch_queue(q, 0, ...)`), so records and events are
+/// picked up the moment they arrive. The one deliberate wait: idle work set
+/// with a pause (the producer's delivery reports) watches only the wake pipe
+/// for that long after it served something, so that a steady stream of
+/// events is served in batches; jobs are never held by it.
 final class ClientThread: Sendable {
     /// A unit of work; `topLevelOnly` jobs (close) never run inside a librdkafka callback.
     struct Job: Sendable {
@@ -101,9 +104,11 @@ final class ClientThread: Sendable {
     /// - Parameter pause: after work that found something, how long the thread waits for jobs
     ///   alone before it watches librdkafka's events again: under load, events are then served
     ///   in batches, one wake-up per pause, instead of one wake-up each time a queue that was
-    ///   served goes from empty to non-empty. Jobs are never held by it.
+    ///   served goes from empty to non-empty. Jobs are never held by it. Rounded up to whole
+    ///   milliseconds (`poll(2)`'s unit); zero or less: no pause.
     func setIdleWork(pause: Duration = .zero, _ work: @escaping @Sendable () -> Bool) {
-        idleWork.withLock { $0 = IdleWork(run: work, pauseMilliseconds: Int32(pause.timeoutMilliseconds)) }
+        let milliseconds = pause > .zero ? max(1, (pause + .nanoseconds(999_999)).timeoutMilliseconds) : 0
+        idleWork.withLock { $0 = IdleWork(run: work, pauseMilliseconds: milliseconds) }
         wakePipe.signal()
     }
 

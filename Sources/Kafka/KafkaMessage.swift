@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
 /// A record read from Kafka, copied out of librdkafka's buffers.
 ///
 /// The records of one fetched batch share one byte buffer (one allocation per batch
@@ -100,8 +106,12 @@ public struct KafkaMessage: Hashable, Sendable {
         guard let keyRange else { return false }
         var other = other
         return other.withUTF8 { theirs in
-            storage.withUnsafeBytes { bytes in
-                UnsafeRawBufferPointer(rebasing: bytes[keyRange]).elementsEqual(UnsafeRawBufferPointer(theirs))
+            guard theirs.count == keyRange.count else { return false }
+            return storage.withUnsafeBytes { bytes in
+                // memcmp, not elementsEqual: the relay asks this of every record, and the
+                // generic loop compared byte by byte.
+                guard let mine = bytes.baseAddress, let theirs = theirs.baseAddress else { return keyRange.isEmpty }
+                return memcmp(mine + keyRange.lowerBound, theirs, keyRange.count) == 0
             }
         }
     }

@@ -31,11 +31,11 @@ public final class KafkaProducer: Sendable {
     ///     `enable.idempotence`, `partitioner`.
     ///   - logger: receives librdkafka's log lines and client errors.
     ///   - statisticsHandler: receives librdkafka's statistics JSON every `statistics.interval.ms`.
-    ///   - deliveryReportPause: after serving delivery reports, how long the producer's thread
-    ///     waits before it serves the next ones (jobs submitted to it are not held). Zero serves
-    ///     each as it arrives; a steady producer is better served a millisecond or two of them
-    ///     at a time: one wake-up of the thread and one round of its locks each, instead of one
-    ///     per response from a broker (ProduceResponses come hundreds of times a second).
+    ///   - deliveryReportPause: after serving librdkafka's events (delivery reports, mostly; logs
+    ///     and statistics too), how long the producer's thread waits before it serves the next
+    ///     ones (jobs submitted to it are not held). Zero serves each as it arrives; a steady
+    ///     producer is better served a millisecond or two of them at a time: one wake-up of the
+    ///     thread each, instead of one per response from a broker (hundreds a second).
     /// - Throws: ``KafkaError`` naming a property librdkafka rejected.
     public init(
         configuration: KafkaConfiguration, logger: Logger, statisticsHandler: (@Sendable (String) -> Void)? = nil,

@@ -9,6 +9,9 @@ import CRdKafka
 final class ProducerTopics: Sendable {
     private struct State {
         var handles: [String: UnsafeSendableHandle] = [:]
+        /// The last topic asked for: a producer mostly produces to one, whose name then
+        /// compares equal by identity, with no hashing per record.
+        var last: (topic: String, handle: UnsafeSendableHandle)?
         var released = false
     }
 
@@ -18,10 +21,16 @@ final class ProducerTopics: Sendable {
     /// (the record is then produced by name, and librdkafka says what is wrong with it).
     func handle(of topic: String, in client: OpaquePointer) -> OpaquePointer? {
         state.withLock { state in
-            if let handle = state.handles[topic] { return handle.pointer }
-            guard !state.released, let handle = rd_kafka_topic_new(client, topic, nil) else { return nil }
-            state.handles[topic] = UnsafeSendableHandle(handle)
-            return handle
+            if let last = state.last, last.topic == topic { return last.handle.pointer }
+            if let handle = state.handles[topic] {
+                state.last = (topic, handle)
+                return handle.pointer
+            }
+            guard !state.released, let made = rd_kafka_topic_new(client, topic, nil) else { return nil }
+            let handle = UnsafeSendableHandle(made)
+            state.handles[topic] = handle
+            state.last = (topic, handle)
+            return made
         }
     }
 
@@ -32,6 +41,7 @@ final class ProducerTopics: Sendable {
         let handles = state.withLock { state in
             defer {
                 state.handles = [:]
+                state.last = nil
                 state.released = true
             }
             return state.handles.values

@@ -32,6 +32,11 @@ struct KafkaMessageTests {
         #expect(first.keyEquals("k1"))
         #expect(!first.keyEquals("k2"))
         #expect(!first.keyEquals("k") && !first.keyEquals("k12"), "a prefix or an extension is another key")
+        #expect(second.keyEquals("k2") && !second.keyEquals("k1"), "each record's key is its own range of the buffer")
+        let id = "c2f5d0e1-8f3a-4b7e-9d2c-1a6b3e8f0d4a"  // longer than a small string's 15 bytes
+        let long = KafkaMessage(
+            topicPartition: partition, offset: KafkaOffset(rawValue: 0), key: Array(id.utf8), value: nil)
+        #expect(long.keyEquals(id) && !long.keyEquals(String(id.dropLast()) + "b") && !long.keyEquals(""))
     }
 
     @Test func equalityAndHashingIgnoreTheSharedBuffer() {
