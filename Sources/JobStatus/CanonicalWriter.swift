@@ -4,17 +4,38 @@
 struct CanonicalWriter {
     /// One member of an object being written: its name's bytes in the input (ASCII, no escape,
     /// so byte order is UTF-16 order) and its `"name":value` bytes in ``output``.
+    ///
+    /// Offsets are 32-bit (``JSONParser/canonicalEvent(_:options:)`` takes no input that long),
+    /// so that the members of ``memberCapacity`` fit in 1 KiB: what Swift allocates on the stack
+    /// without asking (`withUnsafeTemporaryAllocation`), where 64 full-width members took a heap
+    /// allocation for every event.
     struct Member {
-        var name: Range<Int>
+        private var nameStart: Int32
+        private var nameEnd: Int32
         /// The name's first eight bytes, big-endian, zero-padded: most names differ in them, and
         /// no name holds a zero byte, so comparing these compares the names when they differ.
         var prefix: UInt64
-        var output: Range<Int>
+        private var outputStart: Int32
+        private var outputEnd: Int32
+
+        init(name: Range<Int>, prefix: UInt64, output: Range<Int>) {
+            nameStart = Int32(truncatingIfNeeded: name.lowerBound)
+            nameEnd = Int32(truncatingIfNeeded: name.upperBound)
+            self.prefix = prefix
+            outputStart = Int32(truncatingIfNeeded: output.lowerBound)
+            outputEnd = Int32(truncatingIfNeeded: output.upperBound)
+        }
+
+        var name: Range<Int> { Int(nameStart)..<Int(nameEnd) }
+        var output: Range<Int> { Int(outputStart)..<Int(outputEnd) }
     }
 
     /// The most members that objects still open may hold at once; an event with more goes to
     /// the tree decoder.
-    static let memberCapacity = 64
+    static let memberCapacity = 42
+
+    /// The longest input (and output) whose offsets ``Member`` holds.
+    static let maxOffset = Int(Int32.max)
 
     /// Where the canonical bytes go: the result array's own storage, `output[0..<count]`.
     private let output: UnsafeMutableBufferPointer<UInt8>

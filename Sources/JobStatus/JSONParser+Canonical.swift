@@ -16,7 +16,7 @@ extension JSONParser {
     static func canonicalEvent(
         _ bytes: UnsafeRawBufferPointer, options: DecodingOptions
     ) throws(InvalidEvent) -> CanonicalEvent {
-        guard bytes.count <= options.limits.maxRecordBytes,
+        guard bytes.count <= options.limits.maxRecordBytes, bytes.count + 64 <= CanonicalWriter.maxOffset,
             UTF8Validation.firstInvalidOffset(in: bytes) == nil
         else { throw leftToTreeDecoder }
         var decoded: (jobID: String, status: Status)?

@@ -52,6 +52,26 @@ struct CanonicalEventTests {
         #expect(onePass * 3 > total, "one-pass path taken for \(onePass) of \(total) events")
     }
 
+    /// Events around the one-pass path's member capacity (members of all open objects at once):
+    /// up to it they take that path, beyond it the tree decoder, with the same result either
+    /// way; members in reverse order, so every object is rewritten in canonical order.
+    @Test(arguments: [0, 1, 2, 3, 4, 20])
+    func eventsAroundTheMemberCapacityAgree(extra: Int) {
+        let capacity = CanonicalWriter.memberCapacity
+        for (nested, width) in [(0, capacity - 3 + extra - 2), (10, capacity - 13 + extra - 2)] {
+            let inner = (0..<nested).reversed().map { "\"n\($0)\": \($0)" }.joined(separator: ", ")
+            let extras = (0..<width).reversed().map { "\"x\($0)\": \($0)" }.joined(separator: ", ")
+            let text = """
+                {"status_msg": "ok", "status": "DONE", "job_id": "j", \(extras)\
+                \(nested > 0 ? ", \"z\": {\(inner)}" : "")}
+                """
+            let bytes = Array(text.utf8)
+            let onePass = Self.expectAgreement(bytes, .default)
+            let open = 3 + width + (nested > 0 ? 1 + nested - 1 : 0)
+            #expect(onePass == (open <= capacity), "\(open) members open at most: \(text)")
+        }
+    }
+
     /// Number literals near every edge of the plain-decimal path: significant digits around 15,
     /// leading and trailing zeros, magnitudes around 10^-6 and 10^21, signs, exponents.
     @Test func writesNumbersAsTheTreeDecoderDoes() async {
