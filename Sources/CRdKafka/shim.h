@@ -7,28 +7,26 @@
 #include <librdkafka/rdkafka_mock.h>
 
 // Swift cannot call C variadic functions such as rd_kafka_producev(); this
-// fixed-arity wrapper covers what jobstatusd produces. The topic is `rkt` (a handle the
-// caller keeps), or by name `topic` when `rkt` is NULL. On success librdkafka owns `headers`
-// (which may be NULL); on failure the caller still owns them.
-static inline rd_kafka_resp_err_t jsd_produce(rd_kafka_t *rk, rd_kafka_topic_t *rkt, const char *topic,
-                                              int32_t partition, const void *key, size_t key_size,
-                                              const void *value, size_t value_size,
-                                              rd_kafka_headers_t *headers, int64_t timestamp, void *opaque) {
-    /* timestamp 0: librdkafka stamps the record with its own clock. Headers are only named when
-       there are some. */
-#define JSD_PRODUCE_COMMON                                                                      \
-    RD_KAFKA_V_PARTITION(partition), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),                 \
-        RD_KAFKA_V_KEY((void *)key, key_size), RD_KAFKA_V_VALUE((void *)value, value_size),    \
-        RD_KAFKA_V_TIMESTAMP(timestamp), RD_KAFKA_V_OPAQUE(opaque)
-    if (rkt != NULL && headers != NULL)
-        return rd_kafka_producev(rk, RD_KAFKA_V_RKT(rkt), JSD_PRODUCE_COMMON, RD_KAFKA_V_HEADERS(headers),
-                                 RD_KAFKA_V_END);
-    if (rkt != NULL) return rd_kafka_producev(rk, RD_KAFKA_V_RKT(rkt), JSD_PRODUCE_COMMON, RD_KAFKA_V_END);
-    if (headers != NULL)
-        return rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), JSD_PRODUCE_COMMON, RD_KAFKA_V_HEADERS(headers),
-                                 RD_KAFKA_V_END);
-    return rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), JSD_PRODUCE_COMMON, RD_KAFKA_V_END);
-#undef JSD_PRODUCE_COMMON
+// fixed-arity wrapper covers what jobstatusd produces. On success librdkafka
+// owns `headers` (which may be NULL); on failure the caller still owns them.
+static inline rd_kafka_resp_err_t jsd_produce(rd_kafka_t *rk, const char *topic, int32_t partition,
+                                              const void *key, size_t key_size, const void *value,
+                                              size_t value_size, rd_kafka_headers_t *headers,
+                                              int64_t timestamp, void *opaque) {
+    /* timestamp 0: librdkafka stamps the record with its own clock. */
+    if (headers != NULL) {
+        return rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
+                                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                 RD_KAFKA_V_KEY((void *)key, key_size),
+                                 RD_KAFKA_V_VALUE((void *)value, value_size),
+                                 RD_KAFKA_V_TIMESTAMP(timestamp), RD_KAFKA_V_HEADERS(headers),
+                                 RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
+    }
+    return rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
+                             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                             RD_KAFKA_V_KEY((void *)key, key_size),
+                             RD_KAFKA_V_VALUE((void *)value, value_size), RD_KAFKA_V_TIMESTAMP(timestamp),
+                             RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
 }
 
 #endif

@@ -20,7 +20,6 @@ public final class KafkaProducer: Sendable {
     private let ledger = DeliveryLedger()
     private let mainQueue: UnsafeSendableHandle?
     private let mainQueueReleased = Atomic<Bool>(false)
-    private let topics = ProducerTopics()
 
     /// Whether `transactional.id` was configured.
     public let isTransactional: Bool
@@ -72,7 +71,6 @@ public final class KafkaProducer: Sendable {
     }
 
     deinit {
-        topics.release()
         releaseMainQueue()
     }
 
@@ -127,12 +125,11 @@ public final class KafkaProducer: Sendable {
                 }
             }
         }
-        let topic = topics.handle(of: message.topic, in: client.handle)
         let result = withOptionalBytes(message.key) { key in
             withOptionalBytes(message.value) { value in
-                message.topic.withCString { name in
+                message.topic.withCString { topic in
                     jsd_produce(
-                        client.handle, topic, name, message.partition.rawValue, key.baseAddress, key.count,
+                        client.handle, topic, message.partition.rawValue, key.baseAddress, key.count,
                         value.baseAddress, value.count, headers, message.timestampMilliseconds ?? 0,
                         DeliveryTag.opaque(for: sequence))
                 }
@@ -286,7 +283,6 @@ public final class KafkaProducer: Sendable {
             }
         }
         client.thread.setIdleWork { false }
-        topics.release()
         releaseMainQueue()
         await client.destroy()
     }

@@ -35,6 +35,23 @@ struct RelayEndToEndTests {
         #expect(letters.allSatisfy { invalidValues.contains($0.value ?? []) }, "original values untouched")
     }
 
+    /// Each output record names, in its source headers, the input record it was made from: its
+    /// job's key and that record's canonical form. The relay rewrites one headers array and one
+    /// key array in place for each record (`SourceHeaders`, `OutputKeyBuffer`): a record held
+    /// while the commit before it ran, produced later, must still carry its own.
+    func checkSources(_ harness: RelayHarness, _ output: [KafkaMessage]) async throws {
+        let input = try await harness.broker.readToEnd(harness.input)
+        var byCoordinate: [String: KafkaMessage] = [:]
+        for record in input { byCoordinate["\(record.topicPartition)@\(record.offset.rawValue)"] = record }
+        for record in output {
+            let (source, offset) = try #require(DeadLetter.source(of: record), "an output record names its source")
+            let read = try #require(byCoordinate["\(source)@\(offset.rawValue)"], "\(source)@\(offset) was read")
+            #expect(read.key == record.key, "the output's key is its source's job")
+            let canonical = try CanonicalEvent.decode(read.value ?? []).canonicalBytes
+            #expect(canonical == record.value, "the output is its source's canonical form")
+        }
+    }
+
     @Test func aGeneratedStreamComesOutExactlyAsTheModelSays() async throws {
         let harness = try await RelayHarness.start()
         defer { withExtendedLifetime(harness) {} }
@@ -54,6 +71,7 @@ struct RelayEndToEndTests {
                     == message.partition
             }, "keyed by job_id with the murmur2 partitioner")
         try await checkDeadLetters(harness, stream)
+        try await checkSources(harness, output)
 
         let status = running.relay.status.current
         // -1 and "" mean "not joined" (what a metadata taken before subscribe carries); brokers count
