@@ -38,12 +38,13 @@ struct KafkaProducerWarmUpTests {
             configuration: cluster.configuration(["statistics.interval.ms": "100"]), logger: cluster.logger,
             statisticsHandler: { known.record($0) })
         try await producer.warmUp(topics: [warm], timeout: .seconds(30))
-        let before = known.count
-        try await waitUntil("two statistics reports after the warm-up", timeout: .seconds(30)) {
-            known.count >= before + 2
+        // Waited for, not read at once: a broker that answers the warm-up's request before its
+        // new topic has leaders (tansu, now and then) leaves librdkafka asking again, on its
+        // own, for a topic it knows. A producer that was not warmed up never asks (no record is
+        // produced here), and the wait times out.
+        try await waitUntil("the warmed topic's partitions in the statistics", timeout: .seconds(30)) {
+            Set(["0", "1", "2"]).isSubset(of: known.last[warm] ?? [])
         }
-        let partitions = known.last[warm] ?? []
-        #expect(Set(["0", "1", "2"]).isSubset(of: partitions), "the warmed topic's partitions: \(known.last)")
         #expect(known.last[other] == nil, "a topic not warmed up or produced to is unknown: \(known.last)")
         await producer.close()
         await #expect(throws: KafkaError.self, "a closed producer says so") {
