@@ -80,10 +80,12 @@ struct PartitionEndReaderTests {
     }
 
     /// A read bounded by its longest stall fails the same way when nothing comes for that long.
+    /// The responses take 15 s, ten times the stall, for the reason above: with 5 s, one
+    /// fresh-clone run (every test at once, a busy loop beside it) read the 50 records.
     @Test func aStalledReadFailsNamingThePartition() async throws {
         let (broker, partition) = try await Self.setUp(records: 50)
         let reader = try Self.reader(broker)
-        try broker.mock?.setRoundTripTime(broker: 1, .seconds(5))
+        try broker.mock?.setRoundTripTime(broker: 1, .seconds(15))
         await Self.expectTimedOut(reader, partition, limit: .stall(.milliseconds(1500)))
         await reader.close()
     }
