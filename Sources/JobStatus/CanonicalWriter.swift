@@ -85,12 +85,33 @@ struct CanonicalWriter {
             overflowed = bytes.count > 0 || overflowed
             return
         }
-        if bytes.count <= 16 {  // names and short strings: cheaper than a call to memcpy
-            for offset in 0..<bytes.count { target[count + offset] = source[offset] }
-        } else {
-            (target + count).update(from: source, count: bytes.count)
-        }
+        Self.copy(bytes.count, from: UnsafeRawPointer(source), to: UnsafeMutableRawPointer(target + count))
         count += bytes.count
+    }
+
+    /// Copies `count` bytes; names and short strings (up to 16 bytes) as two words that may
+    /// overlap, which is cheaper than a call to `memcpy` or a loop over the bytes.
+    @inline(__always)
+    private static func copy(_ count: Int, from source: UnsafeRawPointer, to target: UnsafeMutableRawPointer) {
+        switch count {
+        case 8...16:
+            let head = source.loadUnaligned(as: UInt64.self)
+            let tail = source.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+            target.storeBytes(of: head, as: UInt64.self)
+            target.storeBytes(of: tail, toByteOffset: count - 8, as: UInt64.self)
+        case 4..<8:
+            let head = source.loadUnaligned(as: UInt32.self)
+            let tail = source.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)
+            target.storeBytes(of: head, as: UInt32.self)
+            target.storeBytes(of: tail, toByteOffset: count - 4, as: UInt32.self)
+        case 0..<4:
+            for offset in 0..<count {
+                target.storeBytes(
+                    of: source.load(fromByteOffset: offset, as: UInt8.self), toByteOffset: offset, as: UInt8.self)
+            }
+        default:
+            target.copyMemory(from: source, byteCount: count)
+        }
     }
 
     /// Appends `bytes` (what ``CanonicalJSON`` and ``ECMAScriptNumber`` wrote on the rare paths).
@@ -126,7 +147,7 @@ struct CanonicalWriter {
     mutating func orderMembers(from first: Int, objectStart: Int, names: UnsafeRawBufferPointer) throws(InvalidEvent) {
         defer { memberCount = first }
         guard memberCount - first > 1 else { return }
-        var object = UnsafeMutableBufferPointer(rebasing: members[first..<memberCount])
+        let object = UnsafeMutableBufferPointer(rebasing: members[first..<memberCount])
         var isSorted = true
         for position in 1..<object.count {
             let order = Self.compare(object[position - 1], object[position], in: names)
@@ -134,7 +155,7 @@ struct CanonicalWriter {
             if order > 0 { isSorted = false }
         }
         if isSorted { return }
-        object.sort { Self.compare($0, $1, in: names) < 0 }
+        Self.insertionSort(object, names: names)
         for position in 1..<object.count where Self.compare(object[position - 1], object[position], in: names) == 0 {
             throw Self.duplicate
         }
@@ -153,6 +174,20 @@ struct CanonicalWriter {
                 let range = (member.output.lowerBound - bodyStart)..<(member.output.upperBound - bodyStart)
                 append(UnsafeBufferPointer(rebasing: moved[range]))
             }
+        }
+    }
+
+    /// Sorts an object's members by name: objects are small (an event has a handful of members),
+    /// where an insertion sort beats the standard library's general sort and its closure.
+    private static func insertionSort(_ object: UnsafeMutableBufferPointer<Member>, names: UnsafeRawBufferPointer) {
+        for position in 1..<object.count {
+            let member = object[position]
+            var slot = position
+            while slot > 0, compare(object[slot - 1], member, in: names) > 0 {
+                object[slot] = object[slot - 1]
+                slot -= 1
+            }
+            object[slot] = member
         }
     }
 

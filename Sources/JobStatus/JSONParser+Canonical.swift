@@ -120,7 +120,9 @@ extension JSONParser {
             let memberStart = writer.count
             writer.append(bytes, (name.lowerBound - 1)..<(name.upperBound + 1))
             writer.append(UInt8(ascii: ":"))
-            if isEvent, let required = RequiredMember(name: UnsafeRawBufferPointer(rebasing: bytes[name])) {
+            if isEvent,
+                let required = RequiredMember(name: UnsafeRawBufferPointer(rebasing: bytes[name]), prefix: prefix)
+            {
                 try writeRequired(required, to: &writer)
             } else {
                 try writeValue(to: &writer)
@@ -140,22 +142,12 @@ extension JSONParser {
     /// only printable ASCII with no escape.
     private mutating func scanPlainName() throws(InvalidEvent) -> (name: Range<Int>, prefix: UInt64) {
         guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw Self.leftToTreeDecoder }
-        index += 1
-        let start = index
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "\"") { break }
-            guard byte >= 0x20, byte < 0x80, byte != UInt8(ascii: "\\") else { throw Self.leftToTreeDecoder }
-            index += 1
-        }
-        guard index < bytes.count else { throw Self.leftToTreeDecoder }
+        let start = index + 1
+        index = ByteScan.firstSpecial(in: bytes, from: start, stopsAtNonASCII: true)
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw Self.leftToTreeDecoder }
         index += 1
         let name = start..<(index - 1)
-        var prefix: UInt64 = 0
-        for offset in 0..<8 {
-            prefix = prefix << 8 | (offset < name.count ? UInt64(bytes[start + offset]) : 0)
-        }
-        return (name, prefix)
+        return (name, ByteScan.bigEndianPrefix(of: name, in: bytes))
     }
 
     private mutating func writeArray(to writer: inout CanonicalWriter) throws(InvalidEvent) {
@@ -193,24 +185,20 @@ extension JSONParser {
     @discardableResult
     private mutating func writeString(to writer: inout CanonicalWriter) throws(InvalidEvent) -> StringContent {
         let quote = index
-        index += 1
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "\"") {
-                index += 1
-                writer.append(bytes, quote..<index)
-                return .plain((quote + 1)..<(index - 1))
-            }
-            if byte == UInt8(ascii: "\\") {
-                index = quote
-                let text = try parseString()
-                writer.appendString(text)
-                return .escaped(text)
-            }
-            guard byte >= 0x20 else { throw Self.leftToTreeDecoder }
-            index += 1
+        let end = ByteScan.firstSpecial(in: bytes, from: quote + 1, stopsAtNonASCII: false)
+        guard end < bytes.count else { throw Self.leftToTreeDecoder }
+        switch bytes[end] {
+        case UInt8(ascii: "\""):
+            index = end + 1
+            writer.append(bytes, quote..<index)
+            return .plain((quote + 1)..<end)
+        case UInt8(ascii: "\\"):
+            let text = try parseString()
+            writer.appendString(text)
+            return .escaped(text)
+        default:  // a control character
+            throw Self.leftToTreeDecoder
         }
-        throw Self.leftToTreeDecoder
     }
 
     // MARK: - Required members

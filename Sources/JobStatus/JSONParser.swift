@@ -171,18 +171,18 @@ struct JSONParser: ~Copyable {
     mutating func parseString() throws(InvalidEvent) -> String {
         index += 1  // opening quote
         let start = index
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "\"") {
-                let string = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-                index += 1
-                return string
-            }
-            if byte == UInt8(ascii: "\\") { return try parseEscapedString(from: start) }
-            if byte < 0x20 { throw syntaxError("raw control character \(describeByte(at: index)) in a string") }
+        index = ByteScan.firstSpecial(in: bytes, from: start, stopsAtNonASCII: false)
+        guard index < bytes.count else { throw syntaxError("unterminated string", at: start - 1) }
+        switch bytes[index] {
+        case UInt8(ascii: "\""):
+            let string = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
             index += 1
+            return string
+        case UInt8(ascii: "\\"):
+            return try parseEscapedString(from: start)
+        default:
+            throw syntaxError("raw control character \(describeByte(at: index)) in a string")
         }
-        throw syntaxError("unterminated string", at: start - 1)
     }
 
     /// The slow path for strings with escapes: copies into a buffer.
@@ -359,6 +359,7 @@ struct JSONParser: ~Copyable {
 
     // MARK: - Helpers
 
+    @inline(__always)
     mutating func skipWhitespace() {
         while index < bytes.count {
             switch bytes[index] {
@@ -368,6 +369,7 @@ struct JSONParser: ~Copyable {
         }
     }
 
+    @inline(__always)
     mutating func consume(_ byte: UInt8) -> Bool {
         guard index < bytes.count, bytes[index] == byte else { return false }
         index += 1

@@ -72,6 +72,28 @@ struct CanonicalEventTests {
         }
     }
 
+    /// Names and strings of every length up to three words (the scans read eight bytes at a time,
+    /// and short copies go by overlapping words), plain or with a byte that ends a plain run at
+    /// each position: an escape, a raw control character, a non-ASCII letter.
+    @Test(arguments: ["", "\\\"", "\\n", "\n", "\u{1F}", "é"])
+    func namesAndStringsOfEveryLengthAgree(inserted: String) {
+        for length in 0...24 {
+            for position in 0...length {
+                var text = String(repeating: "abcdefgh", count: 4).prefix(length)
+                text.insert(contentsOf: inserted, at: text.index(text.startIndex, offsetBy: position))
+                for event in [
+                    #"{"job_id":"j","status":"DONE","status_msg":"\#(text)"}"#,
+                    #"{"\#(text)":1,"job_id":"\#(text)","status":"DONE","status_msg":""}"#,
+                    #"{"status_msg":"","status":"DONE","job_id":"j","x":{"\#(text)":["\#(text)"],"_":0}}"#,
+                ] {
+                    let onePass = Self.expectAgreement(Array(event.utf8), .default)
+                    // Plain text takes the one-pass path (an empty job_id is invalid, for the tree to say).
+                    if inserted.isEmpty && length > 0 { #expect(onePass, "\(event)") }
+                }
+            }
+        }
+    }
+
     /// Number literals near every edge of the plain-decimal path: significant digits around 15,
     /// leading and trailing zeros, magnitudes around 10^-6 and 10^21, signs, exponents.
     @Test func writesNumbersAsTheTreeDecoderDoes() async {
