@@ -415,6 +415,38 @@ struct RelayEndToEndTests {
         #expect(running.counters.isBalanced)
     }
 
+    /// An invalid record too large for the producer's message.max.bytes (the input took it) is
+    /// dead-lettered once, without its value (which its source headers locate), and the records
+    /// around it flow on, in both modes.
+    @Test(arguments: [RelayConfiguration.Delivery.exactlyOnce, .atLeastOnce])
+    func aDeadLetterTooLargeToProduceGoesWithoutItsValue(delivery: RelayConfiguration.Delivery) async throws {
+        let harness = try await RelayHarness.start(partitions: 1)
+        defer { withExtendedLifetime(harness) {} }
+        func small(_ index: Int) -> (key: String, value: [UInt8]) {
+            ("small-\(index)", Array("{\"job_id\":\"small-\(index)\",\"status\":\"QUEUED\",\"status_msg\":\"q\"}".utf8))
+        }
+        let big = Array("not json ".utf8) + Array(repeating: UInt8(ascii: "x"), count: 30_000)
+        try await harness.produce(raw: (0..<5).map(small) + [("big", big)] + (5..<10).map(small))
+        let ends = try await harness.inputEnds()
+        let running = RunningRelay(
+            harness.relayConfiguration(delivery: delivery, kafka: ["message.max.bytes": "20000"]),
+            logger: harness.logger)
+        try await harness.waitUntilCommitted([running], ends: ends)
+        try await running.stop()
+
+        let output = try await harness.broker.readToEnd(harness.output)
+        #expect(
+            output.compactMap { $0.key.map { String(decoding: $0, as: UTF8.self) } }.sorted()
+                == (0..<10).map { "small-\($0)" }.sorted(), "each once")
+        let letters = try await harness.broker.readToEnd(harness.deadLetters)
+        #expect(letters.count == 1)
+        #expect(letters.first?.header(DeadLetter.Header.reason)?.stringValue == "invalid_json")
+        #expect(letters.first?.header(DeadLetter.Header.valueOmitted) != nil)
+        #expect(letters.first?.value?.isEmpty ?? true, "the value is left out")
+        #expect(running.counters.deadLettered == 1)
+        #expect(running.counters.isBalanced)
+    }
+
     /// Issue 10 (minor): the restore reads back what an earlier instance published under other
     /// limits. A DONE whose canonical record is larger than today's max-record-bytes still makes
     /// its job final after the restart: a late RUNNING is dropped, not published.
