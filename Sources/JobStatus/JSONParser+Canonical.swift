@@ -16,14 +16,15 @@ extension JSONParser {
     static func canonicalEvent(
         _ bytes: UnsafeRawBufferPointer, options: DecodingOptions
     ) throws(InvalidEvent) -> CanonicalEvent {
-        guard bytes.count <= options.limits.maxRecordBytes, bytes.count + 64 <= CanonicalWriter.maxOffset,
+        let capacity = bytes.count + canonicalSlack
+        guard bytes.count <= options.limits.maxRecordBytes, capacity <= CanonicalWriter.maxOffset,
             UTF8Validation.firstInvalidOffset(in: bytes) == nil
         else { throw leftToTreeDecoder }
         var decoded: (jobID: String, status: Status)?
         // Written in place into the result's storage. Canonical bytes are rarely longer than the
         // input (only exponents written out, like 1e20, grow much); those that do not fit go to
         // the tree decoder.
-        let canonical = [UInt8](unsafeUninitializedCapacity: bytes.count + 64) { output, initialized in
+        let canonical = [UInt8](unsafeUninitializedCapacity: capacity) { output, initialized in
             withUnsafeTemporaryAllocation(
                 of: CanonicalWriter.Member.self, capacity: CanonicalWriter.memberCapacity
             ) { members in
@@ -35,6 +36,10 @@ extension JSONParser {
         guard let decoded, !canonical.isEmpty else { throw leftToTreeDecoder }
         return CanonicalEvent(jobID: decoded.jobID, status: decoded.status, canonicalBytes: canonical)
     }
+
+    /// Room beyond the input's length for the canonical bytes: an event whose canonical form
+    /// grows more (exponents written out, like 1e20) goes to the tree decoder.
+    static let canonicalSlack = 64
 
     private static func canonicalEvent(
         _ bytes: UnsafeRawBufferPointer, options: DecodingOptions, writer: inout CanonicalWriter

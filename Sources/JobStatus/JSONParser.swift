@@ -70,13 +70,15 @@ struct JSONParser: ~Copyable {
     mutating func parseLiteral(_ literal: StaticString, _ value: JSONValue) throws(InvalidEvent) -> JSONValue {
         let count = literal.utf8CodeUnitCount
         guard index + count <= bytes.count,
-            memcmpEqual(literal.utf8Start, count)
+            inputMatches(literal.utf8Start, count)
         else { throw syntaxError("invalid literal, expected '\(literal)'") }
         index += count
         return value
     }
 
-    private func memcmpEqual(_ pointer: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+    /// Whether the `count` bytes at `index` (all in the input) are the ones at `pointer`: a
+    /// literal's four or five bytes, fewer than a call to `memcmp` is worth.
+    private func inputMatches(_ pointer: UnsafePointer<UInt8>, _ count: Int) -> Bool {
         for offset in 0..<count where bytes[index + offset] != pointer[offset] {
             return false
         }

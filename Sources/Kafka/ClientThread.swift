@@ -107,7 +107,7 @@ final class ClientThread: Sendable {
     ///   served goes from empty to non-empty. Jobs are never held by it. Rounded up to whole
     ///   milliseconds (`poll(2)`'s unit); zero or less: no pause.
     func setIdleWork(pause: Duration = .zero, _ work: @escaping @Sendable () -> Bool) {
-        let milliseconds = pause > .zero ? max(1, (pause + .nanoseconds(999_999)).timeoutMilliseconds) : 0
+        let milliseconds = pause > .zero ? (pause + .nanoseconds(999_999)).timeoutMilliseconds : 0
         idleWork.withLock { $0 = IdleWork(run: work, pauseMilliseconds: milliseconds) }
         wakePipe.signal()
     }

@@ -9,7 +9,8 @@ import Kafka
 /// tag), so a probe past another job's slot rarely reads that job's entry: a job not in the
 /// table (every new job) costs the slots' cache line, not one entry's line per probe. A removal
 /// moves the last entry into the hole (and re-points its slot), and closes the gap in the probe
-/// sequence by shifting back, so there are no deleted markers. Orders (`dedup.ordering: field`) live in a side table, only when present.
+/// sequence by shifting back, so there are no deleted markers. Orders (`dedup.ordering: field`)
+/// live in a side table, only when present.
 struct CompactStateTable: Sendable {
     /// One job. Field order keeps it at 48 bytes.
     struct Entry: Sendable {
