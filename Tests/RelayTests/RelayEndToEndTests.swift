@@ -417,7 +417,9 @@ struct RelayEndToEndTests {
 
     /// An invalid record too large for the producer's message.max.bytes (the input took it) is
     /// dead-lettered once, without its value (which its source headers locate), and the records
-    /// around it flow on, in both modes.
+    /// around it flow on, in both modes. Exactly-once, its dead letter waits for the commit
+    /// (``OpenTransaction/deferredDeadLetters``): the refusal then aborts the transaction, and
+    /// the redo sends it bare, writing nothing twice.
     @Test(arguments: [RelayConfiguration.Delivery.exactlyOnce, .atLeastOnce])
     func aDeadLetterTooLargeToProduceGoesWithoutItsValue(delivery: RelayConfiguration.Delivery) async throws {
         let harness = try await RelayHarness.start(partitions: 1)

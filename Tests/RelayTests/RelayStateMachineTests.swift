@@ -419,6 +419,82 @@ struct RelayStateMachineTests {
         #expect(second.source(ofTag: 1) == nil, "a tag of the aborted transaction is not this one's")
     }
 
+    /// A dead letter waits for its transaction's commit, and is its first step: produced before
+    /// the offsets are sent, whatever started the commit (here its age, and a drain). A
+    /// transaction without one sends its offsets first, as before.
+    @Test(arguments: [false, true])
+    func deferredDeadLettersAreTheCommitsFirstStep(draining: Bool) {
+        var machine = machine(overlaps: true)
+        _ = machine.batchReceived(Self.batch(0, 0...4), now: start)
+        var transaction = machine.startProcessing()
+        transaction.consumed(Self.batch(0, 0...4)[...])
+        let letter = KafkaOutgoingMessage(topic: "dlq", key: nil, value: [1])
+        let tag = transaction.tagProduced(from: Self.batch(0, 3...3)[0], isDeadLetter: true)
+        transaction.deferDeadLetter(letter, tag: tag)
+        #expect(machine.processed(transaction, now: start) == .none, "not due yet: nothing produced")
+        let first =
+            draining
+            ? machine.shutdownRequested(at: start, now: start) : machine.tick(now: start + .milliseconds(100))
+        #expect(first == .sendDeadLetters([OpenTransaction.HeldRecord(message: letter, tag: 0)]))
+        #expect(!machine.isCommitOverlapping, "nothing goes on before the commit call")
+        let then = draining ? start : start + .milliseconds(100)
+        #expect(
+            machine.deadLettersSent(now: then)
+                == .sendOffsets([Self.offset(0, 5)], timeout: draining ? .milliseconds(1875) : .seconds(5)))
+        _ = machine.offsetsSent(now: then)
+        _ = machine.committed()
+        if draining { return }
+        // The next transaction starts with none deferred.
+        process(&machine, Self.batch(0, 5...9), at: then)
+        #expect(
+            machine.tick(now: then + .milliseconds(100)) == .sendOffsets([Self.offset(0, 10)], timeout: .seconds(5)))
+    }
+
+    /// A deferred dead letter the broker refuses for good aborts the transaction, like a held
+    /// record, and the redo knows to send it without its value.
+    @Test func aRefusedDeferredDeadLetterAbortsAndTheRedoSendsItBare() {
+        var machine = machine()
+        let source = Self.batch(0, 2...2)[0]
+        _ = machine.batchReceived(Self.batch(0, 0...4), now: start)
+        var transaction = machine.startProcessing()
+        transaction.consumed(Self.batch(0, 0...4)[...])
+        let tag = transaction.tagProduced(from: source, isDeadLetter: true)
+        transaction.deferDeadLetter(KafkaOutgoingMessage(topic: "dlq", key: nil, value: [1]), tag: tag)
+        _ = machine.processed(transaction, now: start)
+        guard case .sendDeadLetters = machine.tick(now: start + .seconds(1)) else {
+            Issue.record("expected the dead letters first")
+            return
+        }
+        let tooLarge = KafkaError(code: .messageSizeTooLarge, message: "too large")
+        #expect(
+            machine.deadLetterFailed(tooLarge, tag: tag, now: start + .seconds(1))
+                == .abortTransaction(timeout: .seconds(5)))
+        let (refused, next) = machine.aborted(keeping: Self.both)
+        #expect(
+            refused == [OpenTransaction.Refusal(source: SourceCoordinate(source), isDeadLetter: true, error: tooLarge)])
+        #expect(next == .rewind([Self.offset(0, 0)]))
+        _ = machine.batchReceived(Self.batch(0, 0...4), now: start + .seconds(2))
+        let redo = machine.startProcessing()
+        #expect(redo.refused[SourceCoordinate(source)]?.deadLetterRefused == true, "the redo omits its value")
+        #expect(redo.deferredDeadLetters.isEmpty)
+    }
+
+    /// A fatal error producing a deferred dead letter stops the relay, as any fatal produce error does.
+    @Test func aFatalErrorOfADeferredDeadLetterStops() {
+        var machine = machine()
+        _ = machine.batchReceived(Self.batch(0, 0...4), now: start)
+        var transaction = machine.startProcessing()
+        transaction.consumed(Self.batch(0, 0...4)[...])
+        transaction.deferDeadLetter(KafkaOutgoingMessage(topic: "dlq", key: nil, value: [1]), tag: 0)
+        _ = machine.processed(transaction, now: start)
+        _ = machine.tick(now: start + .seconds(1))
+        let fenced = KafkaError(code: .fenced, message: "fenced", isFatal: true)
+        guard case .fail = machine.deadLetterFailed(fenced, tag: 0, now: start + .seconds(1)) else {
+            Issue.record("a fatal error stops the relay")
+            return
+        }
+    }
+
     /// A commit ends a run of aborts: only aborts *in a row* stop the relay.
     @Test func aCommitResetsTheAbortsInARow() {
         var machine = machine()

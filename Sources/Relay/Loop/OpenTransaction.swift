@@ -48,6 +48,13 @@ struct OpenTransaction {
     /// so it writes no retention tombstones, which would carry them again (``commitUnchanged(_:)``).
     private(set) var isJudgedDuringCommit = false
 
+    /// Exactly-once, once it has begun: its dead letters, produced in order as its commit starts
+    /// (``RelayStateMachine/Action/sendDeadLetters(_:)``) rather than as they are judged, so
+    /// that the DLQ's partitions join the transaction together (see ``RegistrationOrder``):
+    /// 1 % of the records, reaching the DLQ's partitions all through a transaction, made
+    /// librdkafka register partitions again and again.
+    private(set) var deferredDeadLetters: [HeldRecord] = []
+
     /// A record produced before its transaction began, with its delivery tag.
     struct HeldRecord: Equatable {
         var message: KafkaOutgoingMessage
@@ -82,6 +89,11 @@ struct OpenTransaction {
         pending = PendingChanges(over: committing.pending, expectedPublishes: committing.pending.jobs.publishCount)
         held = holdsRecords ? [] : nil
         isJudgedDuringCommit = true
+    }
+
+    /// Defers the dead letter `message` (tagged `tag`) to the start of the commit (``deferredDeadLetters``).
+    mutating func deferDeadLetter(_ message: KafkaOutgoingMessage, tag: Int?) {
+        deferredDeadLetters.append(HeldRecord(message: message, tag: tag))
     }
 
     /// Whether records are held until the transaction begins (``held``).

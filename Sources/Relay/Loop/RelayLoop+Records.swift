@@ -245,14 +245,14 @@ extension RelayLoop {
             connectHeaders: configuration.connectDeadLetterHeaders)
         do {
             let tag = transaction.tagProduced(from: message, isDeadLetter: true)
-            try await send(letter, tag: tag, &transaction)
+            try await sendDeadLetter(letter, tag: tag, &transaction)
         } catch  where error.isRecordRejection && omitValueBecause == nil {
             let bare = DeadLetter.make(
                 for: message, error: reason, topic: topic, valueOmittedBecause: error.message,
                 connectHeaders: configuration.connectDeadLetterHeaders)
             do {
                 let tag = transaction.tagProduced(from: message, isDeadLetter: true)
-                try await send(bare, tag: tag, &transaction)
+                try await sendDeadLetter(bare, tag: tag, &transaction)
             } catch {
                 throw .produce(error)
             }
@@ -262,6 +262,17 @@ extension RelayLoop {
         logger.debug(
             "dead-lettered",
             metadata: ["source": "\(message.topicPartition)@\(message.offset)", "reason": "\(reason.reason)"])
+    }
+
+    /// Exactly-once, in a transaction that has begun, a dead letter waits for the start of its
+    /// commit (``OpenTransaction/deferredDeadLetters``, which says why): a refusal then aborts the
+    /// transaction, and the redo sends it without its value. Else it goes as ``send(_:tag:_:)``
+    /// sends any record (held in a transaction that has not begun).
+    private func sendDeadLetter(
+        _ letter: KafkaOutgoingMessage, tag: Int, _ transaction: inout OpenTransaction
+    ) async throws(KafkaError) {
+        guard isExactlyOnce, !transaction.holdsRecords else { return try await send(letter, tag: tag, &transaction) }
+        transaction.deferDeadLetter(letter, tag: tag)
     }
 
     /// A record whose output (or dead letter) the broker refused in an aborted transaction.

@@ -55,16 +55,49 @@ extension RelayLoop {
     /// The next transaction began after the commit before it: produces the records it held, in
     /// order. A failure aborts it as a produce error while processing would.
     func sendHeld(_ records: [OpenTransaction.HeldRecord]) async -> RelayStateMachine.Action {
-        for record in records {
+        if let (error, tag) = await produce(records) {
+            logger.error("producing a held record failed; aborting the transaction", metadata: ["error": "\(error)"])
+            return machine.heldRecordFailed(error, tag: tag, now: .now)
+        }
+        return machine.heldRecordsSent(now: .now)
+    }
+
+    /// Produces the dead letters the committing transaction deferred, as its commit's first step.
+    func sendDeadLetters(_ records: [OpenTransaction.HeldRecord]) async -> RelayStateMachine.Action {
+        if let (error, tag) = await produce(records) {
+            logger.error("producing a dead letter failed; aborting the transaction", metadata: ["error": "\(error)"])
+            return machine.deadLetterFailed(error, tag: tag, now: .now)
+        }
+        return machine.deadLettersSent(now: .now)
+    }
+
+    /// Produces `records` in ``RegistrationOrder``, waiting for room in librdkafka's queue; the
+    /// first failure and its record's tag, if any (the records after it are not produced).
+    private func produce(_ records: [OpenTransaction.HeldRecord]) async -> (KafkaError, tag: Int?)? {
+        for record in RegistrationOrder.registeringFirst(records, partition: heldRecordPartition) {
             do {
                 try await producer.send(record.message, tag: record.tag)
             } catch {
-                logger.error(
-                    "producing a held record failed; aborting the transaction", metadata: ["error": "\(error)"])
-                return machine.heldRecordFailed(error, tag: record.tag, now: .now)
+                return (error, record.tag)
             }
         }
-        return machine.heldRecordsSent(now: .now)
+        return nil
+    }
+
+    /// Where librdkafka's partitioner (murmur2 of the key) puts a held record, for
+    /// ``RegistrationOrder``; `nil` for a null key or a topic whose partition count the relay
+    /// does not know.
+    private func heldRecordPartition(_ message: KafkaOutgoingMessage) -> KafkaPartition? {
+        if message.partition != .unassigned { return message.partition }
+        guard let key = message.key else { return nil }
+        let count: Int32? =
+            switch message.topic {
+            case configuration.outputTopic: topology.outputPartitions
+            case configuration.deadLetterTopic: topology.deadLetterPartitions
+            default: nil
+            }
+        guard let count, count > 0 else { return nil }
+        return Murmur2Partitioner.partition(forKey: key, partitionCount: count)
     }
 
     /// Aborts the transaction; the machine drops its work, and remembers the records the broker

@@ -340,6 +340,8 @@ final class RelayLoop {
                 next = await process(batch)
             case .process(let batch):
                 next = await process(batch)
+            case .sendDeadLetters(let records):
+                next = await sendDeadLetters(records)
             case .sendOffsets(let offsets, let timeout):
                 next = await sendOffsets(offsets, timeout: timeout)
             case .commitTransaction(let timeout):

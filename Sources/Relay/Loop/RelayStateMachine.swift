@@ -37,10 +37,12 @@ import Kafka
 /// (the loop drives the machine one action at a time, so that is a bug in the loop). The
 /// delivery mode decides the steps: at-least-once never reaches a transactional one.
 ///
-/// Exactly-once commits are two librdkafka calls, each retried on its own while retriable and
-/// before the deadline (librdkafka wants a timed-out `commit_transaction` *resumed*, not the
-/// offsets sent again). At-least-once "commits" wait for every delivery report, then commit
-/// offsets; they never abort, since records already handed to librdkafka cannot be taken back.
+/// Exactly-once commits produce the dead letters the transaction deferred
+/// (``OpenTransaction/deferredDeadLetters``), then make two librdkafka calls, each retried on
+/// its own while retriable and before the deadline (librdkafka wants a timed-out
+/// `commit_transaction` *resumed*, not the offsets sent again). At-least-once "commits" wait
+/// for every delivery report, then commit offsets; they never abort, since records already
+/// handed to librdkafka cannot be taken back.
 struct RelayStateMachine {
     enum State {
         /// No open transaction; what the last one left for the next.
@@ -68,8 +70,10 @@ struct RelayStateMachine {
 
     struct Commit {
         enum Step: Equatable {
-            /// Exactly-once: `send_offsets_to_transaction`, then `commit_transaction`.
-            case sendOffsets, commitTransaction
+            /// Exactly-once: the dead letters the transaction deferred
+            /// (``OpenTransaction/deferredDeadLetters``), then `send_offsets_to_transaction`,
+            /// then `commit_transaction`.
+            case sendDeadLetters, sendOffsets, commitTransaction
             /// At-least-once: wait for every delivery report, then commit offsets.
             case deliver
         }
@@ -85,7 +89,7 @@ struct RelayStateMachine {
 
         /// Whether `commit_transaction` (the wait for delivery) runs while the relay goes on with
         /// the next batches.
-        var goesOn: Bool { overlaps && step != .sendOffsets && awaitedBy == nil }
+        var goesOn: Bool { overlaps && (step == .commitTransaction || step == .deliver) && awaitedBy == nil }
     }
 
     /// Why the relay waits for the end of an overlapping commit.
@@ -126,6 +130,10 @@ struct RelayStateMachine {
         case beginAndProcess([KafkaMessage])
         /// Process the batch in the open transaction (empty: only the due retention tombstones).
         case process([KafkaMessage])
+        /// Exactly-once, the commit's first step: produce the dead letters the transaction
+        /// deferred, in order, then report ``deadLettersSent(now:)`` (or
+        /// ``deadLetterFailed(_:tag:now:)``).
+        case sendDeadLetters([OpenTransaction.HeldRecord])
         case sendOffsets([TopicPartitionOffset], timeout: Duration)
         /// Commit, and wait for the result.
         case commitTransaction(timeout: Duration)
@@ -485,9 +493,13 @@ struct RelayStateMachine {
                 // commit ended late): no commit step could end in it. Abort in the last quarter.
                 return startAbort(transaction, then: .close, cause: nil, now: now)
             }
-            var commit = Commit(transaction: transaction, reason: reason, step: .sendOffsets, deadline: deadline)
+            let deadLetters = transaction.deferredDeadLetters
+            var commit = Commit(
+                transaction: transaction, reason: reason, step: deadLetters.isEmpty ? .sendOffsets : .sendDeadLetters,
+                deadline: deadline)
             commit.overlaps = overlapsCommits && (reason == .interval || reason == .full)
             state = .committing(commit, next: nil)
+            if !deadLetters.isEmpty { return .sendDeadLetters(deadLetters) }
             return .sendOffsets(transaction.commitOffsets, timeout: attemptTimeout(until: deadline, now: now))
         case .atLeastOnce:
             // Nothing to abort: the wait for delivery may take the drain's time to its end.
@@ -510,19 +522,50 @@ struct RelayStateMachine {
         }
     }
 
+    /// The deferred dead letters are produced: send the offsets.
+    mutating func deadLettersSent(now: ContinuousClock.Instant) -> Action {
+        stepSucceeded(.sendDeadLetters, then: .sendOffsets, now: now, event: "dead letters sent") { commit, timeout in
+            .sendOffsets(commit.transaction.commitOffsets, timeout: timeout)
+        }
+    }
+
+    /// Producing the deferred dead letter tagged `tag` failed: abort and redo, as for a held
+    /// record; one refused for good (too large) is dead-lettered without its value by the redo.
+    mutating func deadLetterFailed(_ error: KafkaError, tag: Int?, now: ContinuousClock.Instant) -> Action {
+        switch state {
+        case .committing(let commit, let next) where commit.step == .sendDeadLetters:
+            if error.isFatal { return fail(.kafka(error, during: "produce")) }
+            let rejections = error.isRecordRejection ? tag.map { [$0: error] } ?? [:] : [:]
+            return startAbort(
+                commit.transaction, next: next, then: afterFailedCommit(commit), cause: error, now: now,
+                commitDeadline: commit.deadline, rejections: rejections)
+        case .running, .open, .processing, .committing, .sending, .aborting, .closing, .stopped, .failed:
+            preconditionFailure("a dead letter failed while the relay was \(state)")
+        }
+    }
+
     /// `send_offsets_to_transaction` succeeded.
     mutating func offsetsSent(now: ContinuousClock.Instant) -> Action {
+        stepSucceeded(.sendOffsets, then: .commitTransaction, now: now, event: "offsets sent", Self.commitCall)
+    }
+
+    /// A commit step before `commit_transaction` succeeded: on to the next (`action` with the
+    /// attempt's timeout), unless the drain's time is over (as in `startCommit`: no commit
+    /// step could end in it; what this one sent aborts with the transaction).
+    private mutating func stepSucceeded(
+        _ step: Commit.Step, then nextStep: Commit.Step, now: ContinuousClock.Instant, event: String,
+        _ action: (Commit, Duration) -> Action
+    ) -> Action {
         switch state {
-        case .committing(var commit, let next) where commit.step == .sendOffsets:
+        case .committing(var commit, let next) where commit.step == step:
             if commit.reason == .drain, now >= commit.deadline {
-                // As in `startCommit`: no time left to commit in; the offsets sent abort with it.
                 return startAbort(commit.transaction, next: next, then: .close, cause: nil, now: now)
             }
-            commit.step = .commitTransaction
+            commit.step = nextStep
             state = .committing(commit, next: next)
-            return commitCall(commit, timeout: attemptTimeout(until: commit.deadline, now: now))
+            return action(commit, attemptTimeout(until: commit.deadline, now: now))
         case .running, .open, .processing, .committing, .sending, .aborting, .closing, .stopped, .failed:
-            preconditionFailure("offsets sent while the relay was \(state)")
+            preconditionFailure("\(event) while the relay was \(state)")
         }
     }
 
@@ -539,6 +582,7 @@ struct RelayStateMachine {
             switch commit.step {
             case .deliver: return fail(.undelivered(error))
             case .sendOffsets, .commitTransaction: return transactionStepFailed(commit, next: next, error, now: now)
+            case .sendDeadLetters: preconditionFailure("a dead letter's failure is reported by deadLetterFailed")
             }
         case .running, .open, .processing, .sending, .aborting, .closing, .stopped, .failed:
             preconditionFailure("commit failed while the relay was \(state)")
@@ -551,14 +595,9 @@ struct RelayStateMachine {
         _ commit: Commit, next: OpenTransaction?, _ error: KafkaError, now: ContinuousClock.Instant
     ) -> Action {
         if error.requiresAbort {
-            let then: AfterAbort =
-                switch (commit.reason, commit.awaitedBy) {
-                case (.drain, _), (_, .drain): .close
-                case (.lost, _), (_, .rebalance(.lost)): .drop
-                case (.interval, _), (.full, _), (.rebalance, _): .rewind
-                }
             return startAbort(
-                commit.transaction, next: next, then: then, cause: error, now: now, commitDeadline: commit.deadline)
+                commit.transaction, next: next, then: afterFailedCommit(commit), cause: error, now: now,
+                commitDeadline: commit.deadline)
         }
         // A drain waiting for this commit resumes it within the drain's commit time, not past it.
         let deadline = commit.awaitedBy == .drain ? min(commit.deadline, drainCommitEnd(now: now)) : commit.deadline
@@ -568,14 +607,24 @@ struct RelayStateMachine {
         let timeout = attemptTimeout(until: deadline, now: now)
         switch commit.step {
         case .sendOffsets: return .sendOffsets(commit.transaction.commitOffsets, timeout: timeout)
-        case .commitTransaction: return commitCall(commit, timeout: timeout)
+        case .commitTransaction: return Self.commitCall(commit, timeout: timeout)
         case .deliver: preconditionFailure("an at-least-once delivery is no transaction step")
+        case .sendDeadLetters: preconditionFailure("a dead letter's failure is reported by deadLetterFailed")
+        }
+    }
+
+    /// What follows the abort of a commit that failed.
+    private func afterFailedCommit(_ commit: Commit) -> AfterAbort {
+        switch (commit.reason, commit.awaitedBy) {
+        case (.drain, _), (_, .drain): .close
+        case (.lost, _), (_, .rebalance(.lost)): .drop
+        case (.interval, _), (.full, _), (.rebalance, _): .rewind
         }
     }
 
     /// `commit_transaction`: started, the relay going on, while the commit overlaps and nothing
     /// waits for it; else waited for.
-    private func commitCall(_ commit: Commit, timeout: Duration) -> Action {
+    private static func commitCall(_ commit: Commit, timeout: Duration) -> Action {
         commit.overlaps && commit.awaitedBy == nil
             ? .startCommitTransaction(timeout: timeout) : .commitTransaction(timeout: timeout)
     }

@@ -1,0 +1,39 @@
+import Kafka
+
+/// The order a transaction's held records are produced in when it begins: each partition's first
+/// record first, then the rest, each partition's records still in their order.
+///
+/// librdkafka registers the partitions a transaction writes to with the coordinator as records
+/// reach them, one AddPartitionsToTxn request at a time, and librdkafka 2.0.2's main thread
+/// spins for the millisecond before each (its #4671, fixed in 2.4.0). Produced as judged, the
+/// thousands of records held during a commit reached new partitions for tens of milliseconds,
+/// with a registration, and a spin, every millisecond or two (issue 26). First records first,
+/// they reach every partition within the first hundred or so: one or two registrations.
+///
+/// Only the order *across* partitions changes, which nothing reads: a transaction's records
+/// become visible together, and each partition keeps its own order (a job's records, and the
+/// source offsets of the records in it, stay in the order they were judged).
+enum RegistrationOrder {
+    /// `records`, each partition's first record first, then the rest, both in their order.
+    /// - Parameter partition: where a record goes, as librdkafka's partitioner will put it, or
+    ///   `nil` when that cannot be known (a null key, which librdkafka places at random): such
+    ///   records count as first ones.
+    static func registeringFirst(
+        _ records: [OpenTransaction.HeldRecord], partition: (KafkaOutgoingMessage) -> KafkaPartition?
+    ) -> [OpenTransaction.HeldRecord] {
+        var seen = Set<TopicPartition>()
+        var first: [OpenTransaction.HeldRecord] = []
+        var rest: [OpenTransaction.HeldRecord] = []
+        rest.reserveCapacity(records.count)
+        for record in records {
+            if let partition = partition(record.message),
+                !seen.insert(TopicPartition(record.message.topic, partition)).inserted
+            {
+                rest.append(record)
+            } else {
+                first.append(record)
+            }
+        }
+        return first + rest
+    }
+}
