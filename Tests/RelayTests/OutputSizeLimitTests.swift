@@ -25,4 +25,16 @@ struct OutputSizeLimitTests {
         kafka["message.max.bytes"] = "2048"
         #expect(OutputSizeLimit(producer: kafka).maxMessageBytes == 2048)
     }
+
+    /// A dead letter's bound counts its key, value and headers the same way.
+    @Test func aDeadLetterFitsUntilKeyValueHeadersAndOverheadPassTheLimit() {
+        let limit = OutputSizeLimit(maxMessageBytes: 1000)
+        let header = KafkaHeader(name: "h", string: "v")  // 1 + 1 + 10
+        let fits = KafkaOutgoingMessage(
+            topic: "dlq", key: [1, 2], value: Array(repeating: 0, count: 858), headers: [header])
+        #expect(limit.refusal(ofDeadLetter: fits) == nil, "2 + 858 + 12 + 128 = 1000")
+        var over = fits
+        over.value = Array(repeating: 0, count: 859)
+        #expect(limit.refusal(ofDeadLetter: over)?.contains("message.max.bytes (1000)") == true)
+    }
 }

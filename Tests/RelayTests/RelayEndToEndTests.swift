@@ -449,6 +449,37 @@ struct RelayEndToEndTests {
         #expect(running.counters.isBalanced)
     }
 
+    /// Many such records in one transaction (more than the aborts in a row that stop the
+    /// relay): each is dead-lettered once without its value, with no abort for any of them.
+    /// Exactly-once defers dead letters to the commit, where each refusal would cost an abort, so
+    /// one known to be too large goes without its value from the start.
+    @Test(arguments: [RelayConfiguration.Delivery.exactlyOnce, .atLeastOnce])
+    func manyDeadLettersTooLargeToProduceInOneTransactionCostNoAbort(
+        delivery: RelayConfiguration.Delivery
+    ) async throws {
+        let harness = try await RelayHarness.start(partitions: 1)
+        defer { withExtendedLifetime(harness) {} }
+        let big = Array("not json ".utf8) + Array(repeating: UInt8(ascii: "x"), count: 30_000)
+        var records: [(key: String, value: [UInt8])] = []
+        for index in 0..<12 {
+            let event = "{\"job_id\":\"small-\(index)\",\"status\":\"QUEUED\",\"status_msg\":\"q\"}"
+            records += [("small-\(index)", Array(event.utf8)), ("big-\(index)", big)]
+        }
+        try await harness.produce(raw: records)
+        let ends = try await harness.inputEnds()
+        let running = RunningRelay(
+            harness.relayConfiguration(delivery: delivery, kafka: ["message.max.bytes": "20000"]),
+            logger: harness.logger)
+        try await harness.waitUntilCommitted([running], ends: ends)
+        try await running.stop()
+
+        let letters = try await harness.broker.readToEnd(harness.deadLetters)
+        #expect(letters.count == 12, "each once")
+        #expect(letters.allSatisfy { $0.header(DeadLetter.Header.valueOmitted) != nil && ($0.value?.isEmpty ?? true) })
+        #expect(running.counters.deadLettered == 12)
+        #expect(running.relay.status.current.transactionsAborted == 0)
+    }
+
     /// Issue 10 (minor): the restore reads back what an earlier instance published under other
     /// limits. A DONE whose canonical record is larger than today's max-record-bytes still makes
     /// its job final after the restart: a late RUNNING is dropped, not published.

@@ -12,7 +12,10 @@ import Kafka
 ///
 /// Only the order *across* partitions changes, which nothing reads: a transaction's records
 /// become visible together, and each partition keeps its own order (a job's records, and the
-/// source offsets of the records in it, stay in the order they were judged).
+/// source offsets of the records in it, stay in the order they were judged). The partitions
+/// are predicted with the counts the relay read at start; partitions added to a topic while it
+/// runs would move records of different jobs within a partition (a job's own records keep
+/// their order whatever the count), and break the input's alignment with the output anyway.
 enum RegistrationOrder {
     /// `records`, each partition's first record first, then the rest, both in their order.
     /// - Parameter partition: where a record goes, as librdkafka's partitioner will put it, or

@@ -240,9 +240,19 @@ extension RelayLoop {
         transaction.counters.invalid[reason.reason, default: 0] += 1
         transaction.counters.deadLettered += 1
         let topic = configuration.deadLetterTopic
-        let letter = DeadLetter.make(
+        var letter = DeadLetter.make(
             for: message, error: reason, topic: topic, valueOmittedBecause: omitValueBecause,
             connectHeaders: configuration.connectDeadLetterHeaders)
+        if omitValueBecause == nil, isExactlyOnce, !transaction.holdsRecords,
+            let tooLarge = sizeLimit.refusal(ofDeadLetter: letter)
+        {
+            // Deferred to the commit's start, where a refusal would cost an abort (one per letter,
+            // in a row): one too large for the producer goes without its value now, as a refused
+            // one would after the redo.
+            letter = DeadLetter.make(
+                for: message, error: reason, topic: topic, valueOmittedBecause: tooLarge,
+                connectHeaders: configuration.connectDeadLetterHeaders)
+        }
         do {
             let tag = transaction.tagProduced(from: message, isDeadLetter: true)
             try await sendDeadLetter(letter, tag: tag, &transaction)

@@ -26,6 +26,17 @@ struct OutputSizeLimit {
         self.maxMessageBytes = maxMessageBytes
     }
 
+    /// Why a dead letter would be refused, by the same bound; `nil`: it fits.
+    func refusal(ofDeadLetter letter: KafkaOutgoingMessage) -> String? {
+        let headerBytes = letter.headers.reduce(0) {
+            $0 + $1.name.utf8.count + ($1.value?.count ?? 0) + Self.headerOverhead
+        }
+        let size = (letter.key?.count ?? 0) + (letter.value?.count ?? 0) + headerBytes + Self.recordWireOverhead
+        guard size > maxMessageBytes else { return nil }
+        return "the dead letter, with its \(letter.value?.count ?? 0)-byte value, exceeds message.max.bytes "
+            + "(\(maxMessageBytes))"
+    }
+
     /// Why the record of `jobID` with `bytes` and `headers` would be refused; `nil`: it fits.
     func refusal(jobID: String, bytes: [UInt8], headers: [KafkaHeader]) -> InvalidEvent? {
         let headerBytes = headers.reduce(0) { $0 + $1.name.utf8.count + ($1.value?.count ?? 0) + Self.headerOverhead }
