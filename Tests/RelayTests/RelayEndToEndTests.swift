@@ -415,20 +415,31 @@ struct RelayEndToEndTests {
         #expect(running.counters.isBalanced)
     }
 
-    /// An invalid record too large for the producer's message.max.bytes (the input took it) is
-    /// dead-lettered once, without its value (which its source headers locate), and the records
-    /// around it flow on, in both modes. Exactly-once, its dead letter waits for the commit
-    /// (``OpenTransaction/deferredDeadLetters``): the refusal then aborts the transaction, and
-    /// the redo sends it bare, writing nothing twice.
-    @Test(arguments: [RelayConfiguration.Delivery.exactlyOnce, .atLeastOnce])
-    func aDeadLetterTooLargeToProduceGoesWithoutItsValue(delivery: RelayConfiguration.Delivery) async throws {
+    /// Invalid records too large for the producer's message.max.bytes (the input took them) are
+    /// dead-lettered once each, without their value (which their source headers locate), with
+    /// no abort, and the records around them are published once, in both modes: one of them,
+    /// and more in one transaction than the aborts in a row that stop the relay. Exactly-once
+    /// defers dead letters to the commit (``OpenTransaction/deferredDeadLetters``), where each
+    /// refusal would cost an abort, so one known to be too large goes without its value from
+    /// the start.
+    @Test(arguments: [
+        (RelayConfiguration.Delivery.exactlyOnce, 1), (.atLeastOnce, 1), (.exactlyOnce, 12), (.atLeastOnce, 12),
+    ])
+    func deadLettersTooLargeToProduceGoWithoutTheirValue(
+        delivery: RelayConfiguration.Delivery, count: Int
+    )
+        async throws
+    {
         let harness = try await RelayHarness.start(partitions: 1)
         defer { withExtendedLifetime(harness) {} }
-        func small(_ index: Int) -> (key: String, value: [UInt8]) {
-            ("small-\(index)", Array("{\"job_id\":\"small-\(index)\",\"status\":\"QUEUED\",\"status_msg\":\"q\"}".utf8))
-        }
         let big = Array("not json ".utf8) + Array(repeating: UInt8(ascii: "x"), count: 30_000)
-        try await harness.produce(raw: (0..<5).map(small) + [("big", big)] + (5..<10).map(small))
+        var records: [(key: String, value: [UInt8])] = []
+        for index in 0..<max(count, 10) {
+            let event = "{\"job_id\":\"small-\(index)\",\"status\":\"QUEUED\",\"status_msg\":\"q\"}"
+            records.append(("small-\(index)", Array(event.utf8)))
+            if index < count { records.append(("big-\(index)", big)) }
+        }
+        try await harness.produce(raw: records)
         let ends = try await harness.inputEnds()
         let running = RunningRelay(
             harness.relayConfiguration(delivery: delivery, kafka: ["message.max.bytes": "20000"]),
@@ -439,44 +450,13 @@ struct RelayEndToEndTests {
         let output = try await harness.broker.readToEnd(harness.output)
         #expect(
             output.compactMap { $0.key.map { String(decoding: $0, as: UTF8.self) } }.sorted()
-                == (0..<10).map { "small-\($0)" }.sorted(), "each once")
+                == (0..<max(count, 10)).map { "small-\($0)" }.sorted(), "each once")
         let letters = try await harness.broker.readToEnd(harness.deadLetters)
-        #expect(letters.count == 1)
-        #expect(letters.first?.header(DeadLetter.Header.reason)?.stringValue == "invalid_json")
-        #expect(letters.first?.header(DeadLetter.Header.valueOmitted) != nil)
-        #expect(letters.first?.value?.isEmpty ?? true, "the value is left out")
-        #expect(running.counters.deadLettered == 1)
-        #expect(running.counters.isBalanced)
-    }
-
-    /// Many such records in one transaction (more than the aborts in a row that stop the
-    /// relay): each is dead-lettered once without its value, with no abort for any of them.
-    /// Exactly-once defers dead letters to the commit, where each refusal would cost an abort, so
-    /// one known to be too large goes without its value from the start.
-    @Test(arguments: [RelayConfiguration.Delivery.exactlyOnce, .atLeastOnce])
-    func manyDeadLettersTooLargeToProduceInOneTransactionCostNoAbort(
-        delivery: RelayConfiguration.Delivery
-    ) async throws {
-        let harness = try await RelayHarness.start(partitions: 1)
-        defer { withExtendedLifetime(harness) {} }
-        let big = Array("not json ".utf8) + Array(repeating: UInt8(ascii: "x"), count: 30_000)
-        var records: [(key: String, value: [UInt8])] = []
-        for index in 0..<12 {
-            let event = "{\"job_id\":\"small-\(index)\",\"status\":\"QUEUED\",\"status_msg\":\"q\"}"
-            records += [("small-\(index)", Array(event.utf8)), ("big-\(index)", big)]
-        }
-        try await harness.produce(raw: records)
-        let ends = try await harness.inputEnds()
-        let running = RunningRelay(
-            harness.relayConfiguration(delivery: delivery, kafka: ["message.max.bytes": "20000"]),
-            logger: harness.logger)
-        try await harness.waitUntilCommitted([running], ends: ends)
-        try await running.stop()
-
-        let letters = try await harness.broker.readToEnd(harness.deadLetters)
-        #expect(letters.count == 12, "each once")
+        #expect(letters.count == count, "each once")
+        #expect(letters.allSatisfy { $0.header(DeadLetter.Header.reason)?.stringValue == "invalid_json" })
         #expect(letters.allSatisfy { $0.header(DeadLetter.Header.valueOmitted) != nil && ($0.value?.isEmpty ?? true) })
-        #expect(running.counters.deadLettered == 12)
+        #expect(running.counters.deadLettered == count)
+        #expect(running.counters.isBalanced)
         #expect(running.relay.status.current.transactionsAborted == 0)
     }
 
