@@ -52,8 +52,9 @@ extension RelayLoop {
         return next
     }
 
-    /// The next transaction began after the commit before it: produces the records it held, in
-    /// order. A failure aborts it as a produce error while processing would.
+    /// The next transaction began after the commit before it: produces the records it held,
+    /// each partition's in order (``RegistrationOrder``). A failure aborts it as a produce error
+    /// while processing would.
     func sendHeld(_ records: [OpenTransaction.HeldRecord]) async -> RelayStateMachine.Action {
         if let (error, tag) = await produce(records) {
             logger.error("producing a held record failed; aborting the transaction", metadata: ["error": "\(error)"])
