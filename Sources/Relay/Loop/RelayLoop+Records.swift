@@ -243,7 +243,7 @@ extension RelayLoop {
         var letter = DeadLetter.make(
             for: message, error: reason, topic: topic, valueOmittedBecause: omitValueBecause,
             connectHeaders: configuration.connectDeadLetterHeaders)
-        if omitValueBecause == nil, isExactlyOnce, !transaction.holdsRecords,
+        if omitValueBecause == nil, defersDeadLetters(transaction),
             let tooLarge = sizeLimit.refusal(ofDeadLetter: letter)
         {
             // Deferred to the commit's start, where a refusal would cost an abort (one per letter,
@@ -281,8 +281,13 @@ extension RelayLoop {
     private func sendDeadLetter(
         _ letter: KafkaOutgoingMessage, tag: Int, _ transaction: inout OpenTransaction
     ) async throws(KafkaError) {
-        guard isExactlyOnce, !transaction.holdsRecords else { return try await send(letter, tag: tag, &transaction) }
+        guard defersDeadLetters(transaction) else { return try await send(letter, tag: tag, &transaction) }
         transaction.deferDeadLetter(letter, tag: tag)
+    }
+
+    /// Whether `transaction`'s dead letters wait for its commit: exactly-once, once it has begun.
+    private func defersDeadLetters(_ transaction: OpenTransaction) -> Bool {
+        isExactlyOnce && !transaction.holdsRecords
     }
 
     /// A record whose output (or dead letter) the broker refused in an aborted transaction.

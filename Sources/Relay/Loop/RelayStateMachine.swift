@@ -535,10 +535,9 @@ struct RelayStateMachine {
         switch state {
         case .committing(let commit, let next) where commit.step == .sendDeadLetters:
             if error.isFatal { return fail(.kafka(error, during: "produce")) }
-            let rejections = error.isRecordRejection ? tag.map { [$0: error] } ?? [:] : [:]
             return startAbort(
                 commit.transaction, next: next, then: afterFailedCommit(commit), cause: error, now: now,
-                commitDeadline: commit.deadline, rejections: rejections)
+                commitDeadline: commit.deadline, rejections: Self.rejection(error, tag: tag))
         case .running, .open, .processing, .committing, .sending, .aborting, .closing, .stopped, .failed:
             preconditionFailure("a dead letter failed while the relay was \(state)")
         }
@@ -611,6 +610,13 @@ struct RelayStateMachine {
         case .deliver: preconditionFailure("an at-least-once delivery is no transaction step")
         case .sendDeadLetters: preconditionFailure("a dead letter's failure is reported by deadLetterFailed")
         }
+    }
+
+    /// The record tagged `tag` as refused for good, when `error` says so (its redo dead-letters
+    /// it, or dead-letters it without its value): an abort's ``Abort/rejections``.
+    private static func rejection(_ error: KafkaError, tag: Int?) -> [Int: KafkaError] {
+        guard error.isRecordRejection, let tag else { return [:] }
+        return [tag: error]
     }
 
     /// What follows the abort of a commit that failed.
@@ -691,9 +697,9 @@ struct RelayStateMachine {
         switch state {
         case .sending(let transaction, let then):
             if error.isFatal { return fail(.kafka(error, during: "produce")) }
-            let rejections = error.isRecordRejection ? tag.map { [$0: error] } ?? [:] : [:]
             return startAbort(
-                transaction, then: then == .drain ? .close : .rewind, cause: error, now: now, rejections: rejections)
+                transaction, then: then == .drain ? .close : .rewind, cause: error, now: now,
+                rejections: Self.rejection(error, tag: tag))
         case .running, .open, .processing, .committing, .aborting, .closing, .stopped, .failed:
             preconditionFailure("a held record failed while the relay was \(state)")
         }

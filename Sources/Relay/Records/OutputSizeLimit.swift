@@ -28,23 +28,24 @@ struct OutputSizeLimit {
 
     /// Why a dead letter would be refused, by the same bound; `nil`: it fits.
     func refusal(ofDeadLetter letter: KafkaOutgoingMessage) -> String? {
-        let headerBytes = letter.headers.reduce(0) {
-            $0 + $1.name.utf8.count + ($1.value?.count ?? 0) + Self.headerOverhead
-        }
-        let size = (letter.key?.count ?? 0) + (letter.value?.count ?? 0) + headerBytes + Self.recordWireOverhead
-        guard size > maxMessageBytes else { return nil }
+        guard exceeds(keyBytes: letter.key?.count ?? 0, valueBytes: letter.value?.count ?? 0, headers: letter.headers)
+        else { return nil }
         return "the dead letter, with its \(letter.value?.count ?? 0)-byte value, exceeds message.max.bytes "
             + "(\(maxMessageBytes))"
     }
 
     /// Why the record of `jobID` with `bytes` and `headers` would be refused; `nil`: it fits.
     func refusal(jobID: String, bytes: [UInt8], headers: [KafkaHeader]) -> InvalidEvent? {
-        let headerBytes = headers.reduce(0) { $0 + $1.name.utf8.count + ($1.value?.count ?? 0) + Self.headerOverhead }
-        let size = jobID.utf8.count + bytes.count + headerBytes + Self.recordWireOverhead
-        guard size > maxMessageBytes else { return nil }
+        guard exceeds(keyBytes: jobID.utf8.count, valueBytes: bytes.count, headers: headers) else { return nil }
         return InvalidEvent(
             .outputRejected,
             "the canonical record is \(bytes.count) bytes; with key and headers it exceeds message.max.bytes "
                 + "(\(maxMessageBytes))")
+    }
+
+    /// Whether a record of these sizes, with librdkafka's wire overhead, passes the limit.
+    private func exceeds(keyBytes: Int, valueBytes: Int, headers: [KafkaHeader]) -> Bool {
+        let headerBytes = headers.reduce(0) { $0 + $1.name.utf8.count + ($1.value?.count ?? 0) + Self.headerOverhead }
+        return keyBytes + valueBytes + headerBytes + Self.recordWireOverhead > maxMessageBytes
     }
 }
