@@ -53,17 +53,25 @@ struct DecodingBatchTests {
         #expect(Self.summary(await decoding.record(at: 2).record) == Self.summary(Self.classifier.decode(batch[2])))
     }
 
-    /// Each event comes with its job's key, and the keys of the rest of its chunk are there for
-    /// the table's prefetch, up to where the chunk ends.
+    /// Each event comes with its job's key and its canonical bytes' fingerprint (a record that
+    /// is not an event, with neither), and the keys of the rest of its chunk are there for the
+    /// table's prefetch, up to where the chunk ends.
     @Test(arguments: [1, DecodingBatch.firstChunkSize, 321, 1000])
     func eventsComeWithTheirJobsKeysAndTheirChunksKeys(count: Int) async {
         let batch = Self.batch(count)
-        let keys = batch.map { Self.classifier.decode($0).jobID.map(JobKey.init) }
+        let decoded = batch.map { Self.classifier.decode($0) }
+        let keys = decoded.map { $0.jobID.map(JobKey.init) }
+        let fingerprints = decoded.map { record -> Fingerprint? in
+            guard case .status(let event, _) = record else { return nil }
+            return Fingerprint(of: event.canonicalBytes)
+        }
         var decoding = DecodingBatch(batch, classifier: Self.classifier)
         var chunkEnds: [Int] = []
         var index = 0
         while index < batch.count {
-            #expect(await decoding.record(at: index).key == keys[index])
+            let taken = await decoding.record(at: index)
+            #expect(taken.key == keys[index])
+            #expect(taken.fingerprint == fingerprints[index])
             let (rest, end) = decoding.keys(from: index)
             #expect(rest == keys[index..<end].compactMap { $0 }, "\(index)")
             chunkEnds.append(end)

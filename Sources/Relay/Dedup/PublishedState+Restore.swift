@@ -27,8 +27,10 @@ extension PublishedState {
         self.init(status: status.status, fingerprint: Fingerprint(of: value), order: order)
     }
 
-    /// The state a record with this status and canonical bytes of this fingerprint leaves behind.
-    private init(status: Status, fingerprint: Fingerprint, order: Int64? = nil) {
+    /// The state a record with this status and canonical bytes of this fingerprint leaves behind
+    /// (a restore hashes the bytes where they are; the relay's loop takes the hash made with the
+    /// record's decoding, off the loop).
+    init(status: Status, fingerprint: Fingerprint, order: Int64? = nil) {
         self.init(
             fingerprint: fingerprint, rank: status.rank.map { Int8($0) }, isTerminal: status.isTerminal, order: order)
     }

@@ -10,11 +10,11 @@ import Kafka
 /// ``RecordClassifier/decodedChunkSize``. A chunk's task runs to its end even when the relay
 /// stops judging the batch midway (decoding is pure; its result is dropped).
 ///
-/// Each event's ``JobKey`` is hashed with it, on the pool: the relay's loop, which is serial,
-/// only looks it up.
+/// Each event's ``JobKey`` and the ``Fingerprint`` of its canonical bytes are hashed with it, on
+/// the pool: the relay's loop, which is serial, only looks them up.
 struct DecodingBatch: Sendable {
-    /// A decoded record and, for a valid event, its job's key.
-    typealias Decoded = (record: RecordClassifier.DecodedRecord, key: JobKey?)
+    /// A decoded record and, for a valid event, its job's key and its canonical bytes' fingerprint.
+    typealias Decoded = (record: RecordClassifier.DecodedRecord, key: JobKey?, fingerprint: Fingerprint?)
 
     /// The batch, kept so ``isDecoding(_:)`` can tell it by its storage.
     private let batch: [KafkaMessage]
@@ -44,7 +44,8 @@ struct DecodingBatch: Sendable {
             return Task {
                 slice.map { message in
                     let record = classifier.decode(message)
-                    return (record, record.jobID.map(JobKey.init))
+                    guard case .status(let event, _) = record else { return (record, nil, nil) }
+                    return (record, JobKey(event.jobID), Fingerprint(of: event.canonicalBytes))
                 }
             }
         }

@@ -99,23 +99,26 @@ public struct RecordClassifier: Sendable {
     }
 
     /// The relay's judgement of a status record whose job's last publish (`last`, counting
-    /// `pending`) the caller looked up already, for its coverage check too.
+    /// `pending`) the caller looked up already, for its coverage check too, and whose canonical
+    /// bytes' `fingerprint` was hashed with its decoding.
     func judge(
-        _ decoded: DecodedRecord, of message: KafkaMessage, jobKey: JobKey, last: PublishedState?,
-        table: DedupTable, pending: DedupTable.Pending
+        _ decoded: DecodedRecord, of message: KafkaMessage, jobKey: JobKey, fingerprint: Fingerprint?,
+        last: PublishedState?, table: DedupTable, pending: DedupTable.Pending
     ) -> (outcome: RecordOutcome, keyMismatched: Bool) {
         judge(
-            decoded, jobKey: jobKey, table: table, pending: pending, last: { _ in last },
+            decoded, jobKey: jobKey, fingerprint: fingerprint, table: table, pending: pending, last: { _ in last },
             mismatchedKey: { jobID in message.keyEquals(jobID) ? nil : message.key })
     }
 
     /// - Parameters:
     ///   - jobKey: the ``JobKey`` of the event's job_id if the caller has it (`nil`: computed here).
+    ///   - fingerprint: the event's canonical bytes' if the caller has it (`nil`: computed here).
     ///   - last: the job's last publish, counting `pending`.
     ///   - mismatchedKey: the record's key when it is not the given job_id; `nil` when it is, or
     ///     when the key is null.
     private func judge(
-        _ decoded: DecodedRecord, jobKey: JobKey?, table: DedupTable, pending: DedupTable.Pending,
+        _ decoded: DecodedRecord, jobKey: JobKey?, fingerprint: Fingerprint? = nil, table: DedupTable,
+        pending: DedupTable.Pending,
         last: (JobKey) -> PublishedState?, mismatchedKey: (String) -> [UInt8]?
     ) -> (outcome: RecordOutcome, keyMismatched: Bool) {
         let event: CanonicalEvent
@@ -147,7 +150,8 @@ public struct RecordClassifier: Sendable {
         case .failure(let error)? where ordering.orderField?.missing == .deadLetter: return (.deadLetter(error), false)
         case .failure?, nil: order = nil
         }
-        let state = PublishedState(status: event.status, canonicalBytes: event.canonicalBytes, order: order)
+        let state = PublishedState(
+            status: event.status, fingerprint: fingerprint ?? Fingerprint(of: event.canonicalBytes), order: order)
         let last = last(jobKey)
         // A job forgotten by a retention tombstone stays finished until the horizon.
         if last == nil, table.isRecentlyFinished(jobKey, pending: pending) {
