@@ -18,9 +18,16 @@ struct DecodingBatchTests {
                 case 1: Array("not json \(index)".utf8)
                 default: Array(#"{"job_id":"job-\#(index)","status":"RUNNING","status_msg":"m","n":\#(index)}"#.utf8)
                 }
+            // Keyed by the job_id, by something else, or not at all.
+            let key: [UInt8]? =
+                switch index % 4 {
+                case 0: Array("job-\(index)".utf8)
+                case 1: Array("job-\(index)x".utf8)
+                default: nil
+                }
             return KafkaMessage(
                 topicPartition: TopicPartition("in", KafkaPartition(rawValue: Int32(index % 3))),
-                offset: KafkaOffset(rawValue: Int64(index)), key: nil, value: value)
+                offset: KafkaOffset(rawValue: Int64(index)), key: key, value: value)
         }
     }
 
@@ -53,9 +60,9 @@ struct DecodingBatchTests {
         #expect(Self.summary(await decoding.record(at: 2).record) == Self.summary(Self.classifier.decode(batch[2])))
     }
 
-    /// Each event comes with its job's key and its canonical bytes' fingerprint (a record that
-    /// is not an event, with neither), and the keys of the rest of its chunk are there for the
-    /// table's prefetch, up to where the chunk ends.
+    /// Each event comes with its job's key, its canonical bytes' fingerprint and whether its
+    /// record's key is its job_id (a record that is not an event, with none of them), and the
+    /// keys of the rest of its chunk are there for the table's prefetch, up to where the chunk ends.
     @Test(arguments: [1, DecodingBatch.firstChunkSize, 321, 1000])
     func eventsComeWithTheirJobsKeysAndTheirChunksKeys(count: Int) async {
         let batch = Self.batch(count)
@@ -72,6 +79,9 @@ struct DecodingBatchTests {
             let taken = await decoding.record(at: index)
             #expect(taken.key == keys[index])
             #expect(taken.fingerprint == fingerprints[index])
+            let jobID = decoded[index].jobID
+            #expect(taken.keyIsJobID == (jobID.map { batch[index].keyEquals($0) } ?? false))
+            #expect(taken.keyIsJobID == (jobID != nil && index % 4 == 0), "\(index)")
             let (rest, end) = decoding.keys(from: index)
             #expect(rest == keys[index..<end].compactMap { $0 }, "\(index)")
             chunkEnds.append(end)

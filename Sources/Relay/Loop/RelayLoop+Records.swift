@@ -19,7 +19,7 @@ extension RelayLoop {
                 checkInputOffsets(batch[run.lowerBound])
                 var end = run.upperBound
                 for index in run {
-                    let (decoded, jobKey, fingerprint) = await decoding.record(at: index)
+                    let decoded = await decoding.record(at: index)
                     if index >= prefetched {
                         // A chunk just decoded: its lookups' cache lines are asked for at once.
                         let (keys, chunkEnd) = decoding.keys(from: index)
@@ -27,9 +27,7 @@ extension RelayLoop {
                         prefetched = chunkEnd
                     }
                     do {
-                        try await process(
-                            batch[index], decoded, jobKey: jobKey, fingerprint: fingerprint,
-                            mayReadOutput: mayReadOutput, in: &transaction)
+                        try await process(batch[index], decoded, mayReadOutput: mayReadOutput, in: &transaction)
                     } catch .stopped {
                         end = index
                         break
@@ -93,13 +91,14 @@ extension RelayLoop {
     }
 
     /// - Parameters:
-    ///   - jobKey: the key of the event's job, hashed with its decoding (`nil`: not an event).
-    ///   - fingerprint: the event's canonical bytes', hashed with its decoding.
+    ///   - decoded: the record decoded, with its job's key (`nil`: not an event).
     ///   - mayReadOutput: ``PartitionOwnership/mayReadOutputPartitions``, as the batch began.
     private func process(
-        _ message: KafkaMessage, _ decoded: RecordClassifier.DecodedRecord, jobKey: JobKey?, fingerprint: Fingerprint?,
-        mayReadOutput: Bool, in transaction: inout OpenTransaction
+        _ message: KafkaMessage, _ batchDecoded: DecodingBatch.Decoded, mayReadOutput: Bool,
+        in transaction: inout OpenTransaction
     ) async throws(RecordFailure) {
+        let decoded = batchDecoded.record
+        let jobKey = batchDecoded.key
         // Decoded once: the restore check, the replay count and the judgement share it.
         let jobID = decoded.jobID
         // Checked here first: the usual answer (nothing to read) takes no async call.
@@ -112,8 +111,7 @@ extension RelayLoop {
         var (outcome, keyMismatched) =
             if let jobKey {
                 classifier.judge(
-                    decoded, of: message, jobKey: jobKey, fingerprint: fingerprint, last: last?.state, table: table,
-                    pending: transaction.pending.jobs)
+                    batchDecoded, of: message, last: last?.state, table: table, pending: transaction.pending.jobs)
             } else {
                 classifier.judge(decoded, of: message, jobKey: nil, table: table, pending: transaction.pending.jobs)
             }

@@ -10,11 +10,30 @@ import Kafka
 /// ``RecordClassifier/decodedChunkSize``. A chunk's task runs to its end even when the relay
 /// stops judging the batch midway (decoding is pure; its result is dropped).
 ///
-/// Each event's ``JobKey`` and the ``Fingerprint`` of its canonical bytes are hashed with it, on
-/// the pool: the relay's loop, which is serial, only looks them up.
+/// Each event's ``JobKey`` and the ``Fingerprint`` of its canonical bytes are hashed with it, and
+/// its record's key compared with its job_id, on the pool: the relay's loop, which is serial,
+/// only looks them up.
 struct DecodingBatch: Sendable {
-    /// A decoded record and, for a valid event, its job's key and its canonical bytes' fingerprint.
-    typealias Decoded = (record: RecordClassifier.DecodedRecord, key: JobKey?, fingerprint: Fingerprint?)
+    /// A decoded record and, for a valid event, what the relay's judgement needs of it besides.
+    struct Decoded: Sendable {
+        var record: RecordClassifier.DecodedRecord
+        /// The event's job's key; `nil` when the record is not a valid event.
+        var key: JobKey?
+        /// The event's canonical bytes' fingerprint; `nil` when the record is not a valid event.
+        var fingerprint: Fingerprint?
+        /// Whether the record's key is the event's job_id's bytes (never for a null key, nor
+        /// for a record that is not a valid event).
+        var keyIsJobID = false
+
+        /// `message` decoded by `classifier`, hashed and compared.
+        init(_ message: KafkaMessage, classifier: RecordClassifier) {
+            record = classifier.decode(message)
+            guard case .status(let event, _) = record else { return }
+            key = JobKey(event.jobID)
+            fingerprint = Fingerprint(of: event.canonicalBytes)
+            keyIsJobID = message.keyEquals(event.jobID)
+        }
+    }
 
     /// The batch, kept so ``isDecoding(_:)`` can tell it by its storage.
     private let batch: [KafkaMessage]
@@ -42,11 +61,7 @@ struct DecodingBatch: Sendable {
             let end = chunk + 1 < starts.count ? starts[chunk + 1] : batch.endIndex
             let slice = batch[min(start, end)..<end]
             return Task {
-                slice.map { message in
-                    let record = classifier.decode(message)
-                    guard case .status(let event, _) = record else { return (record, nil, nil) }
-                    return (record, JobKey(event.jobID), Fingerprint(of: event.canonicalBytes))
-                }
+                slice.map { Decoded($0, classifier: classifier) }
             }
         }
         taken.reserveCapacity(chunks.count)

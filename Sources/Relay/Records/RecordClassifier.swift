@@ -98,16 +98,16 @@ public struct RecordClassifier: Sendable {
             mismatchedKey: { jobID in message.keyEquals(jobID) ? nil : message.key })
     }
 
-    /// The relay's judgement of a status record whose job's last publish (`last`, counting
-    /// `pending`) the caller looked up already, for its coverage check too, and whose canonical
-    /// bytes' `fingerprint` was hashed with its decoding.
+    /// The relay's judgement of a status record decoded by a ``DecodingBatch`` (its job's key,
+    /// its fingerprint and its key's comparison made with its decoding), whose job's last publish
+    /// (`last`, counting `pending`) the caller looked up already, for its coverage check too.
     func judge(
-        _ decoded: DecodedRecord, of message: KafkaMessage, jobKey: JobKey, fingerprint: Fingerprint?,
-        last: PublishedState?, table: DedupTable, pending: DedupTable.Pending
+        _ decoded: DecodingBatch.Decoded, of message: KafkaMessage, last: PublishedState?, table: DedupTable,
+        pending: DedupTable.Pending
     ) -> (outcome: RecordOutcome, keyMismatched: Bool) {
         judge(
-            decoded, jobKey: jobKey, fingerprint: fingerprint, table: table, pending: pending, last: { _ in last },
-            mismatchedKey: { jobID in message.keyEquals(jobID) ? nil : message.key })
+            decoded.record, jobKey: decoded.key, fingerprint: decoded.fingerprint, table: table, pending: pending,
+            last: { _ in last }, mismatchedKey: { _ in decoded.keyIsJobID ? nil : message.key })
     }
 
     /// - Parameters:
