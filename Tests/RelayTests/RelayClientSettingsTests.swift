@@ -106,6 +106,27 @@ struct RelayClientSettingsTests {
         #expect(RelayClientSettings.restoreReader(set)["fetch.wait.max.ms"] == "200")
     }
 
+    /// An at-least-once producer gathers records for 20 ms unless the user set `linger.ms` or
+    /// its alias `queue.buffering.max.ms`, for the producer or for every client; an exactly-once
+    /// producer and the consumer keep librdkafka's default.
+    @Test func anAtLeastOnceProducerLingersTwentyMillisecondsUnlessTheUserSetIt() {
+        func atLeastOnce(_ configuration: RelayConfiguration) -> RelayConfiguration {
+            var configuration = configuration
+            configuration.delivery = .atLeastOnce
+            return configuration
+        }
+        #expect(RelayClientSettings.producer(atLeastOnce(Self.configuration()))["linger.ms"] == "20")
+        #expect(RelayClientSettings.producer(Self.configuration())["linger.ms"] == nil, "exactly-once: librdkafka's")
+        #expect(RelayClientSettings.consumer(atLeastOnce(Self.configuration()))["linger.ms"] == nil)
+        let chosen = atLeastOnce(Self.configuration(roles: [.producer: ["linger.ms": "2"]]))
+        #expect(RelayClientSettings.producer(chosen)["linger.ms"] == "2")
+        let alias = atLeastOnce(Self.configuration(roles: [.producer: ["queue.buffering.max.ms": "0"]]))
+        #expect(RelayClientSettings.producer(alias)["linger.ms"] == nil)
+        #expect(RelayClientSettings.producer(alias)["queue.buffering.max.ms"] == "0")
+        let everyClient = atLeastOnce(Self.configuration(kafka: ["linger.ms": "1"]))
+        #expect(RelayClientSettings.producer(everyClient)["linger.ms"] == "1")
+    }
+
     /// Issue 24: static membership by default, under the instance's own stable name: the
     /// transactional id (configured or derived), so two instances never share it.
     @Test func theGroupInstanceIDIsTheInstancesTransactionalIDUnlessChosenOrOff() {

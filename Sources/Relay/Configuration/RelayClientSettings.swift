@@ -89,8 +89,13 @@ enum RelayClientSettings {
         return kafka
     }
 
+    /// The producer's properties; at-least-once with `linger.ms` ``atLeastOnceLinger`` unless
+    /// set (under it or its alias `queue.buffering.max.ms`).
     static func producer(_ configuration: RelayConfiguration) -> KafkaConfiguration {
         var kafka = applyingForced(configuration, to: .producer)
+        if configuration.delivery == .atLeastOnce, kafka["linger.ms"] == nil, kafka["queue.buffering.max.ms"] == nil {
+            kafka["linger.ms"] = String(atLeastOnceLinger.wholeMilliseconds)
+        }
         if configuration.delivery == .exactlyOnce {
             kafka["transactional.id"] = transactionalID(configuration)
             kafka[RelayConfiguration.ManagedProperty.transactionTimeout] = String(
@@ -116,6 +121,17 @@ enum RelayClientSettings {
         if kafka["fetch.wait.max.ms"] == nil { kafka["fetch.wait.max.ms"] = String(restoreFetchWait.wholeMilliseconds) }
         return kafka
     }
+
+    /// How long an at-least-once producer lets a partition's records gather before it sends them
+    /// (librdkafka's default is 5 ms). librdkafka 2.0.2 sends each partition in a request of its
+    /// own, at-least-once with one request in flight per broker (``forced(_:)``), and wakes a
+    /// broker's thread (a write to its wake-up pipe, from the relay's loop) when a partition's
+    /// linger ends: at 5 ms a relay at full speed woke each output broker's thread about 2,800
+    /// times a second, about 22 records a request, and those threads took the relay's cores
+    /// from its loop. At 20 ms they woke 40 % less often (issue 26, `docs/benchmarks.md`).
+    /// Records wait up to 15 ms longer. Not exactly-once: there a commit sends what lingers and
+    /// waits for it, and the longer linger made runs slower.
+    static let atLeastOnceLinger = Duration.milliseconds(20)
 
     /// How long a fetch of the restore's reader waits for records that are not there. A restore
     /// ends each partition at its end of data, which a broker reports only after this wait when
