@@ -17,6 +17,11 @@ struct RegistrationOrderTests {
         message.key?.first.map { KafkaPartition(rawValue: Int32($0) - 97) }
     }
 
+    /// The slot of a record in these tests: "out"'s partitions are 0 to 3, "dlq"'s 4 to 7.
+    static func slot(_ message: KafkaOutgoingMessage) -> Int? {
+        partition(message).map { (message.topic == "out" ? 0 : 4) + Int($0.rawValue) }
+    }
+
     @Test func eachPartitionsFirstRecordGoesFirstAndEveryPartitionKeepsItsOrder() {
         var records: [OpenTransaction.HeldRecord] = []
         var rng = SystemRandomNumberGenerator()
@@ -25,7 +30,9 @@ struct RegistrationOrderTests {
             let key = Int.random(in: 0..<10, using: &rng) == 0 ? nil : ["a", "b", "c", "d"].randomElement(using: &rng)
             records.append(Self.record(topic, key.map { $0 + "\(tag)" }, tag))
         }
-        let ordered = RegistrationOrder.registeringFirst(records, partition: Self.partition)
+        let order = RegistrationOrder.order(of: records, slot: Self.slot)
+        #expect(order.sorted() == Array(records.indices), "each record once")
+        let ordered = order.map { records[$0] }
         #expect(ordered.compactMap(\.tag).sorted() == records.compactMap(\.tag), "the same records")
         // Every partition keeps its order, and so do the records without one.
         func sequence(_ list: [OpenTransaction.HeldRecord], _ topic: String, _ partition: KafkaPartition?) -> [Int?] {

@@ -17,24 +17,28 @@ import Kafka
 /// runs would move records of different jobs within a partition (a job's own records keep
 /// their order whatever the count), and break the input's alignment with the output anyway.
 enum RegistrationOrder {
-    /// `records`, each partition's first record first, then the rest, both in their order.
-    /// - Parameter partition: where a record goes, as librdkafka's partitioner will put it, or
-    ///   `nil` when that cannot be known (a null key, which librdkafka places at random): such
-    ///   records count as first ones.
-    static func registeringFirst(
-        _ records: [OpenTransaction.HeldRecord], partition: (KafkaOutgoingMessage) -> KafkaPartition?
-    ) -> [OpenTransaction.HeldRecord] {
-        var seen = Set<TopicPartition>()
-        var first: [OpenTransaction.HeldRecord] = []
-        var rest: [OpenTransaction.HeldRecord] = []
+    /// The indices of `records` in the order to produce them: each partition's first record
+    /// first, then the rest, both in their order. Indices, not the records: a transaction holds
+    /// thousands, and each copy of one retains its topic, key, value and headers.
+    /// - Parameter slot: where a record goes, one number per topic and partition (as
+    ///   librdkafka's partitioner will put it), or `nil` when that cannot be known (a null key,
+    ///   which librdkafka places at random): such records count as first ones.
+    static func order(of records: [OpenTransaction.HeldRecord], slot: (KafkaOutgoingMessage) -> Int?) -> [Int] {
+        var reached: [Bool] = []
+        var first: [Int] = []
+        var rest: [Int] = []
         rest.reserveCapacity(records.count)
-        for record in records {
-            if let partition = partition(record.message),
-                !seen.insert(TopicPartition(record.message.topic, partition)).inserted
-            {
-                rest.append(record)
+        for index in records.indices {
+            guard let slot = slot(records[index].message), slot >= 0 else {
+                first.append(index)
+                continue
+            }
+            if slot >= reached.count { reached += repeatElement(false, count: slot + 1 - reached.count) }
+            if reached[slot] {
+                rest.append(index)
             } else {
-                first.append(record)
+                reached[slot] = true
+                first.append(index)
             }
         }
         return first + rest

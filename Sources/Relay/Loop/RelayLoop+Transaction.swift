@@ -72,33 +72,37 @@ extension RelayLoop {
         return machine.deadLettersSent(now: .now)
     }
 
-    /// Produces `records` in ``RegistrationOrder``, waiting for room in librdkafka's queue; the
-    /// first failure and its record's tag, if any (the records after it are not produced).
+    /// Produces `records` in ``RegistrationOrder``, waiting for room in librdkafka's queue only
+    /// when it is full; the first failure and its record's tag, if any (the records after it are
+    /// not produced).
     private func produce(_ records: [OpenTransaction.HeldRecord]) async -> (KafkaError, tag: Int?)? {
-        for record in RegistrationOrder.registeringFirst(records, partition: heldRecordPartition) {
+        for index in RegistrationOrder.order(of: records, slot: heldRecordSlot) {
             do {
-                try await producer.send(record.message, tag: record.tag)
+                if try producer.trySend(records[index].message, tag: records[index].tag) { continue }
+                try await producer.send(records[index].message, tag: records[index].tag)
             } catch {
-                return (error, record.tag)
+                return (error, records[index].tag)
             }
         }
         return nil
     }
 
     /// Where librdkafka's partitioner (murmur2 of the key) puts a held record, for
-    /// ``RegistrationOrder``; `nil` for a null key or a topic whose partition count the relay
-    /// does not know.
-    private func heldRecordPartition(_ message: KafkaOutgoingMessage) -> KafkaPartition? {
-        if message.partition != .unassigned { return message.partition }
-        guard let key = message.key else { return nil }
-        let count: Int32? =
-            switch message.topic {
-            case configuration.outputTopic: topology.outputPartitions
-            case configuration.deadLetterTopic: topology.deadLetterPartitions
-            default: nil
-            }
-        guard let count, count > 0 else { return nil }
-        return Murmur2Partitioner.partition(forKey: key, partitionCount: count)
+    /// ``RegistrationOrder``: the output's partitions are slots 0 and up, the DLQ's follow them;
+    /// `nil` for a null key or another topic.
+    private func heldRecordSlot(_ message: KafkaOutgoingMessage) -> Int? {
+        let (first, count): (Int, Int32)
+        switch message.topic {
+        case configuration.outputTopic: (first, count) = (0, topology.outputPartitions)
+        case configuration.deadLetterTopic:
+            (first, count) = (Int(topology.outputPartitions), topology.deadLetterPartitions)
+        default: return nil
+        }
+        if message.partition != .unassigned {
+            return message.partition.rawValue < count ? first + Int(message.partition.rawValue) : nil
+        }
+        guard count > 0, let key = message.key else { return nil }
+        return first + Int(Murmur2Partitioner.partition(forKey: key, partitionCount: count).rawValue)
     }
 
     /// Aborts the transaction; the machine drops its work, and remembers the records the broker
