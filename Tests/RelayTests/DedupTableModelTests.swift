@@ -154,7 +154,9 @@ struct DedupTableModelTests {
                 let (state, source) = Self.randomState(&rng)
                 switch Int.random(in: 0..<9, using: &rng) {
                 case 0, 1, 2:
-                    pending.recordPublish(id, state, source: source, publishedAt: time)
+                    // As the relay records a publish: the id kept only when the table tracks finished jobs.
+                    pending.recordPublish(
+                        JobKey(id), jobID: table.pendingID(of: id), state, source: source, publishedAt: time)
                     model.pending[id] = .init(jobID: id, state: state, source: source, publishedAt: time)
                     model.pendingTombstones[id] = nil  // the later record replaces the earlier one
                 case 3:

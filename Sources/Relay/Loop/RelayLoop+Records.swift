@@ -220,7 +220,8 @@ extension RelayLoop {
             throw .produce(error)
         }
         transaction.pending.jobs.recordPublish(
-            jobKey, jobID: jobID, state, source: sourcePosition(of: message), publishedAt: publishedAt)
+            jobKey, jobID: table.pendingID(of: jobID), state, source: sourcePosition(of: message),
+            publishedAt: publishedAt)
         transaction.published.append((jobKey, bytes))
         let producedAt =
             configuration.stage == .relayOfRepartition
