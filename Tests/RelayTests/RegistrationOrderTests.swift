@@ -7,9 +7,9 @@ import Testing
 @Suite("Registration order of held records")
 struct RegistrationOrderTests {
     static func record(_ topic: String, _ key: String?, _ tag: Int) -> OpenTransaction.HeldRecord {
-        OpenTransaction.HeldRecord(
-            message: KafkaOutgoingMessage(
-                topic: topic, key: key.map { Array($0.utf8) }, value: Array(String(tag).utf8)), tag: tag)
+        let message = KafkaOutgoingMessage(
+            topic: topic, key: key.map { Array($0.utf8) }, value: Array(String(tag).utf8))
+        return OpenTransaction.HeldRecord(message: message, tag: tag, slot: slot(message))
     }
 
     /// The partition of a record in these tests: its key's first letter (a to d), `nil` for no key.
@@ -30,7 +30,7 @@ struct RegistrationOrderTests {
             let key = Int.random(in: 0..<10, using: &rng) == 0 ? nil : ["a", "b", "c", "d"].randomElement(using: &rng)
             records.append(Self.record(topic, key.map { $0 + "\(tag)" }, tag))
         }
-        let order = RegistrationOrder.order(of: records, slot: Self.slot)
+        let order = RegistrationOrder.order(of: records)
         #expect(order.sorted() == Array(records.indices), "each record once")
         let ordered = order.map { records[$0] }
         #expect(ordered.compactMap(\.tag).sorted() == records.compactMap(\.tag), "the same records")

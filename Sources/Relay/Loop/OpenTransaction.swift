@@ -59,6 +59,14 @@ struct OpenTransaction {
     struct HeldRecord: Equatable {
         var message: KafkaOutgoingMessage
         var tag: Int?
+        /// Where librdkafka will put it, one number per topic and partition, for
+        /// ``RegistrationOrder``; `nil` when that cannot be known.
+        var slot: Int? = nil
+
+        /// What a slot of an array holds once its record was moved out to be produced: a
+        /// record produced from the array itself is copied, which retains its topic, key,
+        /// value and headers, cold in memory by then.
+        static let movedOut = HeldRecord(message: KafkaOutgoingMessage(topic: "", key: nil, value: nil), tag: nil)
     }
 
     /// What a transaction hands to the next one, however it ends.
@@ -91,19 +99,20 @@ struct OpenTransaction {
         isJudgedDuringCommit = true
     }
 
-    /// Defers the dead letter `message` (tagged `tag`) to the start of the commit (``deferredDeadLetters``).
-    mutating func deferDeadLetter(_ message: KafkaOutgoingMessage, tag: Int?) {
-        deferredDeadLetters.append(HeldRecord(message: message, tag: tag))
+    /// Defers the dead letter `message` (tagged `tag`, bound for `slot`) to the start of the
+    /// commit (``deferredDeadLetters``).
+    mutating func deferDeadLetter(_ message: KafkaOutgoingMessage, tag: Int?, slot: Int? = nil) {
+        deferredDeadLetters.append(HeldRecord(message: message, tag: tag, slot: slot))
     }
 
     /// Whether records are held until the transaction begins (``held``).
     var holdsRecords: Bool { held != nil }
 
-    /// Holds `message` (tagged `tag`) until the transaction begins; `false` if it has begun
-    /// (the record is to be produced at once).
-    mutating func hold(_ message: KafkaOutgoingMessage, tag: Int?) -> Bool {
+    /// Holds `message` (tagged `tag`, bound for `slot`) until the transaction begins; `false` if
+    /// it has begun (the record is to be produced at once).
+    mutating func hold(_ message: KafkaOutgoingMessage, tag: Int?, slot: Int? = nil) -> Bool {
         guard held != nil else { return false }
-        held?.append(HeldRecord(message: message, tag: tag))
+        held?.append(HeldRecord(message: message, tag: tag, slot: slot))
         return true
     }
 

@@ -18,18 +18,15 @@ import Kafka
 /// their order whatever the count), and break the input's alignment with the output anyway.
 enum RegistrationOrder {
     /// The indices of `records` in the order to produce them: each partition's first record
-    /// first, then the rest, both in their order. Indices, not the records: a transaction holds
-    /// thousands, and each copy of one retains its topic, key, value and headers.
-    /// - Parameter slot: where a record goes, one number per topic and partition (as
-    ///   librdkafka's partitioner will put it), or `nil` when that cannot be known (a null key,
-    ///   which librdkafka places at random): such records count as first ones.
-    static func order(of records: [OpenTransaction.HeldRecord], slot: (KafkaOutgoingMessage) -> Int?) -> [Int] {
+    /// first, then the rest, both in their order. Records without a ``OpenTransaction/HeldRecord/slot``
+    /// (a null key, which librdkafka places at random) count as first ones.
+    static func order(of records: [OpenTransaction.HeldRecord]) -> [Int] {
         var reached: [Bool] = []
         var first: [Int] = []
         var rest: [Int] = []
         rest.reserveCapacity(records.count)
         for index in records.indices {
-            guard let slot = slot(records[index].message), slot >= 0 else {
+            guard let slot = records[index].slot, slot >= 0 else {
                 first.append(index)
                 continue
             }

@@ -283,7 +283,7 @@ extension RelayLoop {
         _ letter: KafkaOutgoingMessage, tag: Int, _ transaction: inout OpenTransaction
     ) async throws(KafkaError) {
         guard defersDeadLetters(transaction) else { return try await send(letter, tag: tag, &transaction) }
-        transaction.deferDeadLetter(letter, tag: tag)
+        transaction.deferDeadLetter(letter, tag: tag, slot: heldRecordSlot(letter))
     }
 
     /// Whether `transaction`'s dead letters wait for its commit: exactly-once, once it has begun.
@@ -313,7 +313,8 @@ extension RelayLoop {
     func send(
         _ message: KafkaOutgoingMessage, tag: Int?, _ transaction: inout OpenTransaction
     ) async throws(KafkaError) {
-        if transaction.hold(message, tag: tag) { return }
+        // The slot asked only of a held record (``RegistrationOrder``).
+        if transaction.holdsRecords, transaction.hold(message, tag: tag, slot: heldRecordSlot(message)) { return }
         if try producer.trySend(message, tag: tag) { return }
         try await producer.send(message, tag: tag)
     }

@@ -55,7 +55,7 @@ extension RelayLoop {
     /// The next transaction began after the commit before it: produces the records it held,
     /// each partition's in order (``RegistrationOrder``). A failure aborts it as a produce error
     /// while processing would.
-    func sendHeld(_ records: [OpenTransaction.HeldRecord]) async -> RelayStateMachine.Action {
+    func sendHeld(_ records: consuming [OpenTransaction.HeldRecord]) async -> RelayStateMachine.Action {
         if let (error, tag) = await produce(records) {
             logger.error("producing a held record failed; aborting the transaction", metadata: ["error": "\(error)"])
             return machine.heldRecordFailed(error, tag: tag, now: .now)
@@ -64,7 +64,7 @@ extension RelayLoop {
     }
 
     /// Produces the dead letters the committing transaction deferred, as its commit's first step.
-    func sendDeadLetters(_ records: [OpenTransaction.HeldRecord]) async -> RelayStateMachine.Action {
+    func sendDeadLetters(_ records: consuming [OpenTransaction.HeldRecord]) async -> RelayStateMachine.Action {
         if let (error, tag) = await produce(records) {
             logger.error("producing a dead letter failed; aborting the transaction", metadata: ["error": "\(error)"])
             return machine.deadLetterFailed(error, tag: tag, now: .now)
@@ -74,14 +74,18 @@ extension RelayLoop {
 
     /// Produces `records` in ``RegistrationOrder``, waiting for room in librdkafka's queue only
     /// when it is full; the first failure and its record's tag, if any (the records after it are
-    /// not produced).
-    private func produce(_ records: [OpenTransaction.HeldRecord]) async -> (KafkaError, tag: Int?)? {
-        for index in RegistrationOrder.order(of: records, slot: heldRecordSlot) {
+    /// not produced). Each record is moved out of the array to be produced (when the array is
+    /// this call's alone, as the held records are: else it is copied once, whole).
+    private func produce(_ records: consuming [OpenTransaction.HeldRecord]) async -> (KafkaError, tag: Int?)? {
+        var records = records
+        for index in RegistrationOrder.order(of: records) {
+            var record = OpenTransaction.HeldRecord.movedOut
+            swap(&record, &records[index])
             do {
-                if try producer.trySend(records[index].message, tag: records[index].tag) { continue }
-                try await producer.send(records[index].message, tag: records[index].tag)
+                if try producer.trySend(record.message, tag: record.tag) { continue }
+                try await producer.send(record.message, tag: record.tag)
             } catch {
-                return (error, records[index].tag)
+                return (error, record.tag)
             }
         }
         return nil
@@ -90,7 +94,7 @@ extension RelayLoop {
     /// Where librdkafka's partitioner (murmur2 of the key) puts a held record, for
     /// ``RegistrationOrder``: the output's partitions are slots 0 and up, the DLQ's follow them;
     /// `nil` for a null key or another topic.
-    private func heldRecordSlot(_ message: KafkaOutgoingMessage) -> Int? {
+    func heldRecordSlot(_ message: KafkaOutgoingMessage) -> Int? {
         let (first, count): (Int, Int32)
         switch message.topic {
         case configuration.outputTopic: (first, count) = (0, topology.outputPartitions)

@@ -325,7 +325,7 @@ final class RelayLoop {
     ///   ones that stay).
     @discardableResult
     func perform(
-        _ action: RelayStateMachine.Action, rewindKeeping: Set<TopicPartition>? = nil
+        _ action: consuming RelayStateMachine.Action, rewindKeeping: Set<TopicPartition>? = nil
     ) async throws(RelayError) -> Bool {
         var next = action
         while true {
@@ -341,6 +341,7 @@ final class RelayLoop {
             case .process(let batch):
                 next = await process(batch)
             case .sendDeadLetters(let records):
+                next = .none  // the records are then the call's alone: it moves them out, not copies
                 next = await sendDeadLetters(records)
             case .sendOffsets(let offsets, let timeout):
                 next = await sendOffsets(offsets, timeout: timeout)
@@ -361,6 +362,7 @@ final class RelayLoop {
                     next = failed
                     continue
                 }
+                next = .none  // the records are then the call's alone: it moves them out, not copies
                 next = await sendHeld(records)
             case .deliver(let offsets, let timeout):
                 next = await deliver(thenCommit: offsets, timeout: timeout)
