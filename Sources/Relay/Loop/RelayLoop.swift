@@ -341,7 +341,9 @@ final class RelayLoop {
             case .process(let batch):
                 next = await process(batch)
             case .sendDeadLetters(let records):
-                next = .none  // the records are then the call's alone: it moves them out, not copies
+                // Still shared with the committing transaction, which keeps its deferred dead
+                // letters: the call copies the array once before moving records out of it.
+                next = .none
                 next = await sendDeadLetters(records)
             case .sendOffsets(let offsets, let timeout):
                 next = await sendOffsets(offsets, timeout: timeout)
