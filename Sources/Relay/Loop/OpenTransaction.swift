@@ -108,11 +108,11 @@ struct OpenTransaction {
     /// Whether records are held until the transaction begins (``held``).
     var holdsRecords: Bool { held != nil }
 
-    /// Holds `message` (tagged `tag`, bound for `slot`) until the transaction begins; `false` if
-    /// it has begun (the record is to be produced at once).
-    mutating func hold(_ message: KafkaOutgoingMessage, tag: Int?, slot: Int? = nil) -> Bool {
+    /// Holds `message` (tagged `tag`, bound for `slot`, asked only of a record held) until the
+    /// transaction begins; `false` if it has begun (the record is to be produced at once).
+    mutating func hold(_ message: KafkaOutgoingMessage, tag: Int?, slot: @autoclosure () -> Int? = nil) -> Bool {
         guard held != nil else { return false }
-        held?.append(HeldRecord(message: message, tag: tag, slot: slot))
+        held?.append(HeldRecord(message: message, tag: tag, slot: slot()))
         return true
     }
 

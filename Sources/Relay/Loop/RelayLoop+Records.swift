@@ -313,8 +313,7 @@ extension RelayLoop {
     func send(
         _ message: KafkaOutgoingMessage, tag: Int?, _ transaction: inout OpenTransaction
     ) async throws(KafkaError) {
-        // The slot asked only of a held record (``RegistrationOrder``).
-        if transaction.holdsRecords, transaction.hold(message, tag: tag, slot: heldRecordSlot(message)) { return }
+        if transaction.hold(message, tag: tag, slot: heldRecordSlot(message)) { return }
         if try producer.trySend(message, tag: tag) { return }
         try await producer.send(message, tag: tag)
     }
